@@ -1,0 +1,83 @@
+#pragma once
+/// @file
+/// The MQTT 3.1.1 codec: size, encode and decode for every control packet. Pure functions over
+/// caller buffers; no state, no allocation.
+///
+/// Encoding is size-then-write: `encoded_size(p)` gives the exact byte count, `encode(p, out)`
+/// writes exactly that many bytes or fails without writing past `out`. Both validate the packet
+/// first (topic rules, UTF-8, packet identifiers, flag consistency), so mqtls never emits a packet
+/// that a strict peer would reject.
+///
+/// Decoding is strict: every rule of the specification that a receiver can check is checked, and
+/// each violation has its own `Errc`. A decoded packet holds views into the input bytes.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/core/span.hpp"
+#include "mqtls/mqtt/packets.hpp"
+
+namespace mqtls::mqtt {
+
+/// Bytes of the fixed header: one type/flags byte plus 1..4 remaining-length bytes.
+inline constexpr std::size_t max_fixed_header_size = 5;
+
+/// Size of the variable-length encoding of `remaining_length` (1..4), or 0 if it exceeds
+/// `max_remaining_length`.
+std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept;
+
+/// Exact encoded size of `packet`, or the validation error that encode() would return
+/// (empty_topic, wildcard_in_topic, invalid_topic_filter, malformed_utf8, utf8_null_character,
+/// utf8_surrogate, string_too_long, zero_packet_id, invalid_qos, invalid_connect_flags,
+/// empty_subscription_list, packet_too_large).
+Result<std::size_t> encoded_size(const Packet& packet) noexcept;
+
+/// Writes `packet` at the start of `out` and returns the number of bytes written. Fails with
+/// buffer_too_small (nothing useful written; bytes past `out` never touched) or any error listed
+/// for encoded_size().
+Result<std::size_t> encode(const Packet& packet, mutable_bytes out) noexcept;
+
+/// Size of a PUBLISH without its payload: fixed header, topic and packet identifier.
+Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept;
+
+/// Writes the PUBLISH fixed header (whose remaining length counts the payload), topic and packet
+/// identifier, but not the payload, so the caller can send the payload from where it already is
+/// (scatter-gather). Returns the header size.
+Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out) noexcept;
+
+/// Limits a receiver applies while decoding.
+struct DecodeLimits {
+    /// Largest whole packet (fixed header included) accepted; larger ones fail with
+    /// packet_too_large as soon as their fixed header is read, before their body arrives.
+    std::size_t max_packet_size = 4096;
+};
+
+/// A fixed header: the first byte and the decoded remaining length.
+struct FixedHeader {
+    PacketType type{};
+    std::uint8_t flags = 0;          ///< the low four bits of the first byte
+    std::uint32_t remaining_length = 0;
+    std::size_t header_size = 0;     ///< 2..5 bytes
+    [[nodiscard]] std::size_t packet_size() const noexcept {
+        return header_size + remaining_length;
+    }
+};
+
+/// Decodes the fixed header at the start of `in`. Fails with need_more if `in` stops inside it,
+/// invalid_packet_type, malformed_remaining_length (a fifth length byte),
+/// overlong_remaining_length (a length not in its shortest form), or packet_too_large. The flag
+/// bits are checked by decode(), not here.
+Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limits) noexcept;
+
+struct Decoded {
+    Packet packet;
+    std::size_t consumed = 0;  ///< bytes of `in` that the packet occupied
+};
+
+/// Decodes the packet at the start of `in`; bytes after it are left alone (see
+/// `Decoded::consumed`). Fails with need_more when `in` holds only part of a packet (call again
+/// with more bytes), or with the codec error naming the first rule the packet breaks.
+Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept;
+
+}  // namespace mqtls::mqtt

@@ -1,0 +1,253 @@
+#pragma once
+/// @file
+/// The client side of one MQTT 3.1.1 session, sans-I/O: bytes and time go in, bytes, deadlines and
+/// events come out. The caller owns the socket and the clock; the session never blocks, never
+/// allocates after construction, and never throws.
+///
+/// The caller's loop:
+/// @code
+///   session.start_connect(connect, now);          // CONNECT is now in pending_output()
+///   session.publish(reading, now);                // may be queued before CONNACK (one flight)
+///   for (;;) {
+///       send(session.pending_output()); session.consume_output(bytes_sent);
+///       wait for readable socket or session.next_deadline();
+///       on bytes: while (!in.empty()) { n = session.receive(in, now); in = in.subspan(*n);
+///                                       while (auto ev = session.poll_event()) handle(*ev); }
+///       on deadline: session.on_deadline(now);
+///       on close: session.on_transport_closed(now);
+///   }
+/// @endcode
+///
+/// Errors. A function that returns `output_full`, `inflight_full` or `event_queue_full` changed
+/// nothing: drain the output or the events and call it again. Any other error from receive() or
+/// on_deadline() is fatal to the connection: the session is `disconnected`, its output is
+/// discarded, and the caller must close the transport. Unacknowledged QoS 1/2 messages survive in
+/// the session and are sent again, with DUP set, after the next start_connect().
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/core/span.hpp"
+#include "mqtls/core/time.hpp"
+#include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/framer.hpp"
+#include "mqtls/mqtt/packets.hpp"
+
+namespace mqtls::mqtt {
+
+/// The broker accepted CONNECT.
+struct Connected {
+    bool session_present = false;
+};
+/// A PUBLISH from the broker. Views are valid until the next receive().
+struct MessageReceived {
+    Publish message;
+};
+/// An outgoing QoS 1 message got its PUBACK, or a QoS 2 message its PUBCOMP: the broker owns it.
+struct PublishAcked {
+    PacketId packet_id = 0;
+    QoS qos = QoS::at_least_once;
+};
+/// SUBACK: one return code per filter, in request order (granted QoS, or `suback_failure`).
+/// The view is valid until the next receive().
+struct SubscribeAcked {
+    PacketId packet_id = 0;
+    bytes_view return_codes;
+};
+struct UnsubscribeAcked {
+    PacketId packet_id = 0;
+};
+/// A SUBSCRIBE or UNSUBSCRIBE was still unacknowledged when the connection closed. MQTT 3.1.1
+/// does not resend these; send it again after reconnecting if it still matters.
+struct RequestAbandoned {
+    PacketId packet_id = 0;
+    PacketType kind = PacketType::subscribe;
+};
+
+using Event = std::variant<std::monostate, Connected, MessageReceived, PublishAcked,
+                           SubscribeAcked, UnsubscribeAcked, RequestAbandoned>;
+
+enum class SessionState : std::uint8_t {
+    disconnected,   ///< no transport; start_connect() begins a connection
+    connecting,     ///< CONNECT queued, waiting for CONNACK (publishing is allowed)
+    connected,      ///< CONNACK accepted
+    disconnecting,  ///< DISCONNECT queued; flush the output, then close the transport
+};
+
+struct SessionConfig {
+    /// How long to wait for CONNACK after start_connect().
+    Duration connect_timeout = Duration::from_seconds(10);
+    /// How long to wait for PINGRESP after sending PINGREQ.
+    Duration ping_timeout = Duration::from_seconds(10);
+    /// Largest incoming packet; also bounded by the rx buffer size.
+    DecodeLimits limits{};
+};
+
+namespace detail {
+enum class OutgoingStage : std::uint8_t { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
+/// One outgoing QoS 1/2 message in flight; its encoded PUBLISH lives in the store buffer until
+/// PUBACK (QoS 1) or PUBREC (QoS 2).
+struct OutgoingSlot {
+    PacketId packet_id = 0;
+    OutgoingStage stage = OutgoingStage::awaiting_puback;
+    bool sent = false;  // false: (re)transmission still to be queued
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+};
+/// A SUBSCRIBE/UNSUBSCRIBE awaiting its acknowledgement.
+struct PendingRequest {
+    PacketId packet_id = 0;
+    PacketType kind = PacketType::subscribe;
+    std::uint16_t entries = 0;
+};
+}  // namespace detail
+
+/// The memory a Session works in, all of it the caller's (see SessionStorage for a ready-made
+/// owner). Sizes are the session's capacities.
+struct SessionMemory {
+    mutable_bytes rx;     ///< one incoming packet at a time: the largest packet accepted
+    mutable_bytes tx;     ///< encoded packets not yet taken by the transport
+    mutable_bytes store;  ///< copies of unacknowledged outgoing PUBLISHes, for resending
+    span<detail::OutgoingSlot> outgoing;   ///< outgoing QoS 1/2 window
+    span<PacketId> incoming_qos2;          ///< QoS 2 identifiers received, awaiting PUBREL
+    span<detail::PendingRequest> requests; ///< SUBSCRIBE/UNSUBSCRIBE awaiting acknowledgement
+    span<Event> events;                    ///< event queue; at least requests.size() + 2
+};
+
+/// Fixed-capacity memory for one Session, sized at compile time.
+template <std::size_t RxBytes = 1024, std::size_t TxBytes = 2048, std::size_t StoreBytes = 4096,
+          std::size_t OutgoingMax = 16, std::size_t IncomingQos2Max = 16,
+          std::size_t RequestsMax = 4, std::size_t EventsMax = RequestsMax + 4>
+struct SessionStorage {
+    static_assert(EventsMax >= RequestsMax + 2, "the event queue must hold abandoned requests");
+    std::array<std::uint8_t, RxBytes> rx{};
+    std::array<std::uint8_t, TxBytes> tx{};
+    std::array<std::uint8_t, StoreBytes> store{};
+    std::array<detail::OutgoingSlot, OutgoingMax> outgoing{};
+    std::array<PacketId, IncomingQos2Max> incoming_qos2{};
+    std::array<detail::PendingRequest, RequestsMax> requests{};
+    std::array<Event, EventsMax> events{};
+
+    SessionMemory memory() noexcept {
+        return {rx, tx, store, outgoing, incoming_qos2, requests, events};
+    }
+};
+
+class Session {
+public:
+    /// Cannot fail: capacities come from `memory`, which must outlive the session.
+    /// `memory.events.size()` must be at least `memory.requests.size() + 2` (asserted).
+    Session(const SessionConfig& config, SessionMemory memory) noexcept;
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    /// Queues CONNECT, then every unacknowledged PUBLISH (DUP set) and PUBREL from earlier
+    /// connections, in their original order [MQTT-4.4.0-1]. Errors: already_connected,
+    /// output_full (CONNECT does not fit the tx buffer), and the codec's validation errors.
+    /// With `clean_session`, QoS 2 identifiers received on earlier connections are forgotten.
+    Result<void> start_connect(const Connect& connect, Instant now) noexcept;
+
+    /// Publishes `message` (its packet_id and dup are ignored). QoS 0 needs a connection and room
+    /// in the tx buffer (output_full otherwise). QoS 1/2 are copied into the store, given a
+    /// packet identifier (returned; never one still in flight) and sent as soon as the session is
+    /// connecting or connected and the tx buffer has room; so they may be published while
+    /// disconnected. Errors: inflight_full (window or store full; wait for PublishAcked),
+    /// message_too_large (could never fit the store or tx buffer), not_connected (QoS 0 only),
+    /// and the codec's validation errors.
+    Result<PacketId> publish(const Publish& message, Instant now) noexcept;
+
+    /// Sends SUBSCRIBE; the answer arrives as SubscribeAcked. Errors: not_connected, inflight_full
+    /// (too many requests pending), output_full, codec validation errors.
+    Result<PacketId> subscribe(span<const Subscription> subscriptions, Instant now) noexcept;
+
+    /// Sends UNSUBSCRIBE; the answer arrives as UnsubscribeAcked.
+    Result<PacketId> unsubscribe(span<const std::string_view> filters, Instant now) noexcept;
+
+    /// Queues DISCONNECT; afterwards flush pending_output() and close the transport. Unacknowledged
+    /// messages stay in the session for the next connection.
+    Result<void> disconnect(Instant now) noexcept;
+
+    /// Takes bytes received from the transport and returns how many it consumed; it stops after
+    /// each complete packet so that event views stay valid: call it again with the rest, polling
+    /// events in between. Views in events are valid until the next call. Non-fatal errors:
+    /// output_full (no room for an acknowledgement), event_queue_full (events not polled).
+    /// Fatal: any codec error, protocol_violation, unknown_packet_id, broker_refused (detail: the
+    /// CONNACK return code), incoming_window_full, not_connected.
+    Result<std::size_t> receive(bytes_view bytes, Instant now) noexcept;
+
+    /// Encoded packets waiting for the transport; valid until the next mutating call.
+    [[nodiscard]] bytes_view pending_output() const noexcept;
+    /// Marks the first `count` bytes of pending_output() as sent, then queues more held-back
+    /// messages if they now fit.
+    void consume_output(std::size_t count) noexcept;
+
+    /// When on_deadline() must next be called, or Instant::never().
+    [[nodiscard]] Instant next_deadline() const noexcept;
+    /// Handles timers due at `now`: sends PINGREQ when the keepalive interval passed with nothing
+    /// sent; fails (fatally) with connect_timeout or keepalive_timeout.
+    Result<void> on_deadline(Instant now) noexcept;
+
+    /// The oldest queued event, if any.
+    std::optional<Event> poll_event() noexcept;
+
+    /// The transport closed (or the caller closed it). Pending output and partial input are
+    /// dropped; unacknowledged messages are kept for the next connection; pending SUBSCRIBE and
+    /// UNSUBSCRIBE requests are reported as RequestAbandoned.
+    void on_transport_closed(Instant now) noexcept;
+
+    [[nodiscard]] SessionState state() const noexcept { return state_; }
+    /// Outgoing QoS 1/2 messages not yet fully acknowledged.
+    [[nodiscard]] std::size_t inflight_count() const noexcept { return outgoing_count_; }
+    /// Whether `id` belongs to an outgoing message or request still awaiting acknowledgement.
+    [[nodiscard]] bool packet_id_in_use(PacketId id) const noexcept;
+
+private:
+    Result<void> handle_packet(const Packet& packet, Instant now) noexcept;
+    Result<void> handle_connack(const ConnAck& connack, Instant now) noexcept;
+    Result<void> handle_publish(const Publish& publish, Instant now) noexcept;
+    Result<void> handle_puback(PacketId id) noexcept;
+    Result<void> handle_pubrec(PacketId id, Instant now) noexcept;
+    Result<void> handle_pubrel(PacketId id, Instant now) noexcept;
+    Result<void> handle_pubcomp(PacketId id) noexcept;
+    Result<void> handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept;
+
+    Result<void> queue_packet(const Packet& packet, Instant now) noexcept;
+    void queue_unsent_messages(Instant now) noexcept;
+    PacketId allocate_packet_id() noexcept;
+    detail::OutgoingSlot* find_outgoing(PacketId id) noexcept;
+    void release_store_bytes(detail::OutgoingSlot& slot) noexcept;
+    void remove_outgoing(std::size_t index) noexcept;
+    bool push_event(const Event& event) noexcept;
+    Error fail(Error error) noexcept;
+    [[nodiscard]] std::size_t tx_free() const noexcept;
+    [[nodiscard]] std::size_t store_used() const noexcept;
+
+    SessionConfig config_;
+    SessionMemory memory_;
+    Framer framer_;
+    SessionState state_ = SessionState::disconnected;
+
+    std::size_t tx_begin_ = 0;  // first unsent byte in memory_.tx
+    std::size_t tx_end_ = 0;    // one past the last queued byte
+    std::size_t outgoing_count_ = 0;
+    std::size_t incoming_count_ = 0;
+    std::size_t request_count_ = 0;
+    std::size_t event_head_ = 0;
+    std::size_t event_count_ = 0;
+    std::size_t view_events_ = 0;  // queued events that point into the rx frame
+    bool frame_handled_ = false;   // the framer's ready frame was processed; release on next receive
+
+    PacketId last_packet_id_ = 0;
+    std::uint16_t keep_alive_s_ = 0;
+    Instant last_sent_{};
+    Instant connect_deadline_ = Instant::never();
+    Instant ping_deadline_ = Instant::never();  // never: no PINGREQ outstanding
+};
+
+}  // namespace mqtls::mqtt

@@ -1,0 +1,312 @@
+// Encoding: every packet is validated and sized by `body_size`, then written by `write_body`,
+// so encoded_size() and encode() cannot disagree.
+#include <cstdint>
+#include <type_traits>
+#include <variant>
+
+#include "codec_rules.hpp"
+#include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/topic.hpp"
+#include "wire.hpp"
+
+namespace mqtls::mqtt {
+namespace {
+
+using wire::Writer;
+
+constexpr std::uint32_t string_field(std::string_view text) noexcept {
+    return 2 + static_cast<std::uint32_t>(text.size());
+}
+
+std::uint8_t type_bits(PacketType type) noexcept {
+    return static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) << 4);
+}
+
+// ---- CONNECT ---------------------------------------------------------------------------------
+
+Result<std::uint32_t> body_size(const Connect& p) noexcept {
+    if (p.password && !p.username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
+    MQTLS_TRY(rules::check_string(p.client_id));
+    std::uint32_t size = string_field(rules::protocol_name) + 1 + 1 + 2;
+    size += string_field(p.client_id);
+    if (p.will) {
+        MQTLS_TRY(validate_topic_name(p.will->topic));
+        MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.will->qos)));
+        MQTLS_TRY(rules::check_binary_length(p.will->payload.size()));
+        size += string_field(p.will->topic) + 2 + static_cast<std::uint32_t>(p.will->payload.size());
+    }
+    if (p.username) {
+        MQTLS_TRY(rules::check_string(*p.username));
+        size += string_field(*p.username);
+    }
+    if (p.password) {
+        MQTLS_TRY(rules::check_binary_length(p.password->size()));
+        size += 2 + static_cast<std::uint32_t>(p.password->size());
+    }
+    return size;
+}
+
+std::uint8_t first_byte(const Connect&) noexcept { return type_bits(PacketType::connect); }
+
+std::uint8_t connect_flags(const Connect& p) noexcept {
+    std::uint8_t flags = 0;
+    if (p.clean_session) flags |= rules::connect_clean_session;
+    if (p.will) {
+        flags |= rules::connect_will;
+        flags |= static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.will->qos)
+                                           << rules::connect_will_qos_shift);
+        if (p.will->retain) flags |= rules::connect_will_retain;
+    }
+    if (p.username) flags |= rules::connect_username;
+    if (p.password) flags |= rules::connect_password;
+    return flags;
+}
+
+Result<void> write_body(const Connect& p, Writer& w) noexcept {
+    MQTLS_TRY(w.string(rules::protocol_name));
+    MQTLS_TRY(w.u8(rules::protocol_level));
+    MQTLS_TRY(w.u8(connect_flags(p)));
+    MQTLS_TRY(w.u16(p.keep_alive_s));
+    MQTLS_TRY(w.string(p.client_id));
+    if (p.will) {
+        MQTLS_TRY(w.string(p.will->topic));
+        MQTLS_TRY(w.binary(p.will->payload));
+    }
+    if (p.username) MQTLS_TRY(w.string(*p.username));
+    if (p.password) MQTLS_TRY(w.binary(*p.password));
+    return ok();
+}
+
+// ---- CONNACK ---------------------------------------------------------------------------------
+
+Result<std::uint32_t> body_size(const ConnAck& p) noexcept {
+    if (static_cast<std::uint8_t>(p.return_code) > 5) return Errc::invalid_return_code;
+    // [MQTT-3.2.2-4] a refusal never claims a session.
+    if (p.session_present && p.return_code != ConnectReturnCode::accepted) {
+        return Errc::invalid_connack_flags;
+    }
+    return std::uint32_t{2};
+}
+std::uint8_t first_byte(const ConnAck&) noexcept { return type_bits(PacketType::connack); }
+Result<void> write_body(const ConnAck& p, Writer& w) noexcept {
+    MQTLS_TRY(w.u8(p.session_present ? 1 : 0));
+    return w.u8(static_cast<std::uint8_t>(p.return_code));
+}
+
+// ---- PUBLISH ---------------------------------------------------------------------------------
+
+Result<std::uint32_t> publish_header_body_size(const Publish& p) noexcept {
+    MQTLS_TRY(validate_topic_name(p.topic));
+    MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.qos)));
+    if (p.qos == QoS::at_most_once) {
+        if (p.dup) return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
+        return string_field(p.topic);
+    }
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    return string_field(p.topic) + 2;
+}
+
+Result<std::uint32_t> body_size(const Publish& p) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t header, publish_header_body_size(p));
+    if (p.payload.size() > max_remaining_length - header) return Errc::packet_too_large;
+    return header + static_cast<std::uint32_t>(p.payload.size());
+}
+
+std::uint8_t first_byte(const Publish& p) noexcept {
+    auto byte = static_cast<std::uint8_t>(
+        type_bits(PacketType::publish) |
+        (static_cast<std::uint8_t>(p.qos) << rules::publish_qos_shift));
+    if (p.dup) byte |= rules::publish_dup;
+    if (p.retain) byte |= rules::publish_retain;
+    return byte;
+}
+
+Result<void> write_publish_header_fields(const Publish& p, Writer& w) noexcept {
+    MQTLS_TRY(w.string(p.topic));
+    if (p.qos != QoS::at_most_once) MQTLS_TRY(w.u16(p.packet_id));
+    return ok();
+}
+
+Result<void> write_body(const Publish& p, Writer& w) noexcept {
+    MQTLS_TRY(write_publish_header_fields(p, w));
+    return w.bytes(p.payload);
+}
+
+// ---- acknowledgements carrying only a packet identifier ----------------------------------------
+
+template <class Ack>
+constexpr PacketType ack_type() noexcept {
+    if constexpr (std::is_same_v<Ack, PubAck>) return PacketType::puback;
+    if constexpr (std::is_same_v<Ack, PubRec>) return PacketType::pubrec;
+    if constexpr (std::is_same_v<Ack, PubRel>) return PacketType::pubrel;
+    if constexpr (std::is_same_v<Ack, PubComp>) return PacketType::pubcomp;
+    return PacketType::unsuback;
+}
+
+template <class Ack>
+using IfIdOnly = std::enable_if_t<std::is_same_v<Ack, PubAck> || std::is_same_v<Ack, PubRec> ||
+                                      std::is_same_v<Ack, PubRel> || std::is_same_v<Ack, PubComp> ||
+                                      std::is_same_v<Ack, UnsubAck>,
+                                  int>;
+
+template <class Ack, IfIdOnly<Ack> = 0>
+Result<std::uint32_t> body_size(const Ack& p) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    return std::uint32_t{2};
+}
+template <class Ack, IfIdOnly<Ack> = 0>
+std::uint8_t first_byte(const Ack&) noexcept {
+    return static_cast<std::uint8_t>(type_bits(ack_type<Ack>()) |
+                                     rules::required_flags(ack_type<Ack>()));
+}
+template <class Ack, IfIdOnly<Ack> = 0>
+Result<void> write_body(const Ack& p, Writer& w) noexcept {
+    return w.u16(p.packet_id);
+}
+
+// ---- SUBSCRIBE / SUBACK / UNSUBSCRIBE ----------------------------------------------------------
+
+Result<std::uint32_t> body_size(const Subscribe& p) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    if (p.subscriptions.empty()) return Errc::empty_subscription_list;  // [MQTT-3.8.3-3]
+    std::uint32_t size = 2;
+    for (const Subscription s : p.subscriptions) {
+        MQTLS_TRY(validate_topic_filter(s.filter));
+        MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(s.qos)));
+        size += string_field(s.filter) + 1;
+        if (size > max_remaining_length) return Errc::packet_too_large;
+    }
+    return size;
+}
+std::uint8_t first_byte(const Subscribe&) noexcept {
+    return static_cast<std::uint8_t>(type_bits(PacketType::subscribe) | 0x02);
+}
+Result<void> write_body(const Subscribe& p, Writer& w) noexcept {
+    MQTLS_TRY(w.u16(p.packet_id));
+    for (const Subscription s : p.subscriptions) {
+        MQTLS_TRY(w.string(s.filter));
+        MQTLS_TRY(w.u8(static_cast<std::uint8_t>(s.qos)));
+    }
+    return ok();
+}
+
+Result<std::uint32_t> body_size(const SubAck& p) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    if (p.return_codes.empty()) return Errc::empty_subscription_list;
+    if (p.return_codes.size() > max_remaining_length - 2) return Errc::packet_too_large;
+    for (const std::uint8_t code : p.return_codes) {
+        if (!rules::is_valid_suback_code(code)) return Errc::invalid_return_code;
+    }
+    return 2 + static_cast<std::uint32_t>(p.return_codes.size());
+}
+std::uint8_t first_byte(const SubAck&) noexcept { return type_bits(PacketType::suback); }
+Result<void> write_body(const SubAck& p, Writer& w) noexcept {
+    MQTLS_TRY(w.u16(p.packet_id));
+    return w.bytes(p.return_codes);
+}
+
+Result<std::uint32_t> body_size(const Unsubscribe& p) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    if (p.filters.empty()) return Errc::empty_subscription_list;  // [MQTT-3.10.3-2]
+    std::uint32_t size = 2;
+    for (const std::string_view filter : p.filters) {
+        MQTLS_TRY(validate_topic_filter(filter));
+        size += string_field(filter);
+        if (size > max_remaining_length) return Errc::packet_too_large;
+    }
+    return size;
+}
+std::uint8_t first_byte(const Unsubscribe&) noexcept {
+    return static_cast<std::uint8_t>(type_bits(PacketType::unsubscribe) | 0x02);
+}
+Result<void> write_body(const Unsubscribe& p, Writer& w) noexcept {
+    MQTLS_TRY(w.u16(p.packet_id));
+    for (const std::string_view filter : p.filters) MQTLS_TRY(w.string(filter));
+    return ok();
+}
+
+// ---- packets without a body ------------------------------------------------------------------
+
+template <class Empty>
+constexpr PacketType empty_type() noexcept {
+    if constexpr (std::is_same_v<Empty, PingReq>) return PacketType::pingreq;
+    if constexpr (std::is_same_v<Empty, PingResp>) return PacketType::pingresp;
+    return PacketType::disconnect;
+}
+template <class Empty>
+using IfEmpty = std::enable_if_t<std::is_same_v<Empty, PingReq> ||
+                                     std::is_same_v<Empty, PingResp> ||
+                                     std::is_same_v<Empty, Disconnect>,
+                                 int>;
+template <class Empty, IfEmpty<Empty> = 0>
+Result<std::uint32_t> body_size(const Empty&) noexcept {
+    return std::uint32_t{0};
+}
+template <class Empty, IfEmpty<Empty> = 0>
+std::uint8_t first_byte(const Empty&) noexcept {
+    return type_bits(empty_type<Empty>());
+}
+template <class Empty, IfEmpty<Empty> = 0>
+Result<void> write_body(const Empty&, Writer&) noexcept {
+    return ok();
+}
+
+// ---- generic ---------------------------------------------------------------------------------
+
+template <class P>
+Result<std::size_t> packet_size(const P& p) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(p));
+    const std::size_t length_bytes = remaining_length_size(body);
+    if (length_bytes == 0) return Errc::packet_too_large;
+    return 1 + length_bytes + std::size_t{body};
+}
+
+template <class P>
+Result<std::size_t> encode_packet(const P& p, mutable_bytes out) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(p));
+    const std::size_t length_bytes = remaining_length_size(body);
+    if (length_bytes == 0) return Errc::packet_too_large;
+    if (out.size() < 1 + length_bytes + std::size_t{body}) return Errc::buffer_too_small;
+    Writer w(out);
+    MQTLS_TRY(w.u8(first_byte(p)));
+    MQTLS_TRY(w.remaining_length(body));
+    MQTLS_TRY(write_body(p, w));
+    return w.written();
+}
+
+}  // namespace
+
+std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
+    if (remaining_length < 128) return 1;
+    if (remaining_length < 16'384) return 2;
+    if (remaining_length < 2'097'152) return 3;
+    if (remaining_length <= max_remaining_length) return 4;
+    return 0;
+}
+
+Result<std::size_t> encoded_size(const Packet& packet) noexcept {
+    return std::visit([](const auto& p) { return packet_size(p); }, packet);
+}
+
+Result<std::size_t> encode(const Packet& packet, mutable_bytes out) noexcept {
+    return std::visit([out](const auto& p) { return encode_packet(p, out); }, packet);
+}
+
+Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(publish));
+    MQTLS_TRY_ASSIGN(const std::uint32_t header_fields, publish_header_body_size(publish));
+    return 1 + remaining_length_size(body) + std::size_t{header_fields};
+}
+
+Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out) noexcept {
+    MQTLS_TRY_ASSIGN(const std::size_t header_size, encoded_publish_header_size(publish));
+    if (out.size() < header_size) return Errc::buffer_too_small;
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(publish));
+    Writer w(out);
+    MQTLS_TRY(w.u8(first_byte(publish)));
+    MQTLS_TRY(w.remaining_length(body));
+    MQTLS_TRY(write_publish_header_fields(publish, w));
+    return w.written();
+}
+
+}  // namespace mqtls::mqtt

@@ -1,0 +1,471 @@
+// The client session state machine. Outgoing QoS 1/2 messages live in `memory_.store` (encoded,
+// in send order, compacted on release) until acknowledged, so they can be re-sent with DUP after a
+// reconnect; everything the transport must send is appended to `memory_.tx`.
+#include "mqtls/mqtt/session.hpp"
+
+#include <cstring>
+
+#include "codec_rules.hpp"
+
+namespace mqtls::mqtt {
+
+using detail::OutgoingSlot;
+using detail::OutgoingStage;
+using detail::PendingRequest;
+
+namespace {
+// Room kept free in tx for the acknowledgement one incoming packet may need.
+constexpr std::size_t ack_size = 4;
+}  // namespace
+
+Session::Session(const SessionConfig& config, SessionMemory memory) noexcept
+    : config_(config), memory_(memory), framer_(memory.rx, config.limits) {
+    MQTLS_ASSERT(memory_.events.size() >= memory_.requests.size() + 2);
+}
+
+// ---- output ------------------------------------------------------------------------------------
+
+std::size_t Session::tx_free() const noexcept { return memory_.tx.size() - tx_end_; }
+
+bytes_view Session::pending_output() const noexcept {
+    return memory_.tx.subspan(tx_begin_, tx_end_ - tx_begin_);
+}
+
+void Session::consume_output(std::size_t count) noexcept {
+    const std::size_t pending = tx_end_ - tx_begin_;
+    tx_begin_ += count < pending ? count : pending;
+    if (tx_begin_ == tx_end_) {
+        tx_begin_ = 0;
+        tx_end_ = 0;
+    } else if (tx_begin_ > 0) {
+        // Compact so the free space is contiguous at the end.
+        std::memmove(memory_.tx.data(), memory_.tx.data() + tx_begin_, tx_end_ - tx_begin_);
+        tx_end_ -= tx_begin_;
+        tx_begin_ = 0;
+    }
+    queue_unsent_messages(last_sent_);
+}
+
+Result<void> Session::queue_packet(const Packet& packet, Instant now) noexcept {
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(packet));
+    if (size > memory_.tx.size()) return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
+    if (size > tx_free()) return Errc::output_full;
+    MQTLS_TRY_ASSIGN(const std::size_t written, encode(packet, memory_.tx.subspan(tx_end_)));
+    tx_end_ += written;
+    last_sent_ = now;
+    return ok();
+}
+
+// Sends stored messages not yet sent on this connection, in their original order, while they fit.
+void Session::queue_unsent_messages(Instant now) noexcept {
+    if (state_ != SessionState::connecting && state_ != SessionState::connected) return;
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        OutgoingSlot& slot = memory_.outgoing[i];
+        if (slot.sent) continue;
+        if (slot.stage == OutgoingStage::awaiting_pubcomp) {
+            if (!queue_packet(PubRel{slot.packet_id}, now)) return;
+        } else {
+            if (slot.length > tx_free()) return;
+            std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset, slot.length);
+            tx_end_ += slot.length;
+            last_sent_ = now;
+        }
+        slot.sent = true;
+    }
+}
+
+// ---- identifiers and the outgoing store ----------------------------------------------------------
+
+bool Session::packet_id_in_use(PacketId id) const noexcept {
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        if (memory_.outgoing[i].packet_id == id) return true;
+    }
+    for (std::size_t i = 0; i < request_count_; ++i) {
+        if (memory_.requests[i].packet_id == id) return true;
+    }
+    return false;
+}
+
+// Callers check that a slot is free first, so fewer than 65535 identifiers are in use and the
+// search ends within (in-use count + 1) steps.
+PacketId Session::allocate_packet_id() noexcept {
+    PacketId id = last_packet_id_;
+    do {
+        id = static_cast<PacketId>(id == 65535 ? 1 : id + 1);
+    } while (packet_id_in_use(id));
+    last_packet_id_ = id;
+    return id;
+}
+
+OutgoingSlot* Session::find_outgoing(PacketId id) noexcept {
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        if (memory_.outgoing[i].packet_id == id) return &memory_.outgoing[i];
+    }
+    return nullptr;
+}
+
+std::size_t Session::store_used() const noexcept {
+    if (outgoing_count_ == 0) return 0;
+    const OutgoingSlot& last = memory_.outgoing[outgoing_count_ - 1];
+    return last.offset + last.length;
+}
+
+void Session::release_store_bytes(OutgoingSlot& slot) noexcept {
+    if (slot.length == 0) return;
+    const std::size_t end = slot.offset + slot.length;
+    const std::size_t used = store_used();
+    std::memmove(memory_.store.data() + slot.offset, memory_.store.data() + end, used - end);
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        if (memory_.outgoing[i].offset >= end) memory_.outgoing[i].offset -= slot.length;
+    }
+    slot.length = 0;
+}
+
+void Session::remove_outgoing(std::size_t index) noexcept {
+    release_store_bytes(memory_.outgoing[index]);
+    for (std::size_t i = index + 1; i < outgoing_count_; ++i) {
+        memory_.outgoing[i - 1] = memory_.outgoing[i];
+    }
+    --outgoing_count_;
+}
+
+// ---- events --------------------------------------------------------------------------------------
+
+bool Session::push_event(const Event& event) noexcept {
+    if (event_count_ == memory_.events.size()) return false;
+    memory_.events[(event_head_ + event_count_) % memory_.events.size()] = event;
+    ++event_count_;
+    if (std::holds_alternative<MessageReceived>(event) ||
+        std::holds_alternative<SubscribeAcked>(event)) {
+        ++view_events_;
+    }
+    return true;
+}
+
+std::optional<Event> Session::poll_event() noexcept {
+    if (event_count_ == 0) return std::nullopt;
+    Event event = memory_.events[event_head_];
+    event_head_ = (event_head_ + 1) % memory_.events.size();
+    --event_count_;
+    if (std::holds_alternative<MessageReceived>(event) ||
+        std::holds_alternative<SubscribeAcked>(event)) {
+        --view_events_;
+    }
+    return event;
+}
+
+// ---- connection lifecycle --------------------------------------------------------------------------
+
+Result<void> Session::start_connect(const Connect& connect, Instant now) noexcept {
+    if (state_ != SessionState::disconnected) return Errc::already_connected;
+    tx_begin_ = 0;
+    tx_end_ = 0;
+    framer_.reset();
+    frame_handled_ = false;
+    MQTLS_TRY(queue_packet(connect, now));
+    state_ = SessionState::connecting;
+    keep_alive_s_ = connect.keep_alive_s;
+    connect_deadline_ = now + config_.connect_timeout;
+    ping_deadline_ = Instant::never();
+    if (connect.clean_session) incoming_count_ = 0;
+    // [MQTT-4.4.0-1] re-send unacknowledged PUBLISH (with DUP [MQTT-3.3.1-1]) and PUBREL, in
+    // order, right behind CONNECT: MQTT allows packets before CONNACK, so they share one flight.
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        OutgoingSlot& slot = memory_.outgoing[i];
+        if (slot.sent && slot.length > 0) memory_.store[slot.offset] |= rules::publish_dup;
+        slot.sent = false;
+    }
+    queue_unsent_messages(now);
+    return ok();
+}
+
+Result<void> Session::disconnect(Instant now) noexcept {
+    if (state_ != SessionState::connecting && state_ != SessionState::connected) {
+        return Errc::not_connected;
+    }
+    MQTLS_TRY(queue_packet(Disconnect{}, now));
+    state_ = SessionState::disconnecting;
+    connect_deadline_ = Instant::never();
+    ping_deadline_ = Instant::never();
+    return ok();
+}
+
+void Session::on_transport_closed(Instant) noexcept {
+    state_ = SessionState::disconnected;
+    tx_begin_ = 0;
+    tx_end_ = 0;
+    framer_.reset();
+    frame_handled_ = false;
+    connect_deadline_ = Instant::never();
+    ping_deadline_ = Instant::never();
+    for (std::size_t i = 0; i < request_count_; ++i) {
+        // The event queue is sized for this (constructor assertion), unless the caller left old
+        // events unpolled; then the oldest information is kept and this is dropped.
+        (void)push_event(RequestAbandoned{memory_.requests[i].packet_id, memory_.requests[i].kind});
+    }
+    request_count_ = 0;
+}
+
+Error Session::fail(Error error) noexcept {
+    on_transport_closed(Instant{});
+    return error;
+}
+
+// ---- application requests ---------------------------------------------------------------------------
+
+Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept {
+    Publish p = message;
+    p.dup = false;
+    if (p.qos == QoS::at_most_once) {
+        if (state_ != SessionState::connecting && state_ != SessionState::connected) {
+            return Errc::not_connected;
+        }
+        p.packet_id = 0;
+        MQTLS_TRY(queue_packet(p, now));
+        return PacketId{0};
+    }
+    p.packet_id = 1;  // placeholder so validation and sizing see a QoS 1/2 packet
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p));
+    if (size > memory_.store.size() || size > memory_.tx.size()) {
+        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
+    }
+    if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_used()) {
+        return Errc::inflight_full;
+    }
+    p.packet_id = allocate_packet_id();
+    OutgoingSlot& slot = memory_.outgoing[outgoing_count_];
+    slot.packet_id = p.packet_id;
+    slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
+                                             : OutgoingStage::awaiting_pubrec;
+    slot.sent = false;
+    slot.offset = static_cast<std::uint32_t>(store_used());
+    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(slot.offset)));
+    slot.length = static_cast<std::uint32_t>(written);
+    ++outgoing_count_;
+    queue_unsent_messages(now);
+    return p.packet_id;
+}
+
+Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Instant now) noexcept {
+    if (state_ != SessionState::connecting && state_ != SessionState::connected) {
+        return Errc::not_connected;
+    }
+    if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
+    Subscribe packet{allocate_packet_id(), SubscriptionList(subscriptions)};
+    MQTLS_TRY(queue_packet(packet, now));
+    memory_.requests[request_count_++] = PendingRequest{
+        packet.packet_id, PacketType::subscribe, static_cast<std::uint16_t>(subscriptions.size())};
+    return packet.packet_id;
+}
+
+Result<PacketId> Session::unsubscribe(span<const std::string_view> filters, Instant now) noexcept {
+    if (state_ != SessionState::connecting && state_ != SessionState::connected) {
+        return Errc::not_connected;
+    }
+    if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
+    Unsubscribe packet{allocate_packet_id(), FilterList(filters)};
+    MQTLS_TRY(queue_packet(packet, now));
+    memory_.requests[request_count_++] = PendingRequest{
+        packet.packet_id, PacketType::unsubscribe, static_cast<std::uint16_t>(filters.size())};
+    return packet.packet_id;
+}
+
+// ---- timers -------------------------------------------------------------------------------------------
+
+Instant Session::next_deadline() const noexcept {
+    switch (state_) {
+        case SessionState::connecting:
+            return connect_deadline_;
+        case SessionState::connected:
+            if (!ping_deadline_.is_never()) return ping_deadline_;
+            if (keep_alive_s_ == 0) return Instant::never();
+            return last_sent_ + Duration::from_seconds(keep_alive_s_);
+        default:
+            return Instant::never();
+    }
+}
+
+Result<void> Session::on_deadline(Instant now) noexcept {
+    if (state_ == SessionState::connecting && now >= connect_deadline_) {
+        return fail(Errc::connect_timeout);
+    }
+    if (state_ != SessionState::connected) return ok();
+    if (!ping_deadline_.is_never()) {
+        if (now >= ping_deadline_) return fail(Errc::keepalive_timeout);
+        return ok();
+    }
+    // [MQTT-3.1.2-23] keep the connection alive when nothing else was sent for keep_alive.
+    if (keep_alive_s_ != 0 && now >= last_sent_ + Duration::from_seconds(keep_alive_s_)) {
+        MQTLS_TRY(queue_packet(PingReq{}, now));
+        ping_deadline_ = now + config_.ping_timeout;
+    }
+    return ok();
+}
+
+// ---- input ---------------------------------------------------------------------------------------------
+
+Result<std::size_t> Session::receive(bytes_view bytes, Instant now) noexcept {
+    if (state_ == SessionState::disconnected) return Errc::not_connected;
+    if (view_events_ != 0) return Errc::event_queue_full;  // views would dangle
+    if (frame_handled_) {
+        framer_.release();
+        frame_handled_ = false;
+    }
+    std::size_t consumed = 0;
+    if (!framer_.frame_ready()) {
+        auto taken = framer_.feed(bytes);
+        if (!taken) return fail(taken.error());
+        consumed = *taken;
+        if (!framer_.frame_ready()) return consumed;
+    }
+    // Room for one acknowledgement and one event, so a packet is never half handled.
+    if (tx_free() < ack_size) return consumed != 0 ? Result<std::size_t>(consumed) : Errc::output_full;
+    if (event_count_ == memory_.events.size()) {
+        return consumed != 0 ? Result<std::size_t>(consumed) : Errc::event_queue_full;
+    }
+    auto decoded = framer_.decode_frame();
+    if (!decoded) return fail(decoded.error());
+    MQTLS_TRY(handle_packet(decoded->packet, now));
+    frame_handled_ = true;
+    return consumed;
+}
+
+Result<void> Session::handle_packet(const Packet& packet, Instant now) noexcept {
+    const PacketType type = packet_type(packet);
+    // [MQTT-3.2.0-1] the first packet from the server is CONNACK.
+    if (state_ == SessionState::connecting && type != PacketType::connack) {
+        return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
+    }
+    switch (type) {
+        case PacketType::connack: return handle_connack(std::get<ConnAck>(packet), now);
+        case PacketType::publish: return handle_publish(std::get<Publish>(packet), now);
+        case PacketType::puback: return handle_puback(std::get<PubAck>(packet).packet_id);
+        case PacketType::pubrec: return handle_pubrec(std::get<PubRec>(packet).packet_id, now);
+        case PacketType::pubrel: return handle_pubrel(std::get<PubRel>(packet).packet_id, now);
+        case PacketType::pubcomp: return handle_pubcomp(std::get<PubComp>(packet).packet_id);
+        case PacketType::suback: {
+            const auto& ack = std::get<SubAck>(packet);
+            return handle_request_ack(type, ack.packet_id, ack.return_codes);
+        }
+        case PacketType::unsuback:
+            return handle_request_ack(type, std::get<UnsubAck>(packet).packet_id, {});
+        case PacketType::pingresp:
+            ping_deadline_ = Instant::never();
+            return ok();
+        default:
+            // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and DISCONNECT only travel to a server.
+            return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
+    }
+}
+
+Result<void> Session::handle_connack(const ConnAck& connack, Instant now) noexcept {
+    if (state_ != SessionState::connecting) {
+        return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::connack)});
+    }
+    if (connack.return_code != ConnectReturnCode::accepted) {
+        return fail(Error{Errc::broker_refused, static_cast<std::int32_t>(connack.return_code)});
+    }
+    state_ = SessionState::connected;
+    connect_deadline_ = Instant::never();
+    (void)now;
+    (void)push_event(Connected{connack.session_present});  // room checked by receive()
+    return ok();
+}
+
+Result<void> Session::handle_publish(const Publish& publish, Instant now) noexcept {
+    switch (publish.qos) {
+        case QoS::at_most_once:
+            break;
+        case QoS::at_least_once:
+            MQTLS_TRY(queue_packet(PubAck{publish.packet_id}, now));
+            break;
+        case QoS::exactly_once: {
+            for (std::size_t i = 0; i < incoming_count_; ++i) {
+                if (memory_.incoming_qos2[i] == publish.packet_id) {
+                    // A re-delivery before PUBREL: acknowledge again, deliver once only.
+                    return queue_packet(PubRec{publish.packet_id}, now);
+                }
+            }
+            if (incoming_count_ == memory_.incoming_qos2.size()) {
+                return fail(Errc::incoming_window_full);
+            }
+            MQTLS_TRY(queue_packet(PubRec{publish.packet_id}, now));
+            memory_.incoming_qos2[incoming_count_++] = publish.packet_id;
+            break;
+        }
+    }
+    (void)push_event(MessageReceived{publish});
+    return ok();
+}
+
+Result<void> Session::handle_puback(PacketId id) noexcept {
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        if (memory_.outgoing[i].packet_id == id &&
+            memory_.outgoing[i].stage == OutgoingStage::awaiting_puback) {
+            remove_outgoing(i);
+            (void)push_event(PublishAcked{id, QoS::at_least_once});
+            return ok();
+        }
+    }
+    return fail(Error{Errc::unknown_packet_id, id});
+}
+
+Result<void> Session::handle_pubrec(PacketId id, Instant now) noexcept {
+    OutgoingSlot* slot = find_outgoing(id);
+    if (slot == nullptr || slot->stage == OutgoingStage::awaiting_puback) {
+        return fail(Error{Errc::unknown_packet_id, id});
+    }
+    // The broker now owns the message [MQTT-4.3.3]; from here on only PUBREL is re-sent.
+    MQTLS_TRY(queue_packet(PubRel{id}, now));
+    release_store_bytes(*slot);
+    slot->stage = OutgoingStage::awaiting_pubcomp;
+    slot->sent = true;
+    return ok();
+}
+
+Result<void> Session::handle_pubrel(PacketId id, Instant now) noexcept {
+    // [MQTT-4.3.3-2] answer every PUBREL with PUBCOMP, known identifier or not.
+    MQTLS_TRY(queue_packet(PubComp{id}, now));
+    for (std::size_t i = 0; i < incoming_count_; ++i) {
+        if (memory_.incoming_qos2[i] == id) {
+            memory_.incoming_qos2[i] = memory_.incoming_qos2[--incoming_count_];
+            break;
+        }
+    }
+    return ok();
+}
+
+Result<void> Session::handle_pubcomp(PacketId id) noexcept {
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        if (memory_.outgoing[i].packet_id == id &&
+            memory_.outgoing[i].stage == OutgoingStage::awaiting_pubcomp) {
+            remove_outgoing(i);
+            (void)push_event(PublishAcked{id, QoS::exactly_once});
+            return ok();
+        }
+    }
+    return fail(Error{Errc::unknown_packet_id, id});
+}
+
+Result<void> Session::handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept {
+    const PacketType request = kind == PacketType::suback ? PacketType::subscribe
+                                                          : PacketType::unsubscribe;
+    for (std::size_t i = 0; i < request_count_; ++i) {
+        const PendingRequest pending = memory_.requests[i];
+        if (pending.packet_id != id || pending.kind != request) continue;
+        // [MQTT-3.9.3-1] one return code per requested filter.
+        if (kind == PacketType::suback && codes.size() != pending.entries) {
+            return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(kind)});
+        }
+        memory_.requests[i] = memory_.requests[--request_count_];
+        if (kind == PacketType::suback) {
+            (void)push_event(SubscribeAcked{id, codes});
+        } else {
+            (void)push_event(UnsubscribeAcked{id});
+        }
+        return ok();
+    }
+    return fail(Error{Errc::unknown_packet_id, id});
+}
+
+}  // namespace mqtls::mqtt
