@@ -61,19 +61,19 @@ struct FatalFailure {
 }  // namespace mqtls_test
 
 #define MQTLS_TEST_NAME(suite, name) mqtls_test_##suite##_##name
-#define TEST(suite, name)                                                                   \
-    static void MQTLS_TEST_NAME(suite, name)();                                              \
-    static const bool MQTLS_TEST_NAME(suite, name##_registered) =                            \
-        ::mqtls_test::register_test(#suite, #name, &MQTLS_TEST_NAME(suite, name));           \
+#define TEST(suite, name)                                                          \
+    static void MQTLS_TEST_NAME(suite, name)();                                    \
+    static const bool MQTLS_TEST_NAME(suite, name##_registered) =                  \
+        ::mqtls_test::register_test(#suite, #name, &MQTLS_TEST_NAME(suite, name)); \
     static void MQTLS_TEST_NAME(suite, name)()
 
-#define MQTLS_TEST_CHECK(condition, text)                                                    \
-    if (condition) {                                                                         \
-    } else                                                                                   \
+#define MQTLS_TEST_CHECK(condition, text) \
+    if (condition) {                      \
+    } else                                \
         ::mqtls_test::Failure(__FILE__, __LINE__, text)
-#define MQTLS_TEST_ASSERT(condition, text)                                                   \
-    if (condition) {                                                                         \
-    } else                                                                                   \
+#define MQTLS_TEST_ASSERT(condition, text) \
+    if (condition) {                       \
+    } else                                 \
         return ::mqtls_test::FatalFailure(__FILE__, __LINE__, text) = ::mqtls_test::Message()
 
 #define EXPECT_TRUE(c) MQTLS_TEST_CHECK((c), "EXPECT_TRUE(" #c ")")

@@ -32,12 +32,13 @@ Result<Packet> decode_connect(Reader& r) noexcept {
     }
     MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
     const bool has_will = (flags & rules::connect_will) != 0;
-    const auto will_qos =
-        static_cast<std::uint8_t>((flags & rules::connect_will_qos_mask) >> rules::connect_will_qos_shift);
+    const auto will_qos = static_cast<std::uint8_t>((flags & rules::connect_will_qos_mask) >>
+                                                    rules::connect_will_qos_shift);
     const bool will_retain = (flags & rules::connect_will_retain) != 0;
     const bool has_username = (flags & rules::connect_username) != 0;
     const bool has_password = (flags & rules::connect_password) != 0;
-    if ((flags & rules::connect_reserved) != 0) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-3]
+    if ((flags & rules::connect_reserved) != 0)
+        return Errc::invalid_connect_flags;  // [MQTT-3.1.2-3]
     if (!has_will && (will_qos != 0 || will_retain)) {
         return Errc::invalid_connect_flags;  // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]
     }
@@ -88,7 +89,8 @@ Result<Packet> decode_publish(std::uint8_t flags, Reader& r) noexcept {
     p.qos = static_cast<QoS>(qos);
     p.dup = (flags & rules::publish_dup) != 0;
     p.retain = (flags & rules::publish_retain) != 0;
-    if (p.dup && p.qos == QoS::at_most_once) return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
+    if (p.dup && p.qos == QoS::at_most_once)
+        return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
     MQTLS_TRY_ASSIGN(p.topic, r.string());
     MQTLS_TRY(validate_topic_name(p.topic));
     if (p.qos != QoS::at_most_once) {
@@ -169,20 +171,34 @@ Result<Packet> decode_body(const FixedHeader& header, Reader& r) noexcept {
         return Error{Errc::invalid_fixed_header_flags, header.flags};
     }
     switch (header.type) {
-        case PacketType::connect: return decode_connect(r);
-        case PacketType::connack: return decode_connack(r);
-        case PacketType::publish: return decode_publish(header.flags, r);
-        case PacketType::puback: return decode_id_only<PubAck>(r);
-        case PacketType::pubrec: return decode_id_only<PubRec>(r);
-        case PacketType::pubrel: return decode_id_only<PubRel>(r);
-        case PacketType::pubcomp: return decode_id_only<PubComp>(r);
-        case PacketType::subscribe: return decode_subscribe(r);
-        case PacketType::suback: return decode_suback(r);
-        case PacketType::unsubscribe: return decode_unsubscribe(r);
-        case PacketType::unsuback: return decode_id_only<UnsubAck>(r);
-        case PacketType::pingreq: return decode_empty<PingReq>(r);
-        case PacketType::pingresp: return decode_empty<PingResp>(r);
-        case PacketType::disconnect: return decode_empty<Disconnect>(r);
+        case PacketType::connect:
+            return decode_connect(r);
+        case PacketType::connack:
+            return decode_connack(r);
+        case PacketType::publish:
+            return decode_publish(header.flags, r);
+        case PacketType::puback:
+            return decode_id_only<PubAck>(r);
+        case PacketType::pubrec:
+            return decode_id_only<PubRec>(r);
+        case PacketType::pubrel:
+            return decode_id_only<PubRel>(r);
+        case PacketType::pubcomp:
+            return decode_id_only<PubComp>(r);
+        case PacketType::subscribe:
+            return decode_subscribe(r);
+        case PacketType::suback:
+            return decode_suback(r);
+        case PacketType::unsubscribe:
+            return decode_unsubscribe(r);
+        case PacketType::unsuback:
+            return decode_id_only<UnsubAck>(r);
+        case PacketType::pingreq:
+            return decode_empty<PingReq>(r);
+        case PacketType::pingresp:
+            return decode_empty<PingResp>(r);
+        case PacketType::disconnect:
+            return decode_empty<Disconnect>(r);
     }
     return Errc::invalid_packet_type;
 }

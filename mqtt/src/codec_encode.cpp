@@ -25,6 +25,8 @@ std::uint8_t type_bits(PacketType type) noexcept {
 // ---- CONNECT ---------------------------------------------------------------------------------
 
 Result<std::uint32_t> body_size(const Connect& p) noexcept {
+    // [MQTT-3.1.3-7] a broker-assigned identifier only exists for a clean session.
+    if (p.client_id.empty() && !p.clean_session) return Errc::invalid_connect_flags;
     if (p.password && !p.username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
     MQTLS_TRY(rules::check_string(p.client_id));
     std::uint32_t size = string_field(rules::protocol_name) + 1 + 1 + 2;
@@ -33,7 +35,8 @@ Result<std::uint32_t> body_size(const Connect& p) noexcept {
         MQTLS_TRY(validate_topic_name(p.will->topic));
         MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.will->qos)));
         MQTLS_TRY(rules::check_binary_length(p.will->payload.size()));
-        size += string_field(p.will->topic) + 2 + static_cast<std::uint32_t>(p.will->payload.size());
+        size +=
+            string_field(p.will->topic) + 2 + static_cast<std::uint32_t>(p.will->payload.size());
     }
     if (p.username) {
         MQTLS_TRY(rules::check_string(*p.username));
@@ -113,9 +116,9 @@ Result<std::uint32_t> body_size(const Publish& p) noexcept {
 }
 
 std::uint8_t first_byte(const Publish& p) noexcept {
-    auto byte = static_cast<std::uint8_t>(
-        type_bits(PacketType::publish) |
-        (static_cast<std::uint8_t>(p.qos) << rules::publish_qos_shift));
+    auto byte =
+        static_cast<std::uint8_t>(type_bits(PacketType::publish) |
+                                  (static_cast<std::uint8_t>(p.qos) << rules::publish_qos_shift));
     if (p.dup) byte |= rules::publish_dup;
     if (p.retain) byte |= rules::publish_retain;
     return byte;
@@ -234,10 +237,10 @@ constexpr PacketType empty_type() noexcept {
     return PacketType::disconnect;
 }
 template <class Empty>
-using IfEmpty = std::enable_if_t<std::is_same_v<Empty, PingReq> ||
-                                     std::is_same_v<Empty, PingResp> ||
-                                     std::is_same_v<Empty, Disconnect>,
-                                 int>;
+using IfEmpty =
+    std::enable_if_t<std::is_same_v<Empty, PingReq> || std::is_same_v<Empty, PingResp> ||
+                         std::is_same_v<Empty, Disconnect>,
+                     int>;
 template <class Empty, IfEmpty<Empty> = 0>
 Result<std::uint32_t> body_size(const Empty&) noexcept {
     return std::uint32_t{0};

@@ -10,7 +10,8 @@ bool same_optional(const std::optional<T>& a, const std::optional<T>& b) noexcep
     if (a.has_value() != b.has_value()) return false;
     return !a.has_value() || *a == *b;
 }
-bool same_optional(const std::optional<bytes_view>& a, const std::optional<bytes_view>& b) noexcept {
+bool same_optional(const std::optional<bytes_view>& a,
+                   const std::optional<bytes_view>& b) noexcept {
     if (a.has_value() != b.has_value()) return false;
     return !a.has_value() || same_bytes(*a, *b);
 }
@@ -29,35 +30,52 @@ bool same_entries(const EntryList<Item>& a, const EntryList<Item>& b) noexcept {
 
 const char* packet_type_name(PacketType type) noexcept {
     switch (type) {
-        case PacketType::connect: return "CONNECT";
-        case PacketType::connack: return "CONNACK";
-        case PacketType::publish: return "PUBLISH";
-        case PacketType::puback: return "PUBACK";
-        case PacketType::pubrec: return "PUBREC";
-        case PacketType::pubrel: return "PUBREL";
-        case PacketType::pubcomp: return "PUBCOMP";
-        case PacketType::subscribe: return "SUBSCRIBE";
-        case PacketType::suback: return "SUBACK";
-        case PacketType::unsubscribe: return "UNSUBSCRIBE";
-        case PacketType::unsuback: return "UNSUBACK";
-        case PacketType::pingreq: return "PINGREQ";
-        case PacketType::pingresp: return "PINGRESP";
-        case PacketType::disconnect: return "DISCONNECT";
+        case PacketType::connect:
+            return "CONNECT";
+        case PacketType::connack:
+            return "CONNACK";
+        case PacketType::publish:
+            return "PUBLISH";
+        case PacketType::puback:
+            return "PUBACK";
+        case PacketType::pubrec:
+            return "PUBREC";
+        case PacketType::pubrel:
+            return "PUBREL";
+        case PacketType::pubcomp:
+            return "PUBCOMP";
+        case PacketType::subscribe:
+            return "SUBSCRIBE";
+        case PacketType::suback:
+            return "SUBACK";
+        case PacketType::unsubscribe:
+            return "UNSUBSCRIBE";
+        case PacketType::unsuback:
+            return "UNSUBACK";
+        case PacketType::pingreq:
+            return "PINGREQ";
+        case PacketType::pingresp:
+            return "PINGRESP";
+        case PacketType::disconnect:
+            return "DISCONNECT";
     }
     return "unknown packet type";
 }
 
 const char* connect_return_code_message(ConnectReturnCode code) noexcept {
     switch (code) {
-        case ConnectReturnCode::accepted: return "connection accepted";
+        case ConnectReturnCode::accepted:
+            return "connection accepted";
         case ConnectReturnCode::unacceptable_protocol_version:
             return "the broker does not support MQTT 3.1.1";
         case ConnectReturnCode::identifier_rejected:
             return "the broker rejected the client identifier";
-        case ConnectReturnCode::server_unavailable: return "the MQTT service is unavailable";
+        case ConnectReturnCode::server_unavailable:
+            return "the MQTT service is unavailable";
         case ConnectReturnCode::bad_username_or_password:
             return "bad user name or password";
-        case ConnectReturnCode::not_authorized: return "not authorized to connect";
+        case ConnectReturnCode::not_authorized:
+            return "not authorized to connect";
     }
     return "unknown CONNACK return code";
 }
@@ -83,9 +101,7 @@ bool operator==(const Publish& a, const Publish& b) noexcept {
 bool operator==(const PubAck& a, const PubAck& b) noexcept { return a.packet_id == b.packet_id; }
 bool operator==(const PubRec& a, const PubRec& b) noexcept { return a.packet_id == b.packet_id; }
 bool operator==(const PubRel& a, const PubRel& b) noexcept { return a.packet_id == b.packet_id; }
-bool operator==(const PubComp& a, const PubComp& b) noexcept {
-    return a.packet_id == b.packet_id;
-}
+bool operator==(const PubComp& a, const PubComp& b) noexcept { return a.packet_id == b.packet_id; }
 bool operator==(const Subscription& a, const Subscription& b) noexcept {
     return a.filter == b.filter && a.qos == b.qos;
 }

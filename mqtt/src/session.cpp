@@ -48,7 +48,8 @@ void Session::consume_output(std::size_t count) noexcept {
 
 Result<void> Session::queue_packet(const Packet& packet, Instant now) noexcept {
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(packet));
-    if (size > memory_.tx.size()) return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
+    if (size > memory_.tx.size())
+        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     if (size > tx_free()) return Errc::output_full;
     MQTLS_TRY_ASSIGN(const std::size_t written, encode(packet, memory_.tx.subspan(tx_end_)));
     tx_end_ += written;
@@ -66,7 +67,8 @@ void Session::queue_unsent_messages(Instant now) noexcept {
             if (!queue_packet(PubRel{slot.packet_id}, now)) return;
         } else {
             if (slot.length > tx_free()) return;
-            std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset, slot.length);
+            std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset,
+                        slot.length);
             tx_end_ += slot.length;
             last_sent_ = now;
         }
@@ -74,7 +76,8 @@ void Session::queue_unsent_messages(Instant now) noexcept {
     }
 }
 
-// ---- identifiers and the outgoing store ----------------------------------------------------------
+// ---- identifiers and the outgoing store
+// ----------------------------------------------------------
 
 bool Session::packet_id_in_use(PacketId id) const noexcept {
     for (std::size_t i = 0; i < outgoing_count_; ++i) {
@@ -129,7 +132,8 @@ void Session::remove_outgoing(std::size_t index) noexcept {
     --outgoing_count_;
 }
 
-// ---- events --------------------------------------------------------------------------------------
+// ---- events
+// --------------------------------------------------------------------------------------
 
 bool Session::push_event(const Event& event) noexcept {
     if (event_count_ == memory_.events.size()) return false;
@@ -154,7 +158,8 @@ std::optional<Event> Session::poll_event() noexcept {
     return event;
 }
 
-// ---- connection lifecycle --------------------------------------------------------------------------
+// ---- connection lifecycle
+// --------------------------------------------------------------------------
 
 Result<void> Session::start_connect(const Connect& connect, Instant now) noexcept {
     if (state_ != SessionState::disconnected) return Errc::already_connected;
@@ -211,7 +216,8 @@ Error Session::fail(Error error) noexcept {
     return error;
 }
 
-// ---- application requests ---------------------------------------------------------------------------
+// ---- application requests
+// ---------------------------------------------------------------------------
 
 Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept {
     Publish p = message;
@@ -265,12 +271,13 @@ Result<PacketId> Session::unsubscribe(span<const std::string_view> filters, Inst
     if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
     Unsubscribe packet{allocate_packet_id(), FilterList(filters)};
     MQTLS_TRY(queue_packet(packet, now));
-    memory_.requests[request_count_++] = PendingRequest{
-        packet.packet_id, PacketType::unsubscribe, static_cast<std::uint16_t>(filters.size())};
+    memory_.requests[request_count_++] = PendingRequest{packet.packet_id, PacketType::unsubscribe,
+                                                        static_cast<std::uint16_t>(filters.size())};
     return packet.packet_id;
 }
 
-// ---- timers -------------------------------------------------------------------------------------------
+// ---- timers
+// -------------------------------------------------------------------------------------------
 
 Instant Session::next_deadline() const noexcept {
     switch (state_) {
@@ -302,7 +309,8 @@ Result<void> Session::on_deadline(Instant now) noexcept {
     return ok();
 }
 
-// ---- input ---------------------------------------------------------------------------------------------
+// ---- input
+// ---------------------------------------------------------------------------------------------
 
 Result<std::size_t> Session::receive(bytes_view bytes, Instant now) noexcept {
     if (state_ == SessionState::disconnected) return Errc::not_connected;
@@ -319,7 +327,8 @@ Result<std::size_t> Session::receive(bytes_view bytes, Instant now) noexcept {
         if (!framer_.frame_ready()) return consumed;
     }
     // Room for one acknowledgement and one event, so a packet is never half handled.
-    if (tx_free() < ack_size) return consumed != 0 ? Result<std::size_t>(consumed) : Errc::output_full;
+    if (tx_free() < ack_size)
+        return consumed != 0 ? Result<std::size_t>(consumed) : Errc::output_full;
     if (event_count_ == memory_.events.size()) {
         return consumed != 0 ? Result<std::size_t>(consumed) : Errc::event_queue_full;
     }
@@ -337,12 +346,18 @@ Result<void> Session::handle_packet(const Packet& packet, Instant now) noexcept 
         return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
     }
     switch (type) {
-        case PacketType::connack: return handle_connack(std::get<ConnAck>(packet), now);
-        case PacketType::publish: return handle_publish(std::get<Publish>(packet), now);
-        case PacketType::puback: return handle_puback(std::get<PubAck>(packet).packet_id);
-        case PacketType::pubrec: return handle_pubrec(std::get<PubRec>(packet).packet_id, now);
-        case PacketType::pubrel: return handle_pubrel(std::get<PubRel>(packet).packet_id, now);
-        case PacketType::pubcomp: return handle_pubcomp(std::get<PubComp>(packet).packet_id);
+        case PacketType::connack:
+            return handle_connack(std::get<ConnAck>(packet), now);
+        case PacketType::publish:
+            return handle_publish(std::get<Publish>(packet), now);
+        case PacketType::puback:
+            return handle_puback(std::get<PubAck>(packet).packet_id);
+        case PacketType::pubrec:
+            return handle_pubrec(std::get<PubRec>(packet).packet_id, now);
+        case PacketType::pubrel:
+            return handle_pubrel(std::get<PubRel>(packet).packet_id, now);
+        case PacketType::pubcomp:
+            return handle_pubcomp(std::get<PubComp>(packet).packet_id);
         case PacketType::suback: {
             const auto& ack = std::get<SubAck>(packet);
             return handle_request_ack(type, ack.packet_id, ack.return_codes);
@@ -360,7 +375,8 @@ Result<void> Session::handle_packet(const Packet& packet, Instant now) noexcept 
 
 Result<void> Session::handle_connack(const ConnAck& connack, Instant now) noexcept {
     if (state_ != SessionState::connecting) {
-        return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::connack)});
+        return fail(
+            Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::connack)});
     }
     if (connack.return_code != ConnectReturnCode::accepted) {
         return fail(Error{Errc::broker_refused, static_cast<std::int32_t>(connack.return_code)});
@@ -448,8 +464,8 @@ Result<void> Session::handle_pubcomp(PacketId id) noexcept {
 }
 
 Result<void> Session::handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept {
-    const PacketType request = kind == PacketType::suback ? PacketType::subscribe
-                                                          : PacketType::unsubscribe;
+    const PacketType request =
+        kind == PacketType::suback ? PacketType::subscribe : PacketType::unsubscribe;
     for (std::size_t i = 0; i < request_count_; ++i) {
         const PendingRequest pending = memory_.requests[i];
         if (pending.packet_id != id || pending.kind != request) continue;

@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#define MQTLS_ASSERT(condition)           \
-    do {                                  \
-        if (!(condition)) std::abort();   \
+#define MQTLS_ASSERT(condition)         \
+    do {                                \
+        if (!(condition)) std::abort(); \
     } while (false)

@@ -11,8 +11,8 @@ namespace mqtls {
 
 /// The class of an error, from the high byte of its `Errc` value.
 enum class ErrorClass : std::uint8_t {
-    codec = 0x01,      ///< bytes that are not a valid MQTT 3.1.1 packet, or a packet we cannot encode
-    session = 0x02,    ///< the MQTT conversation went wrong (state, timeouts, refusals)
+    codec = 0x01,    ///< bytes that are not a valid MQTT 3.1.1 packet, or a packet we cannot encode
+    session = 0x02,  ///< the MQTT conversation went wrong (state, timeouts, refusals)
     transport = 0x03,  ///< sockets and name resolution
     tls = 0x04,        ///< certificates, handshake, alerts
     storage = 0x05,    ///< outbox and session files
@@ -22,32 +22,28 @@ enum class ErrorClass : std::uint8_t {
 // One table drives the enum, message() and hint(), so they cannot drift apart.
 // X(name, value, message, hint)
 #define MQTLS_ERRC_TABLE(X)                                                                        \
-    X(need_more, 0x0101, "the packet is incomplete: more bytes are needed",                       \
+    X(need_more, 0x0101, "the packet is incomplete: more bytes are needed",                        \
       "not an error: feed the next bytes from the transport and try again")                        \
     X(buffer_too_small, 0x0102, "the output buffer is too small for the packet",                   \
       "size the buffer with encoded_size() first")                                                 \
-    X(malformed_remaining_length, 0x0103,                                                          \
-      "the remaining length field is longer than 4 bytes",                                         \
+    X(malformed_remaining_length, 0x0103, "the remaining length field is longer than 4 bytes",     \
       "the peer is not speaking MQTT 3.1.1, or the stream is out of sync; close the connection")   \
-    X(overlong_remaining_length, 0x0104,                                                           \
-      "the remaining length is not in its shortest form",                                          \
+    X(overlong_remaining_length, 0x0104, "the remaining length is not in its shortest form",       \
       "the peer's encoder is broken; close the connection")                                        \
     X(packet_too_large, 0x0105, "the packet is larger than the configured maximum",                \
       "raise the maximum packet size, or ask the sender for smaller messages")                     \
     X(invalid_packet_type, 0x0106, "the packet type is reserved (0 or 15)",                        \
       "the peer is not speaking MQTT 3.1.1; close the connection")                                 \
-    X(invalid_fixed_header_flags, 0x0107, "the reserved flag bits of the fixed header are wrong", \
+    X(invalid_fixed_header_flags, 0x0107, "the reserved flag bits of the fixed header are wrong",  \
       "the peer violates MQTT 3.1.1 section 2.2.2; close the connection")                          \
-    X(invalid_qos, 0x0108, "the QoS level is 3, which MQTT does not define",                       \
-      "use QoS 0, 1 or 2")                                                                         \
+    X(invalid_qos, 0x0108, "the QoS level is 3, which MQTT does not define", "use QoS 0, 1 or 2")  \
     X(zero_packet_id, 0x0109, "the packet identifier is 0, which MQTT forbids here",               \
       "packet identifiers of QoS 1/2, SUBSCRIBE and UNSUBSCRIBE packets must be 1..65535")         \
-    X(length_mismatch, 0x010a,                                                                     \
-      "the packet's contents do not match its remaining length",                                   \
+    X(length_mismatch, 0x010a, "the packet's contents do not match its remaining length",          \
       "the packet is truncated or has trailing bytes; close the connection")                       \
     X(malformed_utf8, 0x010b, "a string is not well-formed UTF-8",                                 \
       "MQTT strings must be UTF-8 (MQTT-1.5.3-1)")                                                 \
-    X(utf8_null_character, 0x010c, "a string contains the character U+0000",                     \
+    X(utf8_null_character, 0x010c, "a string contains the character U+0000",                       \
       "MQTT strings must not contain U+0000 (MQTT-1.5.3-2)")                                       \
     X(utf8_surrogate, 0x010d, "a string contains a UTF-16 surrogate (U+D800..U+DFFF)",             \
       "encode the text as proper UTF-8")                                                           \
@@ -55,17 +51,17 @@ enum class ErrorClass : std::uint8_t {
       "MQTT length-prefixes fields with 16 bits; shorten it")                                      \
     X(empty_topic, 0x010f, "the topic name or filter is empty",                                    \
       "topics must be at least one character long (MQTT-4.7.3-1)")                                 \
-    X(wildcard_in_topic, 0x0110, "the topic name contains a wildcard ('+' or '#')",               \
+    X(wildcard_in_topic, 0x0110, "the topic name contains a wildcard ('+' or '#')",                \
       "wildcards are only allowed in subscription filters, not when publishing (MQTT-3.3.2-2)")    \
     X(invalid_topic_filter, 0x0111, "the topic filter misplaces '+' or '#'",                       \
       "'#' must be last and alone in its level; '+' must fill a whole level, e.g. a/+/c or a/#")   \
     X(invalid_protocol_name, 0x0112, "the CONNECT protocol name is not \"MQTT\"",                  \
-      "only MQTT 3.1.1 is supported")                                                              \
-    X(unsupported_protocol_level, 0x0113, "the CONNECT protocol level is not 4 (MQTT 3.1.1)",    \
-      "only MQTT 3.1.1 is supported")                                                              \
-    X(invalid_connect_flags, 0x0114, "the CONNECT flags are inconsistent or use a reserved bit",  \
+      "the peer speaks MQTT 3.1 (\"MQIsdp\") or another protocol; only MQTT 3.1.1 is supported")   \
+    X(unsupported_protocol_level, 0x0113, "the CONNECT protocol level is not 4 (MQTT 3.1.1)",      \
+      "the detail holds the level the peer asked for; configure it for MQTT 3.1.1 (level 4)")      \
+    X(invalid_connect_flags, 0x0114, "the CONNECT flags are inconsistent or use a reserved bit",   \
       "see MQTT 3.1.1 section 3.1.2.3")                                                            \
-    X(invalid_connack_flags, 0x0115, "the CONNACK flags use reserved bits or are inconsistent",   \
+    X(invalid_connack_flags, 0x0115, "the CONNACK flags use reserved bits or are inconsistent",    \
       "the broker violates MQTT 3.1.1 section 3.2.2.1; close the connection")                      \
     X(invalid_return_code, 0x0116, "a CONNACK or SUBACK return code is not defined by MQTT 3.1.1", \
       "the broker may speak another MQTT version; close the connection")                           \
@@ -75,7 +71,7 @@ enum class ErrorClass : std::uint8_t {
       "the upper six bits must be zero (MQTT-3-8.3-4)")                                            \
     X(not_connected, 0x0201, "the session is not connected",                                       \
       "call start_connect() and wait for the Connected event")                                     \
-    X(already_connected, 0x0202, "the session is already connecting or connected",                \
+    X(already_connected, 0x0202, "the session is already connecting or connected",                 \
       "disconnect or wait for the transport to close before connecting again")                     \
     X(inflight_full, 0x0203, "the in-flight window is full",                                       \
       "wait for acknowledgements (PublishAcked events) before publishing more, or raise the "      \
@@ -86,21 +82,21 @@ enum class ErrorClass : std::uint8_t {
       "the connection is dead or too slow; reconnect")                                             \
     X(connect_timeout, 0x0206, "the broker did not answer CONNECT in time",                        \
       "check that the address is an MQTT broker and that it is not overloaded; reconnect")         \
-    X(protocol_violation, 0x0207, "the broker sent a packet that is not allowed at this point",   \
+    X(protocol_violation, 0x0207, "the broker sent a packet that is not allowed at this point",    \
       "the broker is broken or hostile; the session is closed")                                    \
-    X(unknown_packet_id, 0x0208, "the broker acknowledged a packet identifier we are not using",  \
+    X(unknown_packet_id, 0x0208, "the broker acknowledged a packet identifier we are not using",   \
       "the broker is broken or the stream is out of sync; the session is closed")                  \
     X(broker_refused, 0x0209, "the broker refused the connection",                                 \
-      "see the CONNACK return code in the detail: credentials, client id or protocol version")    \
+      "see the CONNACK return code in the detail: credentials, client id or protocol version")     \
     X(incoming_window_full, 0x020a,                                                                \
       "the broker has more QoS 2 messages in flight than we can track",                            \
       "raise the incoming QoS 2 capacity of the session storage")                                  \
     X(event_queue_full, 0x020b, "the event queue is full",                                         \
       "call poll_event() until it returns nothing after every receive()")                          \
-    X(message_too_large, 0x020c, "the message does not fit the session's buffers",                \
+    X(message_too_large, 0x020c, "the message does not fit the session's buffers",                 \
       "raise the session's buffer sizes or send a smaller payload")                                \
     X(closed, 0x020d, "the session has been closed", "start a new connection")                     \
-    X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                    \
+    X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
       "check the call against its documentation")
 
 enum class Errc : std::uint16_t {

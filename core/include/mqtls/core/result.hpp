@@ -122,7 +122,7 @@ class [[nodiscard]] Result<void> {
 public:
     constexpr Result() noexcept = default;
     constexpr Result(Error error) noexcept : ok_(false), error_(error) {}  // NOLINT
-    constexpr Result(Errc code) noexcept : Result(Error{code}) {}         // NOLINT
+    constexpr Result(Errc code) noexcept : Result(Error{code}) {}          // NOLINT
 
     [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
     constexpr explicit operator bool() const noexcept { return ok_; }
@@ -146,12 +146,12 @@ constexpr Result<void> ok() noexcept { return {}; }
 #define MQTLS_CONCAT(a, b) MQTLS_CONCAT_IMPL(a, b)
 
 /// Evaluates `expr` (a Result); on error, returns that error from the enclosing function.
-#define MQTLS_TRY(expr)                                \
-    do {                                               \
-        auto&& mqtls_try_result_ = (expr);             \
-        if (!mqtls_try_result_) {                      \
-            return mqtls_try_result_.error();          \
-        }                                              \
+#define MQTLS_TRY(expr)                       \
+    do {                                      \
+        auto&& mqtls_try_result_ = (expr);    \
+        if (!mqtls_try_result_) {             \
+            return mqtls_try_result_.error(); \
+        }                                     \
     } while (false)
 
 /// `MQTLS_TRY_ASSIGN(auto x, f());` declares `x` from the value of f(), or returns its error.

@@ -27,7 +27,8 @@ public:
     constexpr span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
 
     template <std::size_t N>
-    constexpr span(T (&array)[N]) noexcept : data_(array), size_(N) {}  // NOLINT(google-explicit-constructor)
+    constexpr span(T (&array)[N]) noexcept
+        : data_(array), size_(N) {}  // NOLINT(google-explicit-constructor)
 
     template <class U, std::size_t N,
               class = std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>>>

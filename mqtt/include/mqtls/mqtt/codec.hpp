@@ -56,9 +56,9 @@ struct DecodeLimits {
 /// A fixed header: the first byte and the decoded remaining length.
 struct FixedHeader {
     PacketType type{};
-    std::uint8_t flags = 0;          ///< the low four bits of the first byte
+    std::uint8_t flags = 0;  ///< the low four bits of the first byte
     std::uint32_t remaining_length = 0;
-    std::size_t header_size = 0;     ///< 2..5 bytes
+    std::size_t header_size = 0;  ///< 2..5 bytes
     [[nodiscard]] std::size_t packet_size() const noexcept {
         return header_size + remaining_length;
     }

@@ -45,8 +45,8 @@ public:
 private:
     mutable_bytes buffer_;
     DecodeLimits limits_;
-    std::size_t filled_ = 0;   // bytes of the current packet in buffer_
-    std::size_t expected_ = 0; // whole packet size once the fixed header is known, else 0
+    std::size_t filled_ = 0;    // bytes of the current packet in buffer_
+    std::size_t expected_ = 0;  // whole packet size once the fixed header is known, else 0
     bool ready_ = false;
 };
 

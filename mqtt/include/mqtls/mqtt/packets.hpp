@@ -90,10 +90,18 @@ struct Publish {
     PacketId packet_id = 0;
 };
 
-struct PubAck { PacketId packet_id = 0; };
-struct PubRec { PacketId packet_id = 0; };
-struct PubRel { PacketId packet_id = 0; };
-struct PubComp { PacketId packet_id = 0; };
+struct PubAck {
+    PacketId packet_id = 0;
+};
+struct PubRec {
+    PacketId packet_id = 0;
+};
+struct PubRel {
+    PacketId packet_id = 0;
+};
+struct PubComp {
+    PacketId packet_id = 0;
+};
 
 struct Subscription {
     std::string_view filter;
@@ -166,7 +174,9 @@ struct Unsubscribe {
     FilterList filters;
 };
 
-struct UnsubAck { PacketId packet_id = 0; };
+struct UnsubAck {
+    PacketId packet_id = 0;
+};
 struct PingReq {};
 struct PingResp {};
 struct Disconnect {};
@@ -182,8 +192,8 @@ inline PacketType packet_type(const Packet& packet) noexcept {
 }
 
 // Value equality (views compared by content), used by round-trip tests and fuzz invariants.
-#define MQTLS_MQTT_DECLARE_EQUALITY(Type)                                  \
-    bool operator==(const Type& a, const Type& b) noexcept;                \
+#define MQTLS_MQTT_DECLARE_EQUALITY(Type)                   \
+    bool operator==(const Type& a, const Type& b) noexcept; \
     inline bool operator!=(const Type& a, const Type& b) noexcept { return !(a == b); }
 MQTLS_MQTT_DECLARE_EQUALITY(Will)
 MQTLS_MQTT_DECLARE_EQUALITY(Connect)

@@ -69,8 +69,8 @@ struct RequestAbandoned {
     PacketType kind = PacketType::subscribe;
 };
 
-using Event = std::variant<std::monostate, Connected, MessageReceived, PublishAcked,
-                           SubscribeAcked, UnsubscribeAcked, RequestAbandoned>;
+using Event = std::variant<std::monostate, Connected, MessageReceived, PublishAcked, SubscribeAcked,
+                           UnsubscribeAcked, RequestAbandoned>;
 
 enum class SessionState : std::uint8_t {
     disconnected,   ///< no transport; start_connect() begins a connection
@@ -113,10 +113,10 @@ struct SessionMemory {
     mutable_bytes rx;     ///< one incoming packet at a time: the largest packet accepted
     mutable_bytes tx;     ///< encoded packets not yet taken by the transport
     mutable_bytes store;  ///< copies of unacknowledged outgoing PUBLISHes, for resending
-    span<detail::OutgoingSlot> outgoing;   ///< outgoing QoS 1/2 window
-    span<PacketId> incoming_qos2;          ///< QoS 2 identifiers received, awaiting PUBREL
-    span<detail::PendingRequest> requests; ///< SUBSCRIBE/UNSUBSCRIBE awaiting acknowledgement
-    span<Event> events;                    ///< event queue; at least requests.size() + 2
+    span<detail::OutgoingSlot> outgoing;    ///< outgoing QoS 1/2 window
+    span<PacketId> incoming_qos2;           ///< QoS 2 identifiers received, awaiting PUBREL
+    span<detail::PendingRequest> requests;  ///< SUBSCRIBE/UNSUBSCRIBE awaiting acknowledgement
+    span<Event> events;                     ///< event queue; at least requests.size() + 2
 };
 
 /// Fixed-capacity memory for one Session, sized at compile time.
@@ -241,7 +241,7 @@ private:
     std::size_t event_head_ = 0;
     std::size_t event_count_ = 0;
     std::size_t view_events_ = 0;  // queued events that point into the rx frame
-    bool frame_handled_ = false;   // the framer's ready frame was processed; release on next receive
+    bool frame_handled_ = false;  // the framer's ready frame was processed; release on next receive
 
     PacketId last_packet_id_ = 0;
     std::uint16_t keep_alive_s_ = 0;
