@@ -46,11 +46,24 @@ void Session::consume_output(std::size_t count) noexcept {
     queue_unsent_messages(last_sent_);
 }
 
-Result<void> Session::queue_packet(const Packet& packet, Instant now) noexcept {
+// Packets the application asks for leave `ack_size` bytes free, so that an incoming packet can
+// always be acknowledged: otherwise a full tx buffer would stop receive(), and a broker that
+// stops reading while we stop reading would deadlock the connection.
+Result<void> Session::queue_request(const Packet& packet, Instant now) noexcept {
+    return queue_packet(packet, now, ack_size);
+}
+
+Result<void> Session::queue_response(const Packet& packet, Instant now) noexcept {
+    return queue_packet(packet, now, 0);
+}
+
+Result<void> Session::queue_packet(const Packet& packet, Instant now,
+                                   std::size_t reserve) noexcept {
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(packet));
-    if (size > memory_.tx.size())
+    if (size + reserve > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
-    if (size > tx_free()) return Errc::output_full;
+    }
+    if (size + reserve > tx_free()) return Errc::output_full;
     MQTLS_TRY_ASSIGN(const std::size_t written, encode(packet, memory_.tx.subspan(tx_end_)));
     tx_end_ += written;
     last_sent_ = now;
@@ -64,9 +77,9 @@ void Session::queue_unsent_messages(Instant now) noexcept {
         OutgoingSlot& slot = memory_.outgoing[i];
         if (slot.sent) continue;
         if (slot.stage == OutgoingStage::awaiting_pubcomp) {
-            if (!queue_packet(PubRel{slot.packet_id}, now)) return;
+            if (!queue_request(PubRel{slot.packet_id}, now)) return;
         } else {
-            if (slot.length > tx_free()) return;
+            if (slot.length + ack_size > tx_free()) return;
             std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset,
                         slot.length);
             tx_end_ += slot.length;
@@ -167,7 +180,7 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     tx_end_ = 0;
     framer_.reset();
     frame_handled_ = false;
-    MQTLS_TRY(queue_packet(connect, now));
+    MQTLS_TRY(queue_request(connect, now));
     state_ = SessionState::connecting;
     keep_alive_s_ = connect.keep_alive_s;
     connect_deadline_ = now + config_.connect_timeout;
@@ -188,7 +201,7 @@ Result<void> Session::disconnect(Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) {
         return Errc::not_connected;
     }
-    MQTLS_TRY(queue_packet(Disconnect{}, now));
+    MQTLS_TRY(queue_request(Disconnect{}, now));
     state_ = SessionState::disconnecting;
     connect_deadline_ = Instant::never();
     ping_deadline_ = Instant::never();
@@ -227,12 +240,12 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
             return Errc::not_connected;
         }
         p.packet_id = 0;
-        MQTLS_TRY(queue_packet(p, now));
+        MQTLS_TRY(queue_request(p, now));
         return PacketId{0};
     }
     p.packet_id = 1;  // placeholder so validation and sizing see a QoS 1/2 packet
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p));
-    if (size > memory_.store.size() || size > memory_.tx.size()) {
+    if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
     if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_used()) {
@@ -258,7 +271,7 @@ Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Inst
     }
     if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
     Subscribe packet{allocate_packet_id(), SubscriptionList(subscriptions)};
-    MQTLS_TRY(queue_packet(packet, now));
+    MQTLS_TRY(queue_request(packet, now));
     memory_.requests[request_count_++] = PendingRequest{
         packet.packet_id, PacketType::subscribe, static_cast<std::uint16_t>(subscriptions.size())};
     return packet.packet_id;
@@ -270,7 +283,7 @@ Result<PacketId> Session::unsubscribe(span<const std::string_view> filters, Inst
     }
     if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
     Unsubscribe packet{allocate_packet_id(), FilterList(filters)};
-    MQTLS_TRY(queue_packet(packet, now));
+    MQTLS_TRY(queue_request(packet, now));
     memory_.requests[request_count_++] = PendingRequest{packet.packet_id, PacketType::unsubscribe,
                                                         static_cast<std::uint16_t>(filters.size())};
     return packet.packet_id;
@@ -303,7 +316,7 @@ Result<void> Session::on_deadline(Instant now) noexcept {
     }
     // [MQTT-3.1.2-23] keep the connection alive when nothing else was sent for keep_alive.
     if (keep_alive_s_ != 0 && now >= last_sent_ + Duration::from_seconds(keep_alive_s_)) {
-        MQTLS_TRY(queue_packet(PingReq{}, now));
+        MQTLS_TRY(queue_response(PingReq{}, now));
         ping_deadline_ = now + config_.ping_timeout;
     }
     return ok();
@@ -319,19 +332,14 @@ Result<std::size_t> Session::receive(bytes_view bytes, Instant now) noexcept {
         framer_.release();
         frame_handled_ = false;
     }
-    std::size_t consumed = 0;
-    if (!framer_.frame_ready()) {
-        auto taken = framer_.feed(bytes);
-        if (!taken) return fail(taken.error());
-        consumed = *taken;
-        if (!framer_.frame_ready()) return consumed;
-    }
-    // Room for one acknowledgement and one event, so a packet is never half handled.
-    if (tx_free() < ack_size)
-        return consumed != 0 ? Result<std::size_t>(consumed) : Errc::output_full;
-    if (event_count_ == memory_.events.size()) {
-        return consumed != 0 ? Result<std::size_t>(consumed) : Errc::event_queue_full;
-    }
+    // Room for one acknowledgement and one event is checked before taking any byte: a packet
+    // completed by these bytes is then always handled now, never left waiting for more input.
+    if (tx_free() < ack_size) return Errc::output_full;
+    if (event_count_ == memory_.events.size()) return Errc::event_queue_full;
+    auto taken = framer_.feed(bytes);
+    if (!taken) return fail(taken.error());
+    const std::size_t consumed = *taken;
+    if (!framer_.frame_ready()) return consumed;
     auto decoded = framer_.decode_frame();
     if (!decoded) return fail(decoded.error());
     MQTLS_TRY(handle_packet(decoded->packet, now));
@@ -393,19 +401,19 @@ Result<void> Session::handle_publish(const Publish& publish, Instant now) noexce
         case QoS::at_most_once:
             break;
         case QoS::at_least_once:
-            MQTLS_TRY(queue_packet(PubAck{publish.packet_id}, now));
+            MQTLS_TRY(queue_response(PubAck{publish.packet_id}, now));
             break;
         case QoS::exactly_once: {
             for (std::size_t i = 0; i < incoming_count_; ++i) {
                 if (memory_.incoming_qos2[i] == publish.packet_id) {
                     // A re-delivery before PUBREL: acknowledge again, deliver once only.
-                    return queue_packet(PubRec{publish.packet_id}, now);
+                    return queue_response(PubRec{publish.packet_id}, now);
                 }
             }
             if (incoming_count_ == memory_.incoming_qos2.size()) {
                 return fail(Errc::incoming_window_full);
             }
-            MQTLS_TRY(queue_packet(PubRec{publish.packet_id}, now));
+            MQTLS_TRY(queue_response(PubRec{publish.packet_id}, now));
             memory_.incoming_qos2[incoming_count_++] = publish.packet_id;
             break;
         }
@@ -432,7 +440,7 @@ Result<void> Session::handle_pubrec(PacketId id, Instant now) noexcept {
         return fail(Error{Errc::unknown_packet_id, id});
     }
     // The broker now owns the message [MQTT-4.3.3]; from here on only PUBREL is re-sent.
-    MQTLS_TRY(queue_packet(PubRel{id}, now));
+    MQTLS_TRY(queue_response(PubRel{id}, now));
     release_store_bytes(*slot);
     slot->stage = OutgoingStage::awaiting_pubcomp;
     slot->sent = true;
@@ -441,7 +449,7 @@ Result<void> Session::handle_pubrec(PacketId id, Instant now) noexcept {
 
 Result<void> Session::handle_pubrel(PacketId id, Instant now) noexcept {
     // [MQTT-4.3.3-2] answer every PUBREL with PUBCOMP, known identifier or not.
-    MQTLS_TRY(queue_packet(PubComp{id}, now));
+    MQTLS_TRY(queue_response(PubComp{id}, now));
     for (std::size_t i = 0; i < incoming_count_; ++i) {
         if (memory_.incoming_qos2[i] == id) {
             memory_.incoming_qos2[i] = memory_.incoming_qos2[--incoming_count_];

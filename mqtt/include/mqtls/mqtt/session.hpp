@@ -217,7 +217,9 @@ private:
     Result<void> handle_pubcomp(PacketId id) noexcept;
     Result<void> handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept;
 
-    Result<void> queue_packet(const Packet& packet, Instant now) noexcept;
+    Result<void> queue_request(const Packet& packet, Instant now) noexcept;
+    Result<void> queue_response(const Packet& packet, Instant now) noexcept;
+    Result<void> queue_packet(const Packet& packet, Instant now, std::size_t reserve) noexcept;
     void queue_unsent_messages(Instant now) noexcept;
     PacketId allocate_packet_id() noexcept;
     detail::OutgoingSlot* find_outgoing(PacketId id) noexcept;
