@@ -49,6 +49,8 @@ Result<Packet> decode_connect(Reader& r) noexcept {
     c.clean_session = (flags & rules::connect_clean_session) != 0;
     MQTLS_TRY_ASSIGN(c.keep_alive_s, r.u16());
     MQTLS_TRY_ASSIGN(c.client_id, read_string(r));
+    // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree.
+    if (c.client_id.empty() && !c.clean_session) return Errc::invalid_connect_flags;
     if (has_will) {
         Will will;
         MQTLS_TRY_ASSIGN(will.topic, read_string(r));

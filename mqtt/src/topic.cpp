@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "codec_rules.hpp"
 
@@ -19,6 +20,28 @@ std::size_t sequence_length(std::uint8_t lead) noexcept {
     return 0;
 }
 
+// Rules on the second byte of 3- and 4-byte sequences that the lead byte alone cannot express.
+std::optional<Errc> second_byte_error(std::uint8_t lead, std::uint8_t second) noexcept {
+    if (lead == 0xe0 && second < 0xa0) return Errc::malformed_utf8;  // overlong
+    // U+D800..U+DFFF are UTF-16 surrogates, never characters [MQTT-1.5.3-1].
+    if (lead == 0xed && second >= 0xa0) return Errc::utf8_surrogate;
+    if (lead == 0xf0 && second < 0x90) return Errc::malformed_utf8;   // overlong
+    if (lead == 0xf4 && second >= 0x90) return Errc::malformed_utf8;  // above U+10FFFF
+    return std::nullopt;
+}
+
+// Checks the UTF-8 sequence at `s` (with `available` bytes left); sets `length` when it is valid.
+std::optional<Errc> sequence_error(const std::uint8_t* s, std::size_t available,
+                                   std::size_t& length) noexcept {
+    if (s[0] == 0) return Errc::utf8_null_character;  // [MQTT-1.5.3-2]
+    length = sequence_length(s[0]);
+    if (length == 0 || available < length) return Errc::malformed_utf8;
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((s[k] & 0xc0) != 0x80) return Errc::malformed_utf8;
+    }
+    return length >= 3 ? second_byte_error(s[0], s[1]) : std::nullopt;
+}
+
 // substr() could throw (and pull exception machinery into embedded builds); these cannot.
 std::string_view slice(std::string_view text, std::size_t begin, std::size_t end) noexcept {
     return {text.data() + begin, end - begin};
@@ -33,26 +56,11 @@ std::size_t level_end(std::string_view text, std::size_t begin) noexcept {
 
 Result<void> validate_utf8(std::string_view text) noexcept {
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-    const std::size_t size = text.size();
     std::size_t i = 0;
-    while (i < size) {
-        const auto offset = static_cast<std::int32_t>(i);
-        const std::uint8_t lead = bytes[i];
-        if (lead == 0) return Error{Errc::utf8_null_character, offset};  // [MQTT-1.5.3-2]
-        const std::size_t length = sequence_length(lead);
-        if (length == 0 || size - i < length) return Error{Errc::malformed_utf8, offset};
-        for (std::size_t k = 1; k < length; ++k) {
-            if ((bytes[i + k] & 0xc0) != 0x80) return Error{Errc::malformed_utf8, offset};
-        }
-        if (length == 3) {
-            const std::uint8_t second = bytes[i + 1];
-            if (lead == 0xe0 && second < 0xa0) return Error{Errc::malformed_utf8, offset};
-            // U+D800..U+DFFF are UTF-16 surrogates, never characters [MQTT-1.5.3-1].
-            if (lead == 0xed && second >= 0xa0) return Error{Errc::utf8_surrogate, offset};
-        } else if (length == 4) {
-            const std::uint8_t second = bytes[i + 1];
-            if (lead == 0xf0 && second < 0x90) return Error{Errc::malformed_utf8, offset};
-            if (lead == 0xf4 && second >= 0x90) return Error{Errc::malformed_utf8, offset};
+    while (i < text.size()) {
+        std::size_t length = 0;
+        if (const auto error = sequence_error(bytes + i, text.size() - i, length)) {
+            return Error{*error, static_cast<std::int32_t>(i)};
         }
         i += length;
     }
