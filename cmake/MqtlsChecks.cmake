@@ -1,0 +1,65 @@
+# Repository gates registered as ctest tests of the host build, so that the one ctest summary at
+# the end of scripts/test.sh covers them too. Each test runs a script from scripts/, which
+# (re)builds what it needs incrementally; all carry the label `checks` (`ctest -LE checks` skips
+# them, `-DMQTLS_CHECKS=OFF` does not register them).
+#
+#   lint.clang-format          scripts/format-check.sh: clang-format --dry-run -Werror
+#   lint.clang-tidy            scripts/tidy.sh: .clang-tidy over the library sources (complexity,
+#                              naming, bugprone), using this build's compile_commands.json
+#   embedded.<target>          scripts/embedded-check.sh <target>: cross build, QEMU run of the
+#                              portable tests, size table, no-heap/no-exception symbol gate
+#   fuzz.libfuzzer-replay      scripts/fuzz.sh --replay: clang libFuzzer build in build/fuzz,
+#                              every corpus input once (the timed fuzzing is a scripts/test.sh stage)
+
+set(_mqtls_scripts ${PROJECT_SOURCE_DIR}/scripts)
+set(MQTLS_CHECKS_BUILD_ROOT ${PROJECT_SOURCE_DIR}/build CACHE PATH
+    "Where the gate tests keep their own build trees (embedded-<target>, fuzz)")
+set(_mqtls_checks_env MQTLS_BUILD_ROOT=${MQTLS_CHECKS_BUILD_ROOT})
+
+find_program(MQTLS_CLANG_FORMAT NAMES clang-format-14 clang-format)
+if(MQTLS_CLANG_FORMAT)
+  add_test(NAME lint.clang-format COMMAND ${_mqtls_scripts}/format-check.sh)
+  set_tests_properties(lint.clang-format PROPERTIES LABELS "checks;lint" TIMEOUT 300
+                       ENVIRONMENT CLANG_FORMAT=${MQTLS_CLANG_FORMAT})
+else()
+  message(WARNING "clang-format not found: lint.clang-format not registered (scripts/install-deps.sh)")
+endif()
+
+find_program(MQTLS_CLANG_TIDY NAMES clang-tidy-14 clang-tidy)
+if(MQTLS_CLANG_TIDY)
+  add_test(NAME lint.clang-tidy COMMAND ${_mqtls_scripts}/tidy.sh)
+  set_tests_properties(lint.clang-tidy PROPERTIES LABELS "checks;lint" TIMEOUT 600
+                       ENVIRONMENT "BUILD_DIR=${CMAKE_BINARY_DIR};CLANG_TIDY=${MQTLS_CLANG_TIDY}")
+else()
+  message(WARNING "clang-tidy not found: lint.clang-tidy not registered (scripts/install-deps.sh)")
+endif()
+
+foreach(_target cortex-m4 rv32imc)
+  if(_target STREQUAL "cortex-m4")
+    set(_tools arm-none-eabi-gcc qemu-system-arm)
+  else()
+    set(_tools riscv64-unknown-elf-gcc qemu-system-riscv32)
+  endif()
+  set(_missing "")
+  foreach(_tool IN LISTS _tools)
+    find_program(MQTLS_TOOL_${_tool} ${_tool})
+    if(NOT MQTLS_TOOL_${_tool})
+      list(APPEND _missing ${_tool})
+    endif()
+  endforeach()
+  if(_missing)
+    message(WARNING "${_missing} not found: embedded.${_target} not registered (scripts/install-deps.sh)")
+    continue()
+  endif()
+  add_test(NAME embedded.${_target} COMMAND ${_mqtls_scripts}/embedded-check.sh ${_target})
+  # Builds the cross tree from scratch on the first run (~1 min), then only re-links what changed.
+  set_tests_properties(embedded.${_target} PROPERTIES LABELS "checks;embedded" TIMEOUT 900
+                       ENVIRONMENT ${_mqtls_checks_env})
+endforeach()
+
+find_program(MQTLS_CLANGXX_FOR_FUZZ NAMES clang++-14)
+if(MQTLS_CLANGXX_FOR_FUZZ)
+  add_test(NAME fuzz.libfuzzer-replay COMMAND ${_mqtls_scripts}/fuzz.sh --replay)
+  set_tests_properties(fuzz.libfuzzer-replay PROPERTIES LABELS "checks;fuzz-libfuzzer" TIMEOUT 900
+                       ENVIRONMENT ${_mqtls_checks_env})
+endif()

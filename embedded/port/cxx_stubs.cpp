@@ -1,0 +1,53 @@
+// C++ runtime hooks for the bare-metal test executables (cmake/toolchains/). The lean toolchain
+// install has no libstdc++.a/libsupc++.a, yet the libstdc++ headers and the compiler can still
+// reach a few runtime functions. For a no-heap, no-exception library every one of them is a bug:
+// each prints what happened and aborts, which QEMU reports as exit status 134.
+//
+// The library itself must not need any of these: scripts/embedded-check.sh fails if
+// libmqtls_mqtt.a has an undefined reference outside its allowlist. They exist so that a test
+// executable links, and so that a stray call fails loudly instead of silently.
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+[[noreturn]] void trap(const char* what) noexcept {
+    std::fputs("mqtls embedded port: unexpected call to ", stderr);
+    std::fputs(what, stderr);
+    std::fputs("\n", stderr);
+    std::abort();
+}
+}  // namespace
+
+// A pure or deleted virtual function called through a vtable (e.g. from a base constructor).
+extern "C" void __cxa_pure_virtual() { trap("__cxa_pure_virtual"); }
+extern "C" void __cxa_deleted_virtual() { trap("__cxa_deleted_virtual"); }
+
+// The heap. A virtual destructor's "deleting destructor" references operator delete even if no
+// object is ever deleted; any actual call is a bug in a no-heap build.
+void* operator new(std::size_t) { trap("operator new"); }
+void* operator new[](std::size_t) { trap("operator new[]"); }
+void operator delete(void*) noexcept { trap("operator delete"); }
+void operator delete[](void*) noexcept { trap("operator delete[]"); }
+void operator delete(void*, std::size_t) noexcept { trap("operator delete(sized)"); }
+void operator delete[](void*, std::size_t) noexcept { trap("operator delete[](sized)"); }
+
+// libstdc++'s out-of-line "throw" helpers, reached from e.g. string_view::substr()/at(),
+// array::at() even with -fno-exceptions. (optional/variant's throw helpers are inline and abort.)
+namespace std {
+void __throw_out_of_range_fmt(const char*, ...) { trap("std::__throw_out_of_range_fmt"); }
+void __throw_out_of_range(const char*) { trap("std::__throw_out_of_range"); }
+void __throw_length_error(const char*) { trap("std::__throw_length_error"); }
+void __throw_logic_error(const char*) { trap("std::__throw_logic_error"); }
+void __throw_invalid_argument(const char*) { trap("std::__throw_invalid_argument"); }
+void __throw_bad_alloc() { trap("std::__throw_bad_alloc"); }
+void __throw_bad_function_call() { trap("std::__throw_bad_function_call"); }
+}  // namespace std
+
+// Function-local statics with thread-safe initialisation; the toolchain files pass
+// -fno-threadsafe-statics, so these are only a fallback. Single-threaded semantics.
+extern "C" int __cxa_guard_acquire(long long* guard) {
+    return *reinterpret_cast<char*>(guard) == 0 ? 1 : 0;
+}
+extern "C" void __cxa_guard_release(long long* guard) { *reinterpret_cast<char*>(guard) = 1; }
+extern "C" void __cxa_guard_abort(long long*) {}

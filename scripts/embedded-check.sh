@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The embedded gate: for each bare-metal target, cross-build the embeddable layers (core + mqtt)
+# and the QEMU test runner, run the portable tests under QEMU, report the library's size, and fail
+# if the library needs anything from the platform beyond an allowlist (no heap, no exceptions).
+#   scripts/embedded-check.sh                     cortex-m4 and rv32imc
+#   scripts/embedded-check.sh rv32imc             one target
+# Build trees: build/embedded-<target> (MQTLS_BUILD_ROOT overrides build/). Incremental: a second
+# run only rebuilds what changed. Prints "target  text  data  bss" for libmqtls_mqtt.a (summed
+# over its objects; core is header-only, so its code is inside) and exits non-zero on any failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_root=${MQTLS_BUILD_ROOT:-$root/build}
+all_targets=(cortex-m4 rv32imc)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
+
+# Undefined symbols libmqtls_mqtt.a may leave to the platform (after removing those the archive
+# defines itself). Anything else is a new platform dependency and fails the gate.
+allowed=(
+    '(mem|str)[a-z]*'                        # C string/memory functions: memcpy, memcmp, strlen...
+    'abort'                                  # MQTLS_ASSERT
+    '__aeabi_(u?idiv|u?idivmod|u?ldivmod|l(asr|lsr|sl)|lmul|lcmp|ulcmp|mem(cpy|move|set|clr)[48]?)'
+    '__(u?(div|mod|divmod)|mul|ash[lr]|lshr|clz|ctz|popcount|bswap|ffs|parity|u?cmp)[sdt]i[0-9]'  # libgcc
+    '__riscv_(save|restore)_[0-9]+'          # -msave-restore prologue helpers
+    '__gnu_thumb1_case_[a-z0-9]+'            # Thumb-1 switch tables
+    '__cxa_pure_virtual'                     # vtable slot of a pure virtual; traps (port stubs)
+)
+# Always fatal, named so the message says what crept in (checked before the allowlist).
+denied=(
+    'malloc|free|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|strn?dup|_sbrk|sbrk'  # heap
+    '_Zn[wa].*|_Zd[la].*'                                     # operator new / delete
+    '__cxa_(allocate_exception|free_exception|throw|rethrow|begin_catch|end_catch|get_exception_ptr|call_unexpected|bad_cast|bad_typeid|guard_acquire|guard_release|guard_abort|atexit|thread_atexit)'
+    '__gxx_personality_.*|_Unwind_.*|__aeabi_unwind_cpp_pr[0-9]'  # exception unwinding
+    '_ZSt[0-9]*__throw_.*|_ZNSt.*__throw.*'                    # std::__throw_*
+    '_ZTI.*|_ZTS.*|__dynamic_cast|_ZTVN10__cxxabiv.*'          # RTTI
+    'printf|fprintf|sprintf|snprintf|vsnprintf|puts|fputs|putchar|fwrite|fopen|exit|_exit|time|clock_gettime|gettimeofday|rand|srand|getrandom'
+)
+allowed_re="^($(IFS='|'; echo "${allowed[*]}"))\$"
+denied_re="^($(IFS='|'; echo "${denied[*]}"))\$"
+
+triple_of() {
+    case $1 in
+        cortex-m4) echo arm-none-eabi ;;
+        rv32imc) echo riscv64-unknown-elf ;;
+        *) return 1 ;;
+    esac
+}
+
+declare -A size_row frame_row
+failed=()
+for target in "${targets[@]}"; do
+    if ! triple=$(triple_of "$target"); then
+        echo "embedded-check: unknown target '$target' (known: ${all_targets[*]})" >&2
+        exit 2
+    fi
+    build="$build_root/embedded-$target"
+    toolchain="$root/cmake/toolchains/$target.cmake"
+    echo "=== embedded $target: configure + build ($build)"
+    configure=(cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DMQTLS_WERROR=ON)
+    # Toolchain flags only seed the cache on the first configure: when a toolchain file changed
+    # since this tree was configured, start its cache afresh.
+    toolchain_hash=$(cat "$root"/cmake/toolchains/*.cmake | sha256sum | cut -d' ' -f1)
+    if [[ ! -f $build/CMakeCache.txt ]]; then
+        configure+=(-G Ninja)
+    elif [[ $(cat "$build/mqtls-toolchain.sha256" 2>/dev/null) != "$toolchain_hash" ]]; then
+        configure+=(--fresh)
+    fi
+    mkdir -p "$build"
+    "${configure[@]}" >"$build/mqtls-configure.log" 2>&1 || {
+        cat "$build/mqtls-configure.log"
+        echo "embedded-check: $target: configure failed" >&2
+        exit 1
+    }
+    echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
+    # Only the library and the runner: nothing else in the tree is meant for bare metal.
+    cmake --build "$build" --target mqtls_mqtt mqtls_embedded_tests
+
+    echo "=== embedded $target: portable tests under QEMU"
+    # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
+    # drops only ctest's own -V chatter.
+    set +e
+    ctest --test-dir "$build" -L '^embedded$' -V --no-tests=error |
+        grep -Ev '^(UpdateCTestConfiguration|Internal ctest|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|Label Time Summary|embedded +=|Total Test time|$)|^[0-9]+: (Test command|Working Directory|Environment variables| *QEMU_TIMEOUT|Test timeout computed)'
+    status=${PIPESTATUS[0]}
+    set -e
+    [[ $status -eq 0 ]] || failed+=("$target: QEMU tests")
+
+    lib="$build/mqtt/libmqtls_mqtt.a"
+    echo "=== embedded $target: size of $(basename "$lib") per object"
+    "$triple-size" "$lib"
+    read -r text data bss _ < <("$triple-size" -t "$lib" | tail -1)
+    size_row[$target]="$text $data $bss"
+
+    # GCC's -fstack-usage files (the toolchain files enable it): "file:line:col:function bytes kind".
+    max_frame=$(find "$build/mqtt/CMakeFiles/mqtls_mqtt.dir" -name '*.su' -exec cat {} + |
+        awk -F'\t' '$2 + 0 > max { max = $2 + 0; fn = $1 } END {
+            sub(/^.*:[0-9]+:[0-9]+:/, "", fn); if (max > 0) print max " bytes in " fn }')
+    frame_row[$target]=${max_frame%% *}
+    echo "    largest stack frame of one function: ${max_frame:-unknown (no .su files)}"
+
+    echo "=== embedded $target: symbols libmqtls_mqtt.a needs from the platform"
+    defined=$("$triple-nm" --defined-only "$lib" | awk 'NF == 3 { print $3 }' | sort -u)
+    undefined=$("$triple-nm" -u "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
+    external=$(comm -23 <(echo "$undefined") <(echo "$defined") | sed '/^$/d')
+    # shellcheck disable=SC2001  # indent every line
+    sed 's/^/  /' <<<"${external:-(none)}"
+    bad_denied=$(grep -E "$denied_re" <<<"$external" || true)
+    bad_unknown=$(grep -Ev "$allowed_re" <<<"$external" | grep -Ev "$denied_re" | sed '/^$/d' || true)
+    if [[ -n $bad_denied ]]; then
+        echo "embedded-check: $target: heap, exception, RTTI or I/O symbols in libmqtls_mqtt.a:" >&2
+        "$triple-c++filt" <<<"$bad_denied" | sed 's/^/  /' >&2
+        failed+=("$target: forbidden symbols")
+    fi
+    if [[ -n $bad_unknown ]]; then
+        echo "embedded-check: $target: symbols outside the allowlist (scripts/embedded-check.sh):" >&2
+        "$triple-c++filt" <<<"$bad_unknown" | sed 's/^/  /' >&2
+        failed+=("$target: symbols outside the allowlist")
+    fi
+    # The runner's map shows who pulled in what; name it for whoever debugs a failure.
+    echo "    (link map: $build/embedded/mqtls_embedded_tests.map)"
+done
+
+echo
+echo "=== libmqtls_mqtt.a (core + mqtt), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${size_row[$target]}
+done
+echo "(largest single stack frame: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo
+    printf 'embedded-check: FAILED: %s\n' "${failed[@]}" >&2
+    exit 1
+fi
+echo "embedded-check: OK (${targets[*]})"
