@@ -1,9 +1,9 @@
 // Fuzz target: mqtt::decode over a stream of packets.
 //
 // Beyond "no crash", every packet the decoder accepts must survive a round trip. The decoder is
-// strict (shortest remaining length, fixed flag bits, no trailing bytes), so a valid packet has
-// exactly one encoding: re-encoding must give back the very bytes it was decoded from, and
-// those bytes must decode to an equal packet.
+// strict (shortest remaining length, fixed flag bits, no trailing bytes, and the encoder's own
+// validation rules), so a valid packet has exactly one encoding: re-encoding must give back the
+// very bytes it was decoded from, and those bytes must decode to an equal packet.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -295,19 +295,33 @@ Result<std::size_t> encode(const Packet& packet, mutable_bytes out) noexcept {
     return std::visit([out](const auto& p) { return encode_packet(p, out); }, packet);
 }
 
-Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(publish));
+namespace {
+// Sizes of a PUBLISH split for scatter-gather: validated once, shared by the two functions below.
+struct PublishSplit {
+    std::uint32_t remaining_length;
+    std::size_t header_size;
+};
+Result<PublishSplit> split_publish(const Publish& publish) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint32_t header_fields, publish_header_body_size(publish));
-    return 1 + remaining_length_size(body) + std::size_t{header_fields};
+    if (publish.payload.size() > max_remaining_length - header_fields) {
+        return Errc::packet_too_large;
+    }
+    const auto body = header_fields + static_cast<std::uint32_t>(publish.payload.size());
+    return PublishSplit{body, 1 + remaining_length_size(body) + std::size_t{header_fields}};
+}
+}  // namespace
+
+Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept {
+    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish));
+    return split.header_size;
 }
 
 Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out) noexcept {
-    MQTLS_TRY_ASSIGN(const std::size_t header_size, encoded_publish_header_size(publish));
-    if (out.size() < header_size) return Errc::buffer_too_small;
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(publish));
+    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish));
+    if (out.size() < split.header_size) return Errc::buffer_too_small;
     Writer w(out);
     MQTLS_TRY(w.u8(first_byte(publish)));
-    MQTLS_TRY(w.remaining_length(body));
+    MQTLS_TRY(w.remaining_length(split.remaining_length));
     MQTLS_TRY(write_publish_header_fields(publish, w));
     return w.written();
 }
