@@ -96,8 +96,70 @@ enum class ErrorClass : std::uint8_t {
     X(message_too_large, 0x020c, "the message does not fit the session's buffers",                 \
       "raise the session's buffer sizes or send a smaller payload")                                \
     X(closed, 0x020d, "the session has been closed", "start a new connection")                     \
+    X(resolve_failed, 0x0301, "the broker's host name could not be resolved",                      \
+      "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
+    X(connection_refused, 0x0302, "the broker refused the TCP connection",                         \
+      "check the port (8883 for MQTT over TLS) and that the broker is running")                    \
+    X(connect_timed_out, 0x0303, "the TCP connection was not established in time",                 \
+      "check that the host is reachable and no firewall drops the port; raise the timeout")        \
+    X(network_unreachable, 0x0304, "no route to the broker's address",                             \
+      "check the device's network connection and address family (IPv4/IPv6)")                      \
+    X(connection_reset, 0x0305, "the connection was reset or closed by the peer",                  \
+      "the broker closed the connection (check its log for the reason); reconnect")                \
+    X(socket_error, 0x0306, "a socket operation failed",                                           \
+      "detail holds the errno; check system limits (open files) and the network")                  \
+    X(io_timed_out, 0x0307, "the operation did not complete in time",                              \
+      "the broker or network is slow or gone; raise the timeout or reconnect")                     \
+    X(tls_setup_failed, 0x0401, "the TLS configuration could not be set up",                       \
+      "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
+      "memory")                                                                                    \
+    X(ca_bundle_invalid, 0x0402, "the CA bundle holds no usable certificate",                      \
+      "pass the broker's root CA in PEM form (-----BEGIN CERTIFICATE-----), e.g. with --cafile")   \
+    X(client_certificate_invalid, 0x0403, "the client certificate could not be parsed",            \
+      "pass the device certificate in PEM form, e.g. with --cert")                                 \
+    X(client_key_invalid, 0x0404, "the client private key could not be parsed",                    \
+      "pass the device's private key in PEM form, unencrypted, e.g. with --key")                   \
+    X(client_key_mismatch, 0x0405, "the client private key does not belong to the certificate",    \
+      "pass the key that was generated together with this certificate")                            \
+    X(certificate_untrusted, 0x0406, "the broker's certificate is not signed by a trusted CA",     \
+      "pass the root CA that issued the broker's certificate, e.g. with --cafile; if it should "   \
+      "have been trusted, someone may be intercepting the connection")                             \
+    X(certificate_expired, 0x0407, "the broker's certificate (or its CA) has expired",             \
+      "renew the broker certificate; if it is still valid, check the device clock")                \
+    X(certificate_not_yet_valid, 0x0408, "the broker's certificate (or its CA) is not yet valid",  \
+      "check the device clock; otherwise the certificate was issued with a future start date")     \
+    X(hostname_mismatch, 0x0409, "the broker's certificate is not for the host name we dialed",    \
+      "dial the name (or IP address) listed in the certificate's subjectAltName, or reissue the "  \
+      "certificate with this name; a mismatch may also mean interception")                         \
+    X(pin_mismatch, 0x040a, "the broker's public key does not match the pinned SHA-256",           \
+      "the broker's key changed: update the pin if the change is legitimate; otherwise someone "   \
+      "may be intercepting the connection")                                                        \
+    X(clock_unset, 0x040b, "the device clock is not set, so certificate dates cannot be checked",  \
+      "set the wall clock first (e.g. SNTP on an ESP32) and connect again")                        \
+    X(handshake_failed, 0x040c, "the TLS handshake failed",                                        \
+      "detail holds the mbedTLS error code; check that the broker speaks TLS 1.2 with ECDHE "      \
+      "AES-GCM or ChaCha20 suites on this port")                                                   \
+    X(peer_alert, 0x040d, "the broker sent a fatal TLS alert",                                     \
+      "detail holds the alert; check the broker's log (e.g. it requires a client certificate)")    \
+    X(tls_record_error, 0x040e, "a TLS record could not be decrypted or verified",                 \
+      "the connection was corrupted or tampered with; reconnect")                                  \
+    X(tls_closed, 0x040f, "the TLS connection was closed by the peer (close_notify)",              \
+      "reconnect if needed")                                                                       \
+    X(file_exists, 0x0501, "the file already exists and will not be overwritten",                  \
+      "choose another output path, or remove the old file if you really mean to replace it")       \
+    X(file_read_failed, 0x0502, "the file could not be read",                                      \
+      "check the path and its permissions; detail holds the errno")                                \
+    X(file_write_failed, 0x0503, "the file could not be written",                                  \
+      "check the directory exists, is writable and the disk is not full; detail holds the errno")  \
     X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
-      "check the call against its documentation")
+      "check the call against its documentation")                                                  \
+    X(pem_invalid, 0x0602, "the PEM data could not be parsed",                                     \
+      "check that the file is a PEM certificate or key and not truncated; detail holds the "       \
+      "mbedTLS error code")                                                                        \
+    X(key_generation_failed, 0x0603, "the key could not be generated",                             \
+      "detail holds the mbedTLS error code; check the entropy source")                             \
+    X(certificate_generation_failed, 0x0604, "the certificate could not be written",               \
+      "detail holds the mbedTLS error code; check the names and dates given")
 
 enum class Errc : std::uint16_t {
 #define MQTLS_ERRC_ENUM(name, value, message, hint) name = value,
