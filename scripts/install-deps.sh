@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # TLS (the same mbedTLS 2.28 as ESP-IDF 4.x) and the broker the integration tests start
-  libmbedtls-dev mosquitto mosquitto-clients
+  libmbedtls-dev mosquitto mosquitto-clients openssl
   # cross-compile proof of the embeddable core (see cmake/toolchains/)
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-dev
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf

@@ -1,0 +1,36 @@
+#pragma once
+// Key operations on mbedTLS contexts, shared by keys.cpp and certificate.cpp.
+
+#include <string>
+#include <string_view>
+
+#include <mbedtls/pk.h>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/pki/keys.hpp"
+#include "random.hpp"
+
+namespace mqtls::pki::detail {
+
+/// Sets up the empty context `key` and fills it with a new key of `type`.
+/// Errors: key_generation_failed (detail: the mbedTLS code), invalid_argument (unknown type).
+Result<void> generate_key_into(KeyType type, mbedtls_pk_context& key, RandomGenerator& random);
+
+/// The private key in `key` as PEM (SEC1 for EC, PKCS#1 for RSA).
+/// Errors: key_generation_failed (detail: the mbedTLS code).
+Result<std::string> private_key_pem_of(mbedtls_pk_context& key);
+
+/// The public half of `key` as a PEM SubjectPublicKeyInfo.
+/// Errors: key_generation_failed (detail: the mbedTLS code).
+Result<std::string> public_key_pem_of(mbedtls_pk_context& key);
+
+/// Parses an unencrypted private key (PEM or DER) into the empty context `key`.
+/// Errors: pem_invalid (detail: the mbedTLS code).
+Result<void> parse_private_key(std::string_view pem, mbedtls_pk_context& key);
+
+/// Parses a public key (PEM or DER SubjectPublicKeyInfo, or PKCS#1 RSA) into the empty context
+/// `key`.
+/// Errors: pem_invalid (detail: the mbedTLS code).
+Result<void> parse_public_key(std::string_view pem, mbedtls_pk_context& key);
+
+}  // namespace mqtls::pki::detail
