@@ -110,6 +110,8 @@ enum class ErrorClass : std::uint8_t {
       "detail holds the errno; check system limits (open files) and the network")                  \
     X(io_timed_out, 0x0307, "the operation did not complete in time",                              \
       "the broker or network is slow or gone; raise the timeout or reconnect")                     \
+    X(entropy_unavailable, 0x0308, "the system's random number source failed",                     \
+      "detail holds the errno; the device cannot make keys or TLS sessions without it")            \
     X(tls_setup_failed, 0x0401, "the TLS configuration could not be set up",                       \
       "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
       "memory")                                                                                    \

@@ -1,0 +1,21 @@
+#include "mqtls/port/posix/clock.hpp"
+
+#include <ctime>
+
+namespace mqtls::port::posix {
+
+Instant monotonic_now() noexcept {
+    timespec now{};
+    // Fails only for a clock id the system lacks, and every supported system has this one.
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return Instant::from_millis(static_cast<std::int64_t>(now.tv_sec) * 1000 +
+                                static_cast<std::int64_t>(now.tv_nsec) / 1'000'000);
+}
+
+std::int64_t wall_clock_seconds() noexcept {
+    timespec now{};
+    if (::clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;
+    return static_cast<std::int64_t>(now.tv_sec);
+}
+
+}  // namespace mqtls::port::posix
