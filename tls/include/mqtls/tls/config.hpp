@@ -1,0 +1,97 @@
+#pragma once
+/// @file
+/// The TLS configuration shared by every connection of one kind (one broker, one identity):
+/// trusted roots, our own certificate, pins, the wall clock and the random generator. Built once
+/// with setup(), then read-only; many Engines may use one Config. After mbedTLS's init/setup
+/// idiom: the constructor cannot fail, setup() can.
+///
+/// Verification is not optional: a client Config always requires a certificate chain that ends
+/// in one of the given roots, valid at the wall clock's time, for the name the Engine dials.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/tls/heap.hpp"
+
+namespace mqtls::tls {
+
+/// Unix time in seconds, from a clock the platform provides (CLOCK_REALTIME, SNTP-set RTC...).
+/// Returns a value before 2024 when the clock is unset, which makes connections fail with
+/// `clock_unset` instead of skipping the date checks.
+struct WallClock {
+    std::int64_t (*now_seconds)(void* context) = nullptr;
+    void* context = nullptr;
+};
+
+/// An additional strong entropy source for the random generator, with the signature of
+/// mbedTLS's `mbedtls_entropy_f_source_ptr`. Platforms without mbedTLS's default source
+/// (microcontrollers) must give one.
+struct EntropySource {
+    int (*poll)(void* context, unsigned char* output, std::size_t length,
+                std::size_t* produced) = nullptr;
+    void* context = nullptr;
+};
+
+/// SHA-256 of a certificate's DER SubjectPublicKeyInfo.
+using SpkiSha256 = std::array<std::uint8_t, 32>;
+
+/// Parses 64 hexadecimal digits (case-insensitive) into a pin; fails with invalid_argument.
+Result<SpkiSha256> parse_spki_pin(std::string_view hex) noexcept;
+
+enum class Role : std::uint8_t { client, server };
+
+struct ConfigOptions {
+    Role role = Role::client;
+    /// PEM text of one or more trusted root certificates (a bundle allows CA rotation). For a
+    /// client: required. For a server: the CA that client certificates must chain to; when
+    /// given, a client certificate is required.
+    std::string_view trusted_roots_pem;
+    /// Our certificate (PEM; intermediates may follow) and its private key (PEM, unencrypted).
+    /// Optional for a client (mutual TLS), required for a server. Self-signed certificates in
+    /// the chain are left out of what we send: the peer has its own roots.
+    std::string_view certificate_pem;
+    std::string_view private_key_pem;
+    /// Optional: accept the server only if its public key hashes to one of these.
+    std::vector<SpkiSha256> pinned_spki;
+    /// Required: certificate dates are checked against this clock, not mbedTLS's.
+    WallClock wall_clock;
+    /// Optional extra entropy source (see EntropySource).
+    std::optional<EntropySource> entropy;
+};
+
+/// The earliest wall-clock time (2024-01-01T00:00:00Z) taken as "set".
+inline constexpr std::int64_t earliest_plausible_time = 1'704'067'200;
+
+class Config {
+public:
+    Config() noexcept;
+    ~Config();
+    Config(const Config&) = delete;
+    Config& operator=(const Config&) = delete;
+
+    /// Parses the certificates and keys, seeds the random generator and fixes the policy:
+    /// TLS 1.2 only, ECDHE with AES-GCM or ChaCha20-Poly1305, renegotiation off, peer
+    /// verification required (client). Errors: ca_bundle_invalid, client_certificate_invalid,
+    /// client_key_invalid, client_key_mismatch, invalid_argument (no wall clock; server
+    /// without certificate), tls_setup_failed (detail: mbedTLS code). Call once.
+    Result<void> setup(const ConfigOptions& options) noexcept;
+
+    [[nodiscard]] Role role() const noexcept { return role_; }
+    /// Heap that mbedTLS used for this Config (parsed certificates, keys, DRBG).
+    [[nodiscard]] HeapUsage heap_usage() const noexcept { return heap_.usage(); }
+
+    struct Impl;  // mbedTLS state; internal, used by Engine
+    [[nodiscard]] Impl& impl() const noexcept { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+    Role role_ = Role::client;
+    mutable HeapAccount heap_;
+};
+
+}  // namespace mqtls::tls

@@ -1,0 +1,95 @@
+#pragma once
+/// @file
+/// One TLS connection over memory buffers (sans-I/O, after picotls and rustls' unbuffered API):
+/// the caller moves ciphertext between the Engine and its socket, and plaintext between the
+/// Engine and the MQTT session. The Engine never touches a socket or a clock of its own.
+///
+/// @code
+///   Engine tls(config);
+///   tls.start("broker.example.com");
+///   while (!tls.handshake_done()) {
+///       auto done = tls.handshake();            // fails closed on any verification problem
+///       send(tls.pending_ciphertext()); tls.consume_ciphertext(sent);
+///       if (!*done) tls.feed_ciphertext(receive());
+///   }
+///   tls.write_plaintext(mqtt_bytes); ... tls.read_plaintext(buffer);
+/// @endcode
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/core/span.hpp"
+#include "mqtls/tls/config.hpp"
+#include "mqtls/tls/heap.hpp"
+
+namespace mqtls::tls {
+
+/// What was negotiated, for logs and the demo. Strings are static or owned by the Engine.
+struct ConnectionInfo {
+    const char* protocol = "";       ///< e.g. "TLSv1.2"
+    const char* cipher_suite = "";   ///< e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
+    std::string_view verified_name;  ///< the name (or IP address) the certificate was checked for
+    bool resumed = false;
+    /// Certificates the peer sent (leaf first); lets tests check what a chain contained.
+    std::size_t peer_chain_length = 0;
+};
+
+class Engine {
+public:
+    /// `config` must be set up and outlive the Engine.
+    explicit Engine(const Config& config) noexcept;
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    /// Prepares the connection. A client passes the name it dialed: a DNS name (sent as SNI
+    /// and matched against dNSName subjectAltNames, wildcards per RFC 6125) or an IPv4/IPv6
+    /// literal (matched against iPAddress subjectAltNames; no SNI, as RFC 6066 forbids
+    /// literals there). A server passes an empty name. Errors: invalid_argument (empty client
+    /// name), tls_setup_failed.
+    Result<void> start(std::string_view server_name) noexcept;
+
+    /// Hands received ciphertext to the Engine; returns how much it took (less than
+    /// `bytes.size()` when its input buffer is full: drive handshake()/read_plaintext() first).
+    std::size_t feed_ciphertext(bytes_view bytes) noexcept;
+
+    /// Ciphertext waiting for the socket; valid until the next call that produces output.
+    [[nodiscard]] bytes_view pending_ciphertext() const noexcept;
+    void consume_ciphertext(std::size_t count) noexcept;
+
+    /// Advances the handshake with the input fed so far. Returns true once it is complete, false
+    /// while it needs more input (or room for output). Errors, all final: certificate_untrusted,
+    /// certificate_expired, certificate_not_yet_valid, hostname_mismatch, pin_mismatch,
+    /// clock_unset, peer_alert, handshake_failed (detail: the mbedTLS code, or the X.509 verify
+    /// flags for certificate errors). On error, pending_ciphertext() may hold our alert.
+    Result<bool> handshake() noexcept;
+    [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
+
+    /// Encrypts application data; returns bytes taken (0: output full, send pending_ciphertext()
+    /// first). Errors: tls_record_error and other final errors.
+    Result<std::size_t> write_plaintext(bytes_view plaintext) noexcept;
+
+    /// Decrypts into `out`; returns bytes written (0: need more ciphertext). Errors: tls_closed
+    /// (the peer sent close_notify), tls_record_error, peer_alert.
+    Result<std::size_t> read_plaintext(mutable_bytes out) noexcept;
+
+    /// Queues close_notify.
+    Result<void> close_notify() noexcept;
+
+    [[nodiscard]] ConnectionInfo info() const noexcept;
+    /// Heap mbedTLS holds for this connection (current and peak since construction).
+    [[nodiscard]] HeapUsage heap_usage() const noexcept { return heap_.usage(); }
+
+    struct Impl;
+
+private:
+    const Config& config_;
+    std::unique_ptr<Impl> impl_;
+    bool handshake_done_ = false;
+    mutable HeapAccount heap_;
+};
+
+}  // namespace mqtls::tls

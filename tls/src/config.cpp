@@ -1,0 +1,190 @@
+#include "mqtls/tls/config.hpp"
+
+#include <mbedtls/ssl_ciphersuites.h>
+
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "config_impl.hpp"
+
+namespace mqtls::tls {
+namespace {
+
+// TLS 1.2, forward secrecy and AEAD only. Zero-terminated, as mbedTLS expects; static because
+// mbedtls_ssl_conf_ciphersuites keeps the pointer.
+const int allowed_cipher_suites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+
+// mbedTLS parses PEM only from NUL-terminated buffers whose length counts the terminator.
+std::string pem_buffer(std::string_view pem) { return std::string(pem); }
+
+int parse_certificates(mbedtls_x509_crt& chain, std::string_view pem) {
+    const std::string text = pem_buffer(pem);
+    return mbedtls_x509_crt_parse(&chain, reinterpret_cast<const unsigned char*>(text.c_str()),
+                                  text.size() + 1);
+}
+
+bool is_self_issued(const mbedtls_x509_crt& crt) {
+    return crt.subject_raw.len == crt.issuer_raw.len &&
+           std::memcmp(crt.subject_raw.p, crt.issuer_raw.p, crt.subject_raw.len) == 0;
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+Result<SpkiSha256> parse_spki_pin(std::string_view hex) noexcept {
+    SpkiSha256 pin{};
+    if (hex.size() != pin.size() * 2)
+        return Error{Errc::invalid_argument, static_cast<std::int32_t>(hex.size())};
+    for (std::size_t i = 0; i < pin.size(); ++i) {
+        const int high = hex_value(hex[2 * i]);
+        const int low = hex_value(hex[2 * i + 1]);
+        if (high < 0 || low < 0)
+            return Error{Errc::invalid_argument, static_cast<std::int32_t>(2 * i)};
+        pin[i] = static_cast<std::uint8_t>(high * 16 + low);
+    }
+    return pin;
+}
+
+Config::Impl::Impl() noexcept {
+    mbedtls_ssl_config_init(&ssl);
+    mbedtls_x509_crt_init(&trusted_roots);
+    mbedtls_x509_crt_init(&own_chain);
+    mbedtls_pk_init(&own_key);
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+}
+
+Config::Impl::~Impl() {
+    mbedtls_ssl_config_free(&ssl);
+    mbedtls_x509_crt_free(&trusted_roots);
+    mbedtls_x509_crt_free(&own_chain);
+    mbedtls_pk_free(&own_key);
+    mbedtls_ctr_drbg_free(&drbg);
+    mbedtls_entropy_free(&entropy);
+}
+
+// nothrow: the layer never throws; a failed allocation is reported by setup().
+Config::Config() noexcept : impl_(new (std::nothrow) Impl) {}
+
+Config::~Config() {
+    const HeapScope scope(heap_);
+    impl_.reset();
+}
+
+namespace {
+
+Result<void> load_trusted_roots(Config::Impl& impl, std::string_view pem) {
+    if (pem.empty()) return ok();
+    const int ret = parse_certificates(impl.trusted_roots, pem);
+    // A positive value counts certificates that failed to parse; a bundle with at least one
+    // good root is usable, but one with none is not.
+    if (ret < 0 || impl.trusted_roots.version == 0) return Error{Errc::ca_bundle_invalid, ret};
+    impl.has_trusted_roots = true;
+    return ok();
+}
+
+Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
+                               std::string_view key_pem) {
+    if (cert_pem.empty() && key_pem.empty()) return ok();
+    if (cert_pem.empty()) return Error{Errc::client_certificate_invalid, 0};
+    if (key_pem.empty()) return Error{Errc::client_key_invalid, 0};
+
+    mbedtls_x509_crt parsed;
+    mbedtls_x509_crt_init(&parsed);
+    int ret = parse_certificates(parsed, cert_pem);
+    if (ret != 0 || parsed.version == 0) {
+        mbedtls_x509_crt_free(&parsed);
+        return Error{Errc::client_certificate_invalid, ret};
+    }
+    // Send our certificate and intermediates, never a root: the peer decides what it trusts.
+    for (const mbedtls_x509_crt* crt = &parsed; crt != nullptr && ret == 0; crt = crt->next) {
+        if (crt == &parsed || !is_self_issued(*crt)) {
+            ret = mbedtls_x509_crt_parse_der(&impl.own_chain, crt->raw.p, crt->raw.len);
+        }
+    }
+    mbedtls_x509_crt_free(&parsed);
+    if (ret != 0) return Error{Errc::client_certificate_invalid, ret};
+
+    std::string key = pem_buffer(key_pem);
+    ret = mbedtls_pk_parse_key(&impl.own_key, reinterpret_cast<const unsigned char*>(key.c_str()),
+                               key.size() + 1, nullptr, 0);
+    mbedtls_platform_zeroize(key.data(), key.size());
+    if (ret != 0) return Error{Errc::client_key_invalid, ret};
+    ret = mbedtls_pk_check_pair(&impl.own_chain.pk, &impl.own_key);
+    if (ret != 0) return Error{Errc::client_key_mismatch, ret};
+    return ok();
+}
+
+Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>& extra) {
+    if (extra && extra->poll != nullptr) {
+        const int ret = mbedtls_entropy_add_source(&impl.entropy, extra->poll, extra->context, 32,
+                                                   MBEDTLS_ENTROPY_SOURCE_STRONG);
+        if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    }
+    static const unsigned char personalization[] = "mqtls";
+    const int ret = mbedtls_ctr_drbg_seed(&impl.drbg, mbedtls_entropy_func, &impl.entropy,
+                                          personalization, sizeof personalization - 1);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    return ok();
+}
+
+}  // namespace
+
+Result<void> Config::setup(const ConfigOptions& options) noexcept {
+    const HeapScope scope(heap_);
+    if (!impl_) return Error{Errc::tls_setup_failed, MBEDTLS_ERR_SSL_ALLOC_FAILED};
+    Impl& impl = *impl_;
+    if (options.wall_clock.now_seconds == nullptr) return Error{Errc::invalid_argument, 0};
+    if (options.role == Role::client && options.trusted_roots_pem.empty()) {
+        return Errc::ca_bundle_invalid;
+    }
+    if (options.role == Role::server && options.certificate_pem.empty()) {
+        return Error{Errc::invalid_argument, 0};
+    }
+    role_ = options.role;
+    impl.wall_clock = options.wall_clock;
+    impl.pinned_spki = options.pinned_spki;
+
+    MQTLS_TRY(load_trusted_roots(impl, options.trusted_roots_pem));
+    MQTLS_TRY(load_own_identity(impl, options.certificate_pem, options.private_key_pem));
+    MQTLS_TRY(seed_random(impl, options.entropy));
+
+    const int endpoint = role_ == Role::client ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER;
+    int ret = mbedtls_ssl_config_defaults(&impl.ssl, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    mbedtls_ssl_conf_rng(&impl.ssl, mbedtls_ctr_drbg_random, &impl.drbg);
+    mbedtls_ssl_conf_min_version(&impl.ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&impl.ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(&impl.ssl, allowed_cipher_suites);
+    mbedtls_ssl_conf_renegotiation(&impl.ssl, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    if (impl.has_trusted_roots) {
+        mbedtls_ssl_conf_ca_chain(&impl.ssl, &impl.trusted_roots, nullptr);
+        // A client always verifies; a server verifies client certificates when given a CA.
+        mbedtls_ssl_conf_authmode(&impl.ssl, MBEDTLS_SSL_VERIFY_REQUIRED);
+    }
+    if (impl.own_chain.version != 0) {
+        ret = mbedtls_ssl_conf_own_cert(&impl.ssl, &impl.own_chain, &impl.own_key);
+        if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    }
+    return ok();
+}
+
+}  // namespace mqtls::tls

@@ -1,0 +1,42 @@
+#pragma once
+// The checks we add to mbedTLS's chain verification: validity dates against the injected wall
+// clock, iPAddress subjectAltNames (mbedTLS 2.28 matches only DNS names), and SPKI pins.
+
+#include <mbedtls/x509_crt.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "mqtls/core/error.hpp"
+#include "mqtls/tls/config.hpp"
+
+namespace mqtls::tls::detail {
+
+/// An IPv4 (4 bytes) or IPv6 (16 bytes) address literal, as it appears in an iPAddress SAN.
+struct IpAddress {
+    std::array<std::uint8_t, 16> bytes{};
+    std::size_t length = 0;
+};
+
+/// The address if `name` is an IPv4 or IPv6 literal (brackets not accepted).
+std::optional<IpAddress> parse_ip_literal(std::string_view name) noexcept;
+
+/// What the verify callback needs, and what it found; one per Engine.
+struct PeerPolicy {
+    WallClock wall_clock;
+    std::optional<IpAddress> expected_ip;           // dialed by IP: check iPAddress SANs
+    const std::vector<SpkiSha256>* pins = nullptr;  // empty: no pinning
+    std::optional<Errc> failure;                    // set when we, not mbedTLS, refused
+};
+
+/// mbedTLS verify callback (mbedtls_ssl_set_verify) with a PeerPolicy as context.
+int verify_peer_certificate(void* policy, mbedtls_x509_crt* crt, int depth,
+                            std::uint32_t* flags) noexcept;
+
+/// Whether `crt` lists `ip` among its iPAddress subjectAltNames.
+bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept;
+
+}  // namespace mqtls::tls::detail
