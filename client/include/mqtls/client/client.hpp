@@ -1,0 +1,126 @@
+#pragma once
+/// @file
+/// A blocking MQTT-over-TLS client for Linux applications and the `mqtls` command, built on the
+/// public layers: the POSIX TCP port, the TLS engine and the MQTT session. Its shape is
+/// familiar to PubSubClient users (server, credentials, connect, publish, loop), but every call
+/// returns the reason it failed, never a bare `false`, and TLS verification is always on.
+///
+/// @code
+///   mqtls::client::Client client;
+///   mqtls::client::ClientOptions options;
+///   options.host = "broker.example.com";            // port 8883 by default
+///   options.trusted_roots_pem = read("ca.crt");     // setCACert
+///   options.client_id = "sensor-17";
+///   options.username = "sensor-17"; options.password = "...";
+///   if (auto connected = client.connect(options); !connected) { report(connected.error()); }
+///   client.publish("telemetry/sensor-17", json, mqtls::mqtt::QoS::at_least_once);
+///   while (running) { auto message = client.receive(1s); ... }   // also keeps the link alive
+/// @endcode
+///
+/// Not thread-safe: use one Client from one thread.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/mqtt/packets.hpp"
+#include "mqtls/tls/config.hpp"
+#include "mqtls/tls/engine.hpp"
+
+namespace mqtls::client {
+
+struct WillOptions {
+    std::string topic;
+    std::string payload;
+    mqtt::QoS qos = mqtt::QoS::at_most_once;
+    bool retain = false;
+};
+
+struct ClientOptions {
+    std::string host;  ///< DNS name or IP literal; the certificate must be for exactly this
+    std::uint16_t port = 8883;
+    std::string trusted_roots_pem;             ///< the broker's root CA(s), PEM (required)
+    std::string certificate_pem;               ///< our certificate for mutual TLS (optional)
+    std::string private_key_pem;               ///< its private key (optional)
+    std::vector<tls::SpkiSha256> pinned_spki;  ///< optional public-key pins
+
+    std::string client_id;
+    std::optional<std::string> username;
+    std::optional<std::string> password;  ///< never logged, never part of an error
+    std::optional<WillOptions> will;
+    std::uint16_t keep_alive_s = 60;
+    bool clean_session = true;
+
+    /// Bounds on each blocking call: TCP + TLS + CONNACK, and each acknowledgement.
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::chrono::milliseconds operation_timeout{10'000};
+};
+
+/// A message received on a subscription (owned copy).
+struct Message {
+    std::string topic;
+    std::string payload;
+    mqtt::QoS qos = mqtt::QoS::at_most_once;
+    bool retain = false;
+    bool dup = false;
+};
+
+class Client {
+public:
+    Client();
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    /// TCP connect, TLS handshake with full verification, CONNECT and CONNACK, within
+    /// connect_timeout. Errors: the transport's (resolve_failed, connection_refused, ...),
+    /// the TLS layer's (certificate_untrusted, hostname_mismatch, ...), broker_refused (detail:
+    /// the CONNACK return code), connect_timeout.
+    Result<void> connect(const ClientOptions& options);
+
+    /// Publishes and, for QoS 1/2, waits for PUBACK/PUBCOMP. Returns the packet identifier (0
+    /// for QoS 0). Errors: io_timed_out (no acknowledgement in time; the message may still
+    /// arrive), not_connected, any connection error.
+    Result<mqtt::PacketId> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
+                                   bool retain = false);
+
+    /// Subscribes and waits for SUBACK; returns one code per filter (granted QoS or 0x80).
+    /// A refused filter is not an error here: check the codes (see all_granted()).
+    Result<std::vector<std::uint8_t>> subscribe(const std::vector<mqtt::Subscription>& filters);
+    Result<void> unsubscribe(const std::vector<std::string_view>& filters);
+
+    /// Waits up to `timeout` for the next message, keeping the connection alive meanwhile.
+    /// Returns nullopt when none came in time.
+    Result<std::optional<Message>> receive(std::chrono::milliseconds timeout);
+
+    /// Services the connection (acknowledgements, keepalive) for up to `timeout`; messages that
+    /// arrive are kept for receive(). The PubSubClient `loop()`.
+    Result<void> loop(std::chrono::milliseconds timeout);
+
+    /// DISCONNECT (so the broker does not send the will), close_notify, close.
+    Result<void> disconnect();
+
+    /// Closes the socket without DISCONNECT, as a crash or a lost link would (the broker then
+    /// publishes the will). For tests and tools.
+    void drop_connection();
+
+    [[nodiscard]] bool connected() const noexcept;
+    /// TLS details of the current connection.
+    [[nodiscard]] tls::ConnectionInfo tls_info() const noexcept;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Whether every SUBACK code grants a subscription.
+bool all_granted(const std::vector<std::uint8_t>& codes) noexcept;
+
+}  // namespace mqtls::client

@@ -1,0 +1,394 @@
+#include "mqtls/client/client.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "mqtls/mqtt/session.hpp"
+#include "mqtls/port/posix/clock.hpp"
+#include "mqtls/port/posix/entropy.hpp"
+#include "mqtls/port/posix/tcp_stream.hpp"
+
+namespace mqtls::client {
+namespace {
+
+using port::posix::monotonic_now;
+using port::posix::TcpStream;
+
+// Room for large telemetry and subscription messages; the session itself never allocates.
+constexpr std::size_t kib = 1024;
+using Storage = mqtt::SessionStorage</*rx*/ 256 * kib, /*tx*/ 64 * kib, /*store*/ 256 * kib,
+                                     /*outgoing*/ 64, /*incoming QoS 2*/ 64, /*requests*/ 8,
+                                     /*events*/ 16>;
+
+constexpr std::size_t io_chunk = 16 * kib;
+
+std::int64_t system_wall_clock(void*) { return port::posix::wall_clock_seconds(); }
+
+Duration to_duration(std::chrono::milliseconds ms) { return Duration::from_millis(ms.count()); }
+
+bytes_view view_of(std::string_view text) { return as_bytes(text.data(), text.size()); }
+
+}  // namespace
+
+struct Client::Impl {
+    ClientOptions options;
+    std::unique_ptr<Storage> storage = std::make_unique<Storage>();
+    mqtt::Session session{mqtt::SessionConfig{}, storage->memory()};
+    std::unique_ptr<tls::Config> tls_config;
+    std::unique_ptr<tls::Engine> engine;
+    TcpStream stream;
+    bool is_connected = false;
+
+    std::deque<Message> inbox;
+    std::set<mqtt::PacketId> acknowledged;  // PublishAcked / UnsubscribeAcked ids not yet claimed
+    std::map<mqtt::PacketId, std::vector<std::uint8_t>> subscribe_results;
+
+    void close_transport() {
+        stream.close();
+        engine.reset();
+        is_connected = false;
+        session.on_transport_closed(monotonic_now());
+        while (session.poll_event()) {
+        }
+    }
+
+    Error fail(Error error) {
+        close_transport();
+        return error;
+    }
+
+    void handle_event(const mqtt::Event& event) {
+        if (const auto* message = std::get_if<mqtt::MessageReceived>(&event)) {
+            const mqtt::Publish& p = message->message;
+            inbox.push_back(Message{
+                std::string(p.topic),
+                std::string(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()),
+                p.qos, p.retain, p.dup});
+        } else if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
+            acknowledged.insert(acked->packet_id);
+        } else if (const auto* suback = std::get_if<mqtt::SubscribeAcked>(&event)) {
+            subscribe_results[suback->packet_id] =
+                std::vector<std::uint8_t>(suback->return_codes.begin(), suback->return_codes.end());
+        } else if (const auto* unsuback = std::get_if<mqtt::UnsubscribeAcked>(&event)) {
+            acknowledged.insert(unsuback->packet_id);
+        } else if (std::holds_alternative<mqtt::Connected>(event)) {
+            is_connected = true;
+        }
+    }
+
+    void handle_events() {
+        while (auto event = session.poll_event()) handle_event(*event);
+    }
+
+    // Moves session output through TLS to the socket as far as each stage accepts.
+    Result<void> flush() {
+        for (int round = 0; round < 10'000; ++round) {
+            bool progressed = false;
+            const bytes_view plaintext = session.pending_output();
+            if (!plaintext.empty() && engine && engine->handshake_done()) {
+                auto taken = engine->write_plaintext(plaintext);
+                if (!taken) return fail(taken.error());
+                session.consume_output(*taken);
+                progressed = *taken > 0;
+            }
+            const bytes_view ciphertext = engine ? engine->pending_ciphertext() : bytes_view{};
+            if (!ciphertext.empty()) {
+                auto sent = stream.send_some(ciphertext);
+                if (!sent) return fail(sent.error());
+                engine->consume_ciphertext(*sent);
+                progressed = progressed || *sent > 0;
+            }
+            if (!progressed) return ok();
+        }
+        return ok();
+    }
+
+    // Gives decrypted bytes to the session, handling its back-pressure.
+    Result<void> deliver(bytes_view plaintext) {
+        for (int guard = 0; !plaintext.empty() && guard < 100'000; ++guard) {
+            auto used = session.receive(plaintext, monotonic_now());
+            if (used) {
+                plaintext = plaintext.subspan(*used);
+                handle_events();
+                continue;
+            }
+            if (used.error().code == Errc::output_full) {
+                MQTLS_TRY(flush());
+                MQTLS_TRY(wait_writable());
+                continue;
+            }
+            if (used.error().code == Errc::event_queue_full) {
+                handle_events();
+                continue;
+            }
+            return fail(used.error());
+        }
+        return ok();
+    }
+
+    Result<void> wait_writable() {
+        auto ready = stream.wait(false, true, to_duration(options.operation_timeout));
+        if (!ready) return fail(ready.error());
+        return ok();
+    }
+
+    Result<void> drain_plaintext() {
+        std::uint8_t buffer[io_chunk];
+        for (int guard = 0; guard < 10'000; ++guard) {
+            auto n = engine->read_plaintext(buffer);
+            if (!n) return fail(n.error());
+            if (*n == 0) return ok();
+            MQTLS_TRY(deliver(bytes_view(buffer, *n)));
+        }
+        return ok();
+    }
+
+    // Reads what the socket has and runs it through TLS (and, once connected, MQTT).
+    Result<void> read_socket() {
+        std::uint8_t buffer[io_chunk];
+        auto n = stream.receive_some(buffer);
+        if (!n) return fail(n.error());
+        bytes_view input(buffer, *n);
+        for (int guard = 0; !input.empty() && guard < 10'000; ++guard) {
+            const std::size_t fed = engine->feed_ciphertext(input);
+            input = input.subspan(fed);
+            if (engine->handshake_done()) {
+                MQTLS_TRY(drain_plaintext());
+            } else {
+                auto done = engine->handshake();
+                if (!done) {
+                    (void)flush();  // let our alert out
+                    return fail(done.error());
+                }
+            }
+        }
+        return ok();
+    }
+
+    // Services the connection until `done()` or `deadline`.
+    template <class Done>
+    Result<void> pump_until(Instant deadline, Done done) {
+        for (int round = 0; round < 1'000'000; ++round) {
+            if (!stream.is_open()) return Error{Errc::not_connected, 0};
+            MQTLS_TRY(flush());
+            if (done()) return ok();
+            const Instant now = monotonic_now();
+            if (now >= deadline) return Errc::io_timed_out;
+            const Instant wake = earliest(deadline, session.next_deadline());
+            const bool want_write = engine && !engine->pending_ciphertext().empty();
+            const Duration wait_for = wake > now ? wake - now : Duration{};
+            auto ready = stream.wait(true, want_write, wait_for);
+            if (ready && ready->readable) {
+                MQTLS_TRY(read_socket());
+            } else if (!ready && ready.error().code != Errc::io_timed_out) {
+                return fail(ready.error());
+            }
+            if (monotonic_now() >= session.next_deadline()) {
+                auto timers = session.on_deadline(monotonic_now());
+                if (!timers && timers.error().code != Errc::output_full) {
+                    return fail(timers.error());
+                }
+            }
+        }
+        return Errc::io_timed_out;
+    }
+
+    Result<void> handshake(Instant deadline) {
+        auto started = engine->start(options.host);
+        if (!started) return fail(started.error());
+        for (int round = 0; round < 10'000; ++round) {
+            auto done = engine->handshake();
+            if (!done) {
+                (void)flush();
+                return fail(done.error());
+            }
+            MQTLS_TRY(flush());
+            if (*done) return ok();
+            const Instant now = monotonic_now();
+            if (now >= deadline) return fail(Errc::io_timed_out);
+            const bool want_write = !engine->pending_ciphertext().empty();
+            auto ready = stream.wait(true, want_write, deadline - now);
+            if (ready && ready->readable) {
+                std::uint8_t buffer[io_chunk];
+                auto n = stream.receive_some(buffer);
+                if (!n) return fail(n.error());
+                if (engine->feed_ciphertext(bytes_view(buffer, *n)) < *n) {
+                    return fail(Error{Errc::handshake_failed, 0});
+                }
+            } else if (!ready && ready.error().code != Errc::io_timed_out) {
+                return fail(ready.error());
+            }
+        }
+        return fail(Errc::io_timed_out);
+    }
+
+    Result<void> setup_tls() {
+        tls::ConfigOptions tls_options;
+        tls_options.role = tls::Role::client;
+        tls_options.trusted_roots_pem = options.trusted_roots_pem;
+        tls_options.certificate_pem = options.certificate_pem;
+        tls_options.private_key_pem = options.private_key_pem;
+        tls_options.pinned_spki = options.pinned_spki;
+        tls_options.wall_clock = tls::WallClock{&system_wall_clock, nullptr};
+        tls_options.entropy = tls::EntropySource{&port::posix::getrandom_entropy, nullptr};
+        tls_config = std::make_unique<tls::Config>();
+        return tls_config->setup(tls_options);
+    }
+
+    mqtt::Connect connect_packet() const {
+        mqtt::Connect connect;
+        connect.client_id = options.client_id;
+        connect.clean_session = options.clean_session;
+        connect.keep_alive_s = options.keep_alive_s;
+        if (options.username) connect.username = *options.username;
+        if (options.password) connect.password = view_of(*options.password);
+        if (options.will) {
+            connect.will = mqtt::Will{options.will->topic, view_of(options.will->payload),
+                                      options.will->qos, options.will->retain};
+        }
+        return connect;
+    }
+};
+
+Client::Client() : impl_(std::make_unique<Impl>()) {}
+Client::~Client() = default;
+
+bool Client::connected() const noexcept { return impl_->is_connected && impl_->stream.is_open(); }
+
+tls::ConnectionInfo Client::tls_info() const noexcept {
+    return impl_->engine ? impl_->engine->info() : tls::ConnectionInfo{};
+}
+
+Result<void> Client::connect(const ClientOptions& options) {
+    Impl& impl = *impl_;
+    if (impl.stream.is_open()) impl.close_transport();
+    impl.options = options;
+    if (options.host.empty() || (options.client_id.empty() && !options.clean_session)) {
+        return Error{Errc::invalid_argument, 0};
+    }
+    const Instant deadline = monotonic_now() + to_duration(options.connect_timeout);
+    MQTLS_TRY(impl.setup_tls());
+
+    auto stream =
+        TcpStream::connect(options.host, options.port, to_duration(options.connect_timeout));
+    if (!stream) return stream.error();
+    impl.stream = std::move(*stream);
+    impl.engine = std::make_unique<tls::Engine>(*impl.tls_config);
+    MQTLS_TRY(impl.handshake(deadline));
+
+    auto started = impl.session.start_connect(impl.connect_packet(), monotonic_now());
+    if (!started) return impl.fail(started.error());
+    auto waited = impl.pump_until(deadline, [&] { return impl.is_connected; });
+    if (!waited) {
+        if (waited.error().code == Errc::io_timed_out) return impl.fail(Errc::connect_timeout);
+        return waited.error();
+    }
+    return ok();
+}
+
+Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view payload,
+                                       mqtt::QoS qos, bool retain) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    mqtt::Publish message;
+    message.topic = topic;
+    message.payload = view_of(payload);
+    message.qos = qos;
+    message.retain = retain;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    Result<mqtt::PacketId> id = impl.session.publish(message, monotonic_now());
+    // A full window or buffer drains as acknowledgements arrive; wait for room, then retry.
+    for (int round = 0; !id && round < 100'000; ++round) {
+        const Errc code = id.error().code;
+        if (code != Errc::inflight_full && code != Errc::output_full) return id.error();
+        const std::size_t inflight = impl.session.inflight_count();
+        MQTLS_TRY(impl.pump_until(deadline, [&] {
+            return impl.session.inflight_count() < inflight ||
+                   impl.session.pending_output().empty();
+        }));
+        id = impl.session.publish(message, monotonic_now());
+    }
+    if (!id) return id.error();
+    if (qos == mqtt::QoS::at_most_once) {
+        MQTLS_TRY(impl.pump_until(deadline, [&] {
+            return impl.session.pending_output().empty() &&
+                   impl.engine->pending_ciphertext().empty();
+        }));
+        return *id;
+    }
+    MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; }));
+    impl.acknowledged.erase(*id);
+    return *id;
+}
+
+Result<std::vector<std::uint8_t>> Client::subscribe(
+    const std::vector<mqtt::Subscription>& filters) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    auto id = impl.session.subscribe(span<const mqtt::Subscription>(filters.data(), filters.size()),
+                                     monotonic_now());
+    if (!id) return id.error();
+    MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.subscribe_results.count(*id) != 0; }));
+    std::vector<std::uint8_t> codes = std::move(impl.subscribe_results[*id]);
+    impl.subscribe_results.erase(*id);
+    return codes;
+}
+
+Result<void> Client::unsubscribe(const std::vector<std::string_view>& filters) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    auto id = impl.session.unsubscribe(span<const std::string_view>(filters.data(), filters.size()),
+                                       monotonic_now());
+    if (!id) return id.error();
+    MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; }));
+    impl.acknowledged.erase(*id);
+    return ok();
+}
+
+Result<std::optional<Message>> Client::receive(std::chrono::milliseconds timeout) {
+    Impl& impl = *impl_;
+    if (impl.inbox.empty()) {
+        if (!connected()) return Errc::not_connected;
+        auto waited = impl.pump_until(monotonic_now() + to_duration(timeout),
+                                      [&] { return !impl.inbox.empty(); });
+        if (!waited && waited.error().code != Errc::io_timed_out) return waited.error();
+    }
+    if (impl.inbox.empty()) return std::optional<Message>{};
+    Message message = std::move(impl.inbox.front());
+    impl.inbox.pop_front();
+    return std::optional<Message>(std::move(message));
+}
+
+Result<void> Client::loop(std::chrono::milliseconds timeout) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    auto waited = impl.pump_until(monotonic_now() + to_duration(timeout), [] { return false; });
+    if (!waited && waited.error().code != Errc::io_timed_out) return waited.error();
+    return ok();
+}
+
+Result<void> Client::disconnect() {
+    Impl& impl = *impl_;
+    if (!impl.stream.is_open()) return Errc::not_connected;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    if (impl.session.disconnect(monotonic_now())) {
+        (void)impl.pump_until(deadline, [&] { return impl.session.pending_output().empty(); });
+    }
+    if (impl.engine && impl.stream.is_open() && impl.engine->close_notify()) {
+        (void)impl.flush();
+    }
+    impl.close_transport();
+    return ok();
+}
+
+void Client::drop_connection() { impl_->close_transport(); }
+
+bool all_granted(const std::vector<std::uint8_t>& codes) noexcept {
+    return std::none_of(codes.begin(), codes.end(),
+                        [](std::uint8_t code) { return code == mqtt::suback_failure; });
+}
+
+}  // namespace mqtls::client
