@@ -16,31 +16,21 @@ namespace mqtls::tls {
 namespace {
 
 using testing::client_options;
-using testing::run_handshake;
 using testing::server_options;
 using testing::test_pki;
 
 // Runs a client configured by `client` against a server presenting `identity`, dialing `name`,
 // and returns the client's handshake error code (or Errc{} if it succeeded).
 Error client_refusal(const ConfigOptions& client, const pki::Issued& identity, const char* name) {
-    Config client_config;
-    Config server_config;
-    const auto client_setup = client_config.setup(client);
-    if (!client_setup) return client_setup.error();
-    const auto server_setup = server_config.setup(server_options(identity));
-    if (!server_setup) return server_setup.error();
-    Engine client_engine(client_config);
-    Engine server_engine(server_config);
-    if (!client_engine.start(name) || !server_engine.start("")) return Errc::tls_setup_failed;
-    const auto outcome = run_handshake(client_engine, server_engine);
-    if (outcome.client) {
-        EXPECT_TRUE(*outcome.client) << "handshake neither finished nor failed";
+    auto p = testing::handshake_pair(client, server_options(identity), name);
+    if (p->outcome.client) {
+        EXPECT_TRUE(*p->outcome.client) << "handshake neither finished nor failed";
         return Error{};
     }
     // Fail closed: nothing can be sent over a connection that failed verification.
-    EXPECT_FALSE(client_engine.handshake_done());
-    EXPECT_FALSE(client_engine.write_plaintext(as_bytes("secret", 6)));
-    return outcome.client.error();
+    EXPECT_FALSE(p->client->handshake_done());
+    EXPECT_FALSE(p->client->write_plaintext(as_bytes("secret", 6)));
+    return p->outcome.client.error();
 }
 
 Errc refusal_code(const ConfigOptions& client, const pki::Issued& identity, const char* name) {
@@ -142,19 +132,12 @@ TEST(TlsVerification, WrongPinRefusesDuringHandshake) {
 }
 
 TEST(TlsVerification, MutualTlsWithoutClientCertificateFails) {
-    Config client_config;
-    Config server_config;
-    ASSERT_TRUE(client_config.setup(trusting_root()));
     ConfigOptions server = server_options(test_pki().server);
     server.trusted_roots_pem = test_pki().root.certificate_pem;
-    ASSERT_TRUE(server_config.setup(server));
-    Engine client(client_config);
-    Engine server_engine(server_config);
-    ASSERT_TRUE(client.start("broker.test"));
-    ASSERT_TRUE(server_engine.start(""));
-    const auto outcome = run_handshake(client, server_engine);
+    auto p = testing::handshake_pair(trusting_root(), server, "broker.test");
+    const auto& outcome = p->outcome;
     EXPECT_FALSE(outcome.both_done());
-    EXPECT_FALSE(client.handshake_done());
+    EXPECT_FALSE(p->client->handshake_done());
     ASSERT_FALSE(outcome.server);
     // mbedTLS 2.28 as a server drops such a client without an alert (a real broker such as
     // Mosquitto sends one); either way the client never completes its handshake.
@@ -163,20 +146,13 @@ TEST(TlsVerification, MutualTlsWithoutClientCertificateFails) {
 }
 
 TEST(TlsVerification, ClientCertificateOfAnotherCaIsRefusedByServer) {
-    Config client_config;
-    Config server_config;
     ConfigOptions client = trusting_root();
     client.certificate_pem = test_pki().client_other_ca.certificate_pem;
     client.private_key_pem = test_pki().client_other_ca.private_key_pem;
-    ASSERT_TRUE(client_config.setup(client));
     ConfigOptions server = server_options(test_pki().server);
     server.trusted_roots_pem = test_pki().root.certificate_pem;
-    ASSERT_TRUE(server_config.setup(server));
-    Engine client_engine(client_config);
-    Engine server_engine(server_config);
-    ASSERT_TRUE(client_engine.start("broker.test"));
-    ASSERT_TRUE(server_engine.start(""));
-    const auto outcome = run_handshake(client_engine, server_engine);
+    auto p = testing::handshake_pair(client, server, "broker.test");
+    const auto& outcome = p->outcome;
     ASSERT_FALSE(outcome.server);
     EXPECT_EQ(outcome.server.error().code, Errc::certificate_untrusted);
     EXPECT_FALSE(outcome.both_done());

@@ -101,6 +101,21 @@ ConfigOptions server_options(const pki::Issued& identity) {
     return options;
 }
 
+std::unique_ptr<EnginePair> handshake_pair(const ConfigOptions& client, const ConfigOptions& server,
+                                           std::string_view name) {
+    auto pair = std::make_unique<EnginePair>();
+    const auto client_setup = pair->client_config.setup(client);
+    EXPECT_TRUE(client_setup) << (client_setup ? "" : client_setup.error().message());
+    const auto server_setup = pair->server_config.setup(server);
+    EXPECT_TRUE(server_setup) << (server_setup ? "" : server_setup.error().message());
+    pair->client = std::make_unique<Engine>(pair->client_config);
+    pair->server = std::make_unique<Engine>(pair->server_config);
+    EXPECT_TRUE(pair->client->start(name));
+    EXPECT_TRUE(pair->server->start(""));
+    pair->outcome = run_handshake(*pair->client, *pair->server);
+    return pair;
+}
+
 std::size_t transfer(Engine& from, Engine& to) {
     const bytes_view pending = from.pending_ciphertext();
     const std::size_t moved = to.feed_ciphertext(pending);

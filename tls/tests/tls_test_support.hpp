@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "mqtls/pki/certificate.hpp"
 #include "mqtls/tls/config.hpp"
@@ -48,6 +49,20 @@ struct HandshakeOutcome {
 
 /// Moves ciphertext both ways and advances both handshakes, at most `max_rounds` times.
 HandshakeOutcome run_handshake(Engine& client, Engine& server, int max_rounds = 50);
+
+/// A client and a server Engine with their Configs, handshaken in memory.
+struct EnginePair {
+    Config client_config;
+    Config server_config;
+    std::unique_ptr<Engine> client;
+    std::unique_ptr<Engine> server;
+    HandshakeOutcome outcome;
+};
+
+/// Sets up both Configs (failing the test if either fails), starts the client for `name` and
+/// runs the handshake. Config is not movable, hence the unique_ptr.
+std::unique_ptr<EnginePair> handshake_pair(const ConfigOptions& client, const ConfigOptions& server,
+                                           std::string_view name);
 
 /// Moves ciphertext from one engine to the other; returns bytes moved.
 std::size_t transfer(Engine& from, Engine& to);

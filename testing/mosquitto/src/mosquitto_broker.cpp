@@ -26,23 +26,6 @@ constexpr auto passwd_timeout = std::chrono::seconds(10);
 constexpr int port_attempts = 3;
 constexpr std::size_t diagnostics_tail = std::size_t{16} * 1024;
 
-// Closes a socket on scope exit.
-class Socket {
-public:
-    explicit Socket(int fd) noexcept : fd_(fd) {}
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    ~Socket() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    [[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
 bool has_control_character(const std::string& text) {
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
@@ -122,7 +105,7 @@ sockaddr_in6 loopback6(std::uint16_t port) {
 
 // Whether [::1]:port can be bound right now.
 bool ipv6_port_free(std::uint16_t port) {
-    const Socket socket(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const FileDescriptor socket(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (socket.get() < 0) {
         return false;
     }
@@ -135,7 +118,7 @@ bool ipv6_port_free(std::uint16_t port) {
 // A port that 127.0.0.1 (and [::1] with `ipv6`) can bind right now, chosen by the kernel.
 Result<std::uint16_t> pick_free_port(bool ipv6) {
     for (int attempt = 0; attempt < 20; ++attempt) {
-        const Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (socket.get() < 0) {
             return Error{Errc::socket_error, errno};
         }
@@ -158,7 +141,7 @@ Result<std::uint16_t> pick_free_port(bool ipv6) {
 
 // Whether a TCP connection to the loopback listener succeeds (closed again at once).
 bool accepts_tcp(int family, std::uint16_t port) {
-    const Socket socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const FileDescriptor socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (socket.get() < 0) {
         return false;
     }

@@ -14,6 +14,10 @@
 #include "spawn.hpp"
 
 namespace mqtls::testing {
+
+FileDescriptor::~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+}
 namespace {
 
 constexpr std::size_t max_output = std::size_t{1024} * 1024;

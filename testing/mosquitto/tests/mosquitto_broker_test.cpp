@@ -28,23 +28,6 @@ using std::chrono::milliseconds;
 
 constexpr auto client_timeout = milliseconds(10000);
 
-// Closes a socket on scope exit.
-class Socket {
-public:
-    explicit Socket(int fd) noexcept : fd_(fd) {}
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    ~Socket() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    [[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
 sockaddr_in loopback(std::uint16_t port) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -54,14 +37,14 @@ sockaddr_in loopback(std::uint16_t port) {
 }
 
 bool tcp_connects(std::uint16_t port) {
-    const Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     const sockaddr_in address = loopback(port);
     return socket.get() >= 0 && ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address),
                                           sizeof address) == 0;
 }
 
 bool ipv6_loopback_available() {
-    const Socket socket(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const FileDescriptor socket(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (socket.get() < 0) {
         return false;
     }
@@ -137,7 +120,7 @@ TEST(MosquittoFixture, RefusesPlaintextMqtt) {
     const auto broker = start_or_fail(password_options());
     ASSERT_NE(broker, nullptr);
 
-    const Socket socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     ASSERT_GE(socket.get(), 0);
     const sockaddr_in address = loopback(broker->tls_port());
     ASSERT_EQ(::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address),
@@ -302,7 +285,7 @@ TEST(MosquittoFixture, RestartFailsWhileAnotherProgramHoldsThePort) {
     ASSERT_TRUE(broker->stop());
 
     {
-        const Socket squatter(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        const FileDescriptor squatter(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         ASSERT_GE(squatter.get(), 0);
         const sockaddr_in address = loopback(broker->tls_port());
         ASSERT_EQ(

@@ -17,6 +17,19 @@
 
 namespace mqtls::testing {
 
+/// Owns a file descriptor (a socket, usually) and closes it on scope exit.
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor();
+    [[nodiscard]] int get() const noexcept { return fd_; }
+
+private:
+    int fd_;
+};
+
 /// A fresh directory made with mkdtemp(3) (mode 0700), removed with everything in it when the
 /// object is destroyed. Move-only. A test that crashes leaves the directory behind (the name
 /// starts with the prefix, so it is easy to find under /tmp).
