@@ -47,7 +47,7 @@ triple_of() {
     esac
 }
 
-declare -A size_row frame_row
+declare -A size_row node_row frame_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -74,7 +74,7 @@ for target in "${targets[@]}"; do
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
     # Only the library and the runner: nothing else in the tree is meant for bare metal.
-    cmake --build "$build" --target mqtls_mqtt mqtls_embedded_tests
+    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_embedded_tests
 
     echo "=== embedded $target: portable tests under QEMU"
     # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
@@ -99,24 +99,31 @@ for target in "${targets[@]}"; do
     frame_row[$target]=${max_frame%% *}
     echo "    largest stack frame of one function: ${max_frame:-unknown (no .su files)}"
 
-    echo "=== embedded $target: symbols libmqtls_mqtt.a needs from the platform"
-    defined=$("$triple-nm" --defined-only "$lib" | awk 'NF == 3 { print $3 }' | sort -u)
-    undefined=$("$triple-nm" -u "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
-    external=$(comm -23 <(echo "$undefined") <(echo "$defined") | sed '/^$/d')
-    # shellcheck disable=SC2001  # indent every line
-    sed 's/^/  /' <<<"${external:-(none)}"
-    bad_denied=$(grep -E "$denied_re" <<<"$external" || true)
-    bad_unknown=$(grep -Ev "$allowed_re" <<<"$external" | grep -Ev "$denied_re" | sed '/^$/d' || true)
-    if [[ -n $bad_denied ]]; then
-        echo "embedded-check: $target: heap, exception, RTTI or I/O symbols in libmqtls_mqtt.a:" >&2
-        "$triple-c++filt" <<<"$bad_denied" | sed 's/^/  /' >&2
-        failed+=("$target: forbidden symbols")
-    fi
-    if [[ -n $bad_unknown ]]; then
-        echo "embedded-check: $target: symbols outside the allowlist (scripts/embedded-check.sh):" >&2
-        "$triple-c++filt" <<<"$bad_unknown" | sed 's/^/  /' >&2
-        failed+=("$target: symbols outside the allowlist")
-    fi
+    node_lib="$build/node/libmqtls_node.a"
+    read -r node_text node_data node_bss _ < <("$triple-size" -t "$node_lib" | tail -1)
+    node_row[$target]="$node_text $node_data $node_bss"
+
+    # Every embeddable layer passes the same gate.
+    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib"; do
+        echo "=== embedded $target: symbols $(basename "$lib") needs from the platform"
+        defined=$("$triple-nm" --defined-only "$lib" | awk 'NF == 3 { print $3 }' | sort -u)
+        undefined=$("$triple-nm" -u "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
+        external=$(comm -23 <(echo "$undefined") <(echo "$defined") | sed '/^$/d')
+        # shellcheck disable=SC2001  # indent every line
+        sed 's/^/  /' <<<"${external:-(none)}"
+        bad_denied=$(grep -E "$denied_re" <<<"$external" || true)
+        bad_unknown=$(grep -Ev "$allowed_re" <<<"$external" | grep -Ev "$denied_re" | sed '/^$/d' || true)
+        if [[ -n $bad_denied ]]; then
+            echo "embedded-check: $target: heap, exception, RTTI or I/O symbols in $(basename "$lib"):" >&2
+            "$triple-c++filt" <<<"$bad_denied" | sed 's/^/  /' >&2
+            failed+=("$target: forbidden symbols")
+        fi
+        if [[ -n $bad_unknown ]]; then
+            echo "embedded-check: $target: symbols outside the allowlist (scripts/embedded-check.sh):" >&2
+            "$triple-c++filt" <<<"$bad_unknown" | sed 's/^/  /' >&2
+            failed+=("$target: symbols outside the allowlist")
+        fi
+    done
     # The runner's map shows who pulled in what; name it for whoever debugs a failure.
     echo "    (link map: $build/embedded/mqtls_embedded_tests.map)"
 done
@@ -127,6 +134,12 @@ printf '%-10s %8s %6s %6s\n' target text data bss
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${size_row[$target]}
+done
+echo "=== libmqtls_node.a (schedule, backoff), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${node_row[$target]}
 done
 echo "(largest single stack frame: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
 
