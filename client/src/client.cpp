@@ -16,10 +16,14 @@ using port::posix::monotonic_now;
 using port::posix::TcpStream;
 
 // Room for large telemetry and subscription messages; the session itself never allocates.
+// Incoming QoS 2: Mosquitto limits only messages awaiting PUBREC, so a subscriber that reads a
+// burst holds many identifiers awaiting PUBREL at once; one slot per possible identifier means
+// a compliant broker can never overflow the window (128 KiB, on the heap).
 constexpr std::size_t kib = 1024;
+constexpr std::size_t every_packet_id = 65'535;
 using Storage = mqtt::SessionStorage</*rx*/ 256 * kib, /*tx*/ 64 * kib, /*store*/ 256 * kib,
-                                     /*outgoing*/ 64, /*incoming QoS 2*/ 64, /*requests*/ 8,
-                                     /*events*/ 16>;
+                                     /*outgoing*/ 64, /*incoming QoS 2*/ every_packet_id,
+                                     /*requests*/ 8, /*events*/ 16>;
 
 constexpr std::size_t io_chunk = 16 * kib;
 
@@ -42,6 +46,11 @@ struct Client::Impl {
 
     std::deque<Message> inbox;
     std::set<mqtt::PacketId> acknowledged;  // PublishAcked / UnsubscribeAcked ids not yet claimed
+    // Ids a blocking call (publish, unsubscribe) waits for. Acks of pipelined messages are not
+    // recorded: nobody claims them, and a stale entry would match a later message once the
+    // 16-bit identifiers wrap.
+    std::set<mqtt::PacketId> awaited;
+    std::size_t qos2_in_flight = 0;  // QoS 2 messages published and not yet PUBCOMPed
     std::map<mqtt::PacketId, std::vector<std::uint8_t>> subscribe_results;
 
     void close_transport() {
@@ -66,12 +75,13 @@ struct Client::Impl {
                 std::string(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()),
                 p.qos, p.retain, p.dup});
         } else if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
-            acknowledged.insert(acked->packet_id);
+            if (acked->qos == mqtt::QoS::exactly_once && qos2_in_flight > 0) --qos2_in_flight;
+            if (awaited.count(acked->packet_id) != 0) acknowledged.insert(acked->packet_id);
         } else if (const auto* suback = std::get_if<mqtt::SubscribeAcked>(&event)) {
             subscribe_results[suback->packet_id] =
                 std::vector<std::uint8_t>(suback->return_codes.begin(), suback->return_codes.end());
         } else if (const auto* unsuback = std::get_if<mqtt::UnsubscribeAcked>(&event)) {
-            acknowledged.insert(unsuback->packet_id);
+            if (awaited.count(unsuback->packet_id) != 0) acknowledged.insert(unsuback->packet_id);
         } else if (std::holds_alternative<mqtt::Connected>(event)) {
             is_connected = true;
         }
@@ -310,6 +320,7 @@ Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view 
         id = impl.session.publish(message, monotonic_now());
     }
     if (!id) return id.error();
+    if (qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
     if (qos == mqtt::QoS::at_most_once) {
         MQTLS_TRY(impl.pump_until(deadline, [&] {
             return impl.session.pending_output().empty() &&
@@ -317,9 +328,56 @@ Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view 
         }));
         return *id;
     }
-    MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; }));
+    impl.awaited.insert(*id);
+    auto waited = impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; });
+    impl.awaited.erase(*id);
     impl.acknowledged.erase(*id);
+    if (!waited) return waited.error();
     return *id;
+}
+
+Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::string_view payload,
+                                              mqtt::QoS qos, bool retain) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    mqtt::Publish message;
+    message.topic = topic;
+    message.payload = view_of(payload);
+    message.qos = qos;
+    message.retain = retain;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    if (qos == mqtt::QoS::exactly_once && impl.qos2_in_flight >= impl.options.max_inflight_qos2) {
+        MQTLS_TRY(impl.pump_until(deadline, [&] {
+            return impl.qos2_in_flight < std::max<std::size_t>(impl.options.max_inflight_qos2, 1);
+        }));
+    }
+    Result<mqtt::PacketId> id = impl.session.publish(message, monotonic_now());
+    if (id && qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
+    if (id) return id;
+    // Full window or buffers: service the connection just until something drained (an ack
+    // freed a slot, or output moved on towards the socket), then try again.
+    for (int round = 0; !id && round < 100'000; ++round) {
+        const Errc code = id.error().code;
+        if (code != Errc::inflight_full && code != Errc::output_full) return id.error();
+        const std::size_t inflight = impl.session.inflight_count();
+        const std::size_t pending = impl.session.pending_output().size();
+        MQTLS_TRY(impl.pump_until(deadline, [&] {
+            return impl.session.inflight_count() < inflight ||
+                   impl.session.pending_output().size() < pending;
+        }));
+        id = impl.session.publish(message, monotonic_now());
+    }
+    if (id && qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
+    return id;
+}
+
+Result<void> Client::flush(std::chrono::milliseconds timeout) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    return impl.pump_until(monotonic_now() + to_duration(timeout), [&] {
+        return impl.session.inflight_count() == 0 && impl.session.pending_output().empty() &&
+               impl.engine->pending_ciphertext().empty();
+    });
 }
 
 Result<std::vector<std::uint8_t>> Client::subscribe(
@@ -343,9 +401,11 @@ Result<void> Client::unsubscribe(const std::vector<std::string_view>& filters) {
     auto id = impl.session.unsubscribe(span<const std::string_view>(filters.data(), filters.size()),
                                        monotonic_now());
     if (!id) return id.error();
-    MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; }));
+    impl.awaited.insert(*id);
+    auto waited = impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; });
+    impl.awaited.erase(*id);
     impl.acknowledged.erase(*id);
-    return ok();
+    return waited;
 }
 
 Result<std::optional<Message>> Client::receive(std::chrono::milliseconds timeout) {

@@ -57,6 +57,11 @@ struct ClientOptions {
     std::uint16_t keep_alive_s = 60;
     bool clean_session = true;
 
+    /// Most QoS 2 messages publish_queued() keeps unacknowledged. Mosquitto (max_inflight_messages,
+    /// default 20) acknowledges but silently drops QoS 2 PUBLISHes beyond this many awaiting
+    /// PUBREL from one MQTT 3.1.1 client, and 3.1.1 has no way to tell us its limit.
+    std::size_t max_inflight_qos2 = 20;
+
     /// Bounds on each blocking call: TCP + TLS + CONNACK, and each acknowledgement.
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds operation_timeout{10'000};
@@ -89,6 +94,21 @@ public:
     /// arrive), not_connected, any connection error.
     Result<mqtt::PacketId> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
                                    bool retain = false);
+
+    /// Pipelined publishing, for throughput: queues the message into the session and returns as
+    /// soon as it is accepted, without waiting for its acknowledgement. The connection is serviced
+    /// (acknowledgements read, output sent) only while the in-flight window or the buffers are
+    /// full, for at most operation_timeout. Returns the packet identifier (0 for QoS 0); the
+    /// session allocates identifiers and skips those still in flight, so they wrap past 65535
+    /// safely. Call flush() to learn that everything arrived. Errors: io_timed_out (no room
+    /// in time), not_connected, message_too_large, any connection error.
+    Result<mqtt::PacketId> publish_queued(std::string_view topic, std::string_view payload,
+                                          mqtt::QoS qos, bool retain = false);
+
+    /// Waits until every queued QoS 1/2 message is acknowledged (PUBACK/PUBCOMP) and all output
+    /// has been handed to the socket. Errors: io_timed_out (not done within `timeout`; the
+    /// messages stay queued), not_connected, any connection error.
+    Result<void> flush(std::chrono::milliseconds timeout);
 
     /// Subscribes and waits for SUBACK; returns one code per filter (granted QoS or 0x80).
     /// A refused filter is not an error here: check the codes (see all_granted()).
