@@ -1,0 +1,71 @@
+#include "cli_support.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace mqtls::cli {
+
+int exit_code_for(const Error& error) noexcept {
+    switch (error.code) {
+        case Errc::certificate_untrusted:
+        case Errc::certificate_expired:
+        case Errc::certificate_not_yet_valid:
+        case Errc::hostname_mismatch:
+        case Errc::pin_mismatch:
+        case Errc::clock_unset:
+            return exit_tls;
+        case Errc::broker_refused:
+            return exit_refused;
+        case Errc::io_timed_out:
+        case Errc::connect_timeout:
+        case Errc::connect_timed_out:
+        case Errc::keepalive_timeout:
+            return exit_timeout;
+        case Errc::invalid_argument:
+            return exit_usage;
+        default:
+            break;
+    }
+    switch (error_class(error.code)) {
+        case ErrorClass::transport:
+            return exit_network;
+        case ErrorClass::storage:
+            return exit_file;
+        case ErrorClass::tls:
+            // Unreadable CA bundle, key or certificate files are file problems for the user.
+            if (error.code == Errc::ca_bundle_invalid || error.code == Errc::client_key_invalid ||
+                error.code == Errc::client_certificate_invalid ||
+                error.code == Errc::client_key_mismatch) {
+                return exit_file;
+            }
+            return exit_network;
+        case ErrorClass::config:
+            return error.code == Errc::pem_invalid ? exit_file : exit_usage;
+        default:
+            return exit_failure;
+    }
+}
+
+int report(std::string_view command, const Error& error, std::string_view context) {
+    std::fprintf(stderr, "mqtls %.*s: %s", static_cast<int>(command.size()), command.data(),
+                 error.message());
+    if (!context.empty()) {
+        std::fprintf(stderr, " (%.*s)", static_cast<int>(context.size()), context.data());
+    }
+    if (error.detail != 0) std::fprintf(stderr, " [%s %d]", name(error.code), error.detail);
+    std::fprintf(stderr, "\n  hint: %s\n", error.hint());
+    return exit_code_for(error);
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return Error{Errc::file_read_failed, errno};
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (file.bad()) return Error{Errc::file_read_failed, errno};
+    return text.str();
+}
+
+}  // namespace mqtls::cli

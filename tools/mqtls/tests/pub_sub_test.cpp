@@ -1,0 +1,297 @@
+// `mqtls pub` and `mqtls sub`, run as a user runs them: the built binary against a real
+// Mosquitto on a loopback port, with mosquitto_pub / mosquitto_sub on the other side.
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mqtls/pki/certificate.hpp"
+#include "mqtls/testing/mosquitto_broker.hpp"
+#include "mqtls/testing/process.hpp"
+
+namespace {
+
+using mqtls::testing::MosquittoBroker;
+using mqtls::testing::ProcessResult;
+using namespace std::chrono_literals;
+
+constexpr int exit_usage = 2;
+constexpr int exit_tls = 5;
+constexpr int exit_refused = 6;
+constexpr int exit_timeout = 7;
+
+constexpr const char* device_password = "device-1-cli-password";
+constexpr const char* collector_password = "collector-cli-password";
+
+std::unique_ptr<MosquittoBroker> start_telemetry_broker() {
+    mqtls::testing::BrokerOptions options;
+    options.users = {{"device-1", device_password}, {"collector", collector_password}};
+    options.acl =
+        "user device-1\n"
+        "topic write telemetry/device-1/#\n"
+        "user collector\n"
+        "topic read #\n";
+    auto broker = MosquittoBroker::start(options);
+    if (!broker) {
+        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
+        return nullptr;
+    }
+    return std::move(*broker);
+}
+
+ProcessResult run_program(const std::vector<std::string>& arguments,
+                          std::chrono::milliseconds timeout = 20s) {
+    auto result = mqtls::testing::run_process(arguments, timeout);
+    EXPECT_TRUE(result) << "could not run " << arguments.front();
+    return result ? *result : ProcessResult{};
+}
+
+// The arguments every mqtls pub/sub call needs to reach `broker` as `user`.
+std::vector<std::string> mqtls_command(const char* subcommand, const MosquittoBroker& broker,
+                                       const std::string& user, const std::string& password) {
+    return {MQTLS_CLI_PATH, subcommand,
+            "-h",           MosquittoBroker::host(),
+            "-p",           std::to_string(broker.tls_port()),
+            "--cafile",     broker.ca_file(),
+            "-u",           user,
+            "-P",           password};
+}
+
+std::vector<std::string> with(std::vector<std::string> arguments,
+                              const std::vector<std::string>& more) {
+    arguments.insert(arguments.end(), more.begin(), more.end());
+    return arguments;
+}
+
+// Runs a subscriber in the background; result() joins it.
+class BackgroundRun {
+public:
+    explicit BackgroundRun(std::vector<std::string> arguments)
+        : thread_([this, arguments = std::move(arguments)] {
+              result_ = run_program(arguments, 20s);
+          }) {}
+    ~BackgroundRun() {
+        if (thread_.joinable()) thread_.join();
+    }
+    BackgroundRun(const BackgroundRun&) = delete;
+    BackgroundRun& operator=(const BackgroundRun&) = delete;
+    const ProcessResult& result() {
+        if (thread_.joinable()) thread_.join();
+        return result_;
+    }
+
+private:
+    ProcessResult result_;
+    std::thread thread_;
+};
+
+// Waits (at most 10 s) until the broker logs a SUBSCRIBE from `client_id`, so that a message
+// published afterwards reaches it.
+bool wait_for_subscription(const MosquittoBroker& broker, const std::string& client_id) {
+    const std::string logged = "Received SUBSCRIBE from " + client_id;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        if (broker.log().find(logged) != std::string::npos) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+TEST(CliPubSub, PubMessageReachesMosquittoSub) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    BackgroundRun watcher({"mosquitto_sub",
+                           "-h",
+                           MosquittoBroker::host(),
+                           "-p",
+                           std::to_string(broker->tls_port()),
+                           "--cafile",
+                           broker->ca_file(),
+                           "-u",
+                           "collector",
+                           "-P",
+                           collector_password,
+                           "-i",
+                           "watcher",
+                           "-t",
+                           "telemetry/#",
+                           "-q",
+                           "1",
+                           "-C",
+                           "1",
+                           "-W",
+                           "10"});
+    ASSERT_TRUE(wait_for_subscription(*broker, "watcher")) << broker->log();
+    const ProcessResult pub =
+        run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
+                         {"-t", "telemetry/device-1", "-m", "{\"t\":21.5}", "-q", "1"}));
+    EXPECT_EQ(pub.exit_code, 0) << pub.output;
+    EXPECT_EQ(pub.output, "") << "pub prints nothing on success";
+    const ProcessResult& received = watcher.result();
+    EXPECT_EQ(received.exit_code, 0) << received.output << broker->log();
+    EXPECT_EQ(received.output, "{\"t\":21.5}\n");
+}
+
+TEST(CliPubSub, SubPrintsWhatMosquittoPubSends) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    BackgroundRun subscriber(with(mqtls_command("sub", *broker, "collector", collector_password),
+                                  {"-i", "mqtls-watcher", "-t", "telemetry/#", "-t", "other/#",
+                                   "-q", "1", "-C", "1", "-W", "10", "-v"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "mqtls-watcher")) << broker->log();
+    const ProcessResult pub = run_program(
+        {"mosquitto_pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+         "--cafile", broker->ca_file(), "-u", "device-1", "-P", device_password, "-t",
+         "telemetry/device-1", "-m", "hello from mosquitto_pub", "-q", "1"});
+    ASSERT_EQ(pub.exit_code, 0) << pub.output;
+    const ProcessResult& received = subscriber.result();
+    EXPECT_EQ(received.exit_code, 0) << received.output;
+    EXPECT_EQ(received.output, "telemetry/device-1 hello from mosquitto_pub\n");
+}
+
+TEST(CliPubSub, PubLinesAtQos1AreAllReceivedInOrder) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    auto dir = mqtls::testing::TempDir::create("mqtls-pub-lines-");
+    ASSERT_TRUE(dir);
+    const std::string lines_file = dir->file("lines.txt");
+    const std::vector<std::string> lines = {"first", "second line", "", "fourth", "last"};
+    {
+        std::ofstream out(lines_file);
+        for (const std::string& line : lines) out << line << '\n';
+    }
+    BackgroundRun subscriber(with(mqtls_command("sub", *broker, "collector", collector_password),
+                                  {"-i", "line-counter", "-t", "telemetry/device-1/lines", "-q",
+                                   "1", "-C", std::to_string(lines.size()), "-W", "10"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "line-counter")) << broker->log();
+    // run_process gives programs /dev/null as standard input; a shell redirects the file.
+    std::string pub_command = "exec";
+    for (const std::string& argument :
+         with(mqtls_command("pub", *broker, "device-1", device_password),
+              {"-t", "telemetry/device-1/lines", "-l", "-q", "1"})) {
+        pub_command += " '" + argument + "'";
+    }
+    pub_command += " < '" + lines_file + "'";
+    const ProcessResult pub = run_program({"sh", "-c", pub_command});
+    EXPECT_EQ(pub.exit_code, 0) << pub.output;
+    const ProcessResult& received = subscriber.result();
+    EXPECT_EQ(received.exit_code, 0) << received.output;
+    EXPECT_EQ(received.output, "first\nsecond line\n\nfourth\nlast\n");
+}
+
+TEST(CliPubSub, BrokerSignedByAnotherCaIsRefusedNamingTheCa) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    auto other = mqtls::testing::BrokerPki::generate();
+    ASSERT_TRUE(other);
+    auto dir = mqtls::testing::TempDir::create("mqtls-other-ca-");
+    ASSERT_TRUE(dir);
+    const std::string other_ca = dir->file("other-ca.crt");
+    std::ofstream(other_ca) << other->ca.certificate_pem;
+    std::vector<std::string> arguments =
+        with(mqtls_command("pub", *broker, "device-1", device_password),
+             {"-t", "telemetry/device-1", "-m", "x"});
+    for (std::size_t i = 0; i + 1 < arguments.size(); ++i) {
+        if (arguments[i] == "--cafile") arguments[i + 1] = other_ca;
+    }
+    const ProcessResult pub = run_program(arguments);
+    EXPECT_EQ(pub.exit_code, exit_tls) << pub.output;
+    EXPECT_NE(pub.output.find("CA"), std::string::npos) << pub.output;
+    EXPECT_NE(pub.output.find(other_ca), std::string::npos) << pub.output;
+}
+
+TEST(CliPubSub, MissingCafileIsAUsageError) {
+    const ProcessResult pub = run_program(
+        {MQTLS_CLI_PATH, "pub", "-h", "127.0.0.1", "-p", "1", "-t", "telemetry/x", "-m", "x"});
+    EXPECT_EQ(pub.exit_code, exit_usage) << pub.output;
+    EXPECT_NE(pub.output.find("--cafile"), std::string::npos) << pub.output;
+    const ProcessResult sub =
+        run_program({MQTLS_CLI_PATH, "sub", "-h", "127.0.0.1", "-p", "1", "-t", "x"});
+    EXPECT_EQ(sub.exit_code, exit_usage) << sub.output;
+    EXPECT_NE(sub.output.find("--cafile"), std::string::npos) << sub.output;
+}
+
+TEST(CliPubSub, ConflictingOrInvalidPubArgumentsAreUsageErrors) {
+    const std::vector<std::string> base = {MQTLS_CLI_PATH, "pub", "--cafile",
+                                           "/nonexistent", "-t",  "telemetry/x"};
+    const ProcessResult both = run_program(with(base, {"-m", "x", "-l"}));
+    EXPECT_EQ(both.exit_code, exit_usage) << both.output;
+    EXPECT_NE(both.output.find("exactly one of -m, -l and -f"), std::string::npos) << both.output;
+    const ProcessResult none = run_program(base);
+    EXPECT_EQ(none.exit_code, exit_usage) << none.output;
+    const ProcessResult bad_qos = run_program(with(base, {"-m", "x", "-q", "3"}));
+    EXPECT_EQ(bad_qos.exit_code, exit_usage) << bad_qos.output;
+    EXPECT_NE(bad_qos.output.find("-q"), std::string::npos) << bad_qos.output;
+    const ProcessResult no_topic =
+        run_program({MQTLS_CLI_PATH, "pub", "--cafile", "/nonexistent", "-m", "x"});
+    EXPECT_EQ(no_topic.exit_code, exit_usage) << no_topic.output;
+}
+
+TEST(CliPubSub, WrongPasswordIsRefusedWithoutPrintingIt) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    const std::string wrong_password = "not-the-device-password";
+    const ProcessResult pub =
+        run_program(with(mqtls_command("pub", *broker, "device-1", wrong_password),
+                         {"-t", "telemetry/device-1", "-m", "x"}));
+    EXPECT_EQ(pub.exit_code, exit_refused) << pub.output;
+    EXPECT_EQ(pub.output.find(wrong_password), std::string::npos) << pub.output;
+    const ProcessResult sub = run_program(
+        with(mqtls_command("sub", *broker, "collector", wrong_password), {"-t", "#", "-W", "2"}));
+    EXPECT_EQ(sub.exit_code, exit_refused) << sub.output;
+    EXPECT_EQ(sub.output.find(wrong_password), std::string::npos) << sub.output;
+}
+
+TEST(CliPubSub, SubTimesOutWithStatus7) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    const auto started = std::chrono::steady_clock::now();
+    const ProcessResult sub =
+        run_program(with(mqtls_command("sub", *broker, "collector", collector_password),
+                         {"-t", "quiet/topic", "-C", "1", "-W", "1"}));
+    EXPECT_EQ(sub.exit_code, exit_timeout) << sub.output;
+    EXPECT_NE(sub.output.find("timed out"), std::string::npos) << sub.output;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+}
+
+TEST(CliPubSub, DebugPrintsTheTlsSession) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    const ProcessResult pub =
+        run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
+                         {"-t", "telemetry/device-1", "-m", "x", "-d"}));
+    EXPECT_EQ(pub.exit_code, 0) << pub.output;
+    EXPECT_NE(pub.output.find("TLSv1.2"), std::string::npos) << pub.output;
+    EXPECT_NE(pub.output.find("verified name 127.0.0.1"), std::string::npos) << pub.output;
+    EXPECT_EQ(pub.output.find(device_password), std::string::npos) << pub.output;
+}
+
+TEST(CliPubSub, PinnedKeyMustMatchTheBroker) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    const auto broker_pin = mqtls::pki::spki_sha256_hex(broker->server_certificate_pem());
+    ASSERT_TRUE(broker_pin);
+    const std::vector<std::string> publish =
+        with(mqtls_command("pub", *broker, "device-1", device_password),
+             {"-t", "telemetry/device-1", "-m", "x"});
+    const ProcessResult matching = run_program(with(publish, {"--pin-sha256", *broker_pin}));
+    EXPECT_EQ(matching.exit_code, 0) << matching.output;
+    const ProcessResult other = run_program(with(publish, {"--pin-sha256", std::string(64, 'a')}));
+    EXPECT_EQ(other.exit_code, exit_tls) << other.output;
+    const ProcessResult malformed = run_program(with(publish, {"--pin-sha256", "abc"}));
+    EXPECT_EQ(malformed.exit_code, exit_usage) << malformed.output;
+}
+
+TEST(CliPubSub, HelpDescribesTheFlags) {
+    for (const char* subcommand : {"pub", "sub"}) {
+        const ProcessResult help = run_program({MQTLS_CLI_PATH, subcommand, "--help"});
+        EXPECT_EQ(help.exit_code, 0) << help.output;
+        EXPECT_NE(help.output.find("--cafile"), std::string::npos) << help.output;
+        EXPECT_NE(help.output.find("--pin-sha256"), std::string::npos) << help.output;
+    }
+}
+
+}  // namespace
