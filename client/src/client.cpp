@@ -300,27 +300,9 @@ Result<void> Client::connect(const ClientOptions& options) {
 Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view payload,
                                        mqtt::QoS qos, bool retain) {
     Impl& impl = *impl_;
-    if (!connected()) return Errc::not_connected;
-    mqtt::Publish message;
-    message.topic = topic;
-    message.payload = view_of(payload);
-    message.qos = qos;
-    message.retain = retain;
-    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
-    Result<mqtt::PacketId> id = impl.session.publish(message, monotonic_now());
-    // A full window or buffer drains as acknowledgements arrive; wait for room, then retry.
-    for (int round = 0; !id && round < 100'000; ++round) {
-        const Errc code = id.error().code;
-        if (code != Errc::inflight_full && code != Errc::output_full) return id.error();
-        const std::size_t inflight = impl.session.inflight_count();
-        MQTLS_TRY(impl.pump_until(deadline, [&] {
-            return impl.session.inflight_count() < inflight ||
-                   impl.session.pending_output().empty();
-        }));
-        id = impl.session.publish(message, monotonic_now());
-    }
+    auto id = publish_queued(topic, payload, qos, retain);
     if (!id) return id.error();
-    if (qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
+    const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
     if (qos == mqtt::QoS::at_most_once) {
         MQTLS_TRY(impl.pump_until(deadline, [&] {
             return impl.session.pending_output().empty() &&
@@ -328,6 +310,8 @@ Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view 
         }));
         return *id;
     }
+    // publish_queued() services the connection only before the session accepts the message,
+    // so its acknowledgement cannot have arrived yet: registering the wait now is in time.
     impl.awaited.insert(*id);
     auto waited = impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; });
     impl.awaited.erase(*id);
