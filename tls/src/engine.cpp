@@ -82,6 +82,10 @@ struct Engine::Impl {
     detail::PeerPolicy policy;
     std::string server_name;
     bool started = false;
+    // Length of a write mbedTLS could not finish (WANT_WRITE). mbedTLS must be called again
+    // with the same length: on the retry it only flushes the record it already made and then
+    // reports the *new* length as written, which would silently drop data if it differed.
+    std::size_t interrupted_write = 0;
 
     Impl() noexcept { mbedtls_ssl_init(&ssl); }
     ~Impl() { mbedtls_ssl_free(&ssl); }
@@ -191,10 +195,20 @@ Result<bool> Engine::handshake() noexcept {
 Result<std::size_t> Engine::write_plaintext(bytes_view plaintext) noexcept {
     if (!handshake_done_) return Error{Errc::invalid_argument, 0};
     if (plaintext.empty()) return std::size_t{0};
+    std::size_t length = plaintext.size();
+    if (impl_->interrupted_write != 0) {
+        // The caller must offer at least the bytes of the interrupted write again, first.
+        if (length < impl_->interrupted_write) return Error{Errc::invalid_argument, 0};
+        length = impl_->interrupted_write;
+    }
     const HeapScope scope(heap_);
-    const int ret = mbedtls_ssl_write(&impl_->ssl, plaintext.data(), plaintext.size());
-    if (ret >= 0) return static_cast<std::size_t>(ret);
+    const int ret = mbedtls_ssl_write(&impl_->ssl, plaintext.data(), length);
+    if (ret >= 0) {
+        impl_->interrupted_write = 0;
+        return static_cast<std::size_t>(ret);
+    }
     if (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) {
+        impl_->interrupted_write = length;
         return std::size_t{0};
     }
     return impl_->map_error(ret);

@@ -148,6 +148,53 @@ TEST(TlsHandshake, HeapIsAccountedPerConnection) {
     p->client.reset();
 }
 
+TEST(TlsHandshake, InterruptedWriteResumesWithoutLosingOrDuplicatingBytes) {
+    // mbedTLS finishes an interrupted record on the next write and then reports that call's
+    // length as written; the Engine must make that the length of the interrupted write.
+    auto p = handshake_pair(trusting_root(), server_options(test_pki().server), "broker.test");
+    ASSERT_TRUE(p->outcome.both_done());
+    std::string sent;
+    std::string stream;
+    for (int i = 0; i < 40000; ++i) stream.push_back(static_cast<char>('a' + i % 26));
+    std::size_t offset = 0;
+    // Fill the Engine's output without draining it, until a write is interrupted.
+    int interrupted = 0;
+    for (int round = 0; round < 40 && interrupted == 0; ++round) {
+        const std::size_t want = round == 0 ? 16384 : 100;
+        auto n = p->client->write_plaintext(as_bytes(stream.data() + offset, want));
+        ASSERT_TRUE(n);
+        if (*n == 0) interrupted = round;
+        offset += *n;
+    }
+    ASSERT_NE(interrupted, 0) << "the output never filled up";
+    // Offering fewer bytes than the interrupted write is refused...
+    EXPECT_FALSE(p->client->write_plaintext(as_bytes(stream.data() + offset, 50)));
+    // ...and offering more, once there is room, takes exactly the interrupted 100 first.
+    std::string received;
+    std::uint8_t buffer[4096];
+    for (int round = 0; round < 100 && offset < 20000; ++round) {
+        transfer(*p->client, *p->server);
+        for (int k = 0; k < 100; ++k) {
+            auto n = p->server->read_plaintext(buffer);
+            ASSERT_TRUE(n);
+            if (*n == 0) break;
+            received.append(reinterpret_cast<const char*>(buffer), *n);
+        }
+        auto n = p->client->write_plaintext(as_bytes(stream.data() + offset, 300));
+        ASSERT_TRUE(n);
+        offset += *n;
+    }
+    transfer(*p->client, *p->server);
+    for (int k = 0; k < 100; ++k) {
+        auto n = p->server->read_plaintext(buffer);
+        ASSERT_TRUE(n);
+        if (*n == 0) break;
+        received.append(reinterpret_cast<const char*>(buffer), *n);
+    }
+    ASSERT_EQ(received.size(), offset);
+    EXPECT_EQ(received, stream.substr(0, offset));
+}
+
 TEST(TlsHandshake, TamperedRecordIsRejected) {
     auto p = handshake_pair(trusting_root(), server_options(test_pki().server), "broker.test");
     ASSERT_TRUE(p->outcome.both_done());

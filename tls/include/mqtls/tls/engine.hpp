@@ -69,7 +69,9 @@ public:
     [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
 
     /// Encrypts application data; returns bytes taken (0: output full, send pending_ciphertext()
-    /// first). Errors: tls_record_error and other final errors.
+    /// first). After a 0, the next call must offer the same bytes again at the front of
+    /// `plaintext` (more may follow); offering fewer fails with invalid_argument. Errors:
+    /// tls_record_error and other final errors.
     Result<std::size_t> write_plaintext(bytes_view plaintext) noexcept;
 
     /// Decrypts into `out`; returns bytes written (0: need more ciphertext). Errors: tls_closed
