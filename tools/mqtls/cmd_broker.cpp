@@ -39,6 +39,9 @@ struct BrokerOptions {
     bool acl_devices = false;
     std::string collector;
     std::string certificate_name = "broker";
+    // Mosquitto's default of 1000 drops QoS 1/2 messages for a subscriber that falls behind a
+    // burst (a collector after devices reconnect with a backlog); 0 means no limit.
+    int max_queued_messages = 1000;
     std::string workdir;
     bool print_config = false;
     std::string mosquitto = "mosquitto";
@@ -145,6 +148,7 @@ std::string config_text(const BrokerOptions& options, const ConfigPaths& paths) 
     if (!paths.password_file.empty()) config << "password_file " << paths.password_file << "\n";
     if (!paths.acl_file.empty()) config << "acl_file " << paths.acl_file << "\n";
     config << "persistence false\n"
+           << "max_queued_messages " << options.max_queued_messages << "\n"
            << "set_tcp_nodelay true\n"
            // The console shows the log; the file lets mqtls explain a failed start afterwards.
            << "log_dest stderr\n"
@@ -506,6 +510,12 @@ void register_broker_command(CLI::App& app, int& exit_status) {
     broker
         ->add_option("--cert-name", options->certificate_name,
                      "Base name of the broker's certificate and key in the PKI directory")
+        ->capture_default_str();
+    broker
+        ->add_option("--max-queued", options->max_queued_messages,
+                     "QoS 1/2 messages Mosquitto queues per subscriber before it drops new ones "
+                     "(its max_queued_messages; 0: no limit)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     broker->add_option("--workdir", options->workdir,
                        "Directory (0700 if new) for mosquitto.conf, the password file, the ACL and "
