@@ -22,3 +22,29 @@ endfunction()
 function(mqtls_embeddable target)
   target_compile_options(${target} PRIVATE -fno-exceptions -fno-rtti)
 endfunction()
+
+# mqtls_add_portable_tests(<prefix> LIBRARY <target> SOURCES <files...> INCLUDES <dirs...>):
+# the two host executables every embeddable layer's portable tests get:
+#   <prefix>_tests           under GoogleTest, built with the embeddable rules like the code
+#   <prefix>_minitest_host   under the bare-metal minitest runner (testing/minitest_main.cpp), so
+#                            a GoogleTest-only construct fails here rather than in the cross build
+function(mqtls_add_portable_tests prefix)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "LIBRARY" "SOURCES;INCLUDES")
+  include(GoogleTest)
+
+  add_executable(${prefix}_tests ${arg_SOURCES})
+  target_include_directories(${prefix}_tests PRIVATE ${arg_INCLUDES})
+  target_link_libraries(${prefix}_tests PRIVATE ${arg_LIBRARY} GTest::gtest_main)
+  mqtls_target_defaults(${prefix}_tests)
+  mqtls_embeddable(${prefix}_tests)
+  gtest_discover_tests(${prefix}_tests)
+
+  add_executable(${prefix}_minitest_host ${arg_SOURCES}
+                 ${PROJECT_SOURCE_DIR}/testing/minitest_main.cpp)
+  target_include_directories(${prefix}_minitest_host PRIVATE ${arg_INCLUDES})
+  target_compile_definitions(${prefix}_minitest_host PRIVATE MQTLS_MINITEST)
+  target_link_libraries(${prefix}_minitest_host PRIVATE ${arg_LIBRARY})
+  mqtls_target_defaults(${prefix}_minitest_host)
+  mqtls_embeddable(${prefix}_minitest_host)
+  add_test(NAME ${prefix}_minitest_host COMMAND ${prefix}_minitest_host)
+endfunction()
