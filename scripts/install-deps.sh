@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   # host build and tests
   build-essential cmake ninja-build pkg-config
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # TLS (the same mbedTLS 2.28 as ESP-IDF 4.x) and the broker the integration tests start
   libmbedtls-dev mosquitto mosquitto-clients openssl

@@ -14,4 +14,6 @@ unset(_mqtls_testing_dir)
 set(MQTLS_NODE_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/backoff_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/reading_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/telemetry_node_test.cpp
 )

@@ -17,6 +17,7 @@ enum class ErrorClass : std::uint8_t {
     tls = 0x04,        ///< certificates, handshake, alerts
     storage = 0x05,    ///< outbox and session files
     config = 0x06,     ///< arguments and settings given by the caller
+    node = 0x07,       ///< the device runtime: sensors and readings
 };
 
 // One table drives the enum, message() and hint(), so they cannot drift apart.
@@ -161,7 +162,15 @@ enum class ErrorClass : std::uint8_t {
     X(key_generation_failed, 0x0603, "the key could not be generated",                             \
       "detail holds the mbedTLS error code; check the entropy source")                             \
     X(certificate_generation_failed, 0x0604, "the certificate could not be written",               \
-      "detail holds the mbedTLS error code; check the names and dates given")
+      "detail holds the mbedTLS error code; check the names and dates given")                      \
+    X(invalid_device_id, 0x0605,                                                                   \
+      "the device id is empty, too long, or has a character outside "                              \
+      "A-Z a-z 0-9 . _ -",                                                                         \
+      "device ids become MQTT topic levels and certificate names: use e.g. sensor-17")             \
+    X(sensor_read_failed, 0x0701, "the sensor could not be read",                                  \
+      "detail holds the sensor driver's code; the reading is skipped, the next one is tried")      \
+    X(too_many_sensor_values, 0x0702, "the sensor returned more values than a reading holds",      \
+      "raise max_sensor_values or read fewer values")
 
 enum class Errc : std::uint16_t {
 #define MQTLS_ERRC_ENUM(name, value, message, hint) name = value,
