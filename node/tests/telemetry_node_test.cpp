@@ -129,6 +129,7 @@ TEST(TelemetryNode, BackoffGrowsWithinBoundsAndResetsOnConnect) {
         const Result<Duration> delay = node->on_disconnected(at_ms(now), highest_random);
         ASSERT_TRUE(delay.has_value());
         EXPECT_EQ(delay->millis(), bound);
+        EXPECT_EQ(node->last_backoff_bound().millis(), bound);
         now += bound;
     }
     EXPECT_EQ(node->reconnect_attempt(), 5U);

@@ -42,5 +42,7 @@ void register_pki_command(CLI::App& app, int& exit_status);
 void register_broker_command(CLI::App& app, int& exit_status);
 void register_pub_command(CLI::App& app, int& exit_status);
 void register_sub_command(CLI::App& app, int& exit_status);
+void register_node_command(CLI::App& app, int& exit_status);
+void register_demo_command(CLI::App& app, int& exit_status);
 
 }  // namespace mqtls::cli

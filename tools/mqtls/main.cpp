@@ -19,11 +19,21 @@ int run(int argc, char** argv) {
         "Exit status: 0 success, 1 failure, 2 bad arguments, 3 file or PEM problem, 4 network,\n"
         "5 TLS verification refused, 6 refused by the broker, 7 timeout.\n"
         "Run 'mqtls <command> --help' for a command's options.");
+    // Options may come from a file: `mqtls node --config node.toml` reads its [node] section
+    // (a [pub] section serves `mqtls pub`, and so on); flags on the command line win. The
+    // subcommands pass --config on to here (fallthrough).
+    app.set_config("--config", "",
+                   "read options from a TOML/INI file: a [node], [pub], [sub] or [broker] "
+                   "section with 'long-option-name = value' lines");
+    app.fallthrough();
+    app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
     int exit_status = exit_ok;
     register_pki_command(app, exit_status);
     register_broker_command(app, exit_status);
     register_pub_command(app, exit_status);
     register_sub_command(app, exit_status);
+    register_node_command(app, exit_status);
+    register_demo_command(app, exit_status);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -40,6 +40,11 @@ public:
     /// How many delays have been handed out since creation or the last reset().
     [[nodiscard]] std::uint32_t attempt() const noexcept { return attempt_; }
 
+    /// The largest delay attempt number `attempt` (0-based) can draw: min(cap, base * 2^attempt).
+    [[nodiscard]] Duration upper_bound(std::uint32_t attempt) const noexcept {
+        return Duration::from_millis(static_cast<std::int64_t>(upper_bound_millis(attempt)));
+    }
+
 private:
     explicit ReconnectBackoff(const ReconnectBackoffConfig& config) noexcept : config_(config) {}
 

@@ -108,6 +108,10 @@ public:
     }
     /// Attempts since the last successful connection.
     [[nodiscard]] std::uint32_t reconnect_attempt() const noexcept { return backoff_.attempt(); }
+    /// The bound the last delay from on_disconnected() was drawn under (0 before any).
+    [[nodiscard]] Duration last_backoff_bound() const noexcept {
+        return backoff_.attempt() == 0 ? Duration{} : backoff_.upper_bound(backoff_.attempt() - 1);
+    }
     /// Reading slots that fell due while no reading could be taken (disconnected, late).
     [[nodiscard]] std::uint32_t missed_slots() const noexcept { return schedule_.missed_slots(); }
     [[nodiscard]] Duration publish_period() const noexcept { return schedule_.period(); }

@@ -1,0 +1,374 @@
+// mqtls node: the seed's telemetry device on Linux. It runs the same node runtime a device runs
+// (mqtls::node::TelemetryNode: schedule, reconnect backoff with jitter, readings as JSON) over
+// the blocking client, with a simulated sensor, and prints one status line per publish and per
+// reconnect attempt.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "broker_connection.hpp"
+#include "cli_support.hpp"
+#include "mqtls/client/client.hpp"
+#include "mqtls/node/telemetry_node.hpp"
+#include "mqtls/port/posix/clock.hpp"
+#include "mqtls/port/posix/entropy.hpp"
+#include "stop_signal.hpp"
+
+namespace mqtls::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr const char* command_name = "node";
+// Waits are cut into slices this long so that a stop signal is noticed promptly.
+constexpr std::int64_t wait_slice_ms = 250;
+// The shortest period and backoff base accepted: shorter would only measure the machine.
+constexpr double min_seconds = 0.01;
+// CONNACK return code 3, "server unavailable": the broker is up but cannot serve us yet.
+constexpr std::int32_t connack_server_unavailable = 3;
+
+struct NodeFlags {
+    BrokerConnectionFlags connection;
+    std::string device_id;
+    double interval_s = 10;
+    int qos = 1;
+    double retry_base_s = 5;
+    double retry_cap_s = 60;
+    std::uint32_t max_attempts = 0;
+    long count = 0;         // stop after this many acknowledged readings; 0: never
+    double duration_s = 0;  // stop after this long; 0: never
+    std::string sensor = "simulated";
+    std::uint32_t sensor_seed = 0;  // 0: derived from the device id
+};
+
+Duration seconds_to_duration(double seconds) {
+    return Duration::from_millis(std::llround(seconds * 1000.0));
+}
+
+std::int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// FNV-1a of the device id: each simulated device gets its own, reproducible readings.
+std::uint32_t seed_from(std::string_view device_id) {
+    std::uint32_t hash = 2166136261U;
+    for (const char character : device_id) {
+        hash ^= static_cast<unsigned char>(character);
+        hash *= 16777619U;
+    }
+    return hash;
+}
+
+// Errors that retrying cannot fix: a broker we must not trust, credentials it refuses, files we
+// cannot use. The node stops on them instead of hammering the broker.
+bool is_permanent(const Error& error) {
+    if (error.code == Errc::broker_refused) return error.detail != connack_server_unavailable;
+    const int status = exit_code_for(error);
+    return status == exit_tls || status == exit_file || status == exit_usage;
+}
+
+int validate(const NodeFlags& flags) {
+    if (auto valid = node::validate_device_id(flags.device_id); !valid) {
+        return usage_error(command_name, "--device is not a usable device id",
+                           "use 1-64 characters of A-Z a-z 0-9 . _ - (it becomes the topic "
+                           "level telemetry/<id> and the client id)");
+    }
+    if (!(flags.interval_s >= min_seconds)) {
+        return usage_error(command_name, "--interval must be at least 0.01 seconds",
+                           "the seed device publishes every 10 s: --interval 10");
+    }
+    if (!(flags.retry_base_s >= min_seconds) || !(flags.retry_cap_s >= flags.retry_base_s)) {
+        return usage_error(command_name, "--retry-base must be >= 0.01 s and --retry-cap >= it",
+                           "e.g. --retry-base 5 --retry-cap 60");
+    }
+    if (flags.qos < 0 || flags.qos > 2) {
+        return usage_error(command_name, "--qos must be 0, 1 or 2",
+                           "telemetry usually uses 1 (at least once)");
+    }
+    if (flags.count < 0 || flags.duration_s < 0) {
+        return usage_error(command_name, "--count and --duration must not be negative",
+                           "0 (the default) means no limit");
+    }
+    if (flags.sensor != "simulated") {
+        return usage_error(command_name, "--sensor must be 'simulated'",
+                           "on Linux the node has a simulated sensor only; devices plug in "
+                           "their own SensorSource");
+    }
+    return exit_ok;
+}
+
+// One run of the node: the loop that carries out TelemetryNode's steps with a blocking client.
+class NodeRunner {
+public:
+    NodeRunner(const NodeFlags& flags, client::ClientOptions options, node::TelemetryNode node)
+        : flags_(flags),
+          options_(std::move(options)),
+          node_(node),
+          sensor_(flags.sensor_seed != 0 ? flags.sensor_seed : seed_from(flags.device_id)),
+          qos_(static_cast<mqtt::QoS>(flags.qos)),
+          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
+        options_.will =
+            client::WillOptions{std::string(node_.status_topic()),
+                                std::string(node::status_offline), mqtt::QoS::at_least_once, true};
+    }
+
+    int run();
+
+private:
+    std::optional<int> connect(Instant now);
+    std::optional<int> publish_reading(Instant now);
+    std::optional<int> wait_until(Instant at);
+    std::optional<int> on_link_down(const Error& error, const char* what);
+    std::optional<int> limits_reached(Instant now) const;
+    int shut_down(int status);
+    void status_line(const char* format, ...) const __attribute__((format(printf, 2, 3)));
+
+    const NodeFlags& flags_;
+    client::ClientOptions options_;
+    node::TelemetryNode node_;
+    node::SimulatedSensor sensor_;
+    mqtt::QoS qos_;
+    std::string where_;
+    client::Client client_;
+    Instant started_ = port::posix::monotonic_now();
+    long acknowledged_ = 0;
+    long reconnects_ = 0;
+    std::uint32_t connect_attempt_ = 0;
+};
+
+void NodeRunner::status_line(const char* format, ...) const {
+    std::printf("mqtls node %.*s: ", static_cast<int>(node_.device_id().size()),
+                node_.device_id().data());
+    va_list arguments;
+    va_start(arguments, format);
+    std::vprintf(format, arguments);
+    va_end(arguments);
+    std::putchar('\n');
+    // One line per event, visible at once to whoever reads the pipe (the demo, a test, a log).
+    std::fflush(stdout);
+}
+
+std::optional<int> NodeRunner::limits_reached(Instant now) const {
+    if (stop_requested() != 0) return exit_ok;
+    if (flags_.count > 0 && acknowledged_ >= flags_.count) return exit_ok;
+    if (flags_.duration_s > 0 && now - started_ >= seconds_to_duration(flags_.duration_s)) {
+        return exit_ok;
+    }
+    return std::nullopt;
+}
+
+std::optional<int> NodeRunner::on_link_down(const Error& error, const char* what) {
+    if (is_permanent(error)) {
+        report(command_name, error,
+               exit_code_for(error) == exit_tls
+                   ? where_ + ", CA from --cafile " + flags_.connection.ca_file
+                   : where_);
+        return exit_code_for(error);
+    }
+    std::uint32_t random = 0;
+    if (auto filled = port::posix::fill_random(
+            mutable_bytes(reinterpret_cast<std::uint8_t*>(&random), sizeof random));
+        !filled) {
+        return report(command_name, filled.error(), "random backoff jitter");
+    }
+    auto delay = node_.on_disconnected(port::posix::monotonic_now(), random);
+    if (!delay) {
+        status_line("giving up after %u failed reconnect attempts; last error: %s (%s)",
+                    flags_.max_attempts, error.message(), where_.c_str());
+        return exit_code_for(error);
+    }
+    ++reconnects_;
+    status_line("%s: %s [%s]; reconnect attempt %u in %lld ms (backoff bound %lld ms)", what,
+                error.message(), name(error.code), node_.reconnect_attempt(),
+                static_cast<long long>(delay->millis()),
+                static_cast<long long>(node_.last_backoff_bound().millis()));
+    return std::nullopt;
+}
+
+std::optional<int> NodeRunner::connect(Instant now) {
+    ++connect_attempt_;
+    (void)now;
+    auto connected = client_.connect(options_);
+    if (!connected) {
+        client_.drop_connection();
+        return on_link_down(connected.error(),
+                            connect_attempt_ == 1 ? "connect failed" : "reconnect failed");
+    }
+    const tls::ConnectionInfo info = client_.tls_info();
+    status_line("connected to %s over %s, %s, verified name %.*s", where_.c_str(), info.protocol,
+                info.cipher_suite, static_cast<int>(info.verified_name.size()),
+                info.verified_name.data());
+    // The retained "online" replaces the "offline" will of an earlier, vanished connection.
+    auto online =
+        client_.publish(node_.status_topic(), node::status_online, mqtt::QoS::at_least_once, true);
+    if (!online) return on_link_down(online.error(), "connection lost");
+    node_.on_connected(port::posix::monotonic_now());
+    return std::nullopt;
+}
+
+std::optional<int> NodeRunner::publish_reading(Instant now) {
+    const std::uint64_t resent = node_.unacknowledged_sequence();
+    auto reading = node_.reading_to_publish(sensor_, now, wall_clock_ms());
+    if (!reading) {
+        status_line("reading skipped: %s [%s %d]", reading.error().message(),
+                    name(reading.error().code), reading.error().detail);
+        return std::nullopt;
+    }
+    const std::uint64_t sequence = node_.unacknowledged_sequence();
+    auto published = client_.publish(node_.telemetry_topic(), *reading, qos_);
+    if (!published) {
+        status_line("seq=%llu not acknowledged; it will be sent again after reconnecting",
+                    static_cast<unsigned long long>(sequence));
+        client_.drop_connection();
+        return on_link_down(published.error(), "connection lost");
+    }
+    node_.on_reading_acknowledged();
+    ++acknowledged_;
+    const std::uint32_t missed = node_.missed_slots();
+    status_line(
+        "published seq=%llu qos=%d%s to %.*s (%zu bytes)%s: %.*s",
+        static_cast<unsigned long long>(sequence), flags_.qos,
+        resent == sequence ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
+        node_.telemetry_topic().data(), reading->size(),
+        missed != 0 ? (" [" + std::to_string(missed) + " slot(s) missed so far]").c_str() : "",
+        static_cast<int>(reading->size()), reading->data());
+    return std::nullopt;
+}
+
+std::optional<int> NodeRunner::wait_until(Instant at) {
+    const Instant now = port::posix::monotonic_now();
+    const std::int64_t left = std::clamp<std::int64_t>((at - now).millis(), 0, wait_slice_ms);
+    if (!node_.connected()) {
+        ::usleep(static_cast<useconds_t>(left * 1000));
+        return std::nullopt;
+    }
+    // Connected: keep the link alive (keepalive, acknowledgements) while waiting.
+    auto serviced = client_.loop(milliseconds(left));
+    if (!serviced) {
+        client_.drop_connection();
+        return on_link_down(serviced.error(), "connection lost");
+    }
+    return std::nullopt;
+}
+
+int NodeRunner::shut_down(int status) {
+    if (client_.connected()) {
+        // A clean goodbye: the broker does not fire the will on DISCONNECT, so say it ourselves.
+        auto offline = client_.publish(node_.status_topic(), node::status_offline,
+                                       mqtt::QoS::at_least_once, true);
+        if (offline) (void)client_.disconnect();
+    }
+    const long long taken = static_cast<long long>(node_.next_sequence()) - 1;
+    status_line(
+        "stopped%s: %ld reading(s) acknowledged of %lld taken, %ld reconnect(s), %u "
+        "slot(s) missed",
+        stop_requested() != 0 ? " on signal" : "", acknowledged_, taken, reconnects_,
+        node_.missed_slots());
+    return status;
+}
+
+int NodeRunner::run() {
+    status_line("publishing to %.*s every %.3g s at QoS %d via %s (will: %.*s = offline)",
+                static_cast<int>(node_.telemetry_topic().size()), node_.telemetry_topic().data(),
+                flags_.interval_s, flags_.qos, where_.c_str(),
+                static_cast<int>(node_.status_topic().size()), node_.status_topic().data());
+    // Bounded per turn: every step is a connect (connect_timeout), a publish
+    // (operation_timeout) or a wait of at most wait_slice_ms; the limits end the loop.
+    for (;;) {
+        const Instant now = port::posix::monotonic_now();
+        if (auto done = limits_reached(now)) return shut_down(*done);
+        const node::NodeStep step = node_.next_step(now);
+        std::optional<int> stop;
+        switch (step.action) {
+            case node::NodeAction::connect:
+                stop = connect(now);
+                break;
+            case node::NodeAction::publish_reading:
+                stop = publish_reading(now);
+                break;
+            case node::NodeAction::wait:
+                stop = wait_until(step.at);
+                break;
+        }
+        if (stop) return shut_down(*stop);
+    }
+}
+
+int run_node(NodeFlags& flags) {
+    if (const int status = validate(flags); status != exit_ok) return status;
+    if (flags.connection.client_id.empty()) flags.connection.client_id = flags.device_id;
+    client::ClientOptions options;
+    if (const int status = make_client_options(command_name, flags.connection, options);
+        status != exit_ok) {
+        return status;
+    }
+    node::TelemetryNodeConfig config;
+    config.publish_period = seconds_to_duration(flags.interval_s);
+    config.reconnect.base = seconds_to_duration(flags.retry_base_s);
+    config.reconnect.cap = seconds_to_duration(flags.retry_cap_s);
+    config.reconnect.max_attempts = flags.max_attempts;
+    auto node = node::TelemetryNode::create(flags.device_id, config);
+    if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
+    install_stop_signal_handlers();
+    NodeRunner runner(flags, std::move(options), *node);
+    return runner.run();
+}
+
+}  // namespace
+
+void register_node_command(CLI::App& app, int& exit_status) {
+    auto flags = std::make_shared<NodeFlags>();
+    CLI::App* node = app.add_subcommand(
+        "node",
+        "Run a telemetry device: connect over verified TLS, publish a JSON reading {device, seq, "
+        "ts, sensor values} to telemetry/<device> every --interval, keep status/<device> "
+        "retained as online/offline (will), and reconnect with exponential backoff and jitter. "
+        "One status line per publish and per reconnect attempt.");
+    add_broker_connection_flags(*node, flags->connection);
+    node->add_option("--device", flags->device_id,
+                     "device id: topic level of telemetry/<id> and status/<id>, and the client "
+                     "id unless -i is given")
+        ->required();
+    node->add_option("--interval", flags->interval_s, "seconds between readings")
+        ->capture_default_str();
+    node->add_option("-q,--qos", flags->qos, "QoS of the readings: 0, 1 or 2")
+        ->capture_default_str();
+    node->add_option("--retry-base", flags->retry_base_s,
+                     "upper bound of the first reconnect delay in seconds; doubles per failed "
+                     "attempt (each delay is drawn uniformly below the bound)")
+        ->capture_default_str();
+    node->add_option("--retry-cap", flags->retry_cap_s, "largest reconnect delay bound in seconds")
+        ->capture_default_str();
+    node->add_option("--max-attempts", flags->max_attempts,
+                     "give up after this many failed reconnect attempts in a row (0: never)")
+        ->capture_default_str();
+    node->add_option("-C,--count", flags->count,
+                     "stop after this many acknowledged readings (0: no limit)");
+    node->add_option("--duration", flags->duration_s, "stop after this many seconds (0: never)");
+    node->add_option("--sensor", flags->sensor, "where readings come from: simulated")
+        ->capture_default_str();
+    node->add_option("--sensor-seed", flags->sensor_seed,
+                     "seed of the simulated sensor (default: derived from the device id)");
+    node->footer(
+        "Stops cleanly on SIGINT/SIGTERM, --count or --duration: publishes the retained "
+        "'offline', disconnects, prints a summary, exit status 0.\n"
+        "Stops at once with the mqtls exit status on errors that retrying cannot fix: the "
+        "broker's certificate is not trusted (5), the broker refuses the credentials (6), "
+        "unusable files (3). Network errors are retried with backoff (exit 4 only after "
+        "--max-attempts).");
+    node->callback([flags, &exit_status] { exit_status = run_node(*flags); });
+}
+
+}  // namespace mqtls::cli
