@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, every Debian 12 package the build and the tests need that is not yet installed.
 #   scripts/install-deps.sh          everything the test command needs
+#   scripts/install-deps.sh --demo   only what building and running `mqtls demo` needs
 # Runs as root or through sudo; prints what it installs. Idempotent: a second run installs nothing.
 set -euo pipefail
 
+demo_packages=(
+  build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-json3-dev
+  libmbedtls-dev mosquitto
+)
 packages=(
   # host build and tests
   build-essential cmake ninja-build pkg-config
@@ -16,6 +21,12 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   qemu-system-arm qemu-system-misc
 )
+
+case "${1:-}" in
+  "") ;;
+  --demo) packages=("${demo_packages[@]}") ;;
+  *) echo "usage: scripts/install-deps.sh [--demo]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
