@@ -135,7 +135,7 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${size_row[$target]}
 done
-echo "=== libmqtls_node.a (schedule, backoff), -Os, bytes"
+echo "=== libmqtls_node.a (node runtime: TelemetryNode, schedule, backoff, JSON, sensors), -Os, bytes"
 printf '%-10s %8s %6s %6s\n' target text data bss
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
