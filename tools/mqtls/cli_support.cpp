@@ -1,7 +1,10 @@
 #include "cli_support.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -54,12 +57,23 @@ int report(std::string_view command, const Error& error, std::string_view contex
     if (!context.empty()) {
         std::fprintf(stderr, " (%.*s)", static_cast<int>(context.size()), context.data());
     }
-    if (error.detail != 0) std::fprintf(stderr, " [%s %d]", name(error.code), error.detail);
+    if (error.detail > 0 && error_class(error.code) == ErrorClass::storage) {
+        // File errors carry an errno: say it in words ("No such file or directory").
+        std::fprintf(stderr, ": %s [%s %d]", std::strerror(error.detail), name(error.code),
+                     error.detail);
+    } else if (error.detail != 0) {
+        std::fprintf(stderr, " [%s %d]", name(error.code), error.detail);
+    }
     std::fprintf(stderr, "\n  hint: %s\n", error.hint());
     return exit_code_for(error);
 }
 
 Result<std::string> read_text_file(const std::string& path) {
+    // std::ifstream "opens" a directory and then reads nothing: say what is wrong instead.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+        return Error{Errc::file_read_failed, EISDIR};
+    }
     std::ifstream file(path, std::ios::binary);
     if (!file) return Error{Errc::file_read_failed, errno};
     std::ostringstream text;

@@ -179,6 +179,8 @@ void register_pub_command(CLI::App& app, int& exit_status) {
     pub->add_option("-q,--qos", flags->qos, "quality of service: 0, 1 or 2")->capture_default_str();
     pub->add_flag("-r,--retain", flags->retain, "ask the broker to retain the message");
     pub->add_flag("--quiet", flags->quiet, "do not print notes (errors are still printed)");
+    pub->footer(
+        "Passwords: -P, --pw-file FILE, or the environment variable MQTLS_PASSWORD (with -u).");
     pub->callback([flags, &exit_status] { exit_status = run_pub(*flags); });
 }
 

@@ -12,6 +12,7 @@
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
 #include "mqtls/client/client.hpp"
+#include "stop_signal.hpp"
 
 namespace mqtls::cli {
 namespace {
@@ -58,6 +59,15 @@ int subscribe_all(client::Client& client, const SubFlags& flags,
             return exit_refused;
         }
     }
+    if (flags.connection.debug) {
+        // One line per filter once the broker has granted it: a parent process can wait for
+        // these lines to know that messages published from now on will arrive.
+        for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
+            std::fprintf(stderr, "mqtls sub: subscribed to %s (granted QoS %u)\n",
+                         flags.topics[i].c_str(), static_cast<unsigned>((*granted)[i]));
+        }
+        std::fflush(stderr);
+    }
     return exit_ok;
 }
 
@@ -76,10 +86,17 @@ int run_sub(SubFlags& flags) {
         status != exit_ok) {
         return status;
     }
+    // SIGINT/SIGTERM only set a flag; the loop below notices it within one receive slice (the
+    // transport retries interrupted calls until its deadline), disconnects and exits 0.
+    install_stop_signal_handlers();
     client::Client client;
     if (const int status = connect_client(command_name, flags.connection, options, client);
         status != exit_ok) {
         return status;
+    }
+    if (stop_requested() != 0) {
+        (void)client.disconnect();
+        return exit_ok;
     }
     std::vector<mqtt::Subscription> subscriptions;
     subscriptions.reserve(flags.topics.size());
@@ -102,6 +119,13 @@ int print_messages(client::Client& client, const SubFlags& flags) {
         flags.message_count > 0 ? flags.message_count : std::numeric_limits<long>::max();
     long received = 0;
     while (received < wanted) {
+        if (stop_requested() != 0) {
+            if (flags.connection.debug) {
+                std::fprintf(stderr, "mqtls sub: stopping on signal after %ld message(s)\n",
+                             received);
+            }
+            return exit_ok;
+        }
         milliseconds wait = receive_slice;
         if (has_deadline) {
             const auto left =
@@ -116,7 +140,10 @@ int print_messages(client::Client& client, const SubFlags& flags) {
             wait = std::min(wait, left);
         }
         auto message = client.receive(wait);
-        if (!message) return report(command_name, message.error(), "receiving");
+        if (!message) {
+            if (stop_requested() != 0) return exit_ok;  // interrupted while shutting down
+            return report(command_name, message.error(), "receiving");
+        }
         if (!*message) continue;
         print_message(**message, flags);
         ++received;
@@ -143,6 +170,10 @@ void register_sub_command(CLI::App& app, int& exit_status) {
                     "give up after this many seconds (exit status 7)");
     sub->add_flag("-v,--verbose", flags->verbose, "print 'topic payload'");
     sub->add_flag("-N,--no-newline", flags->no_newline, "do not end payloads with a newline");
+    sub->footer(
+        "SIGINT and SIGTERM end the subscription cleanly within about a second (the broker "
+        "gets a DISCONNECT); the exit status is then 0, as when -C messages arrived.\n"
+        "Passwords: -P, --pw-file FILE, or the environment variable MQTLS_PASSWORD (with -u).");
     sub->callback([flags, &exit_status] { exit_status = run_sub(*flags); });
 }
 

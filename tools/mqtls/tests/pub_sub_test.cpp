@@ -1,8 +1,15 @@
 // `mqtls pub` and `mqtls sub`, run as a user runs them: the built binary against a real
 // Mosquitto on a loopback port, with mosquitto_pub / mosquitto_sub on the other side.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -285,13 +292,177 @@ TEST(CliPubSub, PinnedKeyMustMatchTheBroker) {
     EXPECT_EQ(malformed.exit_code, exit_usage) << malformed.output;
 }
 
+TEST(CliPubSub, PasswordFromFileOrEnvironment) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    auto dir = mqtls::testing::TempDir::create("mqtls-pw-");
+    ASSERT_TRUE(dir);
+    const std::string password_file = dir->file("password");
+    // First line only, without its \r\n.
+    std::ofstream(password_file) << device_password << "\r\nsecond line is ignored\n";
+    const std::vector<std::string> base = {MQTLS_CLI_PATH, "pub",
+                                           "-h",           MosquittoBroker::host(),
+                                           "-p",           std::to_string(broker->tls_port()),
+                                           "--cafile",     broker->ca_file(),
+                                           "-u",           "device-1",
+                                           "-t",           "telemetry/device-1",
+                                           "-m",           "x"};
+    const ProcessResult from_file = run_program(with(base, {"--pw-file", password_file}));
+    EXPECT_EQ(from_file.exit_code, 0) << from_file.output;
+
+    const auto with_environment = [&](const std::string& value,
+                                      const std::vector<std::string>& more) {
+        std::vector<std::string> arguments = {"env", "MQTLS_PASSWORD=" + value};
+        arguments.insert(arguments.end(), base.begin(), base.end());
+        return run_program(with(arguments, more));
+    };
+    const ProcessResult from_environment = with_environment(device_password, {});
+    EXPECT_EQ(from_environment.exit_code, 0) << from_environment.output;
+    const ProcessResult wrong_environment = with_environment("wrong-env-password", {});
+    EXPECT_EQ(wrong_environment.exit_code, exit_refused) << wrong_environment.output;
+    EXPECT_EQ(wrong_environment.output.find("wrong-env-password"), std::string::npos);
+    // -P and --pw-file take precedence over the environment.
+    const ProcessResult flag_wins = with_environment("wrong-env-password", {"-P", device_password});
+    EXPECT_EQ(flag_wins.exit_code, 0) << flag_wins.output;
+    const ProcessResult file_wins =
+        with_environment("wrong-env-password", {"--pw-file", password_file});
+    EXPECT_EQ(file_wins.exit_code, 0) << file_wins.output;
+
+    const ProcessResult missing = run_program(with(base, {"--pw-file", dir->file("none")}));
+    EXPECT_EQ(missing.exit_code, 3) << missing.output;
+    EXPECT_NE(missing.output.find("--pw-file " + dir->file("none")), std::string::npos)
+        << missing.output;
+    const ProcessResult both =
+        run_program(with(base, {"--pw-file", password_file, "-P", device_password}));
+    EXPECT_EQ(both.exit_code, exit_usage) << both.output;
+    EXPECT_NE(both.output.find("excludes"), std::string::npos) << both.output;
+    EXPECT_EQ(both.output.find(device_password), std::string::npos) << both.output;
+}
+
+// mqtls started in the background with its output in a file; killed and reaped if still there.
+class BackgroundMqtls {
+public:
+    BackgroundMqtls(const std::vector<std::string>& arguments, std::string output_path)
+        : output_path_(std::move(output_path)) {
+        std::vector<char*> argv;
+        argv.reserve(arguments.size() + 1);
+        for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+        argv.push_back(nullptr);
+        const int output =
+            ::open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(output, STDOUT_FILENO);
+            ::dup2(output, STDERR_FILENO);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(output);
+    }
+    BackgroundMqtls(const BackgroundMqtls&) = delete;
+    BackgroundMqtls& operator=(const BackgroundMqtls&) = delete;
+    ~BackgroundMqtls() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+
+    [[nodiscard]] std::string output() const {
+        std::ifstream file(output_path_, std::ios::binary);
+        std::ostringstream text;
+        text << file.rdbuf();
+        return text.str();
+    }
+
+    // Waits (at most 10 s) until the output contains `text`; false at once if it exited.
+    bool wait_for_output(const std::string& text) {
+        for (int attempt = 0; attempt < 500; ++attempt) {
+            if (output().find(text) != std::string::npos) return true;
+            if (exit_status(0ms)) return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+
+    void signal(int number) const { ::kill(pid_, number); }
+
+    // The exit status (128 + signal when killed) once it exited within `limit`, else nullopt.
+    std::optional<int> exit_status(std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        for (;;) {
+            if (pid_ <= 0) return status_;
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                pid_ = -1;
+                return status_;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+private:
+    std::string output_path_;
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+TEST(CliPubSub, SubAnnouncesSubscriptionsWithDebugAndStopsCleanlyOnSignals) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    auto dir = mqtls::testing::TempDir::create("mqtls-sub-signal-");
+    ASSERT_TRUE(dir);
+    for (const int signal_number : {SIGTERM, SIGINT}) {
+        const std::string client_id = "signal-sub-" + std::to_string(signal_number);
+        BackgroundMqtls subscriber(
+            with(mqtls_command("sub", *broker, "collector", collector_password),
+                 {"-i", client_id, "-t", "telemetry/#", "-t", "status/+", "-q", "1", "-d"}),
+            dir->file(client_id + ".out"));
+        ASSERT_TRUE(subscriber.wait_for_output("subscribed to status/+ (granted QoS 1)"))
+            << subscriber.output() << broker->log();
+        EXPECT_NE(
+            subscriber.output().find("mqtls sub: subscribed to telemetry/# (granted QoS 1)\n"),
+            std::string::npos)
+            << subscriber.output();
+        // The announcement means the subscription is active: a message sent now arrives.
+        const ProcessResult pub =
+            run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
+                             {"-t", "telemetry/device-1", "-m", "after-announcement", "-q", "1"}));
+        ASSERT_EQ(pub.exit_code, 0) << pub.output;
+        ASSERT_TRUE(subscriber.wait_for_output("after-announcement\n")) << subscriber.output();
+
+        const auto signalled = std::chrono::steady_clock::now();
+        subscriber.signal(signal_number);
+        const auto status = subscriber.exit_status(5s);
+        ASSERT_TRUE(status.has_value()) << "sub did not exit after signal " << signal_number;
+        EXPECT_EQ(*status, 0) << subscriber.output();
+        EXPECT_LT(std::chrono::steady_clock::now() - signalled, 3s);
+        // A DISCONNECT, not a dropped socket: Mosquitto logs "Client <id> disconnected."
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            if (broker->log().find("Client " + client_id + " disconnected.") != std::string::npos) {
+                break;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        EXPECT_NE(broker->log().find("Client " + client_id + " disconnected."), std::string::npos)
+            << broker->log();
+    }
+}
+
 TEST(CliPubSub, HelpDescribesTheFlags) {
     for (const char* subcommand : {"pub", "sub"}) {
         const ProcessResult help = run_program({MQTLS_CLI_PATH, subcommand, "--help"});
         EXPECT_EQ(help.exit_code, 0) << help.output;
         EXPECT_NE(help.output.find("--cafile"), std::string::npos) << help.output;
         EXPECT_NE(help.output.find("--pin-sha256"), std::string::npos) << help.output;
+        EXPECT_NE(help.output.find("--pw-file"), std::string::npos) << help.output;
+        EXPECT_NE(help.output.find("MQTLS_PASSWORD"), std::string::npos) << help.output;
+        EXPECT_NE(help.output.find("--connect-timeout"), std::string::npos) << help.output;
     }
+    const ProcessResult sub_help = run_program({MQTLS_CLI_PATH, "sub", "--help"});
+    EXPECT_NE(sub_help.output.find("SIGTERM"), std::string::npos) << sub_help.output;
 }
 
 }  // namespace
