@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cli_support.hpp"
+#include "mqtls/pki/pki.hpp"
 
 namespace mqtls::cli {
 namespace {
@@ -310,10 +311,20 @@ int run_mosquitto(const std::string& program, const std::string& config_path,
                      options.port, options.bind_address.c_str(), options.port);
         return exit_network;
     }
-    std::fprintf(stderr,
-                 "mqtls broker: mosquitto exited with status %d\n"
-                 "  hint: see its log above (also in %s)\n",
-                 exit_status, log_path.c_str());
+    // Repeat Mosquitto's own error lines: its log scrolled by above, and a temporary work
+    // directory (and the log file in it) is removed when mqtls exits.
+    std::string errors;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("Error") != std::string::npos) errors += "    " + line + "\n";
+    }
+    std::fprintf(stderr, "mqtls broker: mosquitto exited with status %d%s\n%s", exit_status,
+                 errors.empty() ? "" : ":", errors.c_str());
+    if (options.workdir.empty()) {
+        std::fprintf(stderr, "  hint: see its log above\n");
+    } else {
+        std::fprintf(stderr, "  hint: see its log above (also in %s)\n", log_path.c_str());
+    }
     return exit_failure;
 }
 
@@ -402,6 +413,53 @@ private:
     bool temporary_ = false;
 };
 
+// Why the PEM file `path` cannot be a certificate (want_key false) or a private key (true),
+// or empty when it looks right. Mosquitto would only say so in its log, and later.
+std::string pem_file_problem(const std::string& path, bool want_key) {
+    auto text = pki::read_file(path);
+    if (!text) return std::string("it could not be read: ") + text.error().message();
+    std::string& pem = *text;
+    const bool has_certificate = pem.find("-----BEGIN CERTIFICATE-----") != std::string::npos;
+    const bool has_key = pem.find("PRIVATE KEY-----") != std::string::npos;
+    std::string problem;
+    if (pem.find_first_not_of(" \t\r\n") == std::string::npos) {
+        problem = "the file is empty";
+    } else if (want_key && !has_key) {
+        problem = has_certificate ? "the file holds a certificate, not a private key"
+                                  : "the file holds no PEM private key";
+    } else if (!want_key && !has_certificate) {
+        problem = has_key ? "the file holds a PRIVATE KEY, not a certificate"
+                          : "the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+    } else if (!want_key && !pki::spki_sha256_hex(pem)) {
+        problem = "the certificate could not be parsed";
+    }
+    pki::wipe_secret(pem);
+    return problem;
+}
+
+// exit_ok when ca.crt and the broker's certificate are PEM certificates and its key is a PEM
+// private key; otherwise exit_file after naming the file and the problem.
+int check_pem_files(const ConfigPaths& paths) {
+    const struct {
+        const std::string* path;
+        bool want_key;
+        const char* role;
+    } files[] = {{&paths.ca_certificate, false, "CA certificate"},
+                 {&paths.certificate, false, "broker certificate"},
+                 {&paths.key, true, "broker private key"}};
+    for (const auto& file : files) {
+        const std::string problem = pem_file_problem(*file.path, file.want_key);
+        if (problem.empty()) continue;
+        std::fprintf(stderr,
+                     "mqtls broker: the %s %s is not usable: %s\n"
+                     "  hint: recreate the PKI directory with 'mqtls pki init' and 'mqtls pki "
+                     "server'; mosquitto was not started\n",
+                     file.role, file.path->c_str(), problem.c_str());
+        return exit_file;
+    }
+    return exit_ok;
+}
+
 // exit_ok when the broker's certificate files and the mosquitto program are there.
 int check_prerequisites(const BrokerOptions& options, const ConfigPaths& paths,
                         std::string& mosquitto) {
@@ -415,6 +473,7 @@ int check_prerequisites(const BrokerOptions& options, const ConfigPaths& paths,
             return exit_file;
         }
     }
+    if (const int status = check_pem_files(paths)) return status;
     mosquitto = find_program(options.mosquitto);
     if (mosquitto.empty()) {
         std::fprintf(stderr,

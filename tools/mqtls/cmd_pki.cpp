@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,59 @@ CLI::Validator identifier_validator(const std::string& what) {
                 return problem.empty() ? std::string{} : what + " '" + value + "' " + problem;
             },
             "ID"};
+}
+
+bool is_ip_address(const std::string& value) {
+    unsigned char address[sizeof(in6_addr)];
+    return ::inet_pton(AF_INET, value.c_str(), address) == 1 ||
+           ::inet_pton(AF_INET6, value.c_str(), address) == 1;
+}
+
+// An empty string when `label` can be one label of a DNS host name (RFC 1123: letters, digits
+// and '-', not at either end, at most 63 characters); otherwise why not.
+std::string dns_label_problem(const std::string& label) {
+    if (label.empty()) return "has an empty label (two dots, or a dot at either end)";
+    if (label.size() > 63) return "has a label longer than 63 characters";
+    if (label.front() == '-' || label.back() == '-') {
+        return "has a label that starts or ends with '-'";
+    }
+    for (const char character : label) {
+        const bool letter =
+            (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
+        const bool digit = character >= '0' && character <= '9';
+        if (!letter && !digit && character != '-') {
+            return "may contain only letters, digits, '-' and '.' (or be an IP address)";
+        }
+    }
+    return {};
+}
+
+// An empty string when `name` is an IP address or a DNS host name a certificate can carry
+// (RFC 1123 labels; a leftmost "*" label for a wildcard); otherwise why not.
+std::string subject_alt_name_problem(const std::string& name) {
+    if (is_ip_address(name)) return {};
+    if (name.empty()) return "must not be empty";
+    if (name.size() > 253) return "is longer than 253 characters";
+    if (name.find(':') != std::string::npos) return "is not a valid IPv6 address";
+    const bool wildcard = name.compare(0, 2, "*.") == 0;
+    std::stringstream labels(wildcard ? name.substr(2) : name);
+    for (std::string label; std::getline(labels, label, '.');) {
+        if (std::string problem = dns_label_problem(label); !problem.empty()) return problem;
+    }
+    if (name.back() == '.') return dns_label_problem({});
+    if (name.find_first_not_of("0123456789.") == std::string::npos) {
+        return "looks like an IPv4 address but is not a valid one";
+    }
+    return {};
+}
+
+// A CLI11 check for --san (a usage error, exit status 2).
+CLI::Validator subject_alt_name_validator() {
+    return {[](std::string& value) {
+                const std::string problem = subject_alt_name_problem(value);
+                return problem.empty() ? std::string{} : "'" + value + "' " + problem;
+            },
+            "NAME|IP"};
 }
 
 std::string path_in(const std::string& directory, const std::string& name) {
@@ -166,9 +220,7 @@ int run_server(const ServerOptions& options) {
     std::vector<std::string> dns_names;
     std::vector<std::string> ip_addresses;
     for (const auto& value : options.subject_alt_names) {
-        unsigned char address[sizeof(in6_addr)];
-        if (::inet_pton(AF_INET, value.c_str(), address) == 1 ||
-            ::inet_pton(AF_INET6, value.c_str(), address) == 1) {
+        if (is_ip_address(value)) {
             ip_addresses.push_back(value);
         } else {
             dns_names.push_back(value);
@@ -253,7 +305,8 @@ void register_pki_command(CLI::App& app, int& exit_status) {
         ->add_option("--san", server_options->subject_alt_names,
                      "A host name or IP address clients use to reach the broker (repeat it, e.g. "
                      "--san localhost --san 127.0.0.1); addresses become IP entries")
-        ->required();
+        ->required()
+        ->check(subject_alt_name_validator());
     server->add_option("--cn", server_options->common_name,
                        "Common name (default: the first --san)");
     server
