@@ -135,6 +135,10 @@ private:
     // Reads and prints the children's output for up to `wait`; stops early once `until` holds.
     template <class Condition>
     void pump(milliseconds wait, Condition until);
+    struct Stream;
+    std::vector<Stream> open_streams();
+    // Waits up to poll_slice_ms for output and handles the lines that came.
+    void pump_once();
     void handle_line(const char* label, bool from_stdout, const std::string& line);
     std::optional<std::string> child_failure();
     void stop_children();
@@ -161,7 +165,12 @@ private:
 };
 
 Demo::~Demo() {
-    stop_children();
+    // Also on an early return from run(); a failure here must not escape a destructor (the
+    // children's own destructors still kill them).
+    try {
+        stop_children();
+    } catch (...) {  // NOLINT(bugprone-empty-catch)
+    }
     if (remove_workdir_) {
         std::error_code ignored;
         std::filesystem::remove_all(workdir_, ignored);
@@ -237,8 +246,10 @@ int Demo::make_pki() {
         {std::string(collector_id) + ".crt", {program_, "pki", "device", pki, collector_id}},
     };
     for (const auto& [output, arguments] : steps) {
-        if (std::filesystem::exists(pki + "/" + output)) {
-            print("pki", "reusing " + pki + "/" + output);
+        std::string path = pki;
+        path.append("/").append(output);
+        if (std::filesystem::exists(path)) {
+            print("pki", "reusing " + path);
             continue;
         }
         if (const int status = run_to_completion(arguments, "pki")) return status;
@@ -351,43 +362,49 @@ void Demo::handle_line(const char* label, bool from_stdout, const std::string& l
     }
 }
 
+// One output stream of a child, for poll().
+struct Demo::Stream {
+    const char* label;
+    LineReader* reader;
+    bool is_stdout;
+};
+
+std::vector<Demo::Stream> Demo::open_streams() {
+    std::vector<Stream> streams;
+    const std::pair<const char*, std::optional<ChildProcess>*> children[] = {
+        {"broker", &broker_}, {"sub", &subscriber_}, {"node", &node_}};
+    for (const auto& [label, child] : children) {
+        if (!*child) continue;
+        if ((*child)->out().open()) streams.push_back({label, &(*child)->out(), true});
+        if ((*child)->err().open()) streams.push_back({label, &(*child)->err(), false});
+    }
+    return streams;
+}
+
+void Demo::pump_once() {
+    const std::vector<Stream> streams = open_streams();
+    if (streams.empty()) {
+        ::usleep(poll_slice_ms * 1000);
+        return;
+    }
+    std::vector<pollfd> fds;
+    fds.reserve(streams.size());
+    for (const Stream& stream : streams) fds.push_back({stream.reader->fd(), POLLIN, 0});
+    if (::poll(fds.data(), fds.size(), poll_slice_ms) <= 0) return;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        std::vector<std::string> lines;
+        streams[i].reader->read_available(lines);
+        for (const std::string& line : lines) {
+            handle_line(streams[i].label, streams[i].is_stdout, line);
+        }
+    }
+}
+
 template <class Condition>
 void Demo::pump(milliseconds wait, Condition until) {
     const auto deadline = steady_clock::now() + wait;
-    struct Source {
-        const char* label;
-        ChildProcess* child;
-    };
-    while (steady_clock::now() < deadline && !until()) {
-        std::vector<pollfd> fds;
-        std::vector<std::pair<Source, bool>> owners;  // (source, is stdout) per pollfd
-        for (const Source source : {Source{"broker", broker_ ? &*broker_ : nullptr},
-                                    Source{"sub", subscriber_ ? &*subscriber_ : nullptr},
-                                    Source{"node", node_ ? &*node_ : nullptr}}) {
-            if (source.child == nullptr) continue;
-            if (source.child->out().open()) {
-                fds.push_back({source.child->out().fd(), POLLIN, 0});
-                owners.emplace_back(source, true);
-            }
-            if (source.child->err().open()) {
-                fds.push_back({source.child->err().fd(), POLLIN, 0});
-                owners.emplace_back(source, false);
-            }
-        }
-        if (fds.empty()) {
-            ::usleep(poll_slice_ms * 1000);
-            continue;
-        }
-        if (::poll(fds.data(), fds.size(), poll_slice_ms) <= 0) continue;
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].revents == 0) continue;
-            const auto& [source, is_stdout] = owners[i];
-            std::vector<std::string> lines;
-            LineReader& reader = is_stdout ? source.child->out() : source.child->err();
-            reader.read_available(lines);
-            for (const std::string& line : lines) handle_line(source.label, is_stdout, line);
-        }
-    }
+    while (steady_clock::now() < deadline && !until()) pump_once();
 }
 
 // A child that exited while it should be running, described for the user.

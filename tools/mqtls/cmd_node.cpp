@@ -171,11 +171,13 @@ std::optional<int> NodeRunner::limits_reached(Instant now) const {
 
 std::optional<int> NodeRunner::on_link_down(const Error& error, const char* what) {
     if (is_permanent(error)) {
-        report(command_name, error,
-               exit_code_for(error) == exit_tls
-                   ? where_ + ", CA from --cafile " + flags_.connection.ca_file
-                   : where_);
-        return exit_code_for(error);
+        std::string context = file_context_for(error, flags_.connection);
+        if (context.empty()) {
+            context = exit_code_for(error) == exit_tls
+                          ? where_ + ", CA from --cafile " + flags_.connection.ca_file
+                          : where_;
+        }
+        return report(command_name, error, context);
     }
     std::uint32_t random = 0;
     if (auto filled = port::posix::fill_random(

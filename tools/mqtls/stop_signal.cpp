@@ -1,6 +1,6 @@
 #include "stop_signal.hpp"
 
-#include <signal.h>
+#include <csignal>
 
 namespace mqtls::cli {
 namespace {
