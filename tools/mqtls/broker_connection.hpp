@@ -1,16 +1,10 @@
 #pragma once
 // The connection flags `mqtls pub` and `mqtls sub` share (named as in mosquitto_pub/_sub where
-// they overlap), and turning them into client options. Header-only so that the command sources
-// stay one file per subcommand.
-
-#include <unistd.h>
+// they overlap), and turning them into client options: PEM files read and sanity-checked, the
+// password from -P, --pw-file or MQTLS_PASSWORD. Used by pub, sub and node.
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,245 +34,23 @@ struct BrokerConnectionFlags {
 /// The environment variable that supplies the password when neither -P nor --pw-file is given.
 constexpr const char* password_environment_variable = "MQTLS_PASSWORD";
 
-inline void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags) {
-    // -h is the host, as in mosquitto_pub/_sub; help is --help only.
-    command.set_help_flag("--help", "print this help and exit");
-    command.add_option("-h,--host", flags.host, "broker host name or IP address")
-        ->capture_default_str();
-    command.add_option("-p,--port", flags.port, "broker TLS port")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 65535));
-    command.add_option("--cafile", flags.ca_file,
-                       "PEM file with the broker's root CA (required: the broker's certificate is "
-                       "always verified)");
-    command.add_option("--cert", flags.certificate_file,
-                       "PEM client certificate, for mutual TLS (with --key)");
-    command.add_option("--key", flags.key_file, "PEM private key of --cert");
-    command.add_option("--pin-sha256", flags.pins_hex,
-                       "also require the broker's public key (SHA-256 of its SPKI, 64 hex "
-                       "digits); repeatable, any one must match");
-    command.add_option("-i,--id", flags.client_id,
-                       "MQTT client id (default mqtls-<command>-<pid>)");
-    command.add_option("-u,--username", flags.username, "user name");
-    auto* password =
-        command
-            .add_option("-P,--pw", flags.password,
-                        "password (never printed by mqtls; other local users can see argv: "
-                        "prefer --pw-file or MQTLS_PASSWORD)")
-            ->each([&flags](const std::string&) { flags.password_given = true; });
-    auto* password_file = command.add_option(
-        "--pw-file", flags.password_file,
-        "read the password from the first line of FILE (a trailing \\r\\n is removed); "
-        "without -P and --pw-file, the environment variable MQTLS_PASSWORD is used with -u");
-    password->excludes(password_file);
-    command.add_option("-k,--keepalive", flags.keep_alive_s, "keepalive interval in seconds")
-        ->capture_default_str();
-    command
-        .add_option("--connect-timeout", flags.connect_timeout_s,
-                    "seconds to wait for the TCP connection, TLS handshake and CONNACK")
-        ->check(CLI::Range(1, 3600))
-        ->capture_default_str();
-    command.add_flag("-d,--debug", flags.debug,
-                     "print the TLS protocol, cipher suite and verified name to stderr");
-}
+void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags);
 
 /// Prints a usage error for `command` with a hint and returns exit_usage.
-inline int usage_error(const char* command, const char* what, const char* hint) {
-    std::fprintf(stderr, "mqtls %s: %s\n  hint: %s\n", command, what, hint);
-    return exit_usage;
-}
-
-/// Why `pem` (the text of a file given as `flag`) cannot be what `flag` expects, or empty when
-/// it may be (the TLS layer parses it for real). Catches the common mix-ups before connecting:
-/// an empty file, a private key where a certificate belongs, a certificate instead of a key.
-inline std::string pem_mix_up(std::string_view flag, std::string_view pem) {
-    const bool has_certificate = pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos;
-    const bool has_key = pem.find("PRIVATE KEY-----") != std::string_view::npos;
-    if (pem.find_first_not_of(" \t\r\n") == std::string_view::npos) return "the file is empty";
-    if (flag == "--key") {
-        if (!has_key && has_certificate) {
-            return "the file holds a certificate, not a private key (are --cert and --key "
-                   "swapped?)";
-        }
-        return {};
-    }
-    if (has_key && !has_certificate) {
-        return flag == "--cafile" ? "the file holds a PRIVATE KEY, not a CA certificate (pass the "
-                                    "CA's .crt file, e.g. ca.crt from 'mqtls pki init')"
-                                  : "the file holds a private key, not a certificate (are --cert "
-                                    "and --key swapped?)";
-    }
-    return {};
-}
-
-/// Reads the password of --pw-file: its first line without the line break. exit_ok, or the
-/// reported exit status (the file's content is never printed).
-inline int read_password_file(const char* command, const std::string& path, std::string& password) {
-    auto text = read_text_file(path);
-    if (!text) return report(command, text.error(), "--pw-file " + path);
-    std::string& content = *text;
-    const std::size_t line_end = content.find_first_of("\r\n");
-    password.assign(content, 0, line_end == std::string::npos ? content.size() : line_end);
-    std::fill(content.begin(), content.end(), '\0');
-    if (password.empty()) {
-        std::fprintf(stderr,
-                     "mqtls %s: the password file is empty (--pw-file %s)\n"
-                     "  hint: write the password on the first line of the file\n",
-                     command, path.c_str());
-        return exit_file;
-    }
-    return exit_ok;
-}
-
-/// The password to log in with, from -P, --pw-file or MQTLS_PASSWORD (in that order; the
-/// environment only with -u, since MQTT sends no password without a user name). exit_ok, or
-/// the reported exit status.
-inline int resolve_password(const char* command, const BrokerConnectionFlags& flags,
-                            std::optional<std::string>& password) {
-    if (!flags.password_file.empty()) {
-        std::string from_file;
-        if (const int status = read_password_file(command, flags.password_file, from_file)) {
-            return status;
-        }
-        password = std::move(from_file);
-    } else if (flags.password_given) {
-        password = flags.password;
-    } else if (!flags.username.empty()) {
-        if (const char* from_environment = std::getenv(password_environment_variable);
-            from_environment != nullptr && *from_environment != '\0') {
-            password = std::string(from_environment);
-        }
-    }
-    if (password && flags.username.empty()) {
-        return usage_error(command, "a password needs a user name (-u)",
-                           "MQTT sends a password only together with a user name: add -u NAME");
-    }
-    return exit_ok;
-}
-
-/// Reads a PEM file given as `flag` into `pem`. exit_ok, or the reported exit status (exit_file)
-/// for an unreadable file or an obvious mix-up (see pem_mix_up()).
-inline int read_pem_flag(const char* command, std::string_view flag, const std::string& path,
-                         Errc invalid, std::string& pem) {
-    const std::string context = std::string(flag) + " " + path;
-    auto text = read_text_file(path);
-    if (!text) return report(command, text.error(), context);
-    if (const std::string problem = pem_mix_up(flag, *text); !problem.empty()) {
-        std::fill(text->begin(), text->end(), '\0');
-        return report(command, Error{invalid}, context + ": " + problem);
-    }
-    pem = std::move(*text);
-    return exit_ok;
-}
+int usage_error(const char* command, const char* what, const char* hint);
 
 /// Builds client options from the flags, reading the PEM files and the password. Returns
 /// exit_ok, or the exit status after reporting the problem.
-inline int make_client_options(const char* command, const BrokerConnectionFlags& flags,
-                               client::ClientOptions& options) {
-    if (flags.ca_file.empty()) {
-        return usage_error(command, "missing --cafile",
-                           "pass the broker's root CA with --cafile (mqtls never connects "
-                           "without verifying the broker)");
-    }
-    if (flags.certificate_file.empty() != flags.key_file.empty()) {
-        return usage_error(command, "--cert and --key go together",
-                           "pass both the client certificate and its private key for mutual TLS");
-    }
-    options.host = flags.host;
-    options.port = flags.port;
-    if (const int status = read_pem_flag(command, "--cafile", flags.ca_file,
-                                         Errc::ca_bundle_invalid, options.trusted_roots_pem)) {
-        return status;
-    }
-    if (!flags.certificate_file.empty()) {
-        if (const int status =
-                read_pem_flag(command, "--cert", flags.certificate_file,
-                              Errc::client_certificate_invalid, options.certificate_pem)) {
-            return status;
-        }
-        if (const int status = read_pem_flag(command, "--key", flags.key_file,
-                                             Errc::client_key_invalid, options.private_key_pem)) {
-            return status;
-        }
-    }
-    for (const std::string& hex : flags.pins_hex) {
-        auto pin = tls::parse_spki_pin(hex);
-        if (!pin) {
-            return usage_error(
-                command, "--pin-sha256 is not a SHA-256 in hex",
-                "give 64 hex digits: the SHA-256 of the broker's SubjectPublicKeyInfo");
-        }
-        options.pinned_spki.push_back(*pin);
-    }
-    options.client_id = flags.client_id.empty()
-                            ? std::string("mqtls-") + command + "-" + std::to_string(::getpid())
-                            : flags.client_id;
-    if (!flags.username.empty()) options.username = flags.username;
-    if (const int status = resolve_password(command, flags, options.password)) return status;
-    options.keep_alive_s = flags.keep_alive_s;
-    options.connect_timeout = std::chrono::seconds(flags.connect_timeout_s);
-    return exit_ok;
-}
+int make_client_options(const char* command, const BrokerConnectionFlags& flags,
+                        client::ClientOptions& options);
 
 /// The flag and file a TLS setup error is about (the files are parsed before connecting), or
 /// empty when the error is about the connection.
-inline std::string file_context_for(const Error& error, const BrokerConnectionFlags& flags) {
-    switch (error.code) {
-        case Errc::ca_bundle_invalid:
-            return "--cafile " + flags.ca_file;
-        case Errc::client_certificate_invalid:
-            return "--cert " + flags.certificate_file;
-        case Errc::client_key_invalid:
-            return "--key " + flags.key_file;
-        case Errc::client_key_mismatch:
-            return "--cert " + flags.certificate_file + " and --key " + flags.key_file;
-        default:
-            return {};
-    }
-}
+std::string file_context_for(const Error& error, const BrokerConnectionFlags& flags);
 
 /// Connects, reporting failures with the broker address (and the CA file for TLS refusals, the
 /// usual culprit). Returns exit_ok or the reported exit status.
-inline int connect_client(const char* command, const BrokerConnectionFlags& flags,
-                          const client::ClientOptions& options, client::Client& client) {
-    auto connected = client.connect(options);
-    const std::string where = flags.host + ":" + std::to_string(flags.port);
-    if (!connected) {
-        const Error& error = connected.error();
-        if (const std::string file = file_context_for(error, flags); !file.empty()) {
-            return report(command, error, file);
-        }
-        const int status = exit_code_for(error);
-        if (status == exit_tls) {
-            return report(command, error, where + ", CA from --cafile " + flags.ca_file);
-        }
-        if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
-            // With mutual TLS, a fatal alert is most often the broker refusing our certificate.
-            const int reported = report(command, error, where);
-            std::fprintf(stderr,
-                         "  note: the broker may have refused the client certificate (--cert %s): "
-                         "is it issued by the CA the broker trusts?\n",
-                         flags.certificate_file.c_str());
-            return reported;
-        }
-        if (status == exit_timeout && error.code != Errc::connect_timed_out) {
-            const int reported = report(command, error, where);
-            std::fprintf(stderr,
-                         "  note: no TLS/MQTT answer within %d s (--connect-timeout): is port %u "
-                         "a TLS MQTT broker?\n",
-                         flags.connect_timeout_s, static_cast<unsigned>(flags.port));
-            return reported;
-        }
-        return report(command, error, where);
-    }
-    if (flags.debug) {
-        const tls::ConnectionInfo info = client.tls_info();
-        std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s%s\n",
-                     command, where.c_str(), info.protocol, info.cipher_suite,
-                     static_cast<int>(info.verified_name.size()), info.verified_name.data(),
-                     info.resumed ? " (resumed)" : "");
-    }
-    return exit_ok;
-}
+int connect_client(const char* command, const BrokerConnectionFlags& flags,
+                   const client::ClientOptions& options, client::Client& client);
 
 }  // namespace mqtls::cli
