@@ -35,6 +35,7 @@ bool is_known_class(ErrorClass error_class_value) {
         case ErrorClass::tls:
         case ErrorClass::storage:
         case ErrorClass::config:
+        case ErrorClass::node:
             return true;
     }
     return false;

@@ -24,6 +24,7 @@
 #include "broker_connection.hpp"
 #include "child_process.hpp"
 #include "cli_support.hpp"
+#include "mqtls/node/device.hpp"
 #include "stop_signal.hpp"
 
 namespace mqtls::cli {
@@ -494,6 +495,10 @@ int run_demo(const DemoFlags& flags) {
     if (!(flags.interval_s >= 0.01)) {
         return usage_error(command_name, "--interval must be at least 0.01 seconds",
                            "e.g. --interval 2");
+    }
+    if (auto valid = node::validate_device_id(flags.device_id); !valid) {
+        return usage_error(command_name, "--device is not a usable device id",
+                           "use 1-64 characters of A-Z a-z 0-9 . _ -");
     }
     if (flags.duration_s < 0) {
         return usage_error(command_name, "--duration must not be negative",

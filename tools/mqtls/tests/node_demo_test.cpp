@@ -317,3 +317,42 @@ TEST(CliDemo, TakenPortIsAClearErrorAndLeavesNothingRunning) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliDemo, CtrlCStopsEverythingCleanly) {
+    // coreutils timeout delivers SIGINT, as a terminal's Ctrl-C would, and passes the status on.
+    const ProcessResult run = run_program({"timeout", "--preserve-status", "-s", "INT", "5",
+                                           MQTLS_CLI_PATH, "demo", "--interval", "0.5"},
+                                          60s);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("stopping node"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("stopped on signal"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("All processes stopped"), std::string::npos) << run.output;
+    static const std::regex pid_pattern(R"(\(pid (\d+)\))");
+    int pids = 0;
+    for (const std::string& line : lines_of(run.output)) {
+        std::smatch match;
+        if (!std::regex_search(line, match, pid_pattern)) continue;
+        ++pids;
+        EXPECT_FALSE(mqtls::testing::process_alive(static_cast<pid_t>(std::stol(match[1]))));
+    }
+    EXPECT_GE(pids, 4) << run.output;
+}
+
+TEST(CliDemo, BadArgumentsAreUsageErrors) {
+    const std::vector<std::vector<std::string>> cases = {
+        {"--interval", "0"}, {"--interval", "fast"}, {"--duration", "-1"}, {"--port", "0"},
+        {"--port", "70000"}, {"--device", "a/b"},    {"--unknown-option"},
+    };
+    for (const auto& extra : cases) {
+        std::vector<std::string> arguments = {MQTLS_CLI_PATH, "demo"};
+        arguments.insert(arguments.end(), extra.begin(), extra.end());
+        const ProcessResult run = run_program(arguments, 10s);
+        EXPECT_EQ(run.exit_code, 2) << ::testing::PrintToString(extra) << "\n" << run.output;
+        // Rejected before anything was started.
+        EXPECT_EQ(run.output.find("working folder"), std::string::npos) << run.output;
+    }
+}
+
+}  // namespace
