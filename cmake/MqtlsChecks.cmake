@@ -10,6 +10,9 @@
 #                              portable tests, size table, no-heap/no-exception symbol gate
 #   fuzz.libfuzzer-replay      scripts/fuzz.sh --replay: clang libFuzzer build in build/fuzz,
 #                              every corpus input once (the timed fuzzing is a scripts/test.sh stage)
+#   readme.main-command        scripts/demo.sh, the README's main job, for a few seconds: its
+#                              package check, its Release build (build/demo) and `mqtls demo`,
+#                              which exits 0 only when well-formed readings arrived over TLS
 
 set(_mqtls_scripts ${PROJECT_SOURCE_DIR}/scripts)
 set(MQTLS_CHECKS_BUILD_ROOT ${PROJECT_SOURCE_DIR}/build CACHE PATH
@@ -63,3 +66,9 @@ if(MQTLS_CLANGXX_FOR_FUZZ)
   set_tests_properties(fuzz.libfuzzer-replay PROPERTIES LABELS "checks;fuzz-libfuzzer" TIMEOUT 900
                        ENVIRONMENT ${_mqtls_checks_env})
 endif()
+
+# The README's main command exactly as a user runs it (bounded by --duration).
+add_test(NAME readme.main-command
+         COMMAND ${_mqtls_scripts}/demo.sh --duration 4 --interval 0.5)
+set_tests_properties(readme.main-command PROPERTIES LABELS "checks;readme" TIMEOUT 900
+                     ENVIRONMENT ${_mqtls_checks_env})
