@@ -117,7 +117,10 @@ struct Engine::Impl {
                 return Error{verification_error(flags), static_cast<std::int32_t>(flags)};
             }
             case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-                return Error{Errc::peer_alert, ret};
+                // The alert record is still in in_msg: [level, description]. The description
+                // (e.g. 40 handshake_failure, 42 bad_certificate, 48 unknown_ca) says why.
+                return Error{Errc::peer_alert,
+                             ssl.in_msg != nullptr && ssl.in_msglen >= 2 ? ssl.in_msg[1] : 0};
             case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
                 return Error{Errc::tls_closed, ret};
             case MBEDTLS_ERR_SSL_INVALID_MAC:

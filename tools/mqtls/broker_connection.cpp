@@ -220,10 +220,12 @@ int connect_client(const char* command, const BrokerConnectionFlags& flags,
         if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
             // With mutual TLS, a fatal alert is most often the broker refusing our certificate.
             const int reported = report(command, error, where);
-            std::fprintf(stderr,
-                         "  note: the broker may have refused the client certificate (--cert %s): "
-                         "is it issued by the CA the broker trusts?\n",
-                         flags.certificate_file.c_str());
+            std::fprintf(
+                stderr,
+                "  note: %s the client certificate (--cert %s): is it issued by the CA "
+                "the broker trusts, and still valid?\n",
+                status == exit_refused ? "the broker refused" : "the broker may have refused",
+                flags.certificate_file.c_str());
             return reported;
         }
         if (status == exit_timeout && error.code != Errc::connect_timed_out) {

@@ -21,6 +21,11 @@ int exit_code_for(const Error& error) noexcept {
             return exit_tls;
         case Errc::broker_refused:
             return exit_refused;
+        case Errc::peer_alert:
+            // Certificate alerts (RFC 5246 7.2.2: bad_certificate 42 .. unknown_ca 48,
+            // access_denied 49) mean the broker refused our client certificate.
+            return error.detail >= 42 && error.detail <= 49 && error.detail != 47 ? exit_refused
+                                                                                  : exit_network;
         case Errc::io_timed_out:
         case Errc::connect_timeout:
         case Errc::connect_timed_out:

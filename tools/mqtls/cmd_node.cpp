@@ -76,7 +76,9 @@ std::uint32_t seed_from(std::string_view device_id) {
 bool is_permanent(const Error& error) {
     if (error.code == Errc::broker_refused) return error.detail != connack_server_unavailable;
     const int status = exit_code_for(error);
-    return status == exit_tls || status == exit_file || status == exit_usage;
+    // exit_refused here: a certificate alert, the broker refusing our client certificate.
+    return status == exit_tls || status == exit_refused || status == exit_file ||
+           status == exit_usage;
 }
 
 int validate(const NodeFlags& flags) {

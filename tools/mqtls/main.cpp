@@ -17,7 +17,8 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 success, 1 failure, 2 bad arguments, 3 file or PEM problem, 4 network,\n"
-        "5 TLS verification refused, 6 refused by the broker, 7 timeout.\n"
+        "5 TLS verification refused, 6 refused by the broker (credentials or client certificate),\n"
+        "7 timeout.\n"
         "Run 'mqtls <command> --help' for a command's options.");
     // Options may come from a file: `mqtls node --config node.toml` reads its [node] section
     // (a [pub] section serves `mqtls pub`, and so on); flags on the command line win. The

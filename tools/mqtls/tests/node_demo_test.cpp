@@ -195,6 +195,25 @@ TEST(CliNode, WrongPasswordStopsWithRefusedStatus) {
     EXPECT_EQ(run.output.find("wrong-password"), std::string::npos) << run.output;
 }
 
+TEST(CliNode, DeviceCertificateOfAnotherCaStopsWithRefusedStatus) {
+    mqtls::testing::BrokerOptions options;
+    options.require_certificate = true;
+    auto broker = MosquittoBroker::start(options);
+    ASSERT_TRUE(broker);
+    auto other = MosquittoBroker::start({});
+    ASSERT_TRUE(other);
+    auto foreign = (*other)->write_client_certificate("node-foreign-1");
+    ASSERT_TRUE(foreign);
+    const ProcessResult run = run_program(
+        {MQTLS_CLI_PATH, "node", "-h", MosquittoBroker::host(), "-p",
+         std::to_string((*broker)->tls_port()), "--cafile", (*broker)->ca_file(), "--cert",
+         foreign->certificate_path, "--key", foreign->key_path, "--device", "node-foreign-1"},
+        30s);
+    EXPECT_EQ(run.exit_code, 6) << run.output;
+    EXPECT_NE(run.output.find("fatal TLS alert"), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find("reconnect attempt"), std::string::npos) << run.output;
+}
+
 TEST(CliNode, GivesUpAfterMaxAttemptsWhenNothingListens) {
     auto broker = start_broker_for("node-gone-1");
     ASSERT_TRUE(broker);

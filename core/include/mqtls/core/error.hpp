@@ -143,7 +143,7 @@ enum class ErrorClass : std::uint8_t {
       "detail holds the mbedTLS error code; check that the broker speaks TLS 1.2 with ECDHE "      \
       "AES-GCM or ChaCha20 suites on this port")                                                   \
     X(peer_alert, 0x040d, "the broker sent a fatal TLS alert",                                     \
-      "detail holds the alert; check the broker's log (e.g. it requires a client certificate)")    \
+      "detail: the alert number (40 handshake, 42/48 certificate refused); see the broker's log")  \
     X(tls_record_error, 0x040e, "a TLS record could not be decrypted or verified",                 \
       "the connection was corrupted or tampered with; reconnect")                                  \
     X(tls_closed, 0x040f, "the TLS connection was closed by the peer (close_notify)",              \
