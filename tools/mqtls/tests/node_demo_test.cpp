@@ -359,6 +359,24 @@ TEST(CliDemo, CtrlCStopsEverythingCleanly) {
     EXPECT_GE(pids, 4) << run.output;
 }
 
+TEST(CliPassword, ParseErrorsNeverQuoteArgumentsWhenAPasswordIsGiven) {
+    // "-P two words": CLI11 would print "The following argument was not expected: words".
+    for (const char* subcommand : {"pub", "sub", "node"}) {
+        const ProcessResult run =
+            run_program({MQTLS_CLI_PATH, subcommand, "-t", "x", "--cafile", "ca.crt", "--device",
+                         "dev", "-u", "user", "-P", "two", "words-of-a-secret"},
+                        10s);
+        EXPECT_EQ(run.exit_code, 2) << run.output;
+        EXPECT_EQ(run.output.find("words-of-a-secret"), std::string::npos) << run.output;
+        EXPECT_NE(run.output.find("quote values"), std::string::npos) << run.output;
+    }
+    // Without a password the offending argument is named, as usual.
+    const ProcessResult plain =
+        run_program({MQTLS_CLI_PATH, "pub", "-t", "x", "-m", "m", "stray-argument"}, 10s);
+    EXPECT_EQ(plain.exit_code, 2);
+    EXPECT_NE(plain.output.find("stray-argument"), std::string::npos) << plain.output;
+}
+
 TEST(CliDemo, BadArgumentsAreUsageErrors) {
     const std::vector<std::vector<std::string>> cases = {
         {"--interval", "0"}, {"--interval", "fast"}, {"--duration", "-1"}, {"--port", "0"},
