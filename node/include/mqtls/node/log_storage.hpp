@@ -1,0 +1,61 @@
+#pragma once
+/// @file
+/// Where the outbox keeps its log: an append-only byte sequence that can be read back,
+/// shortened and synced. A file on Linux (ports/posix), a flash partition or RTC memory on a
+/// device, RAM in tests. The outbox needs two of them (it compacts from one into the other),
+/// so a crash never leaves it without a complete copy.
+///
+/// Durability contract: after sync() returns, everything appended and every truncation before
+/// it survives a power loss. Appends after the last sync may be lost on power loss, in part
+/// (a torn tail) or whole, but never reordered before synced data; the outbox's recovery finds
+/// the torn tail by its record checksums and discards it.
+
+#include <cstddef>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/core/span.hpp"
+
+namespace mqtls::node {
+
+class LogStorage {
+public:
+    LogStorage(const LogStorage&) = delete;
+    LogStorage& operator=(const LogStorage&) = delete;
+
+    /// Bytes currently stored.
+    virtual Result<std::size_t> size() noexcept = 0;
+    /// Reads up to out.size() bytes from `offset`; returns how many (fewer only at the end).
+    virtual Result<std::size_t> read(std::size_t offset, mutable_bytes out) noexcept = 0;
+    /// Appends `data` at the end. Errors: storage_full, file_write_failed.
+    virtual Result<void> append(bytes_view data) noexcept = 0;
+    /// Shortens the log to `length` bytes (length <= size()).
+    virtual Result<void> truncate(std::size_t length) noexcept = 0;
+    /// Makes every append and truncation so far durable.
+    virtual Result<void> sync() noexcept = 0;
+
+protected:
+    LogStorage() = default;
+    LogStorage(LogStorage&&) = default;
+    LogStorage& operator=(LogStorage&&) = default;
+    // Never deleted through the interface (see SensorSource).
+    ~LogStorage() = default;
+};
+
+/// A log in a caller-provided RAM buffer: the in-RAM outbox (no persistence across reboots,
+/// but across reconnects), and on a device a region of RTC memory that survives deep sleep.
+class RamLogStorage final : public LogStorage {
+public:
+    explicit RamLogStorage(mutable_bytes memory) noexcept : memory_(memory) {}
+
+    Result<std::size_t> size() noexcept override { return used_; }
+    Result<std::size_t> read(std::size_t offset, mutable_bytes out) noexcept override;
+    Result<void> append(bytes_view data) noexcept override;
+    Result<void> truncate(std::size_t length) noexcept override;
+    Result<void> sync() noexcept override { return ok(); }
+
+private:
+    mutable_bytes memory_;
+    std::size_t used_ = 0;
+};
+
+}  // namespace mqtls::node
