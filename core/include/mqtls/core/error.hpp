@@ -155,11 +155,13 @@ enum class ErrorClass : std::uint8_t {
     X(file_write_failed, 0x0503, "the file could not be written",                                  \
       "check the directory exists, is writable and the disk is not full; detail holds the errno")  \
     X(storage_full, 0x0504, "the storage has no room for the record",                              \
-      "free space on the device or file system, or lower the outbox capacity")                    \
+      "free space on the device or file system, or lower the outbox capacity")                     \
     X(outbox_full, 0x0505, "the outbox is full and its policy is to refuse new readings",          \
-      "deliver (connect) to make room, or choose --outbox-full drop-oldest / drop-newest")        \
+      "deliver (connect) to make room, or choose --outbox-full drop-oldest / drop-newest")         \
     X(outbox_record_too_large, 0x0506, "the reading is larger than an outbox record may be",       \
-      "raise the outbox's max record size or send smaller readings")                              \
+      "raise the outbox's max record size or send smaller readings")                               \
+    X(storage_in_use, 0x0507, "the outbox is in use by another process",                           \
+      "stop the other program using it, or give this one its own outbox path")                     \
     X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
       "check the call against its documentation")                                                  \
     X(pem_invalid, 0x0602, "the PEM data could not be parsed",                                     \

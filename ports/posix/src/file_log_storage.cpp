@@ -1,0 +1,107 @@
+#include "mqtls/port/posix/file_log_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace mqtls::port::posix {
+namespace {
+
+// fsync of the directory holding `path`, so that a newly created file's name survives a crash.
+Result<void> sync_parent_directory(const std::string& path) noexcept {
+    const std::size_t slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Error{Errc::file_write_failed, errno};
+    const int synced = ::fsync(fd);
+    const int saved = errno;
+    ::close(fd);
+    if (synced != 0) return Error{Errc::file_write_failed, saved};
+    return ok();
+}
+
+}  // namespace
+
+Result<FileLogStorage> FileLogStorage::open(const std::string& path) noexcept {
+    const bool existed = ::access(path.c_str(), F_OK) == 0;
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return Error{Errc::file_write_failed, errno};
+    FileLogStorage storage(fd);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        return Error{errno == EWOULDBLOCK ? Errc::storage_in_use : Errc::file_write_failed, errno};
+    }
+    if (!existed) MQTLS_TRY(sync_parent_directory(path));
+    return storage;
+}
+
+FileLogStorage::FileLogStorage(FileLogStorage&& other) noexcept
+    : fd_(other.fd_), syncs_(other.syncs_) {
+    other.fd_ = -1;
+}
+
+FileLogStorage& FileLogStorage::operator=(FileLogStorage&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        syncs_ = other.syncs_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+FileLogStorage::~FileLogStorage() {
+    if (fd_ >= 0) ::close(fd_);  // also releases the lock
+}
+
+Result<std::size_t> FileLogStorage::size() noexcept {
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0) return Error{Errc::file_read_failed, errno};
+    return static_cast<std::size_t>(info.st_size);
+}
+
+Result<std::size_t> FileLogStorage::read(std::size_t offset, mutable_bytes out) noexcept {
+    std::size_t done = 0;
+    // Each turn reads at least one byte or ends: bounded by out.size().
+    while (done < out.size()) {
+        const ssize_t got =
+            ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return Error{Errc::file_read_failed, errno};
+        }
+        if (got == 0) break;
+        done += static_cast<std::size_t>(got);
+    }
+    return done;
+}
+
+Result<void> FileLogStorage::append(bytes_view data) noexcept {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t wrote = ::write(fd_, data.data() + done, data.size() - done);
+        if (wrote < 0) {
+            if (errno == EINTR) continue;
+            return Error{errno == ENOSPC ? Errc::storage_full : Errc::file_write_failed, errno};
+        }
+        done += static_cast<std::size_t>(wrote);
+    }
+    return ok();
+}
+
+Result<void> FileLogStorage::truncate(std::size_t length) noexcept {
+    if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) {
+        return Error{Errc::file_write_failed, errno};
+    }
+    return ok();
+}
+
+Result<void> FileLogStorage::sync() noexcept {
+    if (::fdatasync(fd_) != 0) return Error{Errc::file_write_failed, errno};
+    ++syncs_;
+    return ok();
+}
+
+}  // namespace mqtls::port::posix
