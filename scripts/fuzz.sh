@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libFuzzer stage: builds the fuzz targets of mqtt/fuzz/ with clang in build/fuzz and runs them.
+# libFuzzer stage: builds the fuzz targets of mqtt/fuzz/ and node/fuzz/ with clang in build/fuzz and runs them.
 #   scripts/fuzz.sh              each target for FUZZ_SECONDS (default 60) on a copy of its corpus
 #                                (ctest label `fuzz`, two at a time); ~40 s on 2 cores
 #   scripts/fuzz.sh --replay     only run every corpus input once through libFuzzer (label
@@ -46,16 +46,17 @@ mkdir -p "$build"
 }
 cmake --build "$build"
 
-# The fuzz tests live in build/fuzz/mqtt/fuzz (testing is not enabled at the top level here).
+# The fuzz tests live beside each layer in build/fuzz (mqtt/fuzz, node/fuzz); ctest at the top
+# of build/fuzz finds them all.
 if [[ $mode == replay ]]; then
-    ctest --test-dir "$build/mqtt/fuzz" -L '^fuzz-replay$' --output-on-failure --no-tests=error \
+    ctest --test-dir "$build" -L '^fuzz-replay$' --output-on-failure --no-tests=error \
         -j "$(nproc)"
 else
     # run_fuzzer.cmake keeps libFuzzer's log quiet unless the target fails; -V shows its
     # "N executions in S s" line per target (and the report of a failing one). The filter drops
     # only ctest's own -V chatter; the exit status is ctest's.
     set +e
-    ctest --test-dir "$build/mqtt/fuzz" -L '^fuzz$' -V --no-tests=error -j "$(nproc)" |
+    ctest --test-dir "$build" -L '^fuzz$' -V --no-tests=error -j "$(nproc)" |
         grep -Ev '^(UpdateCTestConfiguration|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|$)|^[0-9]+: (Test command|Working Directory|Test timeout computed)'
     status=${PIPESTATUS[0]}
     set -e

@@ -11,6 +11,7 @@
 /// the torn tail by its record checksums and discards it.
 
 #include <cstddef>
+#include <cstring>
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
@@ -43,14 +44,35 @@ protected:
 
 /// A log in a caller-provided RAM buffer: the in-RAM outbox (no persistence across reboots,
 /// but across reconnects), and on a device a region of RTC memory that survives deep sleep.
+/// Defined inline: with no out-of-line virtual function, its vtable is emitted wherever it is
+/// used, so host code built with RTTI (and UBSan's vptr checks) links against this
+/// RTTI-free layer.
 class RamLogStorage final : public LogStorage {
 public:
     explicit RamLogStorage(mutable_bytes memory) noexcept : memory_(memory) {}
 
     Result<std::size_t> size() noexcept override { return used_; }
-    Result<std::size_t> read(std::size_t offset, mutable_bytes out) noexcept override;
-    Result<void> append(bytes_view data) noexcept override;
-    Result<void> truncate(std::size_t length) noexcept override;
+
+    Result<std::size_t> read(std::size_t offset, mutable_bytes out) noexcept override {
+        if (offset > used_) return Errc::invalid_argument;
+        const std::size_t count = out.size() < used_ - offset ? out.size() : used_ - offset;
+        if (count != 0) std::memcpy(out.data(), memory_.data() + offset, count);
+        return count;
+    }
+
+    Result<void> append(bytes_view data) noexcept override {
+        if (data.size() > memory_.size() - used_) return Errc::storage_full;
+        if (!data.empty()) std::memcpy(memory_.data() + used_, data.data(), data.size());
+        used_ += data.size();
+        return ok();
+    }
+
+    Result<void> truncate(std::size_t length) noexcept override {
+        if (length > used_) return Errc::invalid_argument;
+        used_ = length;
+        return ok();
+    }
+
     Result<void> sync() noexcept override { return ok(); }
 
 private:

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of the outbox_recovery fuzz target: valid logs in the outbox's
+record format (node/include/mqtls/node/outbox.hpp), and the same logs torn, corrupted and
+split across the two segments. Run from this folder: ./make_corpus.py"""
+import os
+import struct
+import zlib
+
+BEGIN, READING, STATE, COMMIT = 1, 2, 3, 4
+
+
+def record(kind, body):
+    head = struct.pack("<BBH", kind, 0, len(body))
+    crc = zlib.crc32(head + body) & 0xFFFFFFFF
+    return head + struct.pack("<I", crc) + body
+
+
+def begin(epoch, head, nxt, dropped):
+    return record(BEGIN, struct.pack("<IQQQ", epoch, head, nxt, dropped))
+
+
+def reading(seq, payload):
+    return record(READING, struct.pack("<Q", seq) + payload)
+
+
+def state(head, nxt, dropped):
+    return record(STATE, struct.pack("<QQQ", head, nxt, dropped))
+
+
+def commit(epoch):
+    return record(COMMIT, struct.pack("<I", epoch))
+
+
+def seed(first, second=b""):
+    return struct.pack("<H", len(first)) + first + second
+
+
+def main():
+    out = "corpus/outbox_recovery"
+    os.makedirs(out, exist_ok=True)
+    fresh = begin(1, 1, 1, 0) + commit(1)
+    readings = b"".join(reading(s, b'{"device":"d","seq":%d}' % s) for s in range(1, 6))
+    live = fresh + readings + state(3, 6, 0)
+    compacted = begin(2, 3, 6, 0) + reading(3, b"three") + reading(4, b"four") + commit(2)
+    seeds = {
+        "empty": seed(b""),
+        "fresh": seed(fresh),
+        "live": seed(live),
+        "torn": seed(live[:-5]),
+        "corrupt-middle": seed(live[:60] + bytes([live[60] ^ 0x40]) + live[61:]),
+        "two-segments": seed(live, compacted),
+        "uncommitted-copy": seed(live, compacted[:-12]),
+        "dropped": seed(fresh + readings + state(4, 9, 3) + reading(9, b"nine")),
+        "no-commit": seed(begin(1, 1, 1, 0) + readings),
+        "garbage": seed(bytes(range(256)) * 2),
+    }
+    for name, data in seeds.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()
