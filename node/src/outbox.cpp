@@ -177,14 +177,17 @@ Outbox::Outbox(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
                mutable_bytes scratch, const OutboxConfig& config) noexcept
     : segments_{&first, &second}, index_(index), scratch_(scratch), config_(config) {}
 
+std::size_t Outbox::minimum_segment_bytes(const OutboxConfig& config) noexcept {
+    // After a compaction the segment must still take one more push (and a STATE for drops).
+    return 2 * header_bytes + begin_body_bytes + commit_body_bytes +
+           config.max_records * outbox_record_overhead + config.max_live_bytes + header_bytes +
+           state_body_bytes + outbox_record_overhead + config.max_record_bytes;
+}
+
 Result<Outbox> Outbox::open(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
                             mutable_bytes scratch, const OutboxConfig& config) noexcept {
     const std::size_t record_limit = outbox_record_overhead + config.max_record_bytes;
-    // After a compaction the segment must still take one more push (and a STATE for drops).
-    const std::size_t least_segment = 2 * header_bytes + begin_body_bytes + commit_body_bytes +
-                                      config.max_records * outbox_record_overhead +
-                                      config.max_live_bytes + header_bytes + state_body_bytes +
-                                      record_limit;
+    const std::size_t least_segment = minimum_segment_bytes(config);
     if (config.max_records == 0 || index.size() < config.max_records ||
         config.max_record_bytes < min_record_bytes || config.max_record_bytes > max_body_bytes ||
         scratch.size() < record_limit || config.max_live_bytes < config.max_record_bytes ||

@@ -22,6 +22,7 @@
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
+#include "node_outbox.hpp"
 #include "stop_signal.hpp"
 
 namespace mqtls::cli {
@@ -49,6 +50,7 @@ struct NodeFlags {
     double duration_s = 0;  // stop after this long; 0: never
     std::string sensor = "simulated";
     std::uint32_t sensor_seed = 0;  // 0: derived from the device id
+    NodeOutboxFlags outbox;
 };
 
 Duration seconds_to_duration(double seconds) {
@@ -114,23 +116,23 @@ int validate(const NodeFlags& flags) {
 // One run of the node: the loop that carries out TelemetryNode's steps with a blocking client.
 class NodeRunner {
 public:
-    NodeRunner(const NodeFlags& flags, client::ClientOptions options, node::TelemetryNode node)
+    NodeRunner(const NodeFlags& flags, client::ClientOptions options, node::TelemetryNode node,
+               NodeOutbox& outbox)
         : flags_(flags),
           options_(std::move(options)),
           node_(node),
+          outbox_(outbox),
           sensor_(flags.sensor_seed != 0 ? flags.sensor_seed : seed_from(flags.device_id)),
           qos_(static_cast<mqtt::QoS>(flags.qos)),
-          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
-        options_.will =
-            client::WillOptions{std::string(node_.status_topic()),
-                                std::string(node::status_offline), mqtt::QoS::at_least_once, true};
-    }
+          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {}
 
     int run();
 
 private:
     std::optional<int> connect(Instant now);
-    std::optional<int> publish_reading(Instant now);
+    std::optional<int> take_reading(Instant now);
+    std::optional<int> publish_reading();
+    std::string status_payload(bool online) const;
     std::optional<int> wait_until(Instant at);
     std::optional<int> on_link_down(const Error& error, const char* what);
     std::optional<int> limits_reached(Instant now) const;
@@ -140,13 +142,16 @@ private:
     const NodeFlags& flags_;
     client::ClientOptions options_;
     node::TelemetryNode node_;
+    NodeOutbox& outbox_;
     node::SimulatedSensor sensor_;
     mqtt::QoS qos_;
     std::string where_;
     client::Client client_;
     Instant started_ = port::posix::monotonic_now();
     long acknowledged_ = 0;
+    long taken_ = 0;
     long reconnects_ = 0;
+    std::uint64_t last_published_seq_ = 0;
     std::uint32_t connect_attempt_ = 0;
 };
 
@@ -201,9 +206,17 @@ std::optional<int> NodeRunner::on_link_down(const Error& error, const char* what
     return std::nullopt;
 }
 
-std::optional<int> NodeRunner::connect(Instant now) {
+std::string NodeRunner::status_payload(bool online) const {
+    char buffer[160];
+    auto status = node_.compose_status(online, buffer);
+    return status ? std::string(*status) : std::string(online ? "online" : "offline");
+}
+
+std::optional<int> NodeRunner::connect(Instant /*now*/) {
     ++connect_attempt_;
-    (void)now;
+    // The will carries the counters as they are now; the broker publishes it if we vanish.
+    options_.will = client::WillOptions{std::string(node_.status_topic()), status_payload(false),
+                                        mqtt::QoS::at_least_once, true};
     auto connected = client_.connect(options_);
     if (!connected) {
         client_.drop_connection();
@@ -214,40 +227,75 @@ std::optional<int> NodeRunner::connect(Instant now) {
     status_line("connected to %s over %s, %s, verified name %.*s", where_.c_str(), info.protocol,
                 info.cipher_suite, static_cast<int>(info.verified_name.size()),
                 info.verified_name.data());
-    // The retained "online" replaces the "offline" will of an earlier, vanished connection.
+    // The retained "online" replaces the "offline" will of an earlier, vanished connection, and
+    // tells the collector how many readings the outbox dropped so far (and how many wait).
     auto online =
-        client_.publish(node_.status_topic(), node::status_online, mqtt::QoS::at_least_once, true);
+        client_.publish(node_.status_topic(), status_payload(true), mqtt::QoS::at_least_once, true);
     if (!online) return on_link_down(online.error(), "connection lost");
     node_.on_connected(port::posix::monotonic_now());
     return std::nullopt;
 }
 
-std::optional<int> NodeRunner::publish_reading(Instant now) {
-    const std::uint64_t resent = node_.unacknowledged_sequence();
-    auto reading = node_.reading_to_publish(sensor_, now, wall_clock_ms());
-    if (!reading) {
-        status_line("reading skipped: %s [%s %d]", reading.error().message(),
-                    name(reading.error().code), reading.error().detail);
-        return std::nullopt;
+std::optional<int> NodeRunner::take_reading(Instant now) {
+    auto taken = node_.take_reading(sensor_, now, wall_clock_ms());
+    if (!taken) {
+        if (taken.error().code == Errc::outbox_full) {
+            status_line(
+                "reading not taken: the outbox is full (%zu pending) and --outbox-full is "
+                "refuse",
+                node_.outbox().size());
+            return std::nullopt;
+        }
+        if (error_class(taken.error().code) == ErrorClass::node) {
+            status_line("reading skipped: %s [%s %d]", taken.error().message(),
+                        name(taken.error().code), taken.error().detail);
+            return std::nullopt;
+        }
+        // The outbox's storage failed: a reading could be lost, so stop (fail closed).
+        return report(command_name, taken.error(),
+                      outbox_.persistent() ? "--outbox " + flags_.outbox.directory : "outbox");
     }
-    const std::uint64_t sequence = node_.unacknowledged_sequence();
-    auto published = client_.publish(node_.telemetry_topic(), *reading, qos_);
+    ++taken_;
+    if (taken->dropped != 0) {
+        status_line(
+            "outbox full: dropped %u %s reading(s) (%llu dropped in all, reported in the "
+            "next status message)",
+            taken->dropped, taken->stored ? "oldest" : "newest",
+            static_cast<unsigned long long>(node_.outbox().dropped()));
+    }
+    if (!node_.connected()) {
+        status_line("took seq=%llu while disconnected; %zu reading(s) wait in the outbox",
+                    static_cast<unsigned long long>(taken->seq), node_.outbox().size());
+    }
+    return std::nullopt;
+}
+
+std::optional<int> NodeRunner::publish_reading() {
+    std::uint8_t buffer[node::max_reading_bytes];
+    auto reading = node_.reading_to_publish(mutable_bytes(buffer, sizeof buffer));
+    if (!reading) return report(command_name, reading.error(), "reading the outbox");
+    const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
+                                   reading->payload.size());
+    auto published = client_.publish(node_.telemetry_topic(), payload, qos_);
     if (!published) {
-        status_line("seq=%llu not acknowledged; it will be sent again after reconnecting",
-                    static_cast<unsigned long long>(sequence));
+        status_line(
+            "seq=%llu not acknowledged; it stays in the outbox and goes out again after "
+            "reconnecting",
+            static_cast<unsigned long long>(reading->seq));
         client_.drop_connection();
         return on_link_down(published.error(), "connection lost");
     }
-    node_.on_reading_acknowledged();
+    if (auto released = node_.on_reading_acknowledged(reading->seq); !released) {
+        return report(command_name, released.error(), "releasing an acknowledged reading");
+    }
     ++acknowledged_;
-    const std::uint32_t missed = node_.missed_slots();
-    status_line(
-        "published seq=%llu qos=%d%s to %.*s (%zu bytes)%s: %.*s",
-        static_cast<unsigned long long>(sequence), flags_.qos,
-        resent == sequence ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
-        node_.telemetry_topic().data(), reading->size(),
-        missed != 0 ? (" [" + std::to_string(missed) + " slot(s) missed so far]").c_str() : "",
-        static_cast<int>(reading->size()), reading->data());
+    const bool resent = reading->seq <= last_published_seq_;
+    last_published_seq_ = reading->seq;
+    status_line("published seq=%llu qos=%d%s to %.*s (%zu bytes, %zu pending): %.*s",
+                static_cast<unsigned long long>(reading->seq), flags_.qos,
+                resent ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
+                node_.telemetry_topic().data(), payload.size(), node_.outbox().size(),
+                static_cast<int>(payload.size()), payload.data());
     return std::nullopt;
 }
 
@@ -268,17 +316,26 @@ std::optional<int> NodeRunner::wait_until(Instant at) {
 }
 
 int NodeRunner::shut_down(int status) {
+    // Deliver what is still waiting before saying goodbye (bounded: one publish per reading,
+    // each within the operation timeout); a failure leaves the rest in the outbox.
+    for (std::size_t left = node_.outbox().size();
+         left > 0 && status == exit_ok && node_.connected() && client_.connected(); --left) {
+        if (publish_reading()) break;
+    }
     if (client_.connected()) {
         // A clean goodbye: the broker does not fire the will on DISCONNECT, so say it ourselves.
-        auto offline = client_.publish(node_.status_topic(), node::status_offline,
+        auto offline = client_.publish(node_.status_topic(), status_payload(false),
                                        mqtt::QoS::at_least_once, true);
         if (offline) (void)client_.disconnect();
     }
-    const long long taken = static_cast<long long>(node_.next_sequence()) - 1;
     status_line(
-        "stopped%s: %ld reading(s) acknowledged of %lld taken, %ld reconnect(s), %u "
-        "slot(s) missed",
-        stop_requested() != 0 ? " on signal" : "", acknowledged_, taken, reconnects_,
+        "stopped%s: %ld reading(s) acknowledged, %ld taken, %zu pending in the outbox%s, "
+        "%llu dropped, %ld reconnect(s), %u slot(s) missed",
+        stop_requested() != 0 ? " on signal" : "", acknowledged_, taken_, node_.outbox().size(),
+        node_.outbox().size() != 0 && !outbox_.persistent()
+            ? " (in RAM: lost now; use --outbox DIR to keep them)"
+            : "",
+        static_cast<unsigned long long>(node_.outbox().dropped()), reconnects_,
         node_.missed_slots());
     return status;
 }
@@ -288,6 +345,8 @@ int NodeRunner::run() {
                 static_cast<int>(node_.telemetry_topic().size()), node_.telemetry_topic().data(),
                 flags_.interval_s, flags_.qos, where_.c_str(),
                 static_cast<int>(node_.status_topic().size()), node_.status_topic().data());
+    status_line("%s", outbox_.describe().c_str());
+    node_.start(port::posix::monotonic_now());
     // Bounded per turn: every step is a connect (connect_timeout), a publish
     // (operation_timeout) or a wait of at most wait_slice_ms; the limits end the loop.
     for (;;) {
@@ -296,11 +355,14 @@ int NodeRunner::run() {
         const node::NodeStep step = node_.next_step(now);
         std::optional<int> stop;
         switch (step.action) {
+            case node::NodeAction::take_reading:
+                stop = take_reading(now);
+                break;
             case node::NodeAction::connect:
                 stop = connect(now);
                 break;
             case node::NodeAction::publish_reading:
-                stop = publish_reading(now);
+                stop = publish_reading();
                 break;
             case node::NodeAction::wait:
                 stop = wait_until(step.at);
@@ -323,10 +385,22 @@ int run_node(NodeFlags& flags) {
     config.reconnect.base = seconds_to_duration(flags.retry_base_s);
     config.reconnect.cap = seconds_to_duration(flags.retry_cap_s);
     config.reconnect.max_attempts = flags.max_attempts;
-    auto node = node::TelemetryNode::create(flags.device_id, config);
+    node::OutboxConfig outbox_config;
+    std::string problem;
+    if (!outbox_config_from_flags(flags.outbox, node::max_reading_bytes, outbox_config, problem)) {
+        return usage_error(command_name, problem.c_str(),
+                           "see 'mqtls node --help' for the outbox options");
+    }
+    auto outbox = NodeOutbox::open(flags.outbox, outbox_config);
+    if (!outbox) {
+        return report(command_name, outbox.error(),
+                      flags.outbox.directory.empty() ? std::string("outbox")
+                                                     : "--outbox " + flags.outbox.directory);
+    }
+    auto node = node::TelemetryNode::create(flags.device_id, config, (*outbox)->outbox());
     if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
     install_stop_signal_handlers();
-    NodeRunner runner(flags, std::move(options), *node);
+    NodeRunner runner(flags, std::move(options), *node, **outbox);
     return runner.run();
 }
 
@@ -365,9 +439,31 @@ void register_node_command(CLI::App& app, int& exit_status) {
         ->capture_default_str();
     node->add_option("--sensor-seed", flags->sensor_seed,
                      "seed of the simulated sensor (default: derived from the device id)");
+    node->add_option("--outbox", flags->outbox.directory,
+                     "keep every reading in this folder (two log files, created 0700) until the "
+                     "broker acknowledges it, across reconnects, restarts and crashes; without "
+                     "it the outbox is in RAM (kept across reconnects only)");
+    node->add_option("--outbox-records", flags->outbox.max_records,
+                     "most unacknowledged readings the outbox keeps")
+        ->capture_default_str();
+    node->add_option("--outbox-bytes", flags->outbox.max_bytes,
+                     "most bytes of unacknowledged readings the outbox keeps")
+        ->capture_default_str();
+    node->add_option("--outbox-full", flags->outbox.when_full,
+                     "when the outbox is full: drop-oldest, drop-newest (the seq is used up, so "
+                     "the collector sees the gap) or refuse (no reading is taken); every drop "
+                     "is counted and reported in the status message")
+        ->capture_default_str();
+    node->add_option("--outbox-sync", flags->outbox.sync,
+                     "each: every reading is on disk (fdatasync) before the node goes on; none: "
+                     "left to the OS (survives a crash of mqtls, not a power loss)")
+        ->capture_default_str();
     node->footer(
+        "Status: status/<device> is retained JSON {\"status\":\"online\"|\"offline\",\"dropped\":N,"
+        "\"pending\":M,\"next_seq\":S}; the will is the offline one.\n"
         "Stops cleanly on SIGINT/SIGTERM, --count or --duration: publishes the retained "
-        "'offline', disconnects, prints a summary, exit status 0.\n"
+        "'offline', disconnects, prints a summary, exit status 0. Readings still in the outbox "
+        "stay there for the next run (with --outbox).\n"
         "Stops at once with the mqtls exit status on errors that retrying cannot fix: the "
         "broker's certificate is not trusted (5), the broker refuses the credentials (6), "
         "unusable files (3). Network errors are retried with backoff (exit 4 only after "

@@ -99,7 +99,7 @@ TEST(CliNode, PublishesNumberedJsonReadingsAndStopsAfterCount) {
     }
     EXPECT_EQ(readings, 4);
     EXPECT_NE(run.output.find("verified name"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("4 reading(s) acknowledged of 4 taken"), std::string::npos)
+    EXPECT_NE(run.output.find("4 reading(s) acknowledged, 4 taken, 0 pending"), std::string::npos)
         << run.output;
     // The retained online and, on the clean stop, offline reached the broker.
     EXPECT_NE(broker->log().find("Received PUBLISH from " + device), std::string::npos);
@@ -307,7 +307,9 @@ TEST(CliDemo, DurationDeliversJsonReadingsAndStopsEverything) {
     EXPECT_NE(run.output.find("first reading delivered"), std::string::npos);
     EXPECT_NE(run.output.find("verified name localhost"), std::string::npos) << run.output;
     EXPECT_NE(run.output.find("TLS-ECDHE-ECDSA-WITH-"), std::string::npos) << run.output;
-    EXPECT_NE(run.output.find("status/demo-node-1 offline"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find(R"(status/demo-node-1 {"status":"offline","dropped":0)"),
+              std::string::npos)
+        << run.output;
     EXPECT_NE(run.output.find(" 0 malformed"), std::string::npos) << run.output;
     // Broker (mosquitto and mqtls broker), node and subscriber: all gone, workdir removed.
     EXPECT_GE(pids.size(), 4U) << run.output;

@@ -101,6 +101,10 @@ public:
     static Result<Outbox> open(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
                                mutable_bytes scratch, const OutboxConfig& config) noexcept;
 
+    /// The smallest segment_bytes open() accepts for `config` (live bounds plus headers, and
+    /// room for one more push after a compaction). Larger segments compact less often.
+    static std::size_t minimum_segment_bytes(const OutboxConfig& config) noexcept;
+
     /// The seq the next push() assigns.
     [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_; }
     /// Live readings (pushed, not yet released).

@@ -1,29 +1,33 @@
 #pragma once
 /// @file
-/// The device's runtime policy, sans-I/O: it decides when to connect, when to take and publish
-/// a reading, and how long to wait, and composes each reading as JSON; the platform does the
-/// I/O (a blocking client on Linux, the session + TLS engine on a microcontroller) and reports
-/// back. The same object runs on both, so what `mqtls node` shows is what a device does.
+/// The device's runtime policy, sans-I/O: it decides when to take a reading, when to connect,
+/// when to publish and how long to wait, composes each reading as JSON and keeps it in the
+/// outbox until the broker has acknowledged it; the platform does the I/O (a blocking client
+/// on Linux, the session + TLS engine on a microcontroller) and reports back. The same object
+/// runs on both, so what `mqtls node` shows is what a device does.
 ///
 /// A platform loop:
 /// @code
+///   node.start(now());
 ///   for (;;) {
 ///       const NodeStep step = node.next_step(now());
 ///       switch (step.action) {
-///           case NodeAction::connect:         // connect, with node.will_topic()/"offline"
+///           case NodeAction::take_reading:    // node.take_reading(sensor, now(), wall_ms)
+///           case NodeAction::connect:         // connect with will status_topic()/offline
 ///               connected ? node.on_connected(now()) : node.on_disconnected(now(), random());
-///           case NodeAction::publish_reading: // publish node.reading_to_publish(...) at QoS 1
-///               acknowledged ? node.on_reading_acknowledged() : node.on_disconnected(...);
+///           case NodeAction::publish_reading: // publish node.reading_to_publish(buffer)
+///               acknowledged ? node.on_reading_acknowledged(seq)
+///                            : node.on_disconnected(now(), random());
 ///           case NodeAction::wait:            // sleep or service the link until step.at
 ///       }
 ///   }
 /// @endcode
 ///
-/// Readings are numbered per device from 1 (`seq`), so a collector can tell gaps from
-/// duplicates. A reading that was composed but not acknowledged when the link dropped is kept
-/// and published again first after reconnecting (same seq, same timestamp); readings that fell
-/// due while disconnected are not taken and are counted in missed_slots() (the persistent
-/// outbox of a later issue will keep them).
+/// Readings are taken on schedule whether or not the broker is reachable, numbered per device
+/// by the outbox (`seq` from 1, persisted, never reused) and published oldest first once
+/// connected; a reading leaves the outbox only when acknowledged. A reading in flight when
+/// the link drops is published again after reconnecting (same seq and ts: a duplicate, never a
+/// loss).
 
 #include <cstddef>
 #include <cstdint>
@@ -33,22 +37,24 @@
 #include "mqtls/core/time.hpp"
 #include "mqtls/node/backoff.hpp"
 #include "mqtls/node/device.hpp"
+#include "mqtls/node/outbox.hpp"
 #include "mqtls/node/schedule.hpp"
 #include "mqtls/node/sensor.hpp"
 
 namespace mqtls::node {
 
-/// Largest reading (JSON) the node composes.
+/// Largest reading (JSON) the node composes; the outbox's max_record_bytes must allow it.
 inline constexpr std::size_t max_reading_bytes = 384;
 
 struct TelemetryNodeConfig {
-    /// How often a reading is taken while connected; the seed device's 10 s by default.
+    /// How often a reading is taken; the seed device's 10 s by default.
     Duration publish_period = Duration::from_seconds(10);
     /// Reconnection delays (the seed retried every 5 s; we back off from there, with jitter).
     ReconnectBackoffConfig reconnect{};
 };
 
 enum class NodeAction : std::uint8_t {
+    take_reading,     ///< a reading is due: take_reading() now (connected or not)
     connect,          ///< open the connection now (with the will), then on_connected/_disconnected
     publish_reading,  ///< publish reading_to_publish() now
     wait,             ///< nothing to do before NodeStep::at (keep the link alive meanwhile)
@@ -61,16 +67,26 @@ struct NodeStep {
 
 class TelemetryNode {
 public:
-    /// Validates the device id (invalid_device_id) and the config (invalid_argument).
+    /// Validates the device id (invalid_device_id) and the config (invalid_argument). The
+    /// outbox must outlive the node.
     static Result<TelemetryNode> create(std::string_view device_id,
-                                        const TelemetryNodeConfig& config) noexcept;
+                                        const TelemetryNodeConfig& config, Outbox& outbox) noexcept;
 
-    /// What to do at `now`. Connect at once after creation; after a failure, wait out the
-    /// backoff delay first.
+    /// Starts the schedule: the first reading is due at `now`. Until then no reading is due.
+    void start(Instant now) noexcept;
+
+    /// What to do at `now`. Readings come first (they are cheap and local), then connecting
+    /// (at once at first, after a failure once the backoff delay has passed), then publishing
+    /// the oldest unacknowledged reading.
     [[nodiscard]] NodeStep next_step(Instant now) const noexcept;
 
-    /// The connection (TLS + CONNACK) succeeded: the backoff starts over, and on the first
-    /// connection the publish schedule starts with a reading due at once.
+    /// Reads the sensor, composes the reading (device, seq, ts = `wall_clock_ms`, values) and
+    /// pushes it into the outbox, whose overflow policy applies. The slot is used up even if
+    /// the sensor fails, so a broken sensor does not spin the loop.
+    Result<OutboxPush> take_reading(SensorSource& sensor, Instant now,
+                                    std::int64_t wall_clock_ms) noexcept;
+
+    /// The connection (TLS + CONNACK) succeeded: the backoff starts over.
     void on_connected(Instant now) noexcept;
 
     /// A connection attempt failed or an established connection was lost. Returns the backoff
@@ -78,15 +94,12 @@ public:
     /// configured max_attempts are used up. `random` is any 32-bit value from the platform RNG.
     Result<Duration> on_disconnected(Instant now, std::uint32_t random) noexcept;
 
-    /// The reading to publish now: the unacknowledged one if the link dropped while it was in
-    /// flight, else a new one (sensor values, the next seq, `wall_clock_ms` as ts). The text
-    /// stays valid until the next call. Errors from the sensor are passed on (the slot is then
-    /// consumed, so a broken sensor does not spin the loop).
-    Result<std::string_view> reading_to_publish(SensorSource& sensor, Instant now,
-                                                std::int64_t wall_clock_ms) noexcept;
+    /// The oldest unacknowledged reading, read into `buffer` (max_reading_bytes suffice); it
+    /// is in flight until on_reading_acknowledged() or on_disconnected().
+    Result<OutboxReading> reading_to_publish(mutable_bytes buffer) noexcept;
 
-    /// The broker acknowledged the reading from reading_to_publish().
-    void on_reading_acknowledged() noexcept;
+    /// The broker acknowledged reading `seq`: it leaves the outbox.
+    Result<void> on_reading_acknowledged(std::uint64_t seq) noexcept;
 
     [[nodiscard]] bool connected() const noexcept { return connected_; }
     [[nodiscard]] std::string_view device_id() const noexcept {
@@ -96,45 +109,39 @@ public:
     [[nodiscard]] std::string_view telemetry_topic() const noexcept {
         return {telemetry_topic_, telemetry_topic_length_};
     }
-    /// status/<device id>: the retained "online", and the will "offline".
+    /// status/<device id>: the retained status, and the will.
     [[nodiscard]] std::string_view status_topic() const noexcept {
         return {status_topic_, status_topic_length_};
     }
-    /// The seq the next new reading gets (1 for the first).
-    [[nodiscard]] std::uint64_t next_sequence() const noexcept { return next_sequence_; }
-    /// The seq of the reading in flight, if any (0 when none).
-    [[nodiscard]] std::uint64_t unacknowledged_sequence() const noexcept {
-        return has_unacknowledged_ ? unacknowledged_sequence_ : 0;
-    }
+    [[nodiscard]] const Outbox& outbox() const noexcept { return *outbox_; }
     /// Attempts since the last successful connection.
     [[nodiscard]] std::uint32_t reconnect_attempt() const noexcept { return backoff_.attempt(); }
     /// The bound the last delay from on_disconnected() was drawn under (0 before any).
     [[nodiscard]] Duration last_backoff_bound() const noexcept {
         return backoff_.attempt() == 0 ? Duration{} : backoff_.upper_bound(backoff_.attempt() - 1);
     }
-    /// Reading slots that fell due while no reading could be taken (disconnected, late).
+    /// Reading slots skipped because the loop was late by whole periods.
     [[nodiscard]] std::uint32_t missed_slots() const noexcept { return schedule_.missed_slots(); }
     [[nodiscard]] Duration publish_period() const noexcept { return schedule_.period(); }
 
+    /// Writes the status payload into `out`: {"status":"online"|"offline","dropped":N,
+    /// "pending":M,"next_seq":S}, so every status message carries the count of readings the
+    /// outbox dropped (nothing is dropped silently).
+    Result<std::string_view> compose_status(bool online, span<char> out) const noexcept;
+
 private:
-    TelemetryNode(std::string_view device_id, ReconnectBackoff backoff,
-                  PublishSchedule schedule) noexcept;
+    TelemetryNode(std::string_view device_id, ReconnectBackoff backoff, PublishSchedule schedule,
+                  Outbox& outbox) noexcept;
 
-    Result<std::string_view> compose_reading(SensorSource& sensor, Instant now,
-                                             std::int64_t wall_clock_ms) noexcept;
-
+    Outbox* outbox_;
     ReconnectBackoff backoff_;
     PublishSchedule schedule_;
     Instant retry_at_ = Instant::from_millis(0);
     bool connected_ = false;
-    bool schedule_started_ = false;
-    bool has_unacknowledged_ = false;
-    std::uint64_t next_sequence_ = 1;
-    std::uint64_t unacknowledged_sequence_ = 0;
+    bool in_flight_ = false;
     std::size_t device_id_length_ = 0;
     std::size_t telemetry_topic_length_ = 0;
     std::size_t status_topic_length_ = 0;
-    std::size_t reading_length_ = 0;
     char device_id_[max_device_id_length] = {};
     char telemetry_topic_[max_device_id_length + 16] = {};
     char status_topic_[max_device_id_length + 16] = {};
