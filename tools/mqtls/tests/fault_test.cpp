@@ -1,0 +1,334 @@
+// Faults against a real Mosquitto (persistence on) with `mqtls node --outbox`: the link is cut
+// (whole, and mid-record), the node is killed with SIGKILL and restarted, the broker is stopped
+// and restarted, connections are refused for a while, k times each, through a fault-injecting
+// proxy on loopback. A collector (in this process, persistent session, reconnecting) tallies
+// the readings. At the end the node is stopped cleanly and the collector must hold every seq
+// 1..N: no reading lost. Duplicates are expected (a reading in flight at a cut is sent again)
+// and reported per fault kind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+
+#include <fcntl.h>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mqtls/client/client.hpp"
+#include "mqtls/testing/fault_proxy.hpp"
+#include "mqtls/testing/mosquitto_broker.hpp"
+#include "mqtls/testing/process.hpp"
+#include "reading_tally.hpp"
+
+namespace {
+
+using mqtls::testing::FaultProxy;
+using mqtls::testing::MosquittoBroker;
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+constexpr const char* device = "fault-node-1";
+constexpr const char* device_password = "fault-device-password";
+constexpr const char* collector_password = "fault-collector-password";
+// k, the times each fault happens, and the readings delivered between two faults: small for CI;
+// bench/fault_soak.sh raises them through the environment for a long soak.
+int env_or(const char* name, int fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && std::atoi(value) > 0 ? std::atoi(value) : fallback;
+}
+const int rounds = env_or("MQTLS_FAULT_ROUNDS", 2);
+const std::uint64_t readings_between =
+    static_cast<std::uint64_t>(env_or("MQTLS_FAULT_READINGS_BETWEEN", 8));
+
+// `mqtls node` as a child process whose output goes to a file, so that it can be killed.
+class NodeProcess {
+public:
+    NodeProcess(std::vector<std::string> arguments, std::string log_path)
+        : arguments_(std::move(arguments)), log_path_(std::move(log_path)) {}
+    ~NodeProcess() { kill_now(); }
+    NodeProcess(const NodeProcess&) = delete;
+    NodeProcess& operator=(const NodeProcess&) = delete;
+
+    bool start() {
+        const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (log < 0) return false;
+        std::vector<char*> argv;
+        for (std::string& argument : arguments_) argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::dup2(log, STDOUT_FILENO);
+            ::dup2(log, STDERR_FILENO);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(log);
+        return pid_ > 0;
+    }
+    // SIGKILL: a crash, a power cut of the process.
+    void kill_now() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    // SIGTERM and the exit status (or -1 if it did not exit within `grace`).
+    int stop(std::chrono::milliseconds grace) {
+        if (pid_ <= 0) return -1;
+        ::kill(pid_, SIGTERM);
+        const auto deadline = steady_clock::now() + grace;
+        int status = 0;
+        while (steady_clock::now() < deadline) {
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+        kill_now();
+        return -1;
+    }
+    [[nodiscard]] std::string log() const {
+        std::ifstream file(log_path_);
+        std::ostringstream text;
+        text << file.rdbuf();
+        return text.str();
+    }
+
+private:
+    std::vector<std::string> arguments_;
+    std::string log_path_;
+    pid_t pid_ = -1;
+};
+
+std::uint64_t seq_of(const std::string& payload);
+
+// Subscribes to telemetry/# with a persistent session and keeps reconnecting until stopped,
+// tallying every reading.
+class Collector {
+public:
+    explicit Collector(const MosquittoBroker& broker) : broker_(broker) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~Collector() {
+        stop_ = true;
+        thread_.join();
+    }
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
+    std::uint64_t unique() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return tally_.new_readings();
+    }
+    std::uint64_t duplicates() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return tally_.duplicates();
+    }
+    std::uint64_t conflicts() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return conflicts_;
+    }
+    // The device's seqs, or an empty set.
+    mqtls::cli::SeqSet seen() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto found = tally_.devices().find(device);
+        return found == tally_.devices().end() ? mqtls::cli::SeqSet{} : found->second.seen;
+    }
+    // Waits (bounded) until `condition` holds for the tally.
+    template <class Condition>
+    bool wait_for(Condition condition, std::chrono::milliseconds limit) {
+        const auto deadline = steady_clock::now() + limit;
+        while (steady_clock::now() < deadline) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return condition();
+    }
+
+private:
+    void run() {
+        mqtls::client::ClientOptions options;
+        options.host = MosquittoBroker::host();
+        options.port = broker_.tls_port();
+        options.trusted_roots_pem = broker_.ca_pem();
+        options.client_id = "fault-collector";
+        options.username = "collector";
+        options.password = collector_password;
+        options.clean_session = false;  // what is published while we are away waits for us
+        options.connect_timeout = 2000ms;
+        mqtls::client::Client client;
+        // Bounded by stop_ (the test's lifetime); each turn by the timeouts above.
+        while (!stop_) {
+            if (!client.connected()) {
+                if (!client.connect(options) ||
+                    !client.subscribe({{"telemetry/#", mqtls::mqtt::QoS::at_least_once}})) {
+                    client.drop_connection();
+                    std::this_thread::sleep_for(100ms);
+                    continue;
+                }
+            }
+            auto message = client.receive(200ms);
+            if (!message) {
+                client.drop_connection();
+                continue;
+            }
+            if (*message) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                const std::string& payload = (*message)->payload;
+                if (tally_.add_payload(payload) == mqtls::cli::ReadingOutcome::new_reading) {
+                    first_payload_[seq_of(payload)] = payload;
+                } else if (first_payload_[seq_of(payload)] != payload) {
+                    // A duplicate must be the same reading; a different one under a seq means
+                    // the seq was reused (e.g. after a restart without the persisted counter).
+                    ++conflicts_;
+                }
+            }
+        }
+        (void)client.disconnect();
+    }
+
+    const MosquittoBroker& broker_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    mqtls::cli::ReadingTally tally_;
+    std::map<std::uint64_t, std::string> first_payload_;
+    std::uint64_t conflicts_ = 0;
+};
+
+// The "seq" of a reading (the tally has already checked it is one).
+std::uint64_t seq_of(const std::string& payload) {
+    const std::size_t at = payload.find("\"seq\":");
+    return at == std::string::npos ? 0 : std::stoull(payload.substr(at + 6));
+}
+
+struct FaultFigures {
+    const char* kind = "";
+    int times = 0;
+    std::uint64_t duplicates = 0;
+};
+
+TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
+    mqtls::testing::BrokerOptions options;
+    options.persistence = true;
+    options.users = {{device, device_password}, {"collector", collector_password}};
+    options.acl = std::string("user ") + device + "\ntopic write telemetry/" + device +
+                  "\ntopic write status/" + device + "\nuser collector\ntopic read #\n";
+    auto started = MosquittoBroker::start(options);
+    ASSERT_TRUE(started) << started.error().message();
+    MosquittoBroker& broker = **started;
+    auto proxy = FaultProxy::start(broker.tls_port());
+    ASSERT_TRUE(proxy) << proxy.error().message();
+
+    const std::string outbox = broker.dir() + "/outbox";
+    NodeProcess node({MQTLS_CLI_PATH,
+                      "node",
+                      "-h",
+                      "127.0.0.1",
+                      "-p",
+                      std::to_string((*proxy)->port()),
+                      "--cafile",
+                      broker.ca_file(),
+                      "-u",
+                      device,
+                      "-P",
+                      device_password,
+                      "--device",
+                      device,
+                      "--interval",
+                      "0.05",
+                      "--retry-base",
+                      "0.05",
+                      "--retry-cap",
+                      "0.2",
+                      "--connect-timeout",
+                      "2",
+                      "--outbox",
+                      outbox},
+                     broker.dir() + "/node.log");
+    Collector collector(broker);
+    ASSERT_TRUE(node.start());
+
+    std::uint64_t target = readings_between;
+    const auto deliver_more = [&](const char* after) {
+        const bool arrived = collector.wait_for([&] { return collector.unique() >= target; }, 30s);
+        EXPECT_TRUE(arrived) << "readings stopped arriving after " << after << ": "
+                             << collector.unique() << " of " << target << "\n"
+                             << node.log();
+        target = collector.unique() + readings_between;
+        return arrived;
+    };
+    ASSERT_TRUE(deliver_more("start"));
+
+    FaultFigures figures[] = {{"link cut (RST)"},
+                              {"link cut mid-record"},
+                              {"node SIGKILL + restart"},
+                              {"broker stop + restart"},
+                              {"connections refused 0.5 s"}};
+    for (int round = 0; round < rounds; ++round) {
+        for (FaultFigures& fault : figures) {
+            const std::uint64_t duplicates_before = collector.duplicates();
+            const std::string kind = fault.kind;
+            if (kind == "link cut (RST)") {
+                (*proxy)->cut_all();
+            } else if (kind == "link cut mid-record") {
+                // The next PUBLISH (a TLS record of ~150 bytes) is cut after 37 bytes.
+                (*proxy)->cut_after_bytes(mqtls::testing::Direction::to_upstream, 37);
+            } else if (kind == "node SIGKILL + restart") {
+                node.kill_now();
+                std::this_thread::sleep_for(300ms);
+                ASSERT_TRUE(node.start());
+            } else if (kind == "broker stop + restart") {
+                ASSERT_TRUE(broker.stop());
+                std::this_thread::sleep_for(500ms);  // the node keeps taking readings
+                ASSERT_TRUE(broker.restart());
+            } else {
+                ASSERT_TRUE((*proxy)->set_refuse(true));
+                std::this_thread::sleep_for(500ms);
+                ASSERT_TRUE((*proxy)->set_refuse(false));
+            }
+            ++fault.times;
+            if (!deliver_more(fault.kind)) return;
+            fault.duplicates += collector.duplicates() - duplicates_before;
+        }
+    }
+
+    // A clean stop delivers what is pending; then every seq 1..N must be there.
+    EXPECT_EQ(node.stop(20s), 0) << node.log();
+    const std::string log = node.log();
+    mqtls::cli::SeqSet seen = collector.seen();
+    const std::uint64_t highest = seen.max();
+    const bool complete =
+        collector.wait_for([&] { return collector.seen().covers_from_one(highest); }, 20s);
+    seen = collector.seen();
+    EXPECT_TRUE(complete) << seen.missing_count() << " reading(s) missing\n" << log;
+    EXPECT_EQ(seen.missing_count(), 0U);
+    EXPECT_EQ(collector.conflicts(), 0U) << "a seq was used for two different readings";
+    EXPECT_GE(highest, static_cast<std::uint64_t>(rounds) * 5 * readings_between);
+    // Nothing dropped by policy either: the outbox never filled.
+    EXPECT_EQ(log.find("outbox full"), std::string::npos);
+
+    std::printf(
+        "fault run: N = %llu readings, k = %d rounds of each fault, lost %llu, "
+        "duplicates %llu\n",
+        static_cast<unsigned long long>(highest), rounds,
+        static_cast<unsigned long long>(seen.missing_count()),
+        static_cast<unsigned long long>(collector.duplicates()));
+    for (const FaultFigures& fault : figures) {
+        std::printf("  %-26s x%d: duplicates %llu\n", fault.kind, fault.times,
+                    static_cast<unsigned long long>(fault.duplicates));
+    }
+}
+
+}  // namespace
