@@ -271,11 +271,10 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     };
     ASSERT_TRUE(deliver_more("start"));
 
-    FaultFigures figures[] = {{"link cut (RST)"},
-                              {"link cut mid-record"},
-                              {"node SIGKILL + restart"},
-                              {"broker stop + restart"},
-                              {"connections refused 0.5 s"}};
+    FaultFigures figures[] = {
+        {"link cut (RST)"},        {"link cut mid-record"},       {"node SIGKILL + restart"},
+        {"broker stop + restart"}, {"connections refused 0.5 s"}, {"200 ms one-way delay"},
+        {"black hole 1 s"}};
     for (int round = 0; round < rounds; ++round) {
         for (FaultFigures& fault : figures) {
             const std::uint64_t duplicates_before = collector.duplicates();
@@ -293,10 +292,21 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
                 ASSERT_TRUE(broker.stop());
                 std::this_thread::sleep_for(500ms);  // the node keeps taking readings
                 ASSERT_TRUE(broker.restart());
-            } else {
+            } else if (kind == "connections refused 0.5 s") {
                 ASSERT_TRUE((*proxy)->set_refuse(true));
                 std::this_thread::sleep_for(500ms);
                 ASSERT_TRUE((*proxy)->set_refuse(false));
+            } else if (kind == "200 ms one-way delay") {
+                // Readings pile up behind the slow link and drain in order.
+                (*proxy)->set_delay(200ms);
+                if (!deliver_more("the delay started")) return;
+                (*proxy)->set_delay(0ms);
+            } else {
+                // The PUBLISH in flight vanishes: the node times out waiting for PUBACK
+                // (10 s) and reconnects once the black hole is gone.
+                (*proxy)->set_black_hole(true);
+                std::this_thread::sleep_for(1s);
+                (*proxy)->set_black_hole(false);
             }
             ++fault.times;
             if (!deliver_more(fault.kind)) return;
