@@ -66,9 +66,7 @@ public:
         if (files_[i]) return *files_[i];
         return *ram_[i];
     }
-    std::size_t syncs() const {
-        return files_[0] ? files_[0]->syncs() + files_[1]->syncs() : 0;
-    }
+    std::size_t syncs() const { return files_[0] ? files_[0]->syncs() + files_[1]->syncs() : 0; }
 
 private:
     std::string path(int i) const { return directory_ + "/segment-" + std::to_string(i) + ".log"; }
