@@ -265,6 +265,37 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
     return p.packet_id;
 }
 
+Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_id) noexcept {
+    if (state_ != SessionState::disconnected || message.qos == QoS::at_most_once ||
+        packet_id == 0 || packet_id_in_use(packet_id)) {
+        return Errc::invalid_argument;
+    }
+    Publish p = message;
+    p.packet_id = packet_id;
+    p.dup = false;  // start_connect() sets it, as for any message sent before
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p));
+    if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
+        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
+    }
+    if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_used()) {
+        return Errc::inflight_full;
+    }
+    OutgoingSlot& slot = memory_.outgoing[outgoing_count_];
+    slot.packet_id = packet_id;
+    // A QoS 2 message whose PUBREC was lost with the reboot is sent again as PUBLISH: the broker
+    // answers a duplicate with PUBREC again and delivers it once [MQTT-4.3.3].
+    slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
+                                             : OutgoingStage::awaiting_pubrec;
+    slot.sent = true;  // it went out before: the resend carries DUP
+    slot.offset = static_cast<std::uint32_t>(store_used());
+    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(slot.offset)));
+    slot.length = static_cast<std::uint32_t>(written);
+    ++outgoing_count_;
+    // New identifiers continue after the restored one.
+    last_packet_id_ = packet_id;
+    return ok();
+}
+
 Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) {
         return Errc::not_connected;

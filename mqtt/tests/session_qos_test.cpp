@@ -455,6 +455,57 @@ TEST(SessionReconnect, ResendsUnackedPublishWithDupAndPubrelRightAfterConnect) {
     EXPECT_EQ(s.inflight_count(), 1u);
 }
 
+TEST(SessionReconnect, RestoredMessagesFromAnEarlierRunGoOutWithDupAndTheirIdentifiers) {
+    // A new Session, as after a reboot: the application restores what its outbox says was in
+    // flight under ids 7 (QoS 1) and 9 (QoS 2), then connects with a persistent session.
+    Session s(SessionConfig{}, shared_memory());
+    EventLog log;
+    ASSERT_TRUE(s.restore_outgoing(message_t_hi(QoS::at_least_once), 7));
+    ASSERT_TRUE(s.restore_outgoing(message_t_hi(QoS::exactly_once), 9));
+    EXPECT_EQ(s.inflight_count(), 2u);
+    EXPECT_TRUE(s.packet_id_in_use(7));
+    EXPECT_EQ(s.pending_output().size(), 0u);  // nothing goes out before CONNECT
+    ASSERT_TRUE(s.start_connect(basic_connect(false), at(0)));
+    // clang-format off
+    static const std::uint8_t expected[] = {
+        0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x00, 0x00, 0x00, 0x00, 0x01, 'c',
+        0x3a, 0x07, 0x00, 0x01, 't', 0x00, 0x07, 'h', 'i',  // PUBLISH DUP QoS 1 id 7
+        0x3c, 0x07, 0x00, 0x01, 't', 0x00, 0x09, 'h', 'i',  // PUBLISH DUP QoS 2 id 9
+    };
+    static const std::uint8_t answers[] = {
+        0x20, 0x02, 0x01, 0x00,  // CONNACK, session present
+        0x40, 0x02, 0x00, 0x07,  // PUBACK 7
+        0x50, 0x02, 0x00, 0x09,  // PUBREC 9
+        0x70, 0x02, 0x00, 0x09,  // PUBCOMP 9
+    };
+    // clang-format on
+    EXPECT_TRUE(output_is(s, wire(expected)));
+    send_all(s);
+    ASSERT_TRUE(feed(s, wire(answers), at(10), log));
+    ASSERT_EQ(log.count_of(Seen::Kind::publish_acked), 2u);
+    EXPECT_EQ(log.find(Seen::Kind::publish_acked, 0).packet_id, PacketId{7});
+    EXPECT_EQ(log.find(Seen::Kind::publish_acked, 1).packet_id, PacketId{9});
+    EXPECT_EQ(s.inflight_count(), 0u);
+    // New messages get identifiers after the restored ones.
+    const auto next = s.publish(message_t_hi(QoS::at_least_once), at(20));
+    ASSERT_TRUE(next);
+    EXPECT_EQ(*next, PacketId{10});
+}
+
+TEST(SessionReconnect, RestoreIsRefusedWhenItCannotBeRight) {
+    Session s(SessionConfig{}, shared_memory());
+    EventLog log;
+    const Result<void> qos0 = s.restore_outgoing(message_t_hi(QoS::at_most_once), 1);
+    ASSERT_FALSE(qos0);
+    EXPECT_EQ(qos0.error().code, Errc::invalid_argument);
+    EXPECT_FALSE(s.restore_outgoing(message_t_hi(QoS::at_least_once), 0));
+    ASSERT_TRUE(s.restore_outgoing(message_t_hi(QoS::at_least_once), 5));
+    EXPECT_FALSE(s.restore_outgoing(message_t_hi(QoS::at_least_once), 5));  // id in use
+    ASSERT_TRUE(establish(s, log, at(0), basic_connect(false)));
+    EXPECT_FALSE(s.restore_outgoing(message_t_hi(QoS::at_least_once), 6));  // connected
+    EXPECT_EQ(s.inflight_count(), 1u);
+}
+
 TEST(SessionReconnect, SecondReconnectResendsTheSameBytesAgain) {
     Session s(SessionConfig{}, shared_memory());
     EventLog log;

@@ -162,6 +162,14 @@ public:
     /// and the codec's validation errors.
     Result<PacketId> publish(const Publish& message, Instant now) noexcept;
 
+    /// Restores a QoS 1/2 message that an earlier run of this client (same client id, a
+    /// persistent session: clean_session false) sent under `packet_id` and never saw
+    /// acknowledged, e.g. before a reboot. After the next start_connect() it goes out again
+    /// with DUP set and the same identifier, as [MQTT-4.4.0-1] requires, and completes as usual
+    /// (PublishAcked). Only while disconnected. Errors: invalid_argument (QoS 0, identifier 0
+    /// or in use, not disconnected), inflight_full, message_too_large, codec validation.
+    Result<void> restore_outgoing(const Publish& message, PacketId packet_id) noexcept;
+
     /// Sends SUBSCRIBE; the answer arrives as SubscribeAcked. Errors: not_connected, inflight_full
     /// (too many requests pending), output_full, codec validation errors.
     Result<PacketId> subscribe(span<const Subscription> subscriptions, Instant now) noexcept;
