@@ -6,7 +6,7 @@ import os
 import struct
 import zlib
 
-BEGIN, READING, STATE, COMMIT = 1, 2, 3, 4
+BEGIN, READING, STATE, COMMIT, INFLIGHT = 1, 2, 3, 4, 5
 
 
 def record(kind, body):
@@ -25,6 +25,10 @@ def reading(seq, payload):
 
 def state(head, nxt, dropped):
     return record(STATE, struct.pack("<QQQ", head, nxt, dropped))
+
+
+def inflight(seq, packet_id):
+    return record(INFLIGHT, struct.pack("<QH", seq, packet_id))
 
 
 def commit(epoch):
@@ -53,6 +57,7 @@ def main():
         "dropped": seed(fresh + readings + state(4, 9, 3) + reading(9, b"nine")),
         "no-commit": seed(begin(1, 1, 1, 0) + readings),
         "garbage": seed(bytes(range(256)) * 2),
+        "in-flight": seed(live + inflight(3, 17), compacted[:-12] + inflight(3, 18) + commit(2)),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

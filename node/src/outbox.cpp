@@ -7,13 +7,20 @@
 namespace mqtls::node {
 namespace {
 
-enum class RecordType : std::uint8_t { begin = 1, reading = 2, state = 3, commit = 4 };
+enum class RecordType : std::uint8_t {
+    begin = 1,
+    reading = 2,
+    state = 3,
+    commit = 4,
+    inflight = 5
+};
 
 constexpr std::size_t header_bytes = 8;
 constexpr std::size_t seq_bytes = 8;
 constexpr std::size_t begin_body_bytes = 4 + 8 + 8 + 8;  // epoch, head, next, dropped
 constexpr std::size_t state_body_bytes = 8 + 8 + 8;      // head, next, dropped
 constexpr std::size_t commit_body_bytes = 4;             // epoch
+constexpr std::size_t inflight_body_bytes = 8 + 2;       // seq, packet id
 constexpr std::size_t max_body_bytes = 65'000;
 constexpr std::size_t min_record_bytes = begin_body_bytes;  // scratch must hold a BEGIN body
 static_assert(outbox_record_overhead == header_bytes + seq_bytes);
@@ -87,7 +94,7 @@ Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_si
     if (got != header_bytes) return false;
     const std::size_t length = get_u16(header + 2);
     const auto type = static_cast<RecordType>(header[0]);
-    if (header[1] != 0 || type < RecordType::begin || type > RecordType::commit) return false;
+    if (header[1] != 0 || type < RecordType::begin || type > RecordType::inflight) return false;
     if (length > scratch.size() || log_size - offset - header_bytes < length) return false;
     MQTLS_TRY_ASSIGN(const std::size_t body_got,
                      log.read(offset + header_bytes, mutable_bytes(scratch.data(), length)));
@@ -95,10 +102,11 @@ Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_si
     std::uint32_t crc = crc32_update(0, bytes_view(header, 4));
     crc = crc32_update(crc, bytes_view(scratch.data(), length));
     if (crc != get_u32(header + 4)) return false;
-    const std::size_t expected = type == RecordType::begin    ? begin_body_bytes
-                                 : type == RecordType::state  ? state_body_bytes
-                                 : type == RecordType::commit ? commit_body_bytes
-                                                              : 0;
+    const std::size_t expected = type == RecordType::begin      ? begin_body_bytes
+                                 : type == RecordType::state    ? state_body_bytes
+                                 : type == RecordType::commit   ? commit_body_bytes
+                                 : type == RecordType::inflight ? inflight_body_bytes
+                                                                : 0;
     if (type == RecordType::reading ? length < seq_bytes : length != expected) return false;
     record.type = type;
     record.body = bytes_view(scratch.data(), length);
@@ -135,6 +143,7 @@ Result<SegmentSummary> summarize(LogStorage& log, mutable_bytes scratch) noexcep
                 break;
             case RecordType::reading:
             case RecordType::state:
+            case RecordType::inflight:
                 break;
             case RecordType::commit:
                 if (get_u32(body) == summary.epoch) summary.committed = true;
@@ -179,7 +188,7 @@ Outbox::Outbox(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
 
 std::size_t Outbox::minimum_segment_bytes(const OutboxConfig& config) noexcept {
     // After a compaction the segment must still take one more push (and a STATE for drops).
-    return 2 * header_bytes + begin_body_bytes + commit_body_bytes +
+    return 3 * header_bytes + begin_body_bytes + commit_body_bytes + inflight_body_bytes +
            config.max_records * outbox_record_overhead + config.max_live_bytes + header_bytes +
            state_body_bytes + outbox_record_overhead + config.max_record_bytes;
 }
@@ -219,6 +228,13 @@ Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) no
         put_u64(seq, live.seq);
         MQTLS_TRY(append_record(log, size, RecordType::reading, bytes_view(seq, seq_bytes),
                                 bytes_view(scratch_.data(), live.length)));
+    }
+    if (count_ > 0 && in_flight_packet_id_ != 0) {
+        std::uint8_t inflight[inflight_body_bytes];
+        put_u64(inflight, entry(0).seq);
+        put_u16(inflight + 8, in_flight_packet_id_);
+        MQTLS_TRY(
+            append_record(log, size, RecordType::inflight, bytes_view(inflight, sizeof inflight)));
     }
     std::uint8_t commit[commit_body_bytes];
     put_u32(commit, epoch);
@@ -299,6 +315,10 @@ Result<std::size_t> Outbox::replay(LogStorage& log, std::size_t size) noexcept {
                 dropped_ = get_u64(body + 16);
                 while (count_ > 0 && entry(0).seq < head_) drop_front();
                 break;
+            case RecordType::inflight:
+                in_flight_seq_ = get_u64(body);
+                in_flight_packet_id_ = get_u16(body + 8);
+                break;
             case RecordType::commit:
                 break;
         }
@@ -320,6 +340,7 @@ Result<void> Outbox::recover() noexcept {
     MQTLS_TRY_ASSIGN(const std::size_t size, log.size());
     MQTLS_TRY_ASSIGN(const std::size_t valid_end, replay(log, size));
     if (count_ > 0) head_ = entry(0).seq;
+    if (count_ == 0 || entry(0).seq != in_flight_seq_) in_flight_packet_id_ = 0;
     active_size_ = valid_end;
     recovery_.segment = active_;
     recovery_.epoch = epoch_;
@@ -338,6 +359,7 @@ Result<void> Outbox::recover() noexcept {
 }
 
 void Outbox::drop_front() noexcept {
+    if (entry(0).seq == in_flight_seq_) in_flight_packet_id_ = 0;
     live_bytes_ -= entry(0).length;
     first_ = (first_ + 1) % index_.size();
     --count_;
@@ -436,6 +458,25 @@ Result<void> Outbox::release(std::uint64_t seq) noexcept {
     head_ = count_ > 0 ? entry(0).seq : next_;
     MQTLS_TRY(ensure_room(header_bytes + state_body_bytes));
     return append_state();
+}
+
+Result<void> Outbox::note_in_flight(std::uint64_t seq, std::uint16_t packet_id) noexcept {
+    if (count_ == 0 || entry(0).seq != seq || packet_id == 0) return Errc::invalid_argument;
+    MQTLS_TRY(ensure_room(header_bytes + inflight_body_bytes));
+    std::uint8_t inflight[inflight_body_bytes];
+    put_u64(inflight, seq);
+    put_u16(inflight + 8, packet_id);
+    MQTLS_TRY(append_record(active(), active_size_, RecordType::inflight,
+                            bytes_view(inflight, sizeof inflight)));
+    in_flight_seq_ = seq;
+    in_flight_packet_id_ = packet_id;
+    if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
+    return ok();
+}
+
+std::uint16_t Outbox::in_flight_packet_id() const noexcept {
+    if (count_ == 0 || index_[first_ % index_.size()].seq != in_flight_seq_) return 0;
+    return in_flight_packet_id_;
 }
 
 Result<void> Outbox::sync() noexcept { return active().sync(); }

@@ -126,9 +126,10 @@ OutboxConfig tight_config(OverflowPolicy overflow) {
 
 // What the workload knows for sure when the power fails.
 struct Expectations {
-    std::map<std::uint64_t, std::string> durable;  // push returned: durable, live unless below
-    std::set<std::uint64_t> released;              // released (may come back: duplicates only)
-    std::uint64_t highest_handed_out = 0;          // seqs the workload saw assigned
+    std::map<std::uint64_t, std::string> durable;      // push returned: durable, live unless below
+    std::set<std::uint64_t> released;                  // released (may come back: duplicates only)
+    std::uint64_t highest_handed_out = 0;              // seqs the workload saw assigned
+    std::map<std::uint64_t, std::uint16_t> in_flight;  // packet ids noted (may be recovered)
 };
 
 // 40 pushes; every third push releases the two oldest (acknowledgements). Stops at the first
@@ -150,6 +151,13 @@ void run_workload(Outbox& outbox, Expectations& expected, bool stop_on_error) {
                 std::uint8_t buffer[64];
                 const auto oldest = outbox.peek(0, mutable_bytes(buffer, sizeof buffer));
                 if (!oldest) {
+                    if (stop_on_error) return;
+                    break;
+                }
+                // Sent under a packet id (noted before it leaves), then acknowledged.
+                const auto id = static_cast<std::uint16_t>(oldest->seq % 65535 + 1);
+                expected.in_flight[oldest->seq] = id;  // a failed note may still have landed
+                if (!outbox.note_in_flight(oldest->seq, id)) {
                     if (stop_on_error) return;
                     break;
                 }
@@ -193,6 +201,15 @@ void check_recovered(Outbox& outbox, const Expectations& expected, OverflowPolic
             << where << ": durable seq " << seq << " missing between live readings";
     }
     EXPECT_GT(outbox.next_sequence(), expected.highest_handed_out) << where;
+    // A recovered in-flight note belongs to the oldest reading, under the id noted for it.
+    if (outbox.in_flight_packet_id() != 0) {
+        std::uint8_t buffer[64];
+        const auto oldest = outbox.peek(0, mutable_bytes(buffer, sizeof buffer));
+        ASSERT_TRUE(oldest) << where;
+        const auto noted = expected.in_flight.find(oldest->seq);
+        ASSERT_NE(noted, expected.in_flight.end()) << where;
+        EXPECT_EQ(outbox.in_flight_packet_id(), noted->second) << where;
+    }
 }
 
 struct Rig {

@@ -237,6 +237,52 @@ TEST(Outbox, RefuseKeepsTheSeqAndSaysOutboxFull) {
     EXPECT_EQ(large.error().code, Errc::outbox_record_too_large);
 }
 
+TEST(Outbox, InFlightPacketIdSurvivesReopenAndEndsWithRelease) {
+    static Rig rig;
+    {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        ASSERT_TRUE(outbox->push(text("first")).has_value());
+        ASSERT_TRUE(outbox->push(text("second")).has_value());
+        EXPECT_EQ(outbox->in_flight_packet_id(), 0U);
+        const Result<void> not_oldest = outbox->note_in_flight(2, 7);
+        ASSERT_FALSE(not_oldest.has_value());
+        EXPECT_EQ(not_oldest.error().code, Errc::invalid_argument);
+        EXPECT_FALSE(outbox->note_in_flight(1, 0).has_value());
+        ASSERT_TRUE(outbox->note_in_flight(1, 4242).has_value());
+        EXPECT_EQ(outbox->in_flight_packet_id(), 4242U);
+    }
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    EXPECT_EQ(reopened->in_flight_packet_id(), 4242U);
+    ASSERT_TRUE(reopened->release(1).has_value());
+    EXPECT_EQ(reopened->in_flight_packet_id(), 0U);  // the next reading was not sent yet
+    ASSERT_TRUE(reopened->sync().has_value());
+    Result<Outbox> last = rig.open();
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->in_flight_packet_id(), 0U);
+    EXPECT_EQ(last->size(), 1U);
+}
+
+TEST(Outbox, InFlightNoteIsCopiedByCompaction) {
+    static Rig rig;
+    Result<Outbox> outbox = rig.open();
+    ASSERT_TRUE(outbox.has_value());
+    ASSERT_TRUE(outbox->push(text("kept")).has_value());
+    const std::uint32_t epoch = outbox->recovery().epoch;
+    // Resent under new identifiers many times (reconnects): the notes alone fill the 1 KiB
+    // segment, so it compacts, and the latest note must come along.
+    for (std::uint16_t id = 1; id <= 100; ++id) {
+        ASSERT_TRUE(outbox->note_in_flight(1, id).has_value());
+    }
+    EXPECT_LE(*rig.first.size(), 1024U);
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    EXPECT_GT(reopened->recovery().epoch, epoch);
+    EXPECT_EQ(reopened->in_flight_packet_id(), 100U);
+    EXPECT_EQ(reopened->size(), 1U);
+}
+
 TEST(Outbox, TornLastRecordIsDiscardedAtEveryCutPoint) {
     static Rig rig;
     std::size_t intact_size = 0;

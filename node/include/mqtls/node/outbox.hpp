@@ -6,11 +6,13 @@
 ///
 /// Storage is an append-only log of checksummed records in one of two LogStorage segments:
 ///
-///     segment := BEGIN(epoch, head, next, dropped) READING* COMMIT(epoch) (READING | STATE)*
+///     segment := BEGIN(epoch, head, next, dropped) READING* [INFLIGHT] COMMIT(epoch)
+///                (READING | STATE | INFLIGHT)*
 ///     record  := type u8 | 0 u8 | body length u16 | CRC-32 u32 | body      (little-endian)
 ///
 /// A READING carries its seq and payload; a STATE moves `head` (the oldest seq not yet
-/// released), `next` (the seq of the next reading) and `dropped` (readings dropped by policy).
+/// released), `next` (the seq of the next reading) and `dropped` (readings dropped by policy);
+/// an INFLIGHT notes the MQTT packet identifier the oldest reading was sent under.
 /// When the active segment is full, the live readings are copied into the other segment under
 /// a new epoch, which counts only once its COMMIT is synced: a crash during the copy leaves the
 /// old segment in charge. Recovery scans both segments, takes the committed one with the
@@ -129,6 +131,16 @@ public:
     /// never a loss).
     Result<void> release(std::uint64_t seq) noexcept;
 
+    /// Records that the oldest reading, `seq`, went to the broker under MQTT packet identifier
+    /// `packet_id` and awaits its acknowledgement, so that after a reboot it can be sent again
+    /// under the same identifier with DUP set (mqtt::Session::restore_outgoing). Call it before
+    /// the PUBLISH leaves; synced like a push. Errors: invalid_argument (not the oldest, id 0).
+    Result<void> note_in_flight(std::uint64_t seq, std::uint16_t packet_id) noexcept;
+
+    /// The packet identifier the oldest reading is in flight under (note_in_flight(), also as
+    /// recovered after a reboot), or 0 when it was not sent yet.
+    [[nodiscard]] std::uint16_t in_flight_packet_id() const noexcept;
+
     /// Makes everything so far durable.
     Result<void> sync() noexcept;
 
@@ -168,6 +180,8 @@ private:
     std::uint64_t head_ = 1;  ///< oldest seq not released (== next_ when empty)
     std::uint64_t next_ = 1;
     std::uint64_t dropped_ = 0;
+    std::uint64_t in_flight_seq_ = 0;
+    std::uint16_t in_flight_packet_id_ = 0;
 };
 
 /// The memory an Outbox works in, sized at compile time (like mqtt::SessionStorage).
