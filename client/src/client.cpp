@@ -355,6 +355,36 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     return id;
 }
 
+Result<void> Client::restore_publish(std::string_view topic, std::string_view payload,
+                                     mqtt::QoS qos, bool retain, mqtt::PacketId packet_id) {
+    Impl& impl = *impl_;
+    if (connected()) return Errc::already_connected;
+    mqtt::Publish message;
+    message.topic = topic;
+    message.payload = as_bytes(payload.data(), payload.size());
+    message.qos = qos;
+    message.retain = retain;
+    return impl.session.restore_outgoing(message, packet_id);
+}
+
+bool Client::in_flight(mqtt::PacketId packet_id) const noexcept {
+    return packet_id != 0 && impl_->session.packet_id_in_use(packet_id);
+}
+
+Result<void> Client::await_acknowledgement(mqtt::PacketId packet_id,
+                                           std::chrono::milliseconds timeout) {
+    Impl& impl = *impl_;
+    if (!connected()) return Errc::not_connected;
+    if (!in_flight(packet_id)) return ok();  // acknowledged already
+    impl.awaited.insert(packet_id);
+    auto waited = impl.pump_until(monotonic_now() + to_duration(timeout), [&] {
+        return impl.acknowledged.count(packet_id) != 0 || !in_flight(packet_id);
+    });
+    impl.awaited.erase(packet_id);
+    impl.acknowledged.erase(packet_id);
+    return waited;
+}
+
 Result<void> Client::flush(std::chrono::milliseconds timeout) {
     Impl& impl = *impl_;
     if (!connected()) return Errc::not_connected;

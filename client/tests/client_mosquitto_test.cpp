@@ -170,3 +170,47 @@ TEST(ClientMosquitto, AclDeniedPublishIsNotDelivered) {
 
 }  // namespace
 }  // namespace mqtls::client
+
+namespace mqtls::client::testing {
+namespace {
+
+// After a reboot: a new Client restores what the earlier run had in flight and the broker
+// receives it again under the same identifier with DUP set, and acknowledges it.
+TEST(ClientMosquitto, RestoredPublishGoesOutWithDupAndItsIdentifierAfterConnect) {
+    auto broker = start_broker(password_broker_options());
+    ASSERT_TRUE(broker);
+    Client collector;
+    ASSERT_TRUE(collector.connect(collector_options(*broker)));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/#", mqtt::QoS::at_least_once}}));
+
+    ClientOptions options = device_options(*broker);
+    options.clean_session = false;
+    Client device;
+    ASSERT_TRUE(device.restore_publish("telemetry/device-1", R"({"seq":7})",
+                                       mqtt::QoS::at_least_once, false, 4242));
+    EXPECT_TRUE(device.in_flight(4242));
+    const Result<void> twice =
+        device.restore_publish("telemetry/device-1", "x", mqtt::QoS::at_least_once, false, 4242);
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().code, Errc::invalid_argument);
+    ASSERT_TRUE(device.connect(options));
+    ASSERT_TRUE(device.await_acknowledgement(4242, 5000ms));
+    EXPECT_FALSE(device.in_flight(4242));
+    const Result<void> late =
+        device.restore_publish("telemetry/device-1", "x", mqtt::QoS::at_least_once, false, 4243);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Errc::already_connected);
+
+    const auto message = next_message(collector, 5000ms);
+    ASSERT_TRUE(message);
+    EXPECT_EQ(message->payload, R"({"seq":7})");
+    // Mosquitto logs each PUBLISH with its flags: d1 = DUP, m4242 = the identifier.
+    EXPECT_NE(broker->log().find("Received PUBLISH from device-1 (d1, q1, r0, m4242"),
+              std::string::npos)
+        << broker->log();
+    // New messages continue with fresh identifiers and complete normally.
+    ASSERT_TRUE(device.publish("telemetry/device-1", "next", mqtt::QoS::at_least_once));
+}
+
+}  // namespace
+}  // namespace mqtls::client::testing

@@ -105,6 +105,24 @@ public:
     Result<mqtt::PacketId> publish_queued(std::string_view topic, std::string_view payload,
                                           mqtt::QoS qos, bool retain = false);
 
+    /// Before connect(): restores a QoS 1/2 message that an earlier run sent under `packet_id`
+    /// and never saw acknowledged (its application kept it, e.g. in an outbox). The next
+    /// connect() sends it again with DUP set and the same identifier; with clean_session false
+    /// the broker recognises it [MQTT-4.4.0-1]. Wait for it with await_acknowledgement().
+    /// Errors: already_connected, invalid_argument (QoS 0, id 0 or in use), inflight_full.
+    Result<void> restore_publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
+                                 bool retain, mqtt::PacketId packet_id);
+
+    /// Whether the message sent (or restored) under `packet_id` still awaits its
+    /// acknowledgement; the session keeps it across connections and resends it on connect.
+    [[nodiscard]] bool in_flight(mqtt::PacketId packet_id) const noexcept;
+
+    /// Waits until the message under `packet_id` (from publish_queued() or restore_publish())
+    /// is acknowledged (PUBACK / PUBCOMP); returns at once if it is no longer in flight.
+    /// Errors: io_timed_out, not_connected, any connection error.
+    Result<void> await_acknowledgement(mqtt::PacketId packet_id,
+                                       std::chrono::milliseconds timeout);
+
     /// Waits until every queued QoS 1/2 message is acknowledged (PUBACK/PUBCOMP) and all output
     /// has been handed to the socket. Errors: io_timed_out (not done within `timeout`; the
     /// messages stay queued), not_connected, any connection error.
