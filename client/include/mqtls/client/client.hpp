@@ -120,8 +120,7 @@ public:
     /// Waits until the message under `packet_id` (from publish_queued() or restore_publish())
     /// is acknowledged (PUBACK / PUBCOMP); returns at once if it is no longer in flight.
     /// Errors: io_timed_out, not_connected, any connection error.
-    Result<void> await_acknowledgement(mqtt::PacketId packet_id,
-                                       std::chrono::milliseconds timeout);
+    Result<void> await_acknowledgement(mqtt::PacketId packet_id, std::chrono::milliseconds timeout);
 
     /// Waits until every queued QoS 1/2 message is acknowledged (PUBACK/PUBCOMP) and all output
     /// has been handed to the socket. Errors: io_timed_out (not done within `timeout`; the
