@@ -132,6 +132,7 @@ private:
     std::optional<int> connect(Instant now);
     std::optional<int> take_reading(Instant now);
     std::optional<int> publish_reading();
+    std::optional<int> restore_in_flight();
     std::string status_payload(bool online) const;
     std::optional<int> wait_until(Instant at);
     std::optional<int> on_link_down(const Error& error, const char* what);
@@ -276,26 +277,72 @@ std::optional<int> NodeRunner::publish_reading() {
     if (!reading) return report(command_name, reading.error(), "reading the outbox");
     const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
                                    reading->payload.size());
-    auto published = client_.publish(node_.telemetry_topic(), payload, qos_);
-    if (!published) {
+    const auto lost = [&](const Error& error) {
         status_line(
             "seq=%llu not acknowledged; it stays in the outbox and goes out again after "
             "reconnecting",
             static_cast<unsigned long long>(reading->seq));
         client_.drop_connection();
-        return on_link_down(published.error(), "connection lost");
+        return on_link_down(error, "connection lost");
+    };
+    const mqtt::PacketId noted = node_.outbox().in_flight_packet_id();
+    const bool resent = noted != 0 && client_.in_flight(noted);
+    if (qos_ == mqtt::QoS::at_most_once) {
+        auto published = client_.publish(node_.telemetry_topic(), payload, qos_);
+        if (!published) return lost(published.error());
+    } else {
+        mqtt::PacketId id = noted;
+        if (!resent) {
+            // A new transmission: note its identifier in the outbox before it leaves (the
+            // session sends queued bytes only when we wait below).
+            auto queued = client_.publish_queued(node_.telemetry_topic(), payload, qos_);
+            if (!queued) return lost(queued.error());
+            id = *queued;
+            if (auto noted_now = node_.on_reading_sent(reading->seq, id); !noted_now) {
+                return report(
+                    command_name, noted_now.error(),
+                    outbox_.persistent() ? "--outbox " + flags_.outbox.directory : "outbox");
+            }
+        }
+        // A resent reading went out again (DUP, same identifier) when the session connected.
+        auto acknowledged = client_.await_acknowledgement(id, options_.operation_timeout);
+        if (!acknowledged) return lost(acknowledged.error());
     }
     if (auto released = node_.on_reading_acknowledged(reading->seq); !released) {
         return report(command_name, released.error(), "releasing an acknowledged reading");
     }
     ++acknowledged_;
-    const bool resent = reading->seq <= last_published_seq_;
+    const bool repeated = resent || reading->seq <= last_published_seq_;
     last_published_seq_ = reading->seq;
     status_line("published seq=%llu qos=%d%s to %.*s (%zu bytes, %zu pending): %.*s",
                 static_cast<unsigned long long>(reading->seq), flags_.qos,
-                resent ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
+                repeated ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
                 node_.telemetry_topic().data(), payload.size(), node_.outbox().size(),
                 static_cast<int>(payload.size()), payload.data());
+    return std::nullopt;
+}
+
+// After a restart: the oldest reading may have been in flight when the last run ended. The
+// session sends it again on connect under the same identifier, with DUP set, so the broker
+// (persistent session) knows it for the same message.
+std::optional<int> NodeRunner::restore_in_flight() {
+    const mqtt::PacketId id = node_.outbox().in_flight_packet_id();
+    if (id == 0 || qos_ == mqtt::QoS::at_most_once) return std::nullopt;
+    std::uint8_t buffer[node::max_reading_bytes];
+    auto reading = node_.outbox().size() != 0
+                       ? outbox_.outbox().peek(0, mutable_bytes(buffer, sizeof buffer))
+                       : Result<node::OutboxReading>(Errc::invalid_argument);
+    if (!reading) return report(command_name, reading.error(), "reading the outbox");
+    const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
+                                   reading->payload.size());
+    if (auto restored = client_.restore_publish(node_.telemetry_topic(), payload, qos_, false, id);
+        !restored) {
+        return report(command_name, restored.error(), "restoring the reading in flight");
+    }
+    status_line(
+        "seq=%llu was in flight under packet id %u when the last run ended: it goes "
+        "out again with DUP set",
+        static_cast<unsigned long long>(reading->seq), static_cast<unsigned>(id));
     return std::nullopt;
 }
 
@@ -346,6 +393,7 @@ int NodeRunner::run() {
                 flags_.interval_s, flags_.qos, where_.c_str(),
                 static_cast<int>(node_.status_topic().size()), node_.status_topic().data());
     status_line("%s", outbox_.describe().c_str());
+    if (auto stop = restore_in_flight()) return *stop;
     node_.start(port::posix::monotonic_now());
     // Bounded per turn: every step is a connect (connect_timeout), a publish
     // (operation_timeout) or a wait of at most wait_slice_ms; the limits end the loop.
@@ -397,6 +445,9 @@ int run_node(NodeFlags& flags) {
                       flags.outbox.directory.empty() ? std::string("outbox")
                                                      : "--outbox " + flags.outbox.directory);
     }
+    // With a persistent outbox the MQTT session persists too, so that a reading in flight at a
+    // restart is resent under the identifier the broker already knows.
+    options.clean_session = !(*outbox)->persistent();
     auto node = node::TelemetryNode::create(flags.device_id, config, (*outbox)->outbox());
     if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
     install_stop_signal_handlers();

@@ -342,3 +342,56 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
 }
 
 }  // namespace
+
+namespace {
+
+// The restart path of a persistent session: the node is killed while a PUBLISH is in flight
+// (the proxy swallows it), and the restarted node sends that reading again under the same
+// packet identifier with DUP set, as MQTT requires for a persistent session.
+TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
+    mqtls::testing::BrokerOptions options;
+    options.persistence = true;
+    options.users = {{device, device_password}, {"collector", collector_password}};
+    options.acl = std::string("user ") + device + "\ntopic write telemetry/" + device +
+                  "\ntopic write status/" + device + "\nuser collector\ntopic read #\n";
+    auto started = MosquittoBroker::start(options);
+    ASSERT_TRUE(started) << started.error().message();
+    MosquittoBroker& broker = **started;
+    auto proxy = FaultProxy::start(broker.tls_port());
+    ASSERT_TRUE(proxy) << proxy.error().message();
+    NodeProcess node(
+        {MQTLS_CLI_PATH, "node", "-h", "127.0.0.1", "-p", std::to_string((*proxy)->port()),
+         "--cafile", broker.ca_file(), "-u", device, "-P", device_password, "--device", device,
+         "--interval", "0.1", "--outbox", broker.dir() + "/outbox"},
+        broker.dir() + "/node.log");
+    Collector collector(broker);
+    ASSERT_TRUE(node.start());
+    ASSERT_TRUE(collector.wait_for([&] { return collector.unique() >= 3; }, 20s)) << node.log();
+
+    (*proxy)->set_black_hole(true);  // the next PUBLISH vanishes; its PUBACK never comes
+    std::this_thread::sleep_for(1s);
+    node.kill_now();
+    (*proxy)->set_black_hole(false);
+    ASSERT_TRUE(node.start());
+    const bool restored = collector.wait_for(
+        [&] { return node.log().find("goes out again with DUP") != std::string::npos; }, 10s);
+    ASSERT_TRUE(restored) << node.log();
+    const std::string log = node.log();
+    const std::size_t at = log.find("under packet id ");
+    ASSERT_NE(at, std::string::npos) << log;
+    const std::string id = log.substr(at + 16, log.find(' ', at + 16) - (at + 16));
+    // The broker saw it again under that identifier, flagged as a duplicate.
+    const std::string resent =
+        std::string("Received PUBLISH from ") + device + " (d1, q1, r0, m" + id + ",";
+    EXPECT_TRUE(
+        collector.wait_for([&] { return broker.log().find(resent) != std::string::npos; }, 10s))
+        << resent << "\n"
+        << broker.log();
+    // And nothing was lost: all readings so far arrive.
+    EXPECT_EQ(node.stop(20s), 0) << node.log();
+    const std::uint64_t highest = collector.seen().max();
+    EXPECT_TRUE(collector.wait_for([&] { return collector.seen().covers_from_one(highest); }, 10s));
+    EXPECT_EQ(collector.conflicts(), 0U);
+}
+
+}  // namespace

@@ -98,6 +98,13 @@ public:
     /// is in flight until on_reading_acknowledged() or on_disconnected().
     Result<OutboxReading> reading_to_publish(mutable_bytes buffer) noexcept;
 
+    /// Reading `seq` (the oldest) is going out under MQTT packet identifier `packet_id`: the
+    /// outbox notes it (durably, before the PUBLISH leaves), so that after a reboot it is sent
+    /// again under the same identifier (outbox().in_flight_packet_id()).
+    Result<void> on_reading_sent(std::uint64_t seq, std::uint16_t packet_id) noexcept {
+        return outbox_->note_in_flight(seq, packet_id);
+    }
+
     /// The broker acknowledged reading `seq`: it leaves the outbox.
     Result<void> on_reading_acknowledged(std::uint64_t seq) noexcept;
 
