@@ -32,7 +32,6 @@ struct ConnectionInfo {
     const char* protocol = "";       ///< e.g. "TLSv1.2"
     const char* cipher_suite = "";   ///< e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
     std::string_view verified_name;  ///< the name (or IP address) the certificate was checked for
-    bool resumed = false;
     /// Certificates the peer sent (leaf first); lets tests check what a chain contained.
     std::size_t peer_chain_length = 0;
 };
