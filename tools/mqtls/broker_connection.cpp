@@ -240,8 +240,8 @@ int connect_client(const char* command, const BrokerConnectionFlags& flags,
     }
     if (flags.debug) {
         const tls::ConnectionInfo info = client.tls_info();
-        std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s\n",
-                     command, where.c_str(), info.protocol, info.cipher_suite,
+        std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s\n", command,
+                     where.c_str(), info.protocol, info.cipher_suite,
                      static_cast<int>(info.verified_name.size()), info.verified_name.data());
     }
     return exit_ok;
