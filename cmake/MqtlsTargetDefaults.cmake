@@ -48,3 +48,19 @@ function(mqtls_add_portable_tests prefix)
   mqtls_embeddable(${prefix}_minitest_host)
   add_test(NAME ${prefix}_minitest_host COMMAND ${prefix}_minitest_host)
 endfunction()
+
+# A copy of library `from` built again from its own sources with extra compile options (ARGN):
+# coverage instrumentation for libFuzzer, -O2 for the benchmarks. The copy is separate so that
+# instrumenting it never forces flags onto the programs that link the original.
+function(mqtls_library_copy name from)
+  get_target_property(sources ${from} SOURCES)
+  get_target_property(source_dir ${from} SOURCE_DIR)
+  list(TRANSFORM sources PREPEND "${source_dir}/" REGEX "^[^/]")
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name}
+    PUBLIC $<TARGET_PROPERTY:${from},INTERFACE_INCLUDE_DIRECTORIES>
+    PRIVATE $<TARGET_PROPERTY:${from},INCLUDE_DIRECTORIES>)
+  target_link_libraries(${name} PUBLIC mqtls::core)
+  target_compile_options(${name} PRIVATE ${ARGN})
+  mqtls_embeddable(${name})
+endfunction()
