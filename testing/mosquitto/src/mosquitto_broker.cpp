@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "mqtls/pki/files.hpp"
-#include "spawn.hpp"
+#include "mqtls/testing/spawn.hpp"
 
 namespace mqtls::testing {
 namespace {
@@ -276,7 +276,7 @@ Result<void> MosquittoBroker::launch(std::string& failure, bool& port_taken) {
     if (output < 0) {
         return Error{Errc::file_write_failed, errno};
     }
-    auto spawned = detail::spawn({"mosquitto", "-c", config_file()}, output, true);
+    auto spawned = spawn({"mosquitto", "-c", config_file()}, output, true);
     ::close(output);
     if (!spawned) {
         return spawned.error();
@@ -302,19 +302,19 @@ Result<void> MosquittoBroker::launch(std::string& failure, bool& port_taken) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     const auto rounds = timeout / poll_interval + 2;
     for (long long round = 0; round < rounds; ++round) {
-        if (const auto status = detail::try_reap(pid_)) {
+        if (const auto status = try_reap(pid_)) {
             pid_ = -1;
             return fail("exited before listening",
-                        Error{Errc::connection_refused, detail::status_code(*status)});
+                        Error{Errc::connection_refused, status_code(*status)});
         }
         if (read_text(log_path, log_offset).find(" running\n") != std::string::npos &&
             accepts_tcp(AF_INET, port_) &&
             (!options_.listen_ipv6 || accepts_tcp(AF_INET6, port_))) {
             // Still ours: it did not exit while we probed.
-            if (const auto status = detail::try_reap(pid_)) {
+            if (const auto status = try_reap(pid_)) {
                 pid_ = -1;
                 return fail("exited after listening",
-                            Error{Errc::connection_refused, detail::status_code(*status)});
+                            Error{Errc::connection_refused, status_code(*status)});
             }
             return ok();
         }
@@ -360,10 +360,10 @@ bool MosquittoBroker::running() {
     if (pid_ < 0) {
         return false;
     }
-    if (const auto status = detail::try_reap(pid_)) {
+    if (const auto status = try_reap(pid_)) {
         pid_ = -1;
         died_ = true;
-        died_status_ = detail::status_code(*status);
+        died_status_ = status_code(*status);
         return false;
     }
     return true;
@@ -371,7 +371,7 @@ bool MosquittoBroker::running() {
 
 void MosquittoBroker::kill_and_reap() noexcept {
     if (pid_ >= 0) {
-        detail::kill_and_reap(pid_);
+        mqtls::testing::kill_and_reap(pid_);
         pid_ = -1;
     }
 }
@@ -385,7 +385,7 @@ Result<void> MosquittoBroker::stop() {
         return ok();
     }
     ::kill(pid_, SIGTERM);
-    if (detail::wait_for_exit(pid_, stop_timeout)) {
+    if (wait_for_exit(pid_, stop_timeout)) {
         pid_ = -1;
         return ok();
     }

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "spawn.hpp"
+#include "mqtls/testing/spawn.hpp"
 
 namespace mqtls::testing {
 
@@ -107,7 +107,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     Fd read_end(pipe_fds[0]);
     Fd write_end(pipe_fds[1]);
 
-    MQTLS_TRY_ASSIGN(const pid_t child, detail::spawn(argv, write_end.get(), true));
+    MQTLS_TRY_ASSIGN(const pid_t child, spawn(argv, write_end.get(), true));
     write_end.reset();  // the child holds the only write end now
 
     ProcessResult result;
@@ -128,7 +128,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
             ::usleep(10 * 1000);
         }
         if (!status) {
-            status = detail::try_reap(child);
+            status = try_reap(child);
             if (status) {
                 exited_at = std::chrono::steady_clock::now();
             }
@@ -143,10 +143,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     }
     if (!status) {
         result.timed_out = true;
-        status = detail::kill_and_reap(child);
+        status = kill_and_reap(child);
         read_available(read_end.get(), result.output);
     }
-    const int code = detail::status_code(*status);
+    const int code = status_code(*status);
     if (code >= 0 && !result.timed_out) {
         result.exit_code = code;
     } else {

@@ -1,4 +1,4 @@
-#include "spawn.hpp"
+#include "mqtls/testing/spawn.hpp"
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace mqtls::testing::detail {
+namespace mqtls::testing {
 namespace {
 
 constexpr auto poll_interval = std::chrono::milliseconds(10);
@@ -192,4 +192,4 @@ int status_code(int wait_status) noexcept {
     return -1;
 }
 
-}  // namespace mqtls::testing::detail
+}  // namespace mqtls::testing

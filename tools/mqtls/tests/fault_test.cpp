@@ -6,7 +6,6 @@
 // 1..N: no reading lost. Duplicates are expected (a reading in flight at a cut is sent again)
 // and reported per fault kind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
 
@@ -28,6 +27,7 @@
 #include "mqtls/testing/fault_proxy.hpp"
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "mqtls/testing/spawn.hpp"
 #include "reading_tally.hpp"
 
 namespace {
@@ -62,41 +62,28 @@ public:
     bool start() {
         const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (log < 0) return false;
-        std::vector<char*> argv;
-        for (std::string& argument : arguments_) argv.push_back(argument.data());
-        argv.push_back(nullptr);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(log, STDOUT_FILENO);
-            ::dup2(log, STDERR_FILENO);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
+        auto spawned = mqtls::testing::spawn(arguments_, log, true);
         ::close(log);
-        return pid_ > 0;
+        pid_ = spawned ? *spawned : -1;
+        return spawned.has_value();
     }
     // SIGKILL: a crash, a power cut of the process.
     void kill_now() {
         if (pid_ <= 0) return;
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
+        mqtls::testing::kill_and_reap(pid_);
         pid_ = -1;
     }
     // SIGTERM and the exit status (or -1 if it did not exit within `grace`).
     int stop(std::chrono::milliseconds grace) {
         if (pid_ <= 0) return -1;
         ::kill(pid_, SIGTERM);
-        const auto deadline = steady_clock::now() + grace;
-        int status = 0;
-        while (steady_clock::now() < deadline) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            }
-            std::this_thread::sleep_for(20ms);
+        const auto status = mqtls::testing::wait_for_exit(pid_, grace);
+        if (!status) {
+            kill_now();
+            return -1;
         }
-        kill_now();
-        return -1;
+        pid_ = -1;
+        return mqtls::testing::status_code(*status);
     }
     [[nodiscard]] std::string log() const {
         std::ifstream file(log_path_);

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// Internal: starting and reaping child processes for the test helpers (fork + execve, with
-/// everything the child needs prepared before fork, so the child only makes async-signal-safe
-/// calls).
+/// Starting and reaping child processes in tests (fork + execve, with everything the child
+/// needs prepared before fork, so the child only makes async-signal-safe calls): the broker
+/// fixture, run_process(), and tests that must kill a program they started (fault tests).
 
 #include <sys/types.h>
 
@@ -13,7 +13,7 @@
 
 #include "mqtls/core/result.hpp"
 
-namespace mqtls::testing::detail {
+namespace mqtls::testing {
 
 /// The path of `program`: itself when it contains '/', else the first executable PATH entry;
 /// empty when not found.
@@ -39,4 +39,4 @@ int kill_and_reap(pid_t pid) noexcept;
 /// The exit status for WIFEXITED, minus the signal number for WIFSIGNALED.
 int status_code(int wait_status) noexcept;
 
-}  // namespace mqtls::testing::detail
+}  // namespace mqtls::testing
