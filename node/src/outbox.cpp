@@ -475,7 +475,7 @@ Result<void> Outbox::note_in_flight(std::uint64_t seq, std::uint16_t packet_id) 
 }
 
 std::uint16_t Outbox::in_flight_packet_id() const noexcept {
-    if (count_ == 0 || index_[first_ % index_.size()].seq != in_flight_seq_) return 0;
+    if (count_ == 0 || entry(0).seq != in_flight_seq_) return 0;
     return in_flight_packet_id_;
 }
 

@@ -165,6 +165,9 @@ private:
     OutboxEntry& entry(std::size_t position) noexcept {
         return index_[(first_ + position) % index_.size()];
     }
+    [[nodiscard]] const OutboxEntry& entry(std::size_t position) const noexcept {
+        return index_[(first_ + position) % index_.size()];
+    }
 
     LogStorage* segments_[2];
     span<OutboxEntry> index_;
