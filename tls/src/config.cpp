@@ -1,5 +1,6 @@
 #include "mqtls/tls/config.hpp"
 
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <cstring>
@@ -67,10 +68,14 @@ Config::Impl::Impl() noexcept {
     mbedtls_pk_init(&own_key);
     mbedtls_entropy_init(&entropy);
     mbedtls_ctr_drbg_init(&drbg);
+    mbedtls_ssl_ticket_init(&tickets);
+    mbedtls_ssl_cache_init(&cache);
 }
 
 Config::Impl::~Impl() {
     mbedtls_ssl_config_free(&ssl);
+    mbedtls_ssl_ticket_free(&tickets);
+    mbedtls_ssl_cache_free(&cache);
     mbedtls_x509_crt_free(&trusted_roots);
     mbedtls_x509_crt_free(&own_chain);
     mbedtls_pk_free(&own_key);
@@ -130,6 +135,54 @@ Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
     return ok();
 }
 
+// Feeds one length-prefixed item into the identity digest, so items cannot run together.
+int hash_item(mbedtls_sha256_context& sha, const unsigned char* bytes, std::size_t length) {
+    unsigned char prefix[4];
+    for (int i = 0; i < 4; ++i) prefix[i] = static_cast<unsigned char>(length >> (24 - 8 * i));
+    int ret = mbedtls_sha256_update_ret(&sha, prefix, sizeof prefix);
+    if (ret == 0 && length > 0) ret = mbedtls_sha256_update_ret(&sha, bytes, length);
+    return ret;
+}
+
+Result<void> compute_identity_digest(Config::Impl& impl) {
+    mbedtls_sha256_context sha;
+    mbedtls_sha256_init(&sha);
+    int ret = mbedtls_sha256_starts_ret(&sha, 0);
+    static const unsigned char roots_label[] = "roots";
+    static const unsigned char pins_label[] = "pins";
+    static const unsigned char own_label[] = "own";
+    if (ret == 0) ret = hash_item(sha, roots_label, sizeof roots_label);
+    for (const mbedtls_x509_crt* crt = &impl.trusted_roots; ret == 0 && crt != nullptr;
+         crt = crt->next) {
+        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
+    }
+    if (ret == 0) ret = hash_item(sha, pins_label, sizeof pins_label);
+    for (const SpkiSha256& pin : impl.pinned_spki) {
+        if (ret == 0) ret = hash_item(sha, pin.data(), pin.size());
+    }
+    if (ret == 0) ret = hash_item(sha, own_label, sizeof own_label);
+    for (const mbedtls_x509_crt* crt = &impl.own_chain; ret == 0 && crt != nullptr;
+         crt = crt->next) {
+        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
+    }
+    if (ret == 0) ret = mbedtls_sha256_finish_ret(&sha, impl.identity_digest.data());
+    mbedtls_sha256_free(&sha);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    return ok();
+}
+
+Result<void> enable_server_resumption(Config::Impl& impl) {
+    int ret = mbedtls_ssl_ticket_setup(&impl.tickets, mbedtls_ctr_drbg_random, &impl.drbg,
+                                       MBEDTLS_CIPHER_AES_256_GCM, server_ticket_lifetime_s);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    mbedtls_ssl_conf_session_tickets_cb(&impl.ssl, mbedtls_ssl_ticket_write,
+                                        mbedtls_ssl_ticket_parse, &impl.tickets);
+    mbedtls_ssl_cache_set_timeout(&impl.cache, static_cast<int>(server_ticket_lifetime_s));
+    mbedtls_ssl_conf_session_cache(&impl.ssl, &impl.cache, mbedtls_ssl_cache_get,
+                                   mbedtls_ssl_cache_set);
+    return ok();
+}
+
 Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>& extra) {
     if (extra && extra->poll != nullptr) {
         const int ret = mbedtls_entropy_add_source(&impl.entropy, extra->poll, extra->context, 32,
@@ -163,6 +216,7 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
     MQTLS_TRY(load_trusted_roots(impl, options.trusted_roots_pem));
     MQTLS_TRY(load_own_identity(impl, options.certificate_pem, options.private_key_pem));
     MQTLS_TRY(seed_random(impl, options.entropy));
+    MQTLS_TRY(compute_identity_digest(impl));
 
     const int endpoint = role_ == Role::client ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER;
     int ret = mbedtls_ssl_config_defaults(&impl.ssl, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -183,6 +237,12 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
     if (impl.own_chain.version != 0) {
         ret = mbedtls_ssl_conf_own_cert(&impl.ssl, &impl.own_chain, &impl.own_key);
         if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    }
+    if (role_ == Role::client) {
+        // Offer an empty SessionTicket extension, so brokers hand us a ticket to resume with.
+        mbedtls_ssl_conf_session_tickets(&impl.ssl, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+    } else if (options.session_resumption) {
+        MQTLS_TRY(enable_server_resumption(impl));
     }
     return ok();
 }

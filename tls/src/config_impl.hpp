@@ -5,8 +5,12 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,8 +31,15 @@ struct Config::Impl {
     mbedtls_pk_context own_key{};
     mbedtls_entropy_context entropy{};
     mbedtls_ctr_drbg_context drbg{};
+    // Server-side resumption: ticket keys and a session-ID cache
+    // (ConfigOptions::session_resumption).
+    mbedtls_ssl_ticket_context tickets{};
+    mbedtls_ssl_cache_context cache{};
     std::vector<SpkiSha256> pinned_spki;
     WallClock wall_clock;
+    // SHA-256 over what a verified session vouches for: trusted roots, pins, our own chain. A
+    // sealed session is only offered under the same digest (see session_seal.hpp).
+    std::array<std::uint8_t, 32> identity_digest{};
     bool has_trusted_roots = false;
 };
 

@@ -1,14 +1,18 @@
 #include "mqtls/tls/engine.hpp"
 
 #include <mbedtls/error.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h>
 
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "config_impl.hpp"
 #include "peer_verification.hpp"
+#include "session_seal.hpp"
 
 namespace mqtls::tls {
 namespace {
@@ -86,6 +90,11 @@ struct Engine::Impl {
     // with the same length: on the retry it only flushes the record it already made and then
     // reports the *new* length as written, which would silently drop data if it differed.
     std::size_t interrupted_write = 0;
+    // Resumption: what handshake_step() saw in the ServerHello, and the header of the session
+    // we offered (a resumed session keeps its original age and lifetime).
+    bool resumed = false;
+    bool handshake_began = false;
+    std::optional<detail::SealedHeader> offered;
 
     Impl() noexcept { mbedtls_ssl_init(&ssl); }
     ~Impl() { mbedtls_ssl_free(&ssl); }
@@ -186,13 +195,24 @@ Result<bool> Engine::handshake() noexcept {
     if (!impl_ || !impl_->started) return Error{Errc::invalid_argument, 0};
     if (handshake_done_) return true;
     const HeapScope scope(heap_);
-    const int ret = mbedtls_ssl_handshake(&impl_->ssl);
-    if (ret == 0) {
+    Impl& impl = *impl_;
+    impl.handshake_began = true;
+    // mbedtls_ssl_handshake() is this loop; stepping ourselves lets us see whether the server
+    // resumed, which mbedTLS 2.28 only records in the handshake state it frees at the end.
+    int ret = 0;
+    for (int step = 0; step < 64 && impl.ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER; ++step) {
+        ret = mbedtls_ssl_handshake_step(&impl.ssl);
+        if (impl.ssl.handshake != nullptr) impl.resumed = impl.ssl.handshake->resume != 0;
+        if (ret != 0) break;
+    }
+    if (ret == 0 && impl.ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER) {
         handshake_done_ = true;
         return true;
     }
-    if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return false;
-    return impl_->map_error(ret);
+    if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return false;
+    }
+    return impl.map_error(ret);
 }
 
 Result<std::size_t> Engine::write_plaintext(bytes_view plaintext) noexcept {
@@ -243,11 +263,124 @@ ConnectionInfo Engine::info() const noexcept {
     info.protocol = mbedtls_ssl_get_version(&impl_->ssl);
     info.cipher_suite = mbedtls_ssl_get_ciphersuite(&impl_->ssl);
     info.verified_name = impl_->server_name;
+    info.resumed = impl_->resumed;
     for (const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(&impl_->ssl); crt != nullptr;
          crt = crt->next) {
         ++info.peer_chain_length;
     }
     return info;
+}
+
+namespace {
+
+// Zeroes a buffer holding session secrets on every way out.
+struct SecretBuffer {
+    explicit SecretBuffer(std::size_t length) noexcept
+        : bytes(new (std::nothrow) std::uint8_t[length]), size(length) {}
+    ~SecretBuffer() {
+        if (bytes) mbedtls_platform_zeroize(bytes.get(), size);
+    }
+    SecretBuffer(const SecretBuffer&) = delete;
+    SecretBuffer& operator=(const SecretBuffer&) = delete;
+    std::unique_ptr<std::uint8_t[]> bytes;
+    std::size_t size;
+};
+
+struct SessionHolder {
+    SessionHolder() noexcept { mbedtls_ssl_session_init(&session); }
+    ~SessionHolder() { mbedtls_ssl_session_free(&session); }
+    SessionHolder(const SessionHolder&) = delete;
+    SessionHolder& operator=(const SessionHolder&) = delete;
+    mbedtls_ssl_session session{};
+};
+
+}  // namespace
+
+Result<void> Engine::offer_session(bytes_view sealed, const SessionKey& key) noexcept {
+    if (!impl_ || !impl_->started || impl_->handshake_began || config_.role() != Role::client) {
+        return Error{Errc::invalid_argument, 0};
+    }
+    const HeapScope scope(heap_);
+    Impl& impl = *impl_;
+    auto header = detail::peek_sealed_header(sealed);
+    if (!header) return header.error();
+    auto binding = detail::session_binding(impl.server_name, config_.impl().identity_digest);
+    if (!binding) return binding.error();
+    // Checked before authenticating, to tell "stored for another broker" from "tampered"; the
+    // tag below covers the header, so a forged binding still fails there.
+    if (header->binding != *binding) return Errc::session_mismatch;
+
+    SecretBuffer plain(sealed.size());
+    if (!plain.bytes) return Error{Errc::tls_setup_failed, MBEDTLS_ERR_SSL_ALLOC_FAILED};
+    auto length =
+        detail::open_sealed_session(key, sealed, mutable_bytes(plain.bytes.get(), plain.size));
+    if (!length) return length.error();
+
+    const std::int64_t now =
+        config_.impl().wall_clock.now_seconds(config_.impl().wall_clock.context);
+    if (now < earliest_plausible_time) return Errc::clock_unset;
+    // A clock that went back by more than a few minutes makes the age meaningless: do not trust it.
+    constexpr std::int64_t clock_slack_s = 300;
+    if (now + clock_slack_s < header->created || now - header->created > header->lifetime_s) {
+        return Error{Errc::session_expired, 0};
+    }
+
+    SessionHolder restored;
+    int ret = mbedtls_ssl_session_load(&restored.session, plain.bytes.get(), *length);
+    if (ret != 0) return Error{Errc::session_invalid, ret};
+    const mbedtls_x509_crt* leaf = restored.session.peer_cert;
+    if (restored.session.verify_result != 0 || leaf == nullptr) {
+        return Error{Errc::session_invalid, 0};
+    }
+    // The broker certificate was verified when the session was made; it must still be in date.
+    if (!detail::certificate_in_date(*leaf, now)) return Error{Errc::session_expired, 1};
+
+    ret = mbedtls_ssl_set_session(&impl.ssl, &restored.session);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    impl.offered = *header;
+    return ok();
+}
+
+Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes out) noexcept {
+    if (!impl_ || !handshake_done_ || config_.role() != Role::client) {
+        return Error{Errc::invalid_argument, 0};
+    }
+    const HeapScope scope(heap_);
+    Impl& impl = *impl_;
+    SessionHolder current;
+    int ret = mbedtls_ssl_get_session(&impl.ssl, &current.session);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    std::size_t length = 0;
+    (void)mbedtls_ssl_session_save(&current.session, nullptr, 0, &length);
+    if (length + detail::sealed_overhead > max_sealed_session_size) {
+        return Error{Errc::message_too_large, static_cast<std::int32_t>(length)};
+    }
+    if (length + detail::sealed_overhead > out.size()) return Errc::message_too_large;
+    SecretBuffer plain(length);
+    if (!plain.bytes) return Error{Errc::tls_setup_failed, MBEDTLS_ERR_SSL_ALLOC_FAILED};
+    ret = mbedtls_ssl_session_save(&current.session, plain.bytes.get(), plain.size, &length);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+
+    Config::Impl& config = config_.impl();
+    detail::SealedHeader header;
+    if (impl.resumed && impl.offered) {
+        header = *impl.offered;  // same session: its age runs from the full handshake
+    } else {
+        header.created = config.wall_clock.now_seconds(config.wall_clock.context);
+        if (header.created < earliest_plausible_time) return Errc::clock_unset;
+        header.lifetime_s = default_session_lifetime_s;
+        const std::uint32_t hint = current.session.ticket_lifetime;
+        if (current.session.ticket_len > 0 && hint > 0 && hint < header.lifetime_s) {
+            header.lifetime_s = hint;
+        }
+        auto binding = detail::session_binding(impl.server_name, config.identity_digest);
+        if (!binding) return binding.error();
+        header.binding = *binding;
+    }
+    detail::Nonce nonce{};
+    ret = mbedtls_ctr_drbg_random(&config.drbg, nonce.data(), nonce.size());
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    return detail::seal_session(key, header, nonce, bytes_view(plain.bytes.get(), length), out);
 }
 
 }  // namespace mqtls::tls

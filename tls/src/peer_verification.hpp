@@ -36,6 +36,9 @@ struct PeerPolicy {
 int verify_peer_certificate(void* policy, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept;
 
+/// Whether `crt` is valid at `unix_seconds` (notBefore <= now <= notAfter).
+bool certificate_in_date(const mbedtls_x509_crt& crt, std::int64_t unix_seconds) noexcept;
+
 /// Whether `crt` lists `ip` among its iPAddress subjectAltNames.
 bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept;
 

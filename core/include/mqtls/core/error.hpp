@@ -148,6 +148,15 @@ enum class ErrorClass : std::uint8_t {
       "the connection was corrupted or tampered with; reconnect")                                  \
     X(tls_closed, 0x040f, "the TLS connection was closed by the peer (close_notify)",              \
       "reconnect if needed")                                                                       \
+    X(session_invalid, 0x0410, "the stored TLS session is corrupt, truncated or tampered with",    \
+      "it is not offered: this connection does a full handshake and stores a fresh session")       \
+    X(session_mismatch, 0x0411,                                                                    \
+      "the stored TLS session is for another broker name, CA bundle, pin set or device identity",  \
+      "it is not offered: this connection does a full handshake and stores a fresh session")       \
+    X(session_expired, 0x0412,                                                                     \
+      "the stored TLS session is past its lifetime, or the broker certificate it vouches for "     \
+      "has expired",                                                                               \
+      "it is not offered: this connection does a full handshake and stores a fresh session")       \
     X(file_exists, 0x0501, "the file already exists and will not be overwritten",                  \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, "the file could not be read",                                      \

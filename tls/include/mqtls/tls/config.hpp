@@ -62,7 +62,15 @@ struct ConfigOptions {
     WallClock wall_clock;
     /// Optional extra entropy source (see EntropySource).
     std::optional<EntropySource> entropy;
+    /// Server: lets clients resume sessions, by RFC 5077 tickets (keys random per Config, so a
+    /// restarted server declines old tickets, as Mosquitto does) and by a session-ID cache.
+    /// Client: ignored; a client resumes when given a sealed session (Engine::offer_session).
+    bool session_resumption = true;
 };
+
+/// How long a server's session tickets are valid, as announced in its lifetime hint (the
+/// value OpenSSL, and so Mosquitto, use).
+inline constexpr std::uint32_t server_ticket_lifetime_s = 7'200;
 
 /// The earliest wall-clock time (2024-01-01T00:00:00Z) taken as "set".
 inline constexpr std::int64_t earliest_plausible_time = 1'704'067'200;

@@ -24,6 +24,7 @@
 #include "mqtls/core/span.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/heap.hpp"
+#include "mqtls/tls/session.hpp"
 
 namespace mqtls::tls {
 
@@ -32,8 +33,12 @@ struct ConnectionInfo {
     const char* protocol = "";       ///< e.g. "TLSv1.2"
     const char* cipher_suite = "";   ///< e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
     std::string_view verified_name;  ///< the name (or IP address) the certificate was checked for
-    /// Certificates the peer sent (leaf first); lets tests check what a chain contained.
+    /// Certificates the peer sent (leaf first); lets tests check what a chain contained. After
+    /// a resumed handshake: 1, the leaf kept in the session.
     std::size_t peer_chain_length = 0;
+    /// True when the handshake resumed a session (abbreviated: no certificates, no key
+    /// exchange), false after a full handshake.
+    bool resumed = false;
 };
 
 class Engine {
@@ -50,6 +55,26 @@ public:
     /// literals there). A server passes an empty name. Errors: invalid_argument (empty client
     /// name), tls_setup_failed.
     Result<void> start(std::string_view server_name) noexcept;
+
+    /// Client, after start() and before the first handshake(): offers the session sealed in
+    /// `sealed` (from save_session()) so the handshake can be abbreviated. Nothing is offered,
+    /// and the handshake is a full one, when it fails:
+    ///  - session_invalid: not a sealed session, truncated, tampered with, or sealed under
+    ///    another key (detail: the mbedTLS code where there is one);
+    ///  - session_mismatch: sealed for another server name, CA bundle, pin set or client
+    ///    certificate;
+    ///  - session_expired: older than its lifetime (the broker's ticket lifetime hint, at most
+    ///    a day), or the broker certificate it vouches for has expired since;
+    ///  - clock_unset (the lifetime cannot be checked), invalid_argument (server role, not
+    ///    started, or the handshake began), tls_setup_failed (out of memory).
+    /// If the broker declines the offer, the handshake falls back to a full one by itself.
+    Result<void> offer_session(bytes_view sealed, const SessionKey& key) noexcept;
+
+    /// Client, after the handshake: this connection's session, sealed under `key` for a
+    /// SessionStore (see session.hpp); returns its size (at most max_sealed_session_size).
+    /// Errors: invalid_argument (server, or handshake not done), message_too_large (`out` is
+    /// smaller than needed), clock_unset, tls_setup_failed.
+    Result<std::size_t> save_session(const SessionKey& key, mutable_bytes out) noexcept;
 
     /// Hands received ciphertext to the Engine; returns how much it took (less than
     /// `bytes.size()` when its input buffer is full: drive handshake()/read_plaintext() first).

@@ -1,0 +1,351 @@
+// Session resumption in memory: a sealed session survives the client's Engine and Config (a
+// deep sleep resets the device), and every kind of bad blob falls back to a full handshake.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mqtls/tls/session.hpp"
+#include "session_seal.hpp"
+#include "tls_test_support.hpp"
+
+namespace mqtls::tls {
+namespace {
+
+using testing::client_options;
+using testing::clock_at;
+using testing::HandshakeOutcome;
+using testing::now_seconds;
+using testing::run_handshake;
+using testing::server_options;
+using testing::test_pki;
+using testing::transfer;
+
+bytes_view view(const std::vector<std::uint8_t>& bytes) { return {bytes.data(), bytes.size()}; }
+mutable_bytes view(std::vector<std::uint8_t>& bytes) { return {bytes.data(), bytes.size()}; }
+
+SessionKey key_of(std::uint8_t seed) {
+    SessionKey key;
+    for (std::size_t i = 0; i < key.bytes.size(); ++i) {
+        key.bytes[i] = static_cast<std::uint8_t>(seed + i * 7);
+    }
+    return key;
+}
+
+// A server that lives across several client connections, as a broker does.
+struct Server {
+    explicit Server(ConfigOptions options) { EXPECT_TRUE(config.setup(options)); }
+    Config config;
+};
+
+// One device boot: a fresh Config and Engine, as after a reset from deep sleep.
+struct Device {
+    explicit Device(const ConfigOptions& options) { EXPECT_TRUE(config.setup(options)); }
+    Config config;
+    std::unique_ptr<Engine> engine;
+};
+
+struct Connection {
+    Result<void> offer = ok();
+    HandshakeOutcome outcome;
+    ConnectionInfo client_info;
+    ConnectionInfo server_info;
+    std::string verified_name;         // info() views into the Engine, which is gone by then
+    std::vector<std::uint8_t> sealed;  // what the client saved after the handshake
+    std::size_t client_hello_size = 0;
+};
+
+Connection connect(Server& server, const ConfigOptions& device_options, std::string_view name,
+                   const std::vector<std::uint8_t>& stored, const SessionKey& key) {
+    Connection result;
+    Device device(device_options);
+    device.engine = std::make_unique<Engine>(device.config);
+    Engine server_engine(server.config);
+    EXPECT_TRUE(device.engine->start(name));
+    EXPECT_TRUE(server_engine.start(""));
+    if (!stored.empty()) result.offer = device.engine->offer_session(view(stored), key);
+    // The first call writes the ClientHello; its size shows whether a session was offered.
+    EXPECT_TRUE(device.engine->handshake());
+    result.client_hello_size = device.engine->pending_ciphertext().size();
+    result.outcome = run_handshake(*device.engine, server_engine);
+    if (!result.outcome.both_done()) return result;
+    result.client_info = device.engine->info();
+    result.server_info = server_engine.info();
+    result.verified_name = std::string(result.client_info.verified_name);
+    result.client_info.verified_name = {};
+
+    // Application data flows both ways over whichever kind of session it is.
+    const std::string ping = "CONNECT";
+    EXPECT_TRUE(device.engine->write_plaintext(as_bytes(ping.data(), ping.size())));
+    transfer(*device.engine, server_engine);
+    std::uint8_t buffer[64];
+    auto got = server_engine.read_plaintext(buffer);
+    EXPECT_TRUE(got && *got == ping.size());
+
+    result.sealed.resize(max_sealed_session_size);
+    auto saved =
+        device.engine->save_session(key, mutable_bytes(result.sealed.data(), result.sealed.size()));
+    EXPECT_TRUE(saved) << (saved ? "" : saved.error().message());
+    result.sealed.resize(saved ? *saved : 0);
+    return result;
+}
+
+ConfigOptions device_options() { return client_options(test_pki().root.certificate_pem); }
+
+TEST(TlsResumption, ResumesAfterEngineAndConfigAreRebuiltFromTheBlob) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(1);
+    const Connection first = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(first.outcome.both_done());
+    EXPECT_FALSE(first.client_info.resumed);
+    EXPECT_FALSE(first.server_info.resumed);
+    ASSERT_GT(first.sealed.size(), detail::sealed_overhead);
+    EXPECT_LE(first.sealed.size(), max_sealed_session_size);
+
+    const Connection second = connect(broker, device_options(), "broker.test", first.sealed, key);
+    ASSERT_TRUE(second.offer) << second.offer.error().message();
+    ASSERT_TRUE(second.outcome.both_done());
+    EXPECT_TRUE(second.client_info.resumed);
+    EXPECT_TRUE(second.server_info.resumed);
+    EXPECT_EQ(second.verified_name, "broker.test");
+    EXPECT_GT(second.client_hello_size, first.client_hello_size);  // the ticket went along
+
+    // The blob saved after a resumption resumes again (a chain of wake cycles).
+    const Connection third = connect(broker, device_options(), "broker.test", second.sealed, key);
+    ASSERT_TRUE(third.outcome.both_done());
+    EXPECT_TRUE(third.client_info.resumed);
+}
+
+TEST(TlsResumption, SealedBlobHidesTheSessionSecrets) {
+    Server broker(server_options(test_pki().server));
+    const Connection first = connect(broker, device_options(), "broker.test", {}, key_of(1));
+    ASSERT_TRUE(first.outcome.both_done());
+    // The broker's certificate travels inside the session: sealed, its DER must not show.
+    const std::string der_marker = "broker.test";
+    const std::string blob(first.sealed.begin(), first.sealed.end());
+    EXPECT_EQ(blob.find(der_marker), std::string::npos);
+    // Two seals of one session differ (fresh nonce).
+    Connection again = connect(broker, device_options(), "broker.test", first.sealed, key_of(1));
+    ASSERT_TRUE(again.client_info.resumed);
+    EXPECT_NE(again.sealed, first.sealed);
+}
+
+TEST(TlsResumption, RestartedServerDeclinesAndTheFullHandshakeIsTransparent) {
+    const SessionKey key = key_of(2);
+    std::vector<std::uint8_t> stored;
+    {
+        Server broker(server_options(test_pki().server));
+        const Connection first = connect(broker, device_options(), "broker.test", {}, key);
+        ASSERT_TRUE(first.outcome.both_done());
+        stored = first.sealed;
+    }
+    Server restarted(server_options(test_pki().server));  // new ticket keys, empty cache
+    const Connection after = connect(restarted, device_options(), "broker.test", stored, key);
+    EXPECT_TRUE(after.offer);  // offered, then declined by the server
+    ASSERT_TRUE(after.outcome.both_done());
+    EXPECT_FALSE(after.client_info.resumed);
+    EXPECT_EQ(after.client_info.peer_chain_length, 1U);
+    // The refreshed blob resumes with the restarted server.
+    const Connection next = connect(restarted, device_options(), "broker.test", after.sealed, key);
+    ASSERT_TRUE(next.outcome.both_done());
+    EXPECT_TRUE(next.client_info.resumed);
+}
+
+TEST(TlsResumption, ServerWithoutResumptionAlwaysDoesFullHandshakes) {
+    ConfigOptions options = server_options(test_pki().server);
+    options.session_resumption = false;
+    Server broker(options);
+    const SessionKey key = key_of(3);
+    const Connection first = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(first.outcome.both_done());
+    const Connection second = connect(broker, device_options(), "broker.test", first.sealed, key);
+    ASSERT_TRUE(second.outcome.both_done());
+    EXPECT_FALSE(second.client_info.resumed);
+}
+
+struct BadBlob {
+    const char* what;
+    void (*mangle)(std::vector<std::uint8_t>& blob);
+    Errc expected;
+};
+
+class TlsResumptionBadBlob : public ::testing::TestWithParam<BadBlob> {};
+
+TEST_P(TlsResumptionBadBlob, IsRejectedAndTheHandshakeIsFull) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(4);
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+    std::vector<std::uint8_t> blob = fresh.sealed;
+    GetParam().mangle(blob);
+
+    const Connection after = connect(broker, device_options(), "broker.test", blob, key);
+    ASSERT_FALSE(after.offer) << GetParam().what;
+    EXPECT_EQ(after.offer.error().code, GetParam().expected)
+        << GetParam().what << ": " << after.offer.error().message();
+    ASSERT_TRUE(after.outcome.both_done());
+    EXPECT_FALSE(after.client_info.resumed);
+    EXPECT_EQ(after.client_hello_size, fresh.client_hello_size) << "nothing may be offered";
+}
+
+INSTANTIATE_TEST_SUITE_P(Blobs, TlsResumptionBadBlob,
+                         ::testing::Values(BadBlob{"a flipped ciphertext bit",
+                                                   [](std::vector<std::uint8_t>& b) {
+                                                       b[detail::sealed_header_size + 5] ^= 0x01;
+                                                   },
+                                                   Errc::session_invalid},
+                                           BadBlob{"a flipped tag bit",
+                                                   [](std::vector<std::uint8_t>& b) {
+                                                       b.back() ^= 0x80;
+                                                   },
+                                                   Errc::session_invalid},
+                                           BadBlob{
+                                               "truncated by one byte",
+                                               [](std::vector<std::uint8_t>& b) { b.pop_back(); },
+                                               Errc::session_invalid},
+                                           BadBlob{"truncated to the header",
+                                                   [](std::vector<std::uint8_t>& b) {
+                                                       b.resize(detail::sealed_header_size);
+                                                   },
+                                                   Errc::session_invalid},
+                                           BadBlob{
+                                               "empty but for one byte",
+                                               [](std::vector<std::uint8_t>& b) { b.resize(1); },
+                                               Errc::session_invalid},
+                                           BadBlob{
+                                               "a later creation time written in",
+                                               [](std::vector<std::uint8_t>& b) { b[19] ^= 0x10; },
+                                               Errc::session_invalid},
+                                           BadBlob{
+                                               "a longer lifetime written in",
+                                               [](std::vector<std::uint8_t>& b) { b[20] = 0x7F; },
+                                               Errc::session_invalid},
+                                           BadBlob{"another format version",
+                                                   [](std::vector<std::uint8_t>& b) { b[8] = 2; },
+                                                   Errc::session_invalid},
+                                           BadBlob{"random bytes",
+                                                   [](std::vector<std::uint8_t>& b) {
+                                                       for (std::size_t i = 0; i < b.size(); ++i) {
+                                                           b[i] = static_cast<std::uint8_t>(
+                                                               i * 131 + 17);
+                                                       }
+                                                   },
+                                                   Errc::session_invalid}));
+
+TEST(TlsResumption, BlobSealedUnderAnotherKeyIsRejected) {
+    Server broker(server_options(test_pki().server));
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key_of(5));
+    ASSERT_TRUE(fresh.outcome.both_done());
+    const Connection after =
+        connect(broker, device_options(), "broker.test", fresh.sealed, key_of(6));
+    ASSERT_FALSE(after.offer);
+    EXPECT_EQ(after.offer.error().code, Errc::session_invalid);
+    EXPECT_FALSE(after.client_info.resumed);
+}
+
+TEST(TlsResumption, BlobForAnotherServerNameIsNeverOffered) {
+    // The certificate is valid for both names; the session was verified for one of them.
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(7);
+    const Connection by_dns = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(by_dns.outcome.both_done());
+    const Connection by_ip = connect(broker, device_options(), "127.0.0.1", {}, key);
+    ASSERT_TRUE(by_ip.outcome.both_done());
+
+    const Connection other = connect(broker, device_options(), "127.0.0.1", by_dns.sealed, key);
+    ASSERT_FALSE(other.offer);
+    EXPECT_EQ(other.offer.error().code, Errc::session_mismatch);
+    EXPECT_FALSE(other.client_info.resumed);
+    EXPECT_EQ(other.client_hello_size, by_ip.client_hello_size) << "nothing may be offered";
+}
+
+TEST(TlsResumption, BlobFromAnotherTrustConfigurationIsNotOffered) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(8);
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+
+    // The same name, but a device that also trusts another root: the blob vouches for a
+    // verification against a different bundle.
+    const std::string both_roots =
+        test_pki().root.certificate_pem + test_pki().other_root.certificate_pem;
+    ConfigOptions wider = client_options(both_roots);
+    const Connection other_roots = connect(broker, wider, "broker.test", fresh.sealed, key);
+    ASSERT_FALSE(other_roots.offer);
+    EXPECT_EQ(other_roots.offer.error().code, Errc::session_mismatch);
+
+    // Another client certificate (mutual TLS identity) is another device.
+    ConfigOptions with_cert = device_options();
+    with_cert.certificate_pem = test_pki().client.certificate_pem;
+    with_cert.private_key_pem = test_pki().client.private_key_pem;
+    const Connection other_identity = connect(broker, with_cert, "broker.test", fresh.sealed, key);
+    ASSERT_FALSE(other_identity.offer);
+    EXPECT_EQ(other_identity.offer.error().code, Errc::session_mismatch);
+}
+
+TEST(TlsResumption, BlobPastItsLifetimeIsNotOffered) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(9);
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+    auto header = detail::peek_sealed_header(view(fresh.sealed));
+    ASSERT_TRUE(header);
+    // The broker's ticket lifetime hint (server_ticket_lifetime_s) bounds the blob's lifetime.
+    EXPECT_EQ(header->lifetime_s, server_ticket_lifetime_s);
+
+    ConfigOptions later = device_options();
+    later.wall_clock = clock_at(now_seconds() + server_ticket_lifetime_s + 60);
+    const Connection after = connect(broker, later, "broker.test", fresh.sealed, key);
+    ASSERT_FALSE(after.offer);
+    EXPECT_EQ(after.offer.error().code, Errc::session_expired);
+
+    ConfigOptions still_valid = device_options();
+    still_valid.wall_clock = clock_at(now_seconds() + server_ticket_lifetime_s - 600);
+    const Connection within = connect(broker, still_valid, "broker.test", fresh.sealed, key);
+    EXPECT_TRUE(within.offer);
+    EXPECT_TRUE(within.client_info.resumed);
+}
+
+TEST(TlsResumption, MisuseIsRefused) {
+    Config config;
+    ASSERT_TRUE(config.setup(device_options()));
+    Engine engine(config);
+    std::vector<std::uint8_t> out(max_sealed_session_size);
+    const std::vector<std::uint8_t> junk(200, 1);
+    EXPECT_EQ(engine.offer_session(view(junk), key_of(1)).error().code, Errc::invalid_argument);
+    ASSERT_TRUE(engine.start("broker.test"));
+    EXPECT_EQ(engine.save_session(key_of(1), view(out)).error().code, Errc::invalid_argument);
+    ASSERT_TRUE(engine.handshake());
+    EXPECT_EQ(engine.offer_session(view(junk), key_of(1)).error().code, Errc::invalid_argument);
+
+    Server broker(server_options(test_pki().server));
+    Engine server_side(broker.config);
+    ASSERT_TRUE(server_side.start(""));
+    EXPECT_EQ(server_side.offer_session(view(junk), key_of(1)).error().code,
+              Errc::invalid_argument);
+}
+
+TEST(TlsResumption, RamStoreKeepsOneBlob) {
+    RamSessionStore store;
+    std::vector<std::uint8_t> out(max_sealed_session_size);
+    auto empty = store.load(view(out));
+    ASSERT_TRUE(empty);
+    EXPECT_EQ(*empty, 0U);
+    const std::vector<std::uint8_t> blob(300, 0xAB);
+    ASSERT_TRUE(store.save(view(blob)));
+    auto loaded = store.load(view(out));
+    ASSERT_TRUE(loaded);
+    ASSERT_EQ(*loaded, blob.size());
+    EXPECT_EQ(std::memcmp(out.data(), blob.data(), blob.size()), 0);
+    std::vector<std::uint8_t> small(10);
+    EXPECT_EQ(store.load(view(small)).error().code, Errc::message_too_large);
+    const std::vector<std::uint8_t> huge(max_sealed_session_size + 1, 1);
+    EXPECT_EQ(store.save(view(huge)).error().code, Errc::message_too_large);
+    ASSERT_TRUE(store.erase());
+    EXPECT_EQ(*store.load(view(out)), 0U);
+}
+
+}  // namespace
+}  // namespace mqtls::tls
