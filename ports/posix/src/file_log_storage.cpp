@@ -7,23 +7,10 @@
 
 #include <cerrno>
 
+#include "file_sync.hpp"
+
 namespace mqtls::port::posix {
-namespace {
-
-// fsync of the directory holding `path`, so that a newly created file's name survives a crash.
-Result<void> sync_parent_directory(const std::string& path) noexcept {
-    const std::size_t slash = path.rfind('/');
-    const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return Error{Errc::file_write_failed, errno};
-    const int synced = ::fsync(fd);
-    const int saved = errno;
-    ::close(fd);
-    if (synced != 0) return Error{Errc::file_write_failed, saved};
-    return ok();
-}
-
-}  // namespace
+using detail::sync_parent_directory;
 
 Result<FileLogStorage> FileLogStorage::open(const std::string& path) noexcept {
     const bool existed = ::access(path.c_str(), F_OK) == 0;
