@@ -1,6 +1,7 @@
 #include "mqtls/client/client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -43,6 +44,15 @@ struct Client::Impl {
     std::unique_ptr<tls::Engine> engine;
     TcpStream stream;
     bool is_connected = false;
+    // Between start_connect() and finish_connect(): CONNACK not awaited yet, and (unless the
+    // session's buffers filled up) output held for the one flight.
+    bool connect_pending = false;
+    bool hold_output = false;
+    bool session_stored = false;  // this connection's TLS session went to the store
+    bool session_offered = false;
+    Instant connect_deadline;
+    ResumptionCounters resumption;
+    std::size_t last_engine_heap_peak = 0;
 
     std::deque<Message> inbox;
     std::set<mqtt::PacketId> acknowledged;  // PublishAcked / UnsubscribeAcked ids not yet claimed
@@ -55,8 +65,11 @@ struct Client::Impl {
 
     void close_transport() {
         stream.close();
+        if (engine) last_engine_heap_peak = engine->heap_usage().peak;
         engine.reset();
         is_connected = false;
+        connect_pending = false;
+        hold_output = false;
         session.on_transport_closed(monotonic_now());
         while (session.poll_event()) {
         }
@@ -91,8 +104,10 @@ struct Client::Impl {
         while (auto event = session.poll_event()) handle_event(*event);
     }
 
-    // Moves session output through TLS to the socket as far as each stage accepts.
+    // Moves session output through TLS to the socket as far as each stage accepts. Between
+    // start_connect() and finish_connect() nothing moves, so the one flight stays whole.
     Result<void> flush() {
+        if (hold_output) return ok();
         for (int round = 0; round < 10'000; ++round) {
             bool progressed = false;
             const bytes_view plaintext = session.pending_output();
@@ -204,17 +219,73 @@ struct Client::Impl {
         return Errc::io_timed_out;
     }
 
-    Result<void> handshake(Instant deadline) {
+    // Offers the stored session, if there is a usable one; problems only cost a full handshake.
+    void offer_stored_session() {
+        session_offered = false;
+        if (options.session_store == nullptr) return;
+        std::array<std::uint8_t, tls::max_sealed_session_size> sealed{};
+        auto loaded = options.session_store->load(sealed);
+        if (!loaded) {
+            resumption.last_problem = loaded.error();
+            return;
+        }
+        if (*loaded == 0) return;
+        auto offered =
+            engine->offer_session(bytes_view(sealed.data(), *loaded), options.session_key);
+        if (!offered) {
+            ++resumption.unusable;
+            resumption.last_problem = offered.error();
+            return;
+        }
+        session_offered = true;
+    }
+
+    void count_handshake() {
+        if (engine->info().resumed) {
+            ++resumption.resumed;
+        } else {
+            ++resumption.full_handshakes;
+            if (session_offered) ++resumption.declined;
+        }
+    }
+
+    // Seals this connection's session into the store, once per connection, after the flight
+    // that follows the handshake has left (storing must not delay it).
+    void store_session() {
+        if (session_stored || options.session_store == nullptr || !engine ||
+            !engine->handshake_done()) {
+            return;
+        }
+        session_stored = true;
+        std::array<std::uint8_t, tls::max_sealed_session_size> sealed{};
+        auto size = engine->save_session(options.session_key, sealed);
+        Result<void> saved =
+            size ? options.session_store->save(bytes_view(sealed.data(), *size)) : size.error();
+        if (saved) {
+            ++resumption.saved;
+        } else {
+            resumption.last_problem = saved.error();
+        }
+    }
+
+    // `hold_last_flight`: when the handshake completes, leave our last flight (the Finished of
+    // an abbreviated handshake) unsent, for the caller to append CONNECT and PUBLISHes to.
+    Result<void> handshake(Instant deadline, bool hold_last_flight) {
         auto started = engine->start(options.host);
         if (!started) return fail(started.error());
+        offer_stored_session();
         for (int round = 0; round < 10'000; ++round) {
             auto done = engine->handshake();
             if (!done) {
                 (void)flush();
                 return fail(done.error());
             }
+            if (*done) {
+                count_handshake();
+                if (!hold_last_flight) MQTLS_TRY(flush());
+                return ok();
+            }
             MQTLS_TRY(flush());
-            if (*done) return ok();
             const Instant now = monotonic_now();
             if (now >= deadline) return fail(Errc::io_timed_out);
             const bool want_write = !engine->pending_ciphertext().empty();
@@ -246,6 +317,8 @@ struct Client::Impl {
         return tls_config->setup(tls_options);
     }
 
+    Result<void> open_connection(const ClientOptions& new_options, bool hold_last_flight);
+
     mqtt::Connect connect_packet() const {
         mqtt::Connect connect;
         connect.client_id = options.client_id;
@@ -270,31 +343,63 @@ tls::ConnectionInfo Client::tls_info() const noexcept {
     return impl_->engine ? impl_->engine->info() : tls::ConnectionInfo{};
 }
 
-Result<void> Client::connect(const ClientOptions& options) {
-    Impl& impl = *impl_;
-    if (impl.stream.is_open()) impl.close_transport();
-    impl.options = options;
+const ResumptionCounters& Client::resumption() const noexcept { return impl_->resumption; }
+
+std::size_t Client::tls_heap_peak() const noexcept {
+    const Impl& impl = *impl_;
+    const std::size_t engine_peak =
+        impl.engine ? impl.engine->heap_usage().peak : impl.last_engine_heap_peak;
+    const std::size_t config = impl.tls_config ? impl.tls_config->heap_usage().current : 0;
+    return engine_peak + config;
+}
+
+Result<void> Client::Impl::open_connection(const ClientOptions& new_options,
+                                           bool hold_last_flight) {
+    if (stream.is_open()) close_transport();
+    options = new_options;
     if (options.host.empty() || (options.client_id.empty() && !options.clean_session)) {
         return Error{Errc::invalid_argument, 0};
     }
-    const Instant deadline = monotonic_now() + to_duration(options.connect_timeout);
-    MQTLS_TRY(impl.setup_tls());
+    connect_deadline = monotonic_now() + to_duration(options.connect_timeout);
+    session_stored = false;
+    MQTLS_TRY(setup_tls());
 
-    auto stream =
+    auto opened =
         TcpStream::connect(options.host, options.port, to_duration(options.connect_timeout));
-    if (!stream) return stream.error();
-    impl.stream = std::move(*stream);
-    impl.engine = std::make_unique<tls::Engine>(*impl.tls_config);
-    MQTLS_TRY(impl.handshake(deadline));
+    if (!opened) return opened.error();
+    stream = std::move(*opened);
+    engine = std::make_unique<tls::Engine>(*tls_config);
+    MQTLS_TRY(handshake(connect_deadline, hold_last_flight));
 
-    auto started = impl.session.start_connect(impl.connect_packet(), monotonic_now());
-    if (!started) return impl.fail(started.error());
-    auto waited = impl.pump_until(deadline, [&] { return impl.is_connected; });
+    auto started = session.start_connect(connect_packet(), monotonic_now());
+    if (!started) return fail(started.error());
+    connect_pending = true;
+    hold_output = hold_last_flight;
+    return ok();
+}
+
+Result<void> Client::start_connect(const ClientOptions& options) {
+    return impl_->open_connection(options, /*hold_last_flight=*/true);
+}
+
+Result<void> Client::finish_connect() {
+    Impl& impl = *impl_;
+    if (!impl.connect_pending) return Errc::not_connected;
+    impl.connect_pending = false;
+    impl.hold_output = false;
+    MQTLS_TRY(impl.flush());
+    impl.store_session();
+    auto waited = impl.pump_until(impl.connect_deadline, [&] { return impl.is_connected; });
     if (!waited) {
         if (waited.error().code == Errc::io_timed_out) return impl.fail(Errc::connect_timeout);
         return waited.error();
     }
     return ok();
+}
+
+Result<void> Client::connect(const ClientOptions& options) {
+    MQTLS_TRY(impl_->open_connection(options, /*hold_last_flight=*/false));
+    return finish_connect();
 }
 
 Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view payload,
@@ -323,7 +428,9 @@ Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view 
 Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::string_view payload,
                                               mqtt::QoS qos, bool retain) {
     Impl& impl = *impl_;
-    if (!connected()) return Errc::not_connected;
+    if (!connected() && !(impl.connect_pending && impl.stream.is_open())) {
+        return Errc::not_connected;
+    }
     mqtt::Publish message;
     message.topic = topic;
     message.payload = view_of(payload);
@@ -331,6 +438,7 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     message.retain = retain;
     const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
     if (qos == mqtt::QoS::exactly_once && impl.qos2_in_flight >= impl.options.max_inflight_qos2) {
+        impl.hold_output = false;
         MQTLS_TRY(impl.pump_until(deadline, [&] {
             return impl.qos2_in_flight < std::max<std::size_t>(impl.options.max_inflight_qos2, 1);
         }));
@@ -339,7 +447,9 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     if (id && qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
     if (id) return id;
     // Full window or buffers: service the connection just until something drained (an ack
-    // freed a slot, or output moved on towards the socket), then try again.
+    // freed a slot, or output moved on towards the socket), then try again. A held one flight
+    // leaves early: it is as full as it can get.
+    impl.hold_output = false;
     for (int round = 0; !id && round < 100'000; ++round) {
         const Errc code = id.error().code;
         if (code != Errc::inflight_full && code != Errc::output_full) return id.error();
@@ -448,9 +558,14 @@ Result<void> Client::disconnect() {
     Impl& impl = *impl_;
     if (!impl.stream.is_open()) return Errc::not_connected;
     const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
+    // A one flight may end here, before CONNACK (QoS 0): CONNECT, PUBLISHes and DISCONNECT go
+    // together.
+    impl.connect_pending = false;
+    impl.hold_output = false;
     if (impl.session.disconnect(monotonic_now())) {
         (void)impl.pump_until(deadline, [&] { return impl.session.pending_output().empty(); });
     }
+    impl.store_session();
     if (impl.engine && impl.stream.is_open() && impl.engine->close_notify()) {
         (void)impl.flush();
     }

@@ -32,6 +32,7 @@
 #include "mqtls/mqtt/packets.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/engine.hpp"
+#include "mqtls/tls/session.hpp"
 
 namespace mqtls::client {
 
@@ -62,9 +63,27 @@ struct ClientOptions {
     /// PUBREL from one MQTT 3.1.1 client, and 3.1.1 has no way to tell us its limit.
     std::size_t max_inflight_qos2 = 20;
 
+    /// TLS session resumption: where the sealed session is kept between connections (and deep
+    /// sleeps), and the device-held key that seals it. Null: every connection does a full
+    /// handshake. The store must outlive the Client's connections.
+    tls::SessionStore* session_store = nullptr;
+    tls::SessionKey session_key;
+
     /// Bounds on each blocking call: TCP + TLS + CONNACK, and each acknowledgement.
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds operation_timeout{10'000};
+};
+
+/// What became of the stored TLS sessions, over this Client's connections.
+struct ResumptionCounters {
+    std::uint32_t full_handshakes = 0;  ///< connections that did a full handshake
+    std::uint32_t resumed = 0;          ///< connections that resumed a stored session
+    std::uint32_t declined = 0;  ///< a session was offered but the broker did a full handshake
+    std::uint32_t unusable = 0;  ///< a stored session was not offered (see last_problem)
+    std::uint32_t saved = 0;     ///< sessions sealed into the store
+    /// Why the last stored session was not offered, or the store failed to load or save
+    /// (connections go on with a full handshake; nothing is lost but time).
+    std::optional<Error> last_problem;
 };
 
 /// A message received on a subscription (owned copy).
@@ -89,6 +108,19 @@ public:
     /// the CONNACK return code), connect_timeout.
     Result<void> connect(const ClientOptions& options);
 
+    /// The first half of connect(), for one-flight wake cycles: TCP, the TLS handshake (resuming
+    /// a stored session if it can), and CONNECT queued, but the handshake's last flight is held
+    /// back. Until finish_connect(), publish_queued() adds messages that leave together with the
+    /// client's Finished and CONNECT, in as few TLS records and TCP segments as the sizes
+    /// allow, without waiting for CONNACK (MQTT 3.1.1 section 3.1.4 allows it). If the broker
+    /// then refuses, QoS 1/2 messages stay in the session (and in the caller's outbox).
+    /// Errors: as connect().
+    Result<void> start_connect(const ClientOptions& options);
+
+    /// Sends what start_connect() and publish_queued() held, stores the TLS session, and waits
+    /// for CONNACK. Errors: as connect().
+    Result<void> finish_connect();
+
     /// Publishes and, for QoS 1/2, waits for PUBACK/PUBCOMP. Returns the packet identifier (0
     /// for QoS 0). Errors: io_timed_out (no acknowledgement in time; the message may still
     /// arrive), not_connected, any connection error.
@@ -98,7 +130,8 @@ public:
     /// Pipelined publishing, for throughput: queues the message into the session and returns as
     /// soon as it is accepted, without waiting for its acknowledgement. The connection is serviced
     /// (acknowledgements read, output sent) only while the in-flight window or the buffers are
-    /// full, for at most operation_timeout. Returns the packet identifier (0 for QoS 0); the
+    /// full, for at most operation_timeout. Between start_connect() and finish_connect() the
+    /// message is held for the one flight. Returns the packet identifier (0 for QoS 0); the
     /// session allocates identifiers and skips those still in flight, so they wrap past 65535
     /// safely. Call flush() to learn that everything arrived. Errors: io_timed_out (no room
     /// in time), not_connected, message_too_large, any connection error.
@@ -150,6 +183,10 @@ public:
     [[nodiscard]] bool connected() const noexcept;
     /// TLS details of the current connection.
     [[nodiscard]] tls::ConnectionInfo tls_info() const noexcept;
+    /// Resumption counts over this Client's connections.
+    [[nodiscard]] const ResumptionCounters& resumption() const noexcept;
+    /// Peak heap mbedTLS used for the current (or last) connection, plus the TLS Config's.
+    [[nodiscard]] std::size_t tls_heap_peak() const noexcept;
 
     struct Impl;
 
