@@ -22,6 +22,7 @@
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
+#include "node_flags.hpp"
 #include "node_outbox.hpp"
 #include "stop_signal.hpp"
 
@@ -38,21 +39,6 @@ constexpr double min_seconds = 0.01;
 // CONNACK return code 3, "server unavailable": the broker is up but cannot serve us yet.
 constexpr std::int32_t connack_server_unavailable = 3;
 
-struct NodeFlags {
-    BrokerConnectionFlags connection;
-    std::string device_id;
-    double interval_s = 10;
-    int qos = 1;
-    double retry_base_s = 5;
-    double retry_cap_s = 60;
-    std::uint32_t max_attempts = 0;
-    long count = 0;         // stop after this many acknowledged readings; 0: never
-    double duration_s = 0;  // stop after this long; 0: never
-    std::string sensor = "simulated";
-    std::uint32_t sensor_seed = 0;  // 0: derived from the device id
-    NodeOutboxFlags outbox;
-};
-
 Duration seconds_to_duration(double seconds) {
     return Duration::from_millis(std::llround(seconds * 1000.0));
 }
@@ -61,16 +47,6 @@ std::int64_t wall_clock_ms() {
     return std::chrono::duration_cast<milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-// FNV-1a of the device id: each simulated device gets its own, reproducible readings.
-std::uint32_t seed_from(std::string_view device_id) {
-    std::uint32_t hash = 2166136261U;
-    for (const char character : device_id) {
-        hash ^= static_cast<unsigned char>(character);
-        hash *= 16777619U;
-    }
-    return hash;
 }
 
 // Errors that retrying cannot fix: a broker we must not trust, credentials it refuses, files we
@@ -122,7 +98,7 @@ public:
           options_(std::move(options)),
           node_(node),
           outbox_(outbox),
-          sensor_(flags.sensor_seed != 0 ? flags.sensor_seed : seed_from(flags.device_id)),
+          sensor_(flags.sensor_seed != 0 ? flags.sensor_seed : sensor_seed_from(flags.device_id)),
           qos_(static_cast<mqtt::QoS>(flags.qos)),
           where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {}
 
@@ -420,14 +396,58 @@ int NodeRunner::run() {
     }
 }
 
+int validate_wake_cycle(NodeFlags& flags) {
+    const WakeCycleFlags& wake = flags.wake;
+    const bool wake_options_given = !wake.session_file.empty() || !wake.session_key_file.empty() ||
+                                    wake.no_resume || wake.no_one_flight ||
+                                    !wake.report_file.empty();
+    if (!wake.enabled && wake.cycles == 0) {
+        if (wake_options_given) {
+            return usage_error(command_name,
+                               "--session-file, --session-key, --no-resume, --no-one-flight and "
+                               "--wake-report belong to --wake-cycle",
+                               "add --wake-cycle (one wake from deep sleep) or --cycles K");
+        }
+        return exit_ok;
+    }
+    if (flags.outbox.directory.empty()) {
+        return usage_error(command_name, "--wake-cycle needs --outbox DIR",
+                           "a wake from deep sleep keeps nothing in RAM: the outbox, the "
+                           "sequence number and the TLS session live in DIR between wakes");
+    }
+    if (flags.count != 0 || flags.duration_s != 0) {
+        return usage_error(command_name, "--count and --duration do not apply to --wake-cycle",
+                           "a wake delivers what is pending plus one new reading; use --cycles "
+                           "K --sleep S to repeat it");
+    }
+    if (!(wake.deadline_s >= min_seconds) || wake.deadline_s > 3600) {
+        return usage_error(command_name, "--wake-deadline must be 0.01..3600 seconds",
+                           "how long one wake may stay awake, e.g. --wake-deadline 10");
+    }
+    if (!(wake.sleep_s >= 0) || wake.sleep_s > 86400) {
+        return usage_error(command_name, "--sleep must be 0..86400 seconds",
+                           "the deep sleep between wakes of --cycles, e.g. --sleep 60");
+    }
+    if (flags.wake.session_file.empty()) {
+        flags.wake.session_file = flags.outbox.directory + "/tls-session.sealed";
+    }
+    if (flags.wake.session_key_file.empty()) {
+        flags.wake.session_key_file = flags.outbox.directory + "/tls-session.key";
+    }
+    return exit_ok;
+}
+
 int run_node(NodeFlags& flags) {
     if (const int status = validate(flags); status != exit_ok) return status;
+    if (const int status = validate_wake_cycle(flags); status != exit_ok) return status;
+    if (flags.wake.cycles > 0) return run_wake_cycles(flags);
     if (flags.connection.client_id.empty()) flags.connection.client_id = flags.device_id;
     client::ClientOptions options;
     if (const int status = make_client_options(command_name, flags.connection, options);
         status != exit_ok) {
         return status;
     }
+    if (flags.wake.enabled) return run_wake_cycle(flags, std::move(options));
     node::TelemetryNodeConfig config;
     config.publish_period = seconds_to_duration(flags.interval_s);
     config.reconnect.base = seconds_to_duration(flags.retry_base_s);
@@ -456,6 +476,15 @@ int run_node(NodeFlags& flags) {
 }
 
 }  // namespace
+
+std::uint32_t sensor_seed_from(const std::string& device_id) {
+    std::uint32_t hash = 2166136261U;
+    for (const char character : device_id) {
+        hash ^= static_cast<unsigned char>(character);
+        hash *= 16777619U;
+    }
+    return hash;
+}
 
 void register_node_command(CLI::App& app, int& exit_status) {
     auto flags = std::make_shared<NodeFlags>();
@@ -508,6 +537,34 @@ void register_node_command(CLI::App& app, int& exit_status) {
     node->add_option("--outbox-sync", flags->outbox.sync,
                      "each: every reading is on disk (fdatasync) before the node goes on; none: "
                      "left to the OS (survives a crash of mqtls, not a power loss)")
+        ->capture_default_str();
+    node->add_flag("--wake-cycle", flags->wake.enabled,
+                   "one wake from deep sleep, then exit: load the TLS session, outbox and seq "
+                   "from --outbox DIR, take one reading, connect (resuming the TLS session; "
+                   "Finished + CONNECT + readings in one flight), deliver what is pending, wait "
+                   "for the acknowledgements up to --wake-deadline, disconnect, save. Exit 0 "
+                   "when everything was delivered (7: deadline, 4: network; the rest stays in "
+                   "the outbox). No will or status messages in this mode");
+    node->add_option("--session-file", flags->wake.session_file,
+                     "sealed TLS session kept between wakes (mode 0600; default "
+                     "DIR/tls-session.sealed)");
+    node->add_option("--session-key", flags->wake.session_key_file,
+                     "32-byte key that seals the session, made on first use (mode 0600; "
+                     "default DIR/tls-session.key)");
+    node->add_flag("--no-resume", flags->wake.no_resume,
+                   "never store or offer a TLS session: a full handshake every wake");
+    node->add_flag("--no-one-flight", flags->wake.no_one_flight,
+                   "conventional order: finish the handshake, CONNECT, wait for CONNACK, then "
+                   "publish");
+    node->add_option("--wake-deadline", flags->wake.deadline_s,
+                     "seconds one wake may take from start to the last acknowledgement")
+        ->capture_default_str();
+    node->add_option("--wake-report", flags->wake.report_file,
+                     "write a JSON summary of the wake (or of all --cycles) to this file");
+    node->add_option("--cycles", flags->wake.cycles,
+                     "run this many wake cycles, each as its own process (as a reset from deep "
+                     "sleep), with --sleep seconds between them; implies --wake-cycle");
+    node->add_option("--sleep", flags->wake.sleep_s, "seconds of deep sleep between --cycles")
         ->capture_default_str();
     node->footer(
         "Status: status/<device> is retained JSON {\"status\":\"online\"|\"offline\",\"dropped\":N,"

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "cli_support.hpp"
+#include "node_flags.hpp"
 
 namespace {
 
@@ -30,6 +31,7 @@ bool quotes_arguments(const CLI::ParseError& error) {
 
 int run(int argc, char** argv) {
     using namespace mqtls::cli;
+    remember_command_line(argc, argv);  // the wake-cycle driver runs it again
     CLI::App app{
         "mqtls: secure MQTT-over-TLS telemetry. Every connection verifies the broker's "
         "certificate; there is no switch to turn that off.",

@@ -1,0 +1,244 @@
+// `mqtls node --wake-cycle` and `--cycles K`: each wake is its own process, as a reset from deep
+// sleep; the TLS session, the outbox and the seq survive only in --outbox DIR. Against a real
+// Mosquitto: wakes resume after the first, a broker restart costs one full handshake, a
+// tampered session file is not used, and no reading is lost.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mqtls/client/client.hpp"
+#include "mqtls/testing/mosquitto_broker.hpp"
+#include "mqtls/testing/process.hpp"
+
+namespace {
+
+using mqtls::testing::MosquittoBroker;
+using mqtls::testing::ProcessResult;
+using namespace std::chrono_literals;
+
+constexpr const char* wake_password = "wake-test-password";
+
+class CliWake : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/mqtls-wake-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        directory_ = pattern;
+        device_ =
+            std::string("wake-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        device_ = device_.substr(0, 40);
+        mqtls::testing::BrokerOptions options;
+        options.users = {{device_, wake_password}, {"collector", wake_password}};
+        options.acl = "user " + device_ + "\ntopic write telemetry/" + device_ +
+                      "\nuser collector\ntopic read telemetry/#\n";
+        auto broker = MosquittoBroker::start(options);
+        ASSERT_TRUE(broker) << broker.error().message();
+        broker_ = std::move(*broker);
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+
+    std::string outbox() const { return directory_ + "/outbox"; }
+    std::string report_file() const { return directory_ + "/report.json"; }
+
+    std::vector<std::string> wake_command(std::vector<std::string> more,
+                                          std::uint16_t port = 0) const {
+        std::vector<std::string> arguments = {
+            MQTLS_CLI_PATH,
+            "node",
+            "-h",
+            MosquittoBroker::host(),
+            "-p",
+            std::to_string(port != 0 ? port : broker_->tls_port()),
+            "--cafile",
+            broker_->ca_file(),
+            "-u",
+            device_,
+            "-P",
+            wake_password,
+            "--device",
+            device_,
+            "--outbox",
+            outbox(),
+            "--wake-report",
+            report_file()};
+        arguments.insert(arguments.end(), more.begin(), more.end());
+        return arguments;
+    }
+
+    // Runs the command and returns its report (empty object if there is none).
+    nlohmann::json run(const std::vector<std::string>& arguments, int expected_exit) {
+        std::filesystem::remove(report_file());
+        auto result = mqtls::testing::run_process(arguments, 60s);
+        EXPECT_TRUE(result);
+        if (!result) return nlohmann::json::object();
+        last_output_ = result->output;
+        EXPECT_EQ(result->exit_code, expected_exit) << result->output;
+        std::ifstream in(report_file());
+        if (!in) return nlohmann::json::object();
+        return nlohmann::json::parse(in, nullptr, false);
+    }
+
+    // A collector with a persistent session, so it misses nothing while it is away.
+    mqtls::client::ClientOptions collector_options() const {
+        mqtls::client::ClientOptions options;
+        options.host = MosquittoBroker::host();
+        options.port = broker_->tls_port();
+        options.trusted_roots_pem = broker_->ca_pem();
+        options.client_id = "collector-" + device_;
+        options.clean_session = false;
+        options.username = "collector";
+        options.password = wake_password;
+        return options;
+    }
+
+    // The seq of every reading the collector receives within `timeout`.
+    static std::set<long> received_sequences(mqtls::client::Client& collector,
+                                             std::chrono::milliseconds timeout) {
+        std::set<long> sequences;
+        for (int i = 0; i < 1000; ++i) {
+            auto message = collector.receive(timeout);
+            if (!message || !*message) break;
+            const auto reading = nlohmann::json::parse((*message)->payload, nullptr, false);
+            EXPECT_FALSE(reading.is_discarded()) << (*message)->payload;
+            if (!reading.is_discarded()) sequences.insert(reading["seq"].get<long>());
+        }
+        return sequences;
+    }
+
+    std::string directory_;
+    std::string device_;
+    std::unique_ptr<MosquittoBroker> broker_;
+    std::string last_output_;
+};
+
+mode_t mode_of(const std::string& path) {
+    struct stat info {};
+    EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+    return info.st_mode & 0777;
+}
+
+TEST_F(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake) {
+    mqtls::client::Client collector;
+    ASSERT_TRUE(collector.connect(collector_options()));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
+
+    nlohmann::json first = run(wake_command({"--cycles", "3", "--sleep", "0"}), 0);
+    ASSERT_TRUE(first.is_object()) << last_output_;
+    EXPECT_EQ(first["full"], 1) << first.dump();
+    EXPECT_EQ(first["resumed"], 2) << first.dump();
+    EXPECT_EQ(first["delivered"], 3);
+    EXPECT_EQ(first["pending"], 0);
+    ASSERT_EQ(first["cycles"].size(), 3U);
+    EXPECT_EQ(first["cycles"][0]["handshake"], "full");
+    EXPECT_EQ(first["cycles"][1]["handshake"], "resumed");
+    EXPECT_EQ(first["cycles"][2]["handshake"], "resumed");
+    EXPECT_GT(first["cycles"][2]["tls_heap_peak"].get<long>(), 0);
+    EXPECT_EQ(mode_of(outbox() + "/tls-session.sealed"), 0600U);
+    EXPECT_EQ(mode_of(outbox() + "/tls-session.key"), 0600U);
+
+    std::string diagnostics;
+    ASSERT_TRUE(broker_->restart(&diagnostics)) << diagnostics;
+    collector.drop_connection();
+    ASSERT_TRUE(collector.connect(collector_options()));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
+
+    nlohmann::json after = run(wake_command({"--cycles", "3", "--sleep", "0"}), 0);
+    ASSERT_EQ(after["cycles"].size(), 3U) << last_output_;
+    EXPECT_EQ(after["cycles"][0]["handshake"], "full");
+    EXPECT_EQ(after["cycles"][0]["session_declined"], true) << after.dump();
+    EXPECT_EQ(after["cycles"][1]["handshake"], "resumed");
+    EXPECT_EQ(after["cycles"][2]["handshake"], "resumed");
+    EXPECT_EQ(after["delivered"], 3);
+
+    // Before the restart the collector was connected throughout, so every reading of the
+    // first round must have arrived; the same for the second round after it reconnected.
+    const std::set<long> second_round = {4, 5, 6};
+    const std::set<long> got = received_sequences(collector, 2000ms);
+    EXPECT_TRUE(std::includes(got.begin(), got.end(), second_round.begin(), second_round.end()))
+        << "second round lost readings: " << nlohmann::json(got).dump();
+    EXPECT_NE(last_output_.find("the broker declined the stored session"), std::string::npos)
+        << last_output_;
+}
+
+TEST_F(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
+    mqtls::client::Client collector;
+    ASSERT_TRUE(collector.connect(collector_options()));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
+    nlohmann::json one_flight = run(wake_command({"--cycles", "2", "--sleep", "0"}), 0);
+    nlohmann::json conventional =
+        run(wake_command({"--cycles", "2", "--sleep", "0", "--no-one-flight"}), 0);
+    EXPECT_EQ(one_flight["cycles"][1]["one_flight"], true) << one_flight.dump();
+    EXPECT_EQ(conventional["cycles"][1]["one_flight"], false) << conventional.dump();
+    EXPECT_EQ(conventional["cycles"][1]["handshake"], "resumed");
+    EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2, 3, 4}));
+}
+
+TEST_F(CliWake, TamperedSessionFileIsNotUsedAndIsReplaced) {
+    run(wake_command({"--wake-cycle"}), 0);
+    const std::string session = outbox() + "/tls-session.sealed";
+    {
+        std::fstream file(session, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekg(100);
+        char byte = 0;
+        file.read(&byte, 1);
+        file.seekp(100);
+        byte = static_cast<char>(byte ^ 0x20);
+        file.write(&byte, 1);
+    }
+    nlohmann::json tampered = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_EQ(tampered["handshake"], "full");
+    EXPECT_NE(tampered["session_problem"].get<std::string>().find("session_invalid"),
+              std::string::npos)
+        << tampered.dump();
+    EXPECT_EQ(tampered["delivered"], 1);
+    nlohmann::json next = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_EQ(next["handshake"], "resumed") << next.dump();
+}
+
+TEST_F(CliWake, UnreachableBrokerKeepsTheReadingForTheNextWake) {
+    nlohmann::json down = run(wake_command({"--wake-cycle", "--wake-deadline", "3"}, 1), 4);
+    EXPECT_EQ(down["delivered"], 0) << down.dump();
+    EXPECT_EQ(down["pending"], 1);
+    nlohmann::json up = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_EQ(up["delivered"], 2) << up.dump();
+    EXPECT_EQ(up["first_seq"], 1);
+    EXPECT_EQ(up["last_seq"], 2);
+    EXPECT_EQ(up["pending"], 0);
+}
+
+TEST_F(CliWake, ExposedKeyFileIsRefused) {
+    run(wake_command({"--wake-cycle"}), 0);
+    ASSERT_EQ(::chmod((outbox() + "/tls-session.key").c_str(), 0644), 0);
+    run(wake_command({"--wake-cycle"}), 3);
+    EXPECT_NE(last_output_.find("readable or writable by other users"), std::string::npos)
+        << last_output_;
+}
+
+TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
+    const std::vector<std::string> base = {MQTLS_CLI_PATH,     "node",     "--cafile",
+                                           broker_->ca_file(), "--device", device_};
+    auto no_outbox = base;
+    no_outbox.push_back("--wake-cycle");
+    auto result = mqtls::testing::run_process(no_outbox, 30s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->exit_code, 2) << result->output;
+    EXPECT_NE(result->output.find("--wake-cycle needs --outbox DIR"), std::string::npos)
+        << result->output;
+
+    auto stray = base;
+    stray.push_back("--no-resume");
+    result = mqtls::testing::run_process(stray, 30s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->exit_code, 2) << result->output;
+    EXPECT_NE(result->output.find("belong to --wake-cycle"), std::string::npos) << result->output;
+}
+
+}  // namespace
