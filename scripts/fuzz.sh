@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libFuzzer stage: builds the fuzz targets of mqtt/fuzz/ and node/fuzz/ with clang in build/fuzz and runs them.
+# libFuzzer stage: builds the fuzz targets of mqtt/fuzz/, node/fuzz/ and tls/fuzz/ with clang in build/fuzz and runs them.
 #   scripts/fuzz.sh              each target for FUZZ_SECONDS (default 60) on a copy of its corpus
 #                                (ctest label `fuzz`, two at a time); ~40 s on 2 cores
 #   scripts/fuzz.sh --replay     only run every corpus input once through libFuzzer (label
@@ -46,7 +46,7 @@ mkdir -p "$build"
 }
 cmake --build "$build"
 
-# The fuzz tests live beside each layer in build/fuzz (mqtt/fuzz, node/fuzz); ctest at the top
+# The fuzz tests live beside each layer in build/fuzz (mqtt/fuzz, node/fuzz, tls/fuzz); ctest at the top
 # of build/fuzz finds them all.
 if [[ $mode == replay ]]; then
     ctest --test-dir "$build" -L '^fuzz-replay$' --output-on-failure --no-tests=error \
