@@ -313,6 +313,7 @@ struct Client::Impl {
         tls_options.pinned_spki = options.pinned_spki;
         tls_options.wall_clock = tls::WallClock{&system_wall_clock, nullptr};
         tls_options.entropy = tls::EntropySource{&port::posix::getrandom_entropy, nullptr};
+        tls_options.session_tickets = options.session_tickets;
         tls_config = std::make_unique<tls::Config>();
         return tls_config->setup(tls_options);
     }
@@ -562,6 +563,8 @@ Result<void> Client::disconnect() {
     // together.
     impl.connect_pending = false;
     impl.hold_output = false;
+    // DISCONNECT, close_notify and the FIN leave together when the socket closes.
+    impl.stream.hold_until_close();
     if (impl.session.disconnect(monotonic_now())) {
         (void)impl.pump_until(deadline, [&] { return impl.session.pending_output().empty(); });
     }
