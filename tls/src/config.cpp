@@ -24,6 +24,19 @@ const int allowed_cipher_suites[] = {
     0,
 };
 
+// ECDHE groups and the broker certificate's curve (mbedTLS applies this list to both): the NIST
+// curves CAs issue, P-256 first (the cheapest on devices), and X25519. mbedTLS would otherwise
+// offer all twelve it knows.
+const mbedtls_ecp_group_id offered_curves[] = {
+    MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1,
+    MBEDTLS_ECP_DP_SECP521R1, MBEDTLS_ECP_DP_NONE,
+};
+
+// Hashes for the handshake's signatures (ServerKeyExchange, our CertificateVerify); SHA-224 is
+// left out. Certificate signatures follow mbedTLS's verification profile instead.
+const int offered_signature_hashes[] = {MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512,
+                                        MBEDTLS_MD_NONE};
+
 // mbedTLS parses PEM only from NUL-terminated buffers whose length counts the terminator.
 std::string pem_buffer(std::string_view pem) { return std::string(pem); }
 
@@ -66,7 +79,6 @@ Config::Impl::Impl() noexcept {
     mbedtls_x509_crt_init(&trusted_roots);
     mbedtls_x509_crt_init(&own_chain);
     mbedtls_pk_init(&own_key);
-    mbedtls_entropy_init(&entropy);
     mbedtls_ctr_drbg_init(&drbg);
     mbedtls_ssl_ticket_init(&tickets);
     mbedtls_ssl_cache_init(&cache);
@@ -80,7 +92,7 @@ Config::Impl::~Impl() {
     mbedtls_x509_crt_free(&own_chain);
     mbedtls_pk_free(&own_key);
     mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&entropy);
+    if (entropy_in_use) mbedtls_entropy_free(&entropy);
 }
 
 // nothrow: the layer never throws; a failed allocation is reported by setup().
@@ -183,15 +195,36 @@ Result<void> enable_server_resumption(Config::Impl& impl) {
     return ok();
 }
 
-Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>& extra) {
-    if (extra && extra->poll != nullptr) {
-        const int ret = mbedtls_entropy_add_source(&impl.entropy, extra->poll, extra->context, 32,
-                                                   MBEDTLS_ENTROPY_SOURCE_STRONG);
-        if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+// CTR_DRBG's entropy callback over the platform's source (getrandom(2), an ESP32's hardware
+// RNG): fills the whole request or fails.
+int poll_platform_entropy(void* context, unsigned char* output, std::size_t length) {
+    const auto& source = *static_cast<const EntropySource*>(context);
+    std::size_t filled = 0;
+    for (int attempt = 0; filled < length && attempt < 64; ++attempt) {
+        std::size_t produced = 0;
+        const int ret = source.poll(source.context, output + filled, length - filled, &produced);
+        if (ret != 0) return ret;
+        filled += produced < length - filled ? produced : length - filled;
     }
+    return filled == length ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
+
+Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>& platform) {
     static const unsigned char personalization[] = "mqtls";
-    const int ret = mbedtls_ctr_drbg_seed(&impl.drbg, mbedtls_entropy_func, &impl.entropy,
-                                          personalization, sizeof personalization - 1);
+    int ret = 0;
+    if (platform && platform->poll != nullptr) {
+        // The platform's source seeds the DRBG directly. mbedTLS's entropy pool would add
+        // nothing to a kernel or hardware RNG, and its set-up (HAVEGE, in Debian's build) costs
+        // a million instructions per Config: on a device, that is every wake.
+        impl.platform_entropy = *platform;
+        ret = mbedtls_ctr_drbg_seed(&impl.drbg, &poll_platform_entropy, &impl.platform_entropy,
+                                    personalization, sizeof personalization - 1);
+    } else {
+        mbedtls_entropy_init(&impl.entropy);
+        impl.entropy_in_use = true;
+        ret = mbedtls_ctr_drbg_seed(&impl.drbg, mbedtls_entropy_func, &impl.entropy,
+                                    personalization, sizeof personalization - 1);
+    }
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     return ok();
 }
@@ -239,8 +272,16 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
         if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     }
     if (role_ == Role::client) {
-        // Offer an empty SessionTicket extension, so brokers hand us a ticket to resume with.
-        mbedtls_ssl_conf_session_tickets(&impl.ssl, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+        // An empty SessionTicket extension asks the broker for a ticket to resume with;
+        // without it the broker's session ID serves instead.
+        mbedtls_ssl_conf_session_tickets(&impl.ssl, options.session_tickets
+                                                        ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                        : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+        // Every ClientHello byte is radio time on a device: offer only what we use.
+        mbedtls_ssl_conf_curves(&impl.ssl, offered_curves);
+        mbedtls_ssl_conf_sig_hashes(&impl.ssl, offered_signature_hashes);
+        // Encrypt-then-MAC only concerns CBC suites, which we never offer.
+        mbedtls_ssl_conf_encrypt_then_mac(&impl.ssl, MBEDTLS_SSL_ETM_DISABLED);
     } else if (options.session_resumption) {
         MQTLS_TRY(enable_server_resumption(impl));
     }

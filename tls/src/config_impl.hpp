@@ -29,7 +29,9 @@ struct Config::Impl {
     mbedtls_x509_crt trusted_roots{};
     mbedtls_x509_crt own_chain{};
     mbedtls_pk_context own_key{};
-    mbedtls_entropy_context entropy{};
+    mbedtls_entropy_context entropy{};  // only without a platform EntropySource
+    bool entropy_in_use = false;
+    EntropySource platform_entropy;
     mbedtls_ctr_drbg_context drbg{};
     // Server-side resumption: ticket keys and a session-ID cache
     // (ConfigOptions::session_resumption).

@@ -81,5 +81,38 @@ TEST(TlsConfig, ClientNeedsNameToDial) {
     EXPECT_EQ(result.error().code, Errc::invalid_argument);
 }
 
+// The platform's entropy source seeds the random generator on its own: it is called, and a
+// source that fails fails the set-up rather than leaving the generator unseeded.
+struct CountingSource {
+    int calls = 0;
+    bool fail = false;
+};
+
+int counting_poll(void* context, unsigned char* output, std::size_t length, std::size_t* produced) {
+    auto& source = *static_cast<CountingSource*>(context);
+    ++source.calls;
+    if (source.fail) return -1;
+    for (std::size_t i = 0; i < length; ++i) output[i] = static_cast<unsigned char>(i * 37 + 11);
+    *produced = length;
+    return 0;
+}
+
+TEST(TlsConfig, PlatformEntropySeedsTheGenerator) {
+    CountingSource source;
+    ConfigOptions options = client_options(test_pki().root.certificate_pem);
+    options.entropy = EntropySource{&counting_poll, &source};
+    Config config;
+    ASSERT_TRUE(config.setup(options));
+    EXPECT_GT(source.calls, 0);
+}
+
+TEST(TlsConfig, FailingEntropySourceFailsTheSetup) {
+    CountingSource source;
+    source.fail = true;
+    ConfigOptions options = client_options(test_pki().root.certificate_pem);
+    options.entropy = EntropySource{&counting_poll, &source};
+    EXPECT_EQ(setup_error(options), Errc::tls_setup_failed);
+}
+
 }  // namespace
 }  // namespace mqtls::tls

@@ -110,7 +110,7 @@ TEST(TlsResumption, ResumesAfterEngineAndConfigAreRebuiltFromTheBlob) {
     EXPECT_TRUE(second.client_info.resumed);
     EXPECT_TRUE(second.server_info.resumed);
     EXPECT_EQ(second.verified_name, "broker.test");
-    EXPECT_GT(second.client_hello_size, first.client_hello_size);  // the ticket went along
+    EXPECT_GT(second.client_hello_size, first.client_hello_size);  // the session ID went along
 
     // The blob saved after a resumption resumes again (a chain of wake cycles).
     const Connection third = connect(broker, device_options(), "broker.test", second.sealed, key);
@@ -151,6 +151,31 @@ TEST(TlsResumption, RestartedServerDeclinesAndTheFullHandshakeIsTransparent) {
     const Connection next = connect(restarted, device_options(), "broker.test", after.sealed, key);
     ASSERT_TRUE(next.outcome.both_done());
     EXPECT_TRUE(next.client_info.resumed);
+}
+
+TEST(TlsResumption, ResumesByTicketWhenAskedTo) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(10);
+    ConfigOptions by_ticket = device_options();
+    by_ticket.session_tickets = true;
+    const Connection by_id = connect(broker, device_options(), "broker.test", {}, key);
+    const Connection first = connect(broker, by_ticket, "broker.test", {}, key);
+    ASSERT_TRUE(first.outcome.both_done());
+    const Connection second = connect(broker, by_ticket, "broker.test", first.sealed, key);
+    ASSERT_TRUE(second.outcome.both_done());
+    EXPECT_TRUE(second.client_info.resumed);
+    EXPECT_TRUE(second.server_info.resumed);
+    // The ticket (the session state, encrypted by the server) rides in the ClientHello.
+    const Connection resumed_by_id =
+        connect(broker, device_options(), "broker.test", by_id.sealed, key);
+    ASSERT_TRUE(resumed_by_id.client_info.resumed);
+    EXPECT_GT(second.client_hello_size, resumed_by_id.client_hello_size + 64);
+    // A ticket's lifetime hint bounds the blob's lifetime; a session ID gets the default.
+    auto ticket_header = detail::peek_sealed_header(view(first.sealed));
+    auto id_header = detail::peek_sealed_header(view(by_id.sealed));
+    ASSERT_TRUE(ticket_header && id_header);
+    EXPECT_EQ(ticket_header->lifetime_s, server_ticket_lifetime_s);
+    EXPECT_EQ(id_header->lifetime_s, default_session_lifetime_s);
 }
 
 TEST(TlsResumption, ServerWithoutResumptionAlwaysDoesFullHandshakes) {
@@ -292,17 +317,17 @@ TEST(TlsResumption, BlobPastItsLifetimeIsNotOffered) {
     ASSERT_TRUE(fresh.outcome.both_done());
     auto header = detail::peek_sealed_header(view(fresh.sealed));
     ASSERT_TRUE(header);
-    // The broker's ticket lifetime hint (server_ticket_lifetime_s) bounds the blob's lifetime.
-    EXPECT_EQ(header->lifetime_s, server_ticket_lifetime_s);
+    EXPECT_EQ(header->lifetime_s, default_session_lifetime_s);
 
     ConfigOptions later = device_options();
-    later.wall_clock = clock_at(now_seconds() + server_ticket_lifetime_s + 60);
+    later.wall_clock = clock_at(now_seconds() + default_session_lifetime_s + 60);
     const Connection after = connect(broker, later, "broker.test", fresh.sealed, key);
     ASSERT_FALSE(after.offer);
     EXPECT_EQ(after.offer.error().code, Errc::session_expired);
 
     ConfigOptions still_valid = device_options();
     still_valid.wall_clock = clock_at(now_seconds() + server_ticket_lifetime_s - 600);
+    // (within the server's own cache timeout too, so the broker still knows the session)
     const Connection within = connect(broker, still_valid, "broker.test", fresh.sealed, key);
     EXPECT_TRUE(within.offer);
     EXPECT_TRUE(within.client_info.resumed);

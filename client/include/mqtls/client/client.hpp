@@ -68,6 +68,9 @@ struct ClientOptions {
     /// handshake. The store must outlive the Client's connections.
     tls::SessionStore* session_store = nullptr;
     tls::SessionKey session_key;
+    /// Resume by session ID (false, the default: the smallest) or by session ticket (true: for
+    /// broker clusters sharing ticket keys); see tls::ConfigOptions::session_tickets.
+    bool session_tickets = false;
 
     /// Bounds on each blocking call: TCP + TLS + CONNACK, and each acknowledgement.
     std::chrono::milliseconds connect_timeout{10'000};

@@ -28,9 +28,10 @@ struct WallClock {
     void* context = nullptr;
 };
 
-/// An additional strong entropy source for the random generator, with the signature of
-/// mbedTLS's `mbedtls_entropy_f_source_ptr`. Platforms without mbedTLS's default source
-/// (microcontrollers) must give one.
+/// The platform's strong entropy source (getrandom(2), a hardware RNG), with the signature of
+/// mbedTLS's `mbedtls_entropy_f_source_ptr`. When given, it alone seeds the random generator;
+/// without it mbedTLS's own entropy pool is used (platforms without one, microcontrollers,
+/// must give a source).
 struct EntropySource {
     int (*poll)(void* context, unsigned char* output, std::size_t length,
                 std::size_t* produced) = nullptr;
@@ -60,8 +61,15 @@ struct ConfigOptions {
     std::vector<SpkiSha256> pinned_spki;
     /// Required: certificate dates are checked against this clock, not mbedTLS's.
     WallClock wall_clock;
-    /// Optional extra entropy source (see EntropySource).
+    /// The entropy source (see EntropySource); optional where mbedTLS has a default one.
     std::optional<EntropySource> entropy;
+    /// Client: how a stored session is resumed. By default by session ID: 32 bytes in the
+    /// ClientHello, resumed from the broker's session cache (Mosquitto keeps one). Tickets
+    /// (RFC 5077) put the whole session state, about 180 bytes with Mosquitto (600 with a
+    /// client certificate), into every resuming ClientHello, but the broker keeps no state, so
+    /// they also work across a cluster whose nodes share ticket keys. A broker that cannot
+    /// resume falls back to a full handshake either way.
+    bool session_tickets = false;
     /// Server: lets clients resume sessions, by RFC 5077 tickets (keys random per Config, so a
     /// restarted server declines old tickets, as Mosquitto does) and by a session-ID cache.
     /// Client: ignored; a client resumes when given a sealed session (Engine::offer_session).
