@@ -1,9 +1,12 @@
 // mqtls: secure MQTT-over-TLS telemetry from the command line.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <string_view>
+#include <utility>
 
 #include "cli_support.hpp"
 #include "node_flags.hpp"
@@ -51,12 +54,22 @@ int run(int argc, char** argv) {
     app.fallthrough();
     app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
     int exit_status = exit_ok;
-    register_pki_command(app, exit_status);
-    register_broker_command(app, exit_status);
-    register_pub_command(app, exit_status);
-    register_sub_command(app, exit_status);
-    register_node_command(app, exit_status);
-    register_demo_command(app, exit_status);
+    // Registering every subcommand's options costs about a million instructions; a device's
+    // wake cycle (`mqtls node --wake-cycle`, one process per wake) pays that each time. So when
+    // the first argument names a subcommand, only that one is registered; anything else
+    // (--help, --config first, a typo) gets them all, and CLI11's usual messages.
+    using Registration = void (*)(CLI::App&, int&);
+    const std::pair<const char*, Registration> commands[] = {
+        {"pki", &register_pki_command},   {"broker", &register_broker_command},
+        {"pub", &register_pub_command},   {"sub", &register_sub_command},
+        {"node", &register_node_command}, {"demo", &register_demo_command},
+    };
+    const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+    const bool names_one = std::any_of(std::begin(commands), std::end(commands),
+                                       [&](const auto& command) { return first == command.first; });
+    for (const auto& [name, registration] : commands) {
+        if (!names_one || first == name) registration(app, exit_status);
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -11,15 +11,16 @@
 namespace mqtls::cli {
 
 struct WakeCycleFlags {
-    bool enabled = false;          // --wake-cycle: this run is one wake from deep sleep
-    std::string session_file;      // default: <outbox>/tls-session.sealed
-    std::string session_key_file;  // default: <outbox>/tls-session.key
-    bool no_resume = false;        // never load or store a TLS session
-    bool no_one_flight = false;    // CONNECT, wait for CONNACK, then PUBLISH
-    double deadline_s = 10;        // the whole wake, connect to last acknowledgement
-    std::string report_file;       // JSON summary of the wake
-    std::uint32_t cycles = 0;      // --cycles K: run K wakes as child processes
-    double sleep_s = 10;           // between them
+    bool enabled = false;                   // --wake-cycle: this run is one wake from deep sleep
+    std::string session_file;               // default: <outbox>/tls-session.sealed
+    std::string session_key_file;           // default: <outbox>/tls-session.key
+    bool no_resume = false;                 // never load or store a TLS session
+    std::string resumption = "session-id";  // session-id | ticket
+    bool no_one_flight = false;             // CONNECT, wait for CONNACK, then PUBLISH
+    double deadline_s = 10;                 // the whole wake, connect to last acknowledgement
+    std::string report_file;                // JSON summary of the wake
+    std::uint32_t cycles = 0;               // --cycles K: run K wakes as child processes
+    double sleep_s = 10;                    // between them
 };
 
 struct NodeFlags {

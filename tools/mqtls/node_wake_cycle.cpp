@@ -223,7 +223,10 @@ void WakeCycle::note_tls() {
                                   name(counts.last_problem->code) + "]";
         why = "; stored session not used: " + report_.session_problem;
     } else if (counts.declined != 0) {
-        why = "; the broker declined the stored session (restarted, or it expired there)";
+        why =
+            "; the broker declined the stored session (restarted, or it expired there; if "
+            "it declines every wake, it may not keep a session cache: try --resumption "
+            "ticket)";
     } else if (!info.resumed && !flags_.wake.no_resume) {
         why = "; no stored session yet";
     }
@@ -423,6 +426,7 @@ int run_wake_cycle(const NodeFlags& flags, client::ClientOptions options) {
     // sleeping device is offline by design, and every byte costs battery.
     options.clean_session = false;
     options.will.reset();
+    options.session_tickets = flags.wake.resumption == "ticket";
     const auto deadline = milliseconds(std::llround(flags.wake.deadline_s * 1000.0));
     options.connect_timeout = std::min(options.connect_timeout, deadline);
     options.operation_timeout = std::min(options.operation_timeout, deadline);

@@ -181,6 +181,17 @@ TEST_F(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
     EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2, 3, 4}));
 }
 
+TEST_F(CliWake, ResumesByTicketWhenAskedTo) {
+    nlohmann::json cycles =
+        run(wake_command({"--cycles", "2", "--sleep", "0", "--resumption", "ticket"}), 0);
+    ASSERT_EQ(cycles["cycles"].size(), 2U) << last_output_;
+    EXPECT_EQ(cycles["cycles"][0]["handshake"], "full");
+    EXPECT_EQ(cycles["cycles"][1]["handshake"], "resumed");
+    run(wake_command({"--wake-cycle", "--resumption", "tickets"}), 2);
+    EXPECT_NE(last_output_.find("--resumption must be session-id or ticket"), std::string::npos)
+        << last_output_;
+}
+
 TEST_F(CliWake, TamperedSessionFileIsNotUsedAndIsReplaced) {
     run(wake_command({"--wake-cycle"}), 0);
     const std::string session = outbox() + "/tls-session.sealed";
