@@ -49,10 +49,10 @@ WORK_MARKER = ".wake-cycle-work"
 TCP_HANDSHAKE_ROUND_TRIPS = 1
 # Device ids (and so topics and client ids) all have the same length, so that every case sends
 # a reading of the same size: 12 characters make the node's reading 112 bytes.
-DEVICE_PREFIX = "bench-wake-"
+DEVICE_PREFIX = "bench-wake"
 # Used for the mosquitto_pub cases when no real reading could be captured (the node failed):
 # the node's reading format, 112 bytes.
-FALLBACK_PAYLOAD = ('{"device":"bench-wake-0","seq":1,"ts":1764036000000,"temperature_c":21.50,'
+FALLBACK_PAYLOAD = ('{"device":"bench-wake00","seq":1,"ts":1764036000000,"temperature_c":21.50,'
                     '"humidity_pct":45.0,"battery_mv":3700}')
 OPENSSL_TLS12_CONF = """# bench/wake_cycle.py: pins OpenSSL clients (mosquitto_pub) to TLS 1.2;
 # mosquitto_pub --tls-version tlsv1.2 only sets a minimum.
@@ -88,10 +88,11 @@ class Case:
     one_flight: bool
     listener: str         # "plain" | "ecdsa" | "rsa" | "ecdsa-clientcert"
     number: int           # device id suffix
+    resumption: str = "session-id"  # mqtls --resumption: "session-id" (default) | "ticket"
 
     @property
     def device(self) -> str:
-        return f"{DEVICE_PREFIX}{self.number}"
+        return f"{DEVICE_PREFIX}{self.number:02d}"
 
 
 CASES: List[Case] = [
@@ -114,12 +115,22 @@ CASES: List[Case] = [
     Case("mqtls-resumed-oneflight-clientcert",
          "mqtls, resumed session, one flight, client certificate",
          "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", True, True, "ecdsa-clientcert", 9),
+    Case("mqtls-resumed-oneflight-ticket",
+         "mqtls, resumed by session ticket (--resumption ticket), one flight",
+         "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", False, True, "ecdsa", 10,
+         "ticket"),
+    Case("mqtls-resumed-oneflight-clientcert-ticket",
+         "mqtls, resumed by session ticket (--resumption ticket), one flight, client certificate",
+         "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", True, True, "ecdsa-clientcert", 11,
+         "ticket"),
 ]
 ANCHOR = "mosquitto_pub-tls-full"
 PLAINTEXT = "plaintext-mosquitto_pub"
 OWN_FULL = "mqtls-full-ecdsa"
 TARGET = "mqtls-resumed-oneflight"
 TARGET_CLIENTCERT = "mqtls-resumed-oneflight-clientcert"
+TARGET_TICKET = "mqtls-resumed-oneflight-ticket"
+TARGET_CLIENTCERT_TICKET = "mqtls-resumed-oneflight-clientcert-ticket"
 
 _START = time.monotonic()
 
@@ -857,6 +868,8 @@ class Bench:
             argv.append("--no-resume")
         if not case.one_flight:
             argv.append("--no-one-flight")
+        if resume and case.resumption != "session-id":
+            argv += ["--resumption", case.resumption]
         argv += ["--wake-report", report]
         return argv
 
@@ -914,12 +927,12 @@ class Bench:
     # ---- the payload --------------------------------------------------------------------------
 
     def capture_payload(self, cases: List[Case]) -> None:
-        """Runs one unmeasured mqtls wake (device bench-wake-0) while mosquitto_sub -C 1 listens
+        """Runs one unmeasured mqtls wake (device bench-wake00) while mosquitto_sub -C 1 listens
         on its topic, so that mosquitto_pub sends a payload of exactly the node's size."""
         template = next((c for c in cases if c.client == "mqtls" and not c.client_cert), None)
         if template is None:
             return
-        device = f"{DEVICE_PREFIX}0"
+        device = f"{DEVICE_PREFIX}00"
         log(f"payload: one unmeasured mqtls wake ({device}) with mosquitto_sub -C 1 listening")
         sub_out = os.path.join(self.work, "payload-sub.out")
         out = open(sub_out, "wb")
@@ -1122,7 +1135,8 @@ class Bench:
             entry: Dict[str, Any] = {
                 "id": c.id, "label": c.label, "client": c.client, "transport": c.transport,
                 "handshake": c.handshake, "server_key": c.server_key, "ca_key": c.ca_key,
-                "client_cert": c.client_cert, "one_flight": c.one_flight}
+                "client_cert": c.client_cert, "one_flight": c.one_flight,
+                "resumption": c.resumption if c.handshake == "resumed" else "none"}
             entry.update({k: m.fields[k] for k in keys})
             cases.append(entry)
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -1230,34 +1244,46 @@ def markdown(results: Dict[str, Any], measured: List[Measured], bench: Bench) ->
 
 def targets(by_id: Dict[str, Dict[str, Any]], connection_function: str) -> List[str]:
     out = []
-    target, anchor = by_id.get(TARGET), by_id.get(ANCHOR)
+    for target_id in (TARGET, TARGET_TICKET):
+        out += targets_of(by_id, connection_function, target_id)
+    for cc_id in (TARGET_CLIENTCERT, TARGET_CLIENTCERT_TICKET):
+        out += client_cert_information(by_id, cc_id)
+    return out
+
+
+def verdict(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+def targets_of(by_id: Dict[str, Dict[str, Any]], connection_function: str,
+               target_id: str) -> List[str]:
+    out = []
+    target, anchor = by_id.get(target_id), by_id.get(ANCHOR)
     plain, own = by_id.get(PLAINTEXT), by_id.get(OWN_FULL)
-
-    def verdict(ok: bool) -> str:
-        return "**PASS**" if ok else "**FAIL**"
-
     if target and anchor:
         t = target["bytes_up"] + target["bytes_down"]
         a = anchor["bytes_up"] + anchor["bytes_down"]
-        out.append(f"- Bytes: `{TARGET}` {t:,} B ≤ 0.5 × `{ANCHOR}` {a:,} B = {a / 2:,.0f} B? "
+        out.append(f"- Bytes: `{target_id}` {t:,} B ≤ 0.5 × `{ANCHOR}` {a:,} B = {a / 2:,.0f} B? "
                    f"{verdict(t <= 0.5 * a)} (ratio {t / a:.2f})")
     else:
-        out.append(f"- Bytes ≤ 0.5 × `{ANCHOR}`: NOT MEASURED (a case failed or was not run)")
+        out.append(f"- Bytes ≤ 0.5 × `{ANCHOR}`: NOT MEASURED (`{target_id}` or the anchor "
+                   "failed or was not run)")
     if target:
         limit = plain["round_trips"] if plain else 3
         source = f"`{PLAINTEXT}`" if plain else "3, the issue's figure (plaintext not measured)"
-        out.append(f"- Round trips: `{TARGET}` {target['round_trips']} ≤ {limit} ({source})? "
+        out.append(f"- Round trips: `{target_id}` {target['round_trips']} ≤ {limit} ({source})? "
                    f"{verdict(target['round_trips'] <= limit)}")
     else:
-        out.append(f"- Round trips ≤ plaintext: NOT MEASURED (`{TARGET}` failed or was not run)")
+        out.append(f"- Round trips ≤ plaintext: NOT MEASURED (`{target_id}` failed or was not "
+                   "run)")
     if target and own:
         r = target["instructions"] / own["instructions"]
-        out.append(f"- Instructions, whole process: `{TARGET}` {fmt_m(target['instructions'])} M "
-                   f"< 0.1 × `{OWN_FULL}` {fmt_m(own['instructions'])} M? {verdict(r < 0.1)} "
-                   f"(ratio {r:.3f})")
+        out.append(f"- Instructions, whole process: `{target_id}` "
+                   f"{fmt_m(target['instructions'])} M < 0.1 × `{OWN_FULL}` "
+                   f"{fmt_m(own['instructions'])} M? {verdict(r < 0.1)} (ratio {r:.3f})")
         if target["connection_instructions"] and own["connection_instructions"]:
             r = target["connection_instructions"] / own["connection_instructions"]
-            out.append("- Instructions, connection only: "
+            out.append(f"- Instructions, connection only: `{target_id}` "
                        f"{fmt_m(target['connection_instructions'])}"
                        f" M < 0.1 × {fmt_m(own['connection_instructions'])} M? {verdict(r < 0.1)} "
                        f"(ratio {r:.3f})")
@@ -1267,18 +1293,22 @@ def targets(by_id: Dict[str, Dict[str, Any]], connection_function: str) -> List[
     else:
         out.append("- Instructions < 0.1 × our full handshake: NOT MEASURED (a case failed or "
                    "was not run)")
-    cc = by_id.get(TARGET_CLIENTCERT)
-    if cc and anchor:
-        t = cc["bytes_up"] + cc["bytes_down"]
-        a = anchor["bytes_up"] + anchor["bytes_down"]
-        own_cc = by_id.get("mqtls-full-ecdsa-clientcert")
-        info = (f"- For information, with a client certificate (`{TARGET_CLIENTCERT}`): bytes "
-                f"ratio {t / a:.2f}, {cc['round_trips']} round trips")
-        if own_cc:
-            info += (f", instructions {cc['instructions'] / own_cc['instructions']:.3f} × "
-                     "`mqtls-full-ecdsa-clientcert`")
-        out.append(info)
     return out
+
+
+def client_cert_information(by_id: Dict[str, Dict[str, Any]], cc_id: str) -> List[str]:
+    cc, anchor = by_id.get(cc_id), by_id.get(ANCHOR)
+    if not (cc and anchor):
+        return []
+    t = cc["bytes_up"] + cc["bytes_down"]
+    a = anchor["bytes_up"] + anchor["bytes_down"]
+    own_cc = by_id.get("mqtls-full-ecdsa-clientcert")
+    info = (f"- For information, with a client certificate (`{cc_id}`): bytes "
+            f"ratio {t / a:.2f}, {cc['round_trips']} round trips")
+    if own_cc:
+        info += (f", instructions {cc['instructions'] / own_cc['instructions']:.3f} × "
+                 "`mqtls-full-ecdsa-clientcert`")
+    return [info]
 
 
 def gnuplot_chart(results: Dict[str, Any], bench: Bench) -> Optional[str]:
