@@ -22,6 +22,7 @@
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
+#include "mqtls/tls/session.hpp"
 #include "node_flags.hpp"
 #include "node_outbox.hpp"
 #include "stop_signal.hpp"
@@ -124,6 +125,9 @@ private:
     mqtt::QoS qos_;
     std::string where_;
     client::Client client_;
+    // Reconnects resume the TLS session of the last connection (kept in RAM, sealed under a key
+    // of this run): a lost link costs one round trip and no public-key operations.
+    tls::RamSessionStore session_store_;
     Instant started_ = port::posix::monotonic_now();
     long acknowledged_ = 0;
     long taken_ = 0;
@@ -201,9 +205,9 @@ std::optional<int> NodeRunner::connect(Instant /*now*/) {
                             connect_attempt_ == 1 ? "connect failed" : "reconnect failed");
     }
     const tls::ConnectionInfo info = client_.tls_info();
-    status_line("connected to %s over %s, %s, verified name %.*s", where_.c_str(), info.protocol,
+    status_line("connected to %s over %s, %s, verified name %.*s%s", where_.c_str(), info.protocol,
                 info.cipher_suite, static_cast<int>(info.verified_name.size()),
-                info.verified_name.data());
+                info.verified_name.data(), info.resumed ? ", TLS session resumed" : "");
     // The retained "online" replaces the "offline" will of an earlier, vanished connection, and
     // tells the collector how many readings the outbox dropped so far (and how many wait).
     auto online =
@@ -364,6 +368,10 @@ int NodeRunner::shut_down(int status) {
 }
 
 int NodeRunner::run() {
+    if (auto keyed = port::posix::fill_random(options_.session_key.bytes); !keyed) {
+        return report(command_name, keyed.error(), "TLS session key");
+    }
+    options_.session_store = &session_store_;
     status_line("publishing to %.*s every %.3g s at QoS %d via %s (will: %.*s = offline)",
                 static_cast<int>(node_.telemetry_topic().size()), node_.telemetry_topic().data(),
                 flags_.interval_s, flags_.qos, where_.c_str(),

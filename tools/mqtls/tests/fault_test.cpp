@@ -315,6 +315,8 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     EXPECT_GE(highest, static_cast<std::uint64_t>(rounds) * 5 * readings_between);
     // Nothing dropped by policy either: the outbox never filled.
     EXPECT_EQ(log.find("outbox full"), std::string::npos);
+    // Reconnects after a cut link resume the TLS session of the run (no public-key work).
+    EXPECT_NE(log.find("TLS session resumed"), std::string::npos) << log;
 
     std::printf(
         "fault run: N = %llu readings, k = %d rounds of each fault, lost %llu, "
