@@ -98,6 +98,15 @@ if [[ $do_build -eq 1 ]]; then
     cmake --build "$build" --target mqtls mqtls_delay_proxy
 fi
 
-exec python3 "$root/bench/wake_cycle.py" --runs "$runs" --delay-ms "$delay_ms" \
+status=0
+python3 "$root/bench/wake_cycle.py" --runs "$runs" --delay-ms "$delay_ms" \
     --out-dir "$out_dir" --mqtls "$build/tools/mqtls/mqtls" \
-    --proxy "$build/testing/faultproxy/mqtls_delay_proxy" "${passthrough[@]}"
+    --proxy "$build/testing/faultproxy/mqtls_delay_proxy" "${passthrough[@]}" || status=$?
+# The ESP32 energy model on what was measured (docs/energy-model.md), at the bench's round-trip
+# time; it writes energy.md and energy.svg beside the measurements.
+if [[ -f "$out_dir/wake-cycle.json" && $status -le 1 ]]; then
+    echo
+    python3 "$root/bench/energy_model.py" "$out_dir/wake-cycle.json" \
+        --rtt-ms "$((2 * delay_ms))" --out-dir "$out_dir" || status=$?
+fi
+exit "$status"
