@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
@@ -496,45 +497,58 @@ bool is_permanent_status(int status) {
 
 }  // namespace
 
-int run_wake_cycles(const NodeFlags& flags) {
-    install_stop_signal_handlers();
-    char directory[] = "/tmp/mqtls-wake-XXXXXX";
-    if (::mkdtemp(directory) == nullptr) {
-        return report(command_name, Error{Errc::file_write_failed, errno}, "/tmp");
+namespace {
+
+// One wake as a child process; returns its exit status and its report (an empty object if it
+// wrote none).
+std::pair<int, nlohmann::json> run_one_wake(const NodeFlags& flags, std::uint32_t cycle,
+                                            const std::string& directory) {
+    const std::string report_path = directory + "/cycle-" + std::to_string(cycle) + ".json";
+    std::vector<std::string> argv = wake_command_line();
+    argv.insert(argv.end(), {"--cycles", "0", "--wake-report", report_path});
+    int error = 0;
+    auto child = ChildProcess::start(argv, error);
+    if (!child) {
+        return {report(command_name, Error{Errc::file_read_failed, error}, "/proc/self/exe"),
+                nlohmann::json::object()};
     }
+    const auto limit = std::chrono::steady_clock::now() +
+                       milliseconds(std::llround(flags.wake.deadline_s * 1000.0)) + child_grace;
+    if (!follow_child(*child, limit)) {
+        (void)child->stop(milliseconds(2000));
+        std::printf("mqtls node %s: cycle %u did not end in time and was stopped\n",
+                    flags.device_id.c_str(), cycle);
+    }
+    nlohmann::json wake = nlohmann::json::object();
+    std::ifstream in(report_path);
+    if (in) wake = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    (void)::unlink(report_path.c_str());
+    if (!wake.is_object()) wake = nlohmann::json::object();
+    return {child->exit_status(), wake};
+}
+
+// The deep sleep between wakes, in slices so a stop signal is noticed.
+void sleep_between_wakes(double seconds) {
+    const auto wake_at =
+        std::chrono::steady_clock::now() + milliseconds(std::llround(seconds * 1000.0));
+    for (int slice = 0;
+         slice < 10'000'000 && stop_requested() == 0 && std::chrono::steady_clock::now() < wake_at;
+         ++slice) {
+        ::usleep(20'000);
+    }
+}
+
+struct CycleTally {
+    std::uint32_t ran = 0;
     std::uint32_t resumed = 0;
     std::uint32_t full = 0;
     std::uint32_t failed = 0;
     std::size_t delivered = 0;
     std::size_t pending = 0;
-    int status = exit_ok;
-    std::uint32_t ran = 0;
     nlohmann::json cycles = nlohmann::json::array();
-    for (std::uint32_t cycle = 1; cycle <= flags.wake.cycles && stop_requested() == 0; ++cycle) {
-        const std::string report_path =
-            std::string(directory) + "/cycle-" + std::to_string(cycle) + ".json";
-        std::vector<std::string> argv = wake_command_line();
-        argv.insert(argv.end(), {"--cycles", "0", "--wake-report", report_path});
-        int error = 0;
-        auto child = ChildProcess::start(argv, error);
-        if (!child) {
-            status = report(command_name, Error{Errc::file_read_failed, error}, "/proc/self/exe");
-            break;
-        }
-        const auto limit = std::chrono::steady_clock::now() +
-                           milliseconds(std::llround(flags.wake.deadline_s * 1000.0)) + child_grace;
-        if (!follow_child(*child, limit)) {
-            (void)child->stop(milliseconds(2000));
-            std::printf("mqtls node %s: cycle %u did not end in time and was stopped\n",
-                        flags.device_id.c_str(), cycle);
-        }
+
+    void add(std::uint32_t cycle, int status, nlohmann::json wake) {
         ++ran;
-        status = child->exit_status();
-        nlohmann::json wake = nlohmann::json::object();
-        std::ifstream in(report_path);
-        if (in) wake = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-        (void)::unlink(report_path.c_str());
-        if (!wake.is_object()) wake = nlohmann::json::object();
         const std::string handshake = wake.value("handshake", std::string("none"));
         if (handshake == "resumed") ++resumed;
         if (handshake == "full") ++full;
@@ -543,32 +557,42 @@ int run_wake_cycles(const NodeFlags& flags) {
         pending = wake.value("pending", pending);
         wake["cycle"] = cycle;
         wake["exit_status"] = status;
-        cycles.push_back(wake);
+        cycles.push_back(std::move(wake));
+    }
+};
+
+}  // namespace
+
+int run_wake_cycles(const NodeFlags& flags) {
+    install_stop_signal_handlers();
+    char directory[] = "/tmp/mqtls-wake-XXXXXX";
+    if (::mkdtemp(directory) == nullptr) {
+        return report(command_name, Error{Errc::file_write_failed, errno}, "/tmp");
+    }
+    CycleTally tally;
+    int status = exit_ok;
+    for (std::uint32_t cycle = 1; cycle <= flags.wake.cycles && stop_requested() == 0; ++cycle) {
+        auto [wake_status, wake] = run_one_wake(flags, cycle, directory);
+        status = wake_status;
         std::printf("mqtls node %s: cycle %u/%u: exit %d, TLS %s, %zu delivered, %zu pending\n",
-                    flags.device_id.c_str(), cycle, flags.wake.cycles, status, handshake.c_str(),
-                    wake.value("delivered", std::size_t{0}), pending);
+                    flags.device_id.c_str(), cycle, flags.wake.cycles, status,
+                    wake.value("handshake", std::string("none")).c_str(),
+                    wake.value("delivered", std::size_t{0}), wake.value("pending", std::size_t{0}));
         std::fflush(stdout);
+        tally.add(cycle, status, std::move(wake));
         if (is_permanent_status(status)) break;  // retrying cannot fix it
-        if (cycle < flags.wake.cycles) {
-            // Deep sleep, in slices so a stop signal is noticed.
-            const auto wake_at = std::chrono::steady_clock::now() +
-                                 milliseconds(std::llround(flags.wake.sleep_s * 1000.0));
-            for (int slice = 0; slice < 10'000'000 && stop_requested() == 0 &&
-                                std::chrono::steady_clock::now() < wake_at;
-                 ++slice) {
-                ::usleep(20'000);
-            }
-        }
+        if (cycle < flags.wake.cycles) sleep_between_wakes(flags.wake.sleep_s);
     }
     (void)::rmdir(directory);
     std::printf(
         "mqtls node %s: %u wake cycle(s): %u resumed, %u full TLS handshake(s), %u ended early; "
         "%zu reading(s) delivered, %zu pending in the outbox\n",
-        flags.device_id.c_str(), ran, resumed, full, failed, delivered, pending);
+        flags.device_id.c_str(), tally.ran, tally.resumed, tally.full, tally.failed,
+        tally.delivered, tally.pending);
     if (!flags.wake.report_file.empty()) {
-        const nlohmann::json summary = {{"cycles", cycles},       {"resumed", resumed},
-                                        {"full", full},           {"failed", failed},
-                                        {"delivered", delivered}, {"pending", pending}};
+        const nlohmann::json summary = {{"cycles", tally.cycles},       {"resumed", tally.resumed},
+                                        {"full", tally.full},           {"failed", tally.failed},
+                                        {"delivered", tally.delivered}, {"pending", tally.pending}};
         std::ofstream out(flags.wake.report_file, std::ios::trunc);
         out << summary.dump() << '\n';
     }

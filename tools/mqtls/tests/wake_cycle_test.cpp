@@ -225,6 +225,21 @@ TEST_F(CliWake, UnreachableBrokerKeepsTheReadingForTheNextWake) {
     EXPECT_EQ(up["pending"], 0);
 }
 
+TEST_F(CliWake, RefusedConnectKeepsTheReadingsInTheOutbox) {
+    // The one flight carries the reading before CONNACK; the broker refuses the credentials,
+    // so the reading must wait in the outbox, and go out once the password is right.
+    std::vector<std::string> wrong = wake_command({"--wake-cycle"});
+    for (std::size_t i = 0; i + 1 < wrong.size(); ++i) {
+        if (wrong[i] == "-P") wrong[i + 1] = "not-the-password";
+    }
+    nlohmann::json refused = run(wrong, 6);
+    EXPECT_EQ(refused["delivered"], 0) << refused.dump();
+    EXPECT_EQ(refused["pending"], 1);
+    nlohmann::json accepted = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_EQ(accepted["delivered"], 2) << accepted.dump();
+    EXPECT_EQ(accepted["pending"], 0);
+}
+
 TEST_F(CliWake, ExposedKeyFileIsRefused) {
     run(wake_command({"--wake-cycle"}), 0);
     ASSERT_EQ(::chmod((outbox() + "/tls-session.key").c_str(), 0644), 0);
@@ -237,7 +252,7 @@ TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
     const std::vector<std::string> base = {MQTLS_CLI_PATH,     "node",     "--cafile",
                                            broker_->ca_file(), "--device", device_};
     auto no_outbox = base;
-    no_outbox.push_back("--wake-cycle");
+    no_outbox.emplace_back("--wake-cycle");
     auto result = mqtls::testing::run_process(no_outbox, 30s);
     ASSERT_TRUE(result);
     EXPECT_EQ(result->exit_code, 2) << result->output;
@@ -245,7 +260,7 @@ TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
         << result->output;
 
     auto stray = base;
-    stray.push_back("--no-resume");
+    stray.emplace_back("--no-resume");
     result = mqtls::testing::run_process(stray, 30s);
     ASSERT_TRUE(result);
     EXPECT_EQ(result->exit_code, 2) << result->output;
