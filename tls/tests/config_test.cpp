@@ -42,6 +42,16 @@ TEST(TlsConfig, ClientKeyMustMatchCertificate) {
     EXPECT_EQ(setup_error(options), Errc::client_key_mismatch);
 }
 
+TEST(TlsConfig, KeyOfAnotherTypeOrRsaKeyIsCheckedToo) {
+    ConfigOptions options = client_options(test_pki().root.certificate_pem);
+    options.certificate_pem = test_pki().server_rsa.certificate_pem;
+    options.private_key_pem = test_pki().client.private_key_pem;  // EC key, RSA certificate
+    EXPECT_EQ(setup_error(options), Errc::client_key_mismatch);
+    options.private_key_pem = test_pki().server_rsa.private_key_pem;  // the RSA pair
+    Config config;
+    EXPECT_TRUE(config.setup(options));
+}
+
 TEST(TlsConfig, UnreadableClientCertificateAndKey) {
     ConfigOptions options = client_options(test_pki().root.certificate_pem);
     options.certificate_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
