@@ -137,15 +137,10 @@ private:
 };
 
 void NodeRunner::status_line(const char* format, ...) const {
-    std::printf("mqtls node %.*s: ", static_cast<int>(node_.device_id().size()),
-                node_.device_id().data());
     va_list arguments;
     va_start(arguments, format);
-    std::vprintf(format, arguments);
+    print_node_status(node_.device_id(), "", format, arguments);
     va_end(arguments);
-    std::putchar('\n');
-    // One line per event, visible at once to whoever reads the pipe (the demo, a test, a log).
-    std::fflush(stdout);
 }
 
 std::optional<int> NodeRunner::limits_reached(Instant now) const {
@@ -489,6 +484,15 @@ int run_node(NodeFlags& flags) {
 }
 
 }  // namespace
+
+void print_node_status(std::string_view device_id, const char* prefix, const char* format,
+                       va_list arguments) {
+    std::printf("mqtls node %.*s: %s", static_cast<int>(device_id.size()), device_id.data(),
+                prefix);
+    std::vprintf(format, arguments);
+    std::putchar('\n');
+    std::fflush(stdout);
+}
 
 std::uint32_t sensor_seed_from(const std::string& device_id) {
     std::uint32_t hash = 2166136261U;

@@ -2,8 +2,10 @@
 // The flags of `mqtls node`, shared by its continuous mode (cmd_node.cpp) and its wake-cycle
 // mode (node_wake_cycle.cpp).
 
+#include <cstdarg>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "broker_connection.hpp"
 #include "node_outbox.hpp"
@@ -51,5 +53,10 @@ int run_wake_cycles(const NodeFlags& flags);
 
 /// Remembers the command line, so the wake-cycle driver can run it again.
 void remember_command_line(int argc, char** argv);
+
+/// Prints one status line "mqtls node <device>: <prefix><message>" and flushes it, so whoever
+/// reads the pipe (the demo, a test, a log) sees each event at once.
+void print_node_status(std::string_view device_id, const char* prefix, const char* format,
+                       va_list arguments);
 
 }  // namespace mqtls::cli

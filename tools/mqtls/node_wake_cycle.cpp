@@ -133,14 +133,10 @@ private:
 };
 
 void WakeCycle::status_line(const char* format, ...) const {
-    std::printf("mqtls node %.*s: wake: ", static_cast<int>(node_.device_id().size()),
-                node_.device_id().data());
     va_list arguments;
     va_start(arguments, format);
-    std::vprintf(format, arguments);
+    print_node_status(node_.device_id(), "wake: ", format, arguments);
     va_end(arguments);
-    std::putchar('\n');
-    std::fflush(stdout);
 }
 
 Duration WakeCycle::time_left() const {
