@@ -129,6 +129,16 @@ struct Client::Impl {
         return ok();
     }
 
+    // Sends our flight (which carries the ACK of the broker's last handshake flight; switching
+    // to quick ACKs before it would send that ACK on its own), then has the broker's small
+    // packets (CONNACK, PUBACK) acknowledged at once, so a broker with Nagle's algorithm on
+    // (Mosquitto's default) never holds one back for our 40 ms delayed ACK.
+    Result<void> flush_then_acknowledge_quickly() {
+        MQTLS_TRY(flush());
+        stream.set_quick_acknowledgements(true);
+        return ok();
+    }
+
     // Gives decrypted bytes to the session, handling its back-pressure.
     Result<void> deliver(bytes_view plaintext) {
         for (int guard = 0; !plaintext.empty() && guard < 100'000; ++guard) {
@@ -219,10 +229,21 @@ struct Client::Impl {
         return Errc::io_timed_out;
     }
 
+    // A store without a key would seal sessions under a key anyone knows, and let whoever can
+    // write the store plant one: no resumption then (fail closed), and say why.
+    bool resumption_usable() {
+        if (options.session_store == nullptr) return false;
+        if (options.session_key.bytes == tls::SessionKey{}.bytes) {
+            resumption.last_problem = Error{Errc::invalid_argument, 0};
+            return false;
+        }
+        return true;
+    }
+
     // Offers the stored session, if there is a usable one; problems only cost a full handshake.
     void offer_stored_session() {
         session_offered = false;
-        if (options.session_store == nullptr) return;
+        if (!resumption_usable()) return;
         std::array<std::uint8_t, tls::max_sealed_session_size> sealed{};
         auto loaded = options.session_store->load(sealed);
         if (!loaded) {
@@ -252,8 +273,7 @@ struct Client::Impl {
     // Seals this connection's session into the store, once per connection, after the flight
     // that follows the handshake has left (storing must not delay it).
     void store_session() {
-        if (session_stored || options.session_store == nullptr || !engine ||
-            !engine->handshake_done()) {
+        if (session_stored || !engine || !engine->handshake_done() || !resumption_usable()) {
             return;
         }
         session_stored = true;
@@ -282,7 +302,7 @@ struct Client::Impl {
             }
             if (*done) {
                 count_handshake();
-                if (!hold_last_flight) MQTLS_TRY(flush());
+                if (!hold_last_flight) MQTLS_TRY(flush_then_acknowledge_quickly());
                 return ok();
             }
             MQTLS_TRY(flush());
@@ -388,7 +408,7 @@ Result<void> Client::finish_connect() {
     if (!impl.connect_pending) return Errc::not_connected;
     impl.connect_pending = false;
     impl.hold_output = false;
-    MQTLS_TRY(impl.flush());
+    MQTLS_TRY(impl.flush_then_acknowledge_quickly());
     impl.store_session();
     auto waited = impl.pump_until(impl.connect_deadline, [&] { return impl.is_connected; });
     if (!waited) {
@@ -406,6 +426,8 @@ Result<void> Client::connect(const ClientOptions& options) {
 Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view payload,
                                        mqtt::QoS qos, bool retain) {
     Impl& impl = *impl_;
+    // Its wait could never end: the one flight leaves only at finish_connect().
+    if (impl.connect_pending) return Errc::not_connected;
     auto id = publish_queued(topic, payload, qos, retain);
     if (!id) return id.error();
     const Instant deadline = monotonic_now() + to_duration(impl.options.operation_timeout);
@@ -565,15 +587,16 @@ Result<void> Client::disconnect() {
     impl.hold_output = false;
     // DISCONNECT, close_notify and the FIN leave together when the socket closes.
     impl.stream.hold_until_close();
+    Result<void> sent = ok();
     if (impl.session.disconnect(monotonic_now())) {
-        (void)impl.pump_until(deadline, [&] { return impl.session.pending_output().empty(); });
+        sent = impl.pump_until(deadline, [&] { return impl.session.pending_output().empty(); });
     }
     impl.store_session();
     if (impl.engine && impl.stream.is_open() && impl.engine->close_notify()) {
         (void)impl.flush();
     }
     impl.close_transport();
-    return ok();
+    return sent;
 }
 
 void Client::drop_connection() { impl_->close_transport(); }

@@ -144,6 +144,33 @@ TEST(ClientResumption, RefusedOneFlightKeepsItsQos1MessagesInFlight) {
     EXPECT_TRUE(device.in_flight(*id)) << "the message must wait for the next connection";
 }
 
+TEST(ClientResumption, StoreWithoutAKeyIsNeverUsed) {
+    auto broker = start_broker(password_broker_options());
+    ASSERT_TRUE(broker);
+    tls::RamSessionStore store;
+    ClientOptions options = device_options(*broker);
+    options.session_store = &store;  // and no session_key: all zero
+    ResumptionCounters counters;
+    EXPECT_FALSE(wake_and_publish(options, "1", &counters));
+    EXPECT_EQ(counters.saved, 0U);
+    EXPECT_EQ(store.contents().size(), 0U);
+    ASSERT_TRUE(counters.last_problem.has_value());
+    EXPECT_EQ(counters.last_problem->code, Errc::invalid_argument);
+}
+
+TEST(ClientResumption, BlockingPublishInsideAOneFlightIsRefused) {
+    auto broker = start_broker(password_broker_options());
+    ASSERT_TRUE(broker);
+    Client device;
+    ASSERT_TRUE(device.start_connect(device_options(*broker)));
+    // Its wait for PUBACK could never end: the flight leaves at finish_connect().
+    auto blocking = device.publish("telemetry/device-1", "x", mqtt::QoS::at_least_once);
+    ASSERT_FALSE(blocking);
+    EXPECT_EQ(blocking.error().code, Errc::not_connected);
+    ASSERT_TRUE(device.finish_connect());
+    EXPECT_TRUE(device.publish("telemetry/device-1", "y", mqtt::QoS::at_least_once));
+}
+
 TEST(ClientResumption, PublishBeforeStartConnectIsRefused) {
     Client device;
     auto id = device.publish_queued("telemetry/device-1", "x", mqtt::QoS::at_least_once);

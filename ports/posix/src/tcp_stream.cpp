@@ -57,16 +57,16 @@ Result<void> set_socket_option(int socket, int level, int option, int value = 1)
     return ok();
 }
 
-// Linux acknowledges every segment at once while a connection is young ("quick ACK" mode). Our
-// answer to what we receive (the next handshake flight, the next packet) usually leaves within
-// microseconds, so a deferred ACK rides on it instead of costing a segment of its own: 52 bytes
-// and radio time on a device. The kernel re-enters quick ACK mode by itself, hence after every
-// receive. A best effort: where the option does not exist nothing changes.
-void defer_acknowledgements(int socket) noexcept {
+// Linux acknowledges every segment at once while a connection is young ("quick ACK" mode) and
+// defers ACKs later; TcpStream::set_quick_acknowledgements() chooses instead. The kernel changes
+// the mode by itself, hence it is set again after every receive. A best effort: where the option
+// does not exist nothing changes.
+void apply_acknowledgement_mode(int socket, bool quick) noexcept {
 #if defined(TCP_QUICKACK)
-    (void)set_socket_option(socket, IPPROTO_TCP, TCP_QUICKACK, 0);
+    (void)set_socket_option(socket, IPPROTO_TCP, TCP_QUICKACK, quick ? 1 : 0);
 #else
     (void)socket;
+    (void)quick;
 #endif
 }
 
@@ -74,7 +74,7 @@ void defer_acknowledgements(int socket) noexcept {
 // Nagle's timer can cost a keepalive), hence TCP_NODELAY.
 Result<void> tune_connected_socket(int socket) noexcept {
     MQTLS_TRY(set_socket_option(socket, IPPROTO_TCP, TCP_NODELAY));
-    defer_acknowledgements(socket);
+    apply_acknowledgement_mode(socket, /*quick=*/false);
 #if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
     MQTLS_TRY(set_socket_option(socket, SOL_SOCKET, SO_NOSIGPIPE));
 #endif
@@ -210,7 +210,10 @@ Result<TcpStream> connect_to_any(const addrinfo* addresses, Instant deadline) no
 TcpStream::~TcpStream() { close(); }
 
 TcpStream::TcpStream(TcpStream&& other) noexcept
-    : socket_(std::exchange(other.socket_, -1)), peer_address_(other.peer_address_) {
+    : socket_(std::exchange(other.socket_, -1)),
+      corked_(std::exchange(other.corked_, false)),
+      quick_acknowledgements_(other.quick_acknowledgements_),
+      peer_address_(other.peer_address_) {
     other.peer_address_[0] = '\0';
 }
 
@@ -218,6 +221,8 @@ TcpStream& TcpStream::operator=(TcpStream&& other) noexcept {
     if (this != &other) {
         close();
         socket_ = std::exchange(other.socket_, -1);
+        corked_ = std::exchange(other.corked_, false);
+        quick_acknowledgements_ = other.quick_acknowledgements_;
         peer_address_ = other.peer_address_;
         other.peer_address_[0] = '\0';
     }
@@ -282,7 +287,7 @@ Result<std::size_t> TcpStream::receive_some(mutable_bytes buffer) noexcept {
     for (int interruptions = 0;;) {
         const ssize_t received = ::recv(socket_, buffer.data(), buffer.size(), 0);
         if (received > 0) {
-            defer_acknowledgements(socket_);
+            apply_acknowledgement_mode(socket_, quick_acknowledgements_);
             return static_cast<std::size_t>(received);
         }
         if (received == 0) return Error{Errc::connection_reset, 0};
@@ -311,12 +316,27 @@ Result<Readiness> TcpStream::wait(bool want_read, bool want_write, Duration time
 
 void TcpStream::hold_until_close() noexcept {
 #if defined(TCP_CORK)
-    if (socket_ >= 0) (void)set_socket_option(socket_, IPPROTO_TCP, TCP_CORK, 1);
+    if (socket_ >= 0) corked_ = set_socket_option(socket_, IPPROTO_TCP, TCP_CORK, 1).has_value();
 #endif
+}
+
+void TcpStream::set_quick_acknowledgements(bool quick) noexcept {
+    quick_acknowledgements_ = quick;
+    if (socket_ >= 0) apply_acknowledgement_mode(socket_, quick);
 }
 
 void TcpStream::close() noexcept {
     if (socket_ < 0) return;
+    if (corked_) {
+        // The FIN leaves with the held bytes (shutdown pushes them out at once). Then what the
+        // peer sent is read away: close() with unread data would answer with a reset.
+        (void)::shutdown(socket_, SHUT_WR);
+        std::uint8_t discard[512];
+        for (int round = 0; round < 64 && ::recv(socket_, discard, sizeof discard, 0) > 0;
+             ++round) {
+        }
+        corked_ = false;
+    }
     // No retry on EINTR: Linux releases the descriptor anyway, and a retry could close a
     // descriptor another thread has just been given.
     ::close(socket_);

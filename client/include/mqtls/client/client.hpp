@@ -65,7 +65,9 @@ struct ClientOptions {
 
     /// TLS session resumption: where the sealed session is kept between connections (and deep
     /// sleeps), and the device-held key that seals it. Null: every connection does a full
-    /// handshake. The store must outlive the Client's connections.
+    /// handshake. The store must outlive the Client's connections. Without a key (all zero)
+    /// nothing is stored or offered: a known key would let anyone who can write the store
+    /// plant a session.
     tls::SessionStore* session_store = nullptr;
     tls::SessionKey session_key;
     /// Resume by session ID (false, the default: the smallest) or by session ticket (true: for
@@ -176,7 +178,9 @@ public:
     /// arrive are kept for receive(). The PubSubClient `loop()`.
     Result<void> loop(std::chrono::milliseconds timeout);
 
-    /// DISCONNECT (so the broker does not send the will), close_notify, close.
+    /// DISCONNECT (so the broker does not send the will), close_notify, close. Errors: the
+    /// connection's, when the output (queued messages, DISCONNECT) could not be sent; the
+    /// connection is closed either way.
     Result<void> disconnect();
 
     /// Closes the socket without DISCONNECT, as a crash or a lost link would (the broker then

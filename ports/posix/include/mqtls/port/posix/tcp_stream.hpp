@@ -98,8 +98,18 @@ public:
 
     /// From now on sent bytes wait in the kernel until close(), which sends them together with
     /// the FIN: a goodbye (MQTT DISCONNECT, TLS close_notify, FIN) in one segment instead of
-    /// three. Linux (TCP_CORK); elsewhere it does nothing.
+    /// three. close() then half-closes first (the bytes and the FIN leave), and reads away what
+    /// the peer sent meanwhile, because closing a socket with unread data resets the connection
+    /// and would discard held bytes. Linux (TCP_CORK); elsewhere it does nothing.
     void hold_until_close() noexcept;
+
+    /// How received segments are acknowledged. Deferred (the default after connecting): the ACK
+    /// waits a moment to ride on our next bytes, which during a handshake follow within
+    /// microseconds: one segment less per flight. Quick: every segment is acknowledged at once;
+    /// wanted once the peer may hold a small packet back until the last one is acknowledged
+    /// (a broker with Nagle's algorithm on, Mosquitto's default, holding PUBACK behind CONNACK
+    /// for our 40 ms delayed ACK). Linux (TCP_QUICKACK); elsewhere it does nothing.
+    void set_quick_acknowledgements(bool quick) noexcept;
 
     /// Closes the socket; the stream becomes not connected but keeps its peer_address() for the
     /// log line that usually follows. Closing twice is harmless.
@@ -120,6 +130,8 @@ private:
     explicit TcpStream(int connected_socket) noexcept : socket_(connected_socket) {}
 
     int socket_ = -1;
+    bool corked_ = false;
+    bool quick_acknowledgements_ = false;
     std::array<char, peer_address_capacity> peer_address_{};
 };
 
