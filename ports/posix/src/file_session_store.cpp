@@ -37,7 +37,9 @@ Result<std::size_t> read_secret_file(const std::string& path, mutable_bytes out,
     struct stat info {};
     if (::fstat(file.fd, &info) != 0) return Error{Errc::file_read_failed, errno};
     if (!S_ISREG(info.st_mode)) return Error{Errc::file_read_failed, EINVAL};
-    if ((info.st_mode & group_or_other) != 0) {
+    // Another user's file could have been planted (a session with a master secret they chose);
+    // one others may read has leaked. Neither is used.
+    if ((info.st_mode & group_or_other) != 0 || info.st_uid != ::geteuid()) {
         return Error{Errc::file_permissions_unsafe, static_cast<std::int32_t>(info.st_mode & 0777)};
     }
     if (static_cast<std::size_t>(info.st_size) > out.size()) {
@@ -113,16 +115,31 @@ Result<tls::SessionKey> load_or_create_session_key(const std::string& path) noex
     const bool exists = ::access(path.c_str(), F_OK) == 0;
     if (exists) return Error{Errc::session_key_invalid, static_cast<std::int32_t>(*read)};
 
+    // Written whole under a temporary name and linked into place, so a power cut never leaves
+    // a short key behind; link() fails rather than replace a key made meanwhile.
     MQTLS_TRY(fill_random(key.bytes));
+    const std::string temporary = path + ".new";
+    (void)::unlink(temporary.c_str());
     {
         const FileDescriptor file(
-            ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
         if (file.fd < 0) return Error{Errc::file_write_failed, errno};
         MQTLS_TRY(write_all(file.fd, key.bytes));
         if (::fdatasync(file.fd) != 0) return Error{Errc::file_write_failed, errno};
     }
+    const int linked = ::link(temporary.c_str(), path.c_str());
+    const int link_error = errno;
+    (void)::unlink(temporary.c_str());
+    if (linked != 0) return Error{Errc::file_write_failed, link_error};
     MQTLS_TRY(detail::sync_parent_directory(path));
     return key;
+}
+
+Result<tls::SessionKey> replace_session_key(const std::string& path) noexcept {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+        return Error{Errc::file_write_failed, errno};
+    }
+    return load_or_create_session_key(path);
 }
 
 }  // namespace mqtls::port::posix

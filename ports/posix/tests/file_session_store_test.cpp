@@ -22,7 +22,7 @@ protected:
         directory_ = pattern;
     }
     void TearDown() override {
-        for (const char* name : {"/session", "/session.new", "/key"}) {
+        for (const char* name : {"/session", "/session.new", "/key", "/key.new"}) {
             ::unlink((directory_ + name).c_str());
         }
         ::rmdir(directory_.c_str());
@@ -103,6 +103,26 @@ TEST_F(FileSessionStoreTest, KeyIsCreatedOnceThenReadBack) {
     auto other = load_or_create_session_key(path("session"));  // another file, another key
     ASSERT_TRUE(other);
     EXPECT_NE(other->bytes, made->bytes);
+}
+
+TEST_F(FileSessionStoreTest, DamagedKeyIsReplacedByANewOne) {
+    write_file(path("key"), std::string(7, 'k'), 0600);  // a power cut mid-write, say
+    auto replaced = replace_session_key(path("key"));
+    ASSERT_TRUE(replaced) << replaced.error().message();
+    auto again = load_or_create_session_key(path("key"));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->bytes, replaced->bytes);
+    EXPECT_NE(::access(path("key.new").c_str(), F_OK), 0) << "no temporary file is left";
+}
+
+TEST_F(FileSessionStoreTest, AnotherUsersFileIsRefused) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a file to another user";
+    write_file(path("session"), std::string(200, 'x'), 0600);
+    ASSERT_EQ(::chown(path("session").c_str(), 65534, 65534), 0);
+    std::vector<std::uint8_t> out(tls::max_sealed_session_size);
+    auto loaded = FileSessionStore(path("session")).load(mutable_bytes(out.data(), out.size()));
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().code, Errc::file_permissions_unsafe);
 }
 
 TEST_F(FileSessionStoreTest, KeyOfTheWrongSizeOrModeIsRefused) {

@@ -171,9 +171,10 @@ enum class ErrorClass : std::uint8_t {
       "raise the outbox's max record size or send smaller readings")                               \
     X(storage_in_use, 0x0507, "the outbox is in use by another process",                           \
       "stop the other program using it, or give this one its own outbox path")                     \
-    X(file_permissions_unsafe, 0x0508, "the secret file is readable or writable by other users",   \
-      "chmod 600 it (and check who else could have read it); secrets are never used from such "    \
-      "a file")                                                                                    \
+    X(file_permissions_unsafe, 0x0508,                                                             \
+      "the secret file belongs to another user or is readable or writable by other users",         \
+      "chown it to this user and chmod 600 it (and check who else could have read it); secrets "   \
+      "are never used from such a file")                                                           \
     X(session_key_invalid, 0x0509, "the session key file does not hold exactly 32 bytes",          \
       "remove it: a new key is made, and the next connection does one full TLS handshake")         \
     X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \

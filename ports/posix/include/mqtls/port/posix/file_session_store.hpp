@@ -2,7 +2,8 @@
 /// @file
 /// The TLS session store and its sealing key as files, for Linux gateways and the `mqtls node`
 /// wake cycle (an ESP32 keeps the blob in RTC memory instead). Both files are secrets: they are
-/// created with mode 0600, and neither is used when other users could read or change it.
+/// created with mode 0600, and neither is used when it belongs to another user or other users
+/// could read or change it.
 
 #include <string>
 
@@ -32,10 +33,14 @@ private:
     std::string path_;
 };
 
-/// The device's session-sealing key at `path`: read if the file exists (exactly 32 bytes, mode
-/// 0600 or stricter), otherwise made from getrandom(2) and written with O_EXCL and mode 0600.
-/// Errors: file_read_failed / file_write_failed (detail: errno), file_permissions_unsafe,
-/// session_key_invalid (wrong size), key_generation_failed (no entropy).
+/// The device's session-sealing key at `path`: read if the file exists (exactly 32 bytes, ours,
+/// mode 0600 or stricter), otherwise made from getrandom(2), written whole under a temporary
+/// name (0600) and linked into place. Errors: file_read_failed / file_write_failed (detail:
+/// errno), file_permissions_unsafe, session_key_invalid (wrong size), key_generation_failed.
 Result<tls::SessionKey> load_or_create_session_key(const std::string& path) noexcept;
+
+/// Removes the key at `path` and makes a new one (after session_key_invalid: a damaged key only
+/// costs the stored session, which it can no longer open). Errors: as above.
+Result<tls::SessionKey> replace_session_key(const std::string& path) noexcept;
 
 }  // namespace mqtls::port::posix
