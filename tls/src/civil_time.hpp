@@ -39,4 +39,17 @@ constexpr CivilTime civil_from_unix(std::int64_t seconds) noexcept {
                      static_cast<int>(rest % 60)};
 }
 
+// The inverse: a proleptic Gregorian UTC date and time to Unix seconds (same era arithmetic).
+constexpr std::int64_t unix_from_civil(const CivilTime& t) noexcept {
+    const std::int64_t year = t.month <= 2 ? t.year - 1 : t.year;
+    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+    const std::int64_t year_of_era = year - era * 400;
+    const std::int64_t month_index = t.month > 2 ? t.month - 3 : t.month + 9;  // 0 = March
+    const std::int64_t day_of_year = (153 * month_index + 2) / 5 + t.day - 1;
+    const std::int64_t day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    const std::int64_t days = era * 146097 + day_of_era - 719468;
+    return days * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+}
+
 }  // namespace mqtls::tls::detail

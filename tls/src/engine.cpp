@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "civil_time.hpp"
 #include "config_impl.hpp"
 #include "peer_verification.hpp"
 #include "session_seal.hpp"
@@ -294,10 +295,43 @@ struct SessionHolder {
     mbedtls_ssl_session session{};
 };
 
+// An all-zero key is what a caller who forgot to set one passes; sealing under it would let
+// anyone who can write the store plant a session.
+bool key_unset(const SessionKey& key) noexcept { return key.bytes == SessionKey{}.bytes; }
+
+// The first moment the verified chain stops being valid: the earliest notAfter of the
+// certificates the broker sent and of the trusted root that issued the last of them. A session
+// must not outlive its chain (a full handshake would refuse an expired CA).
+std::optional<std::int64_t> chain_valid_until(const mbedtls_x509_crt* chain,
+                                              const mbedtls_x509_crt& roots) noexcept {
+    std::optional<std::int64_t> until;
+    const auto consider = [&](const mbedtls_x509_crt& crt) {
+        const detail::CivilTime t{crt.valid_to.year, crt.valid_to.mon, crt.valid_to.day,
+                                  crt.valid_to.hour, crt.valid_to.min, crt.valid_to.sec};
+        const std::int64_t seconds = detail::unix_from_civil(t);
+        if (!until || seconds < *until) until = seconds;
+    };
+    const mbedtls_x509_crt* last = nullptr;
+    for (const mbedtls_x509_crt* crt = chain; crt != nullptr; crt = crt->next) {
+        if (crt->version == 0) continue;
+        consider(*crt);
+        last = crt;
+    }
+    for (const mbedtls_x509_crt* root = &roots; last != nullptr && root != nullptr;
+         root = root->next) {
+        if (root->version != 0 && root->subject_raw.len == last->issuer_raw.len &&
+            std::memcmp(root->subject_raw.p, last->issuer_raw.p, root->subject_raw.len) == 0) {
+            consider(*root);
+        }
+    }
+    return until;
+}
+
 }  // namespace
 
 Result<void> Engine::offer_session(bytes_view sealed, const SessionKey& key) noexcept {
-    if (!impl_ || !impl_->started || impl_->handshake_began || config_.role() != Role::client) {
+    if (!impl_ || !impl_->started || impl_->handshake_began || config_.role() != Role::client ||
+        key_unset(key)) {
         return Error{Errc::invalid_argument, 0};
     }
     const HeapScope scope(heap_);
@@ -342,7 +376,7 @@ Result<void> Engine::offer_session(bytes_view sealed, const SessionKey& key) noe
 }
 
 Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes out) noexcept {
-    if (!impl_ || !handshake_done_ || config_.role() != Role::client) {
+    if (!impl_ || !handshake_done_ || config_.role() != Role::client || key_unset(key)) {
         return Error{Errc::invalid_argument, 0};
     }
     const HeapScope scope(heap_);
@@ -372,6 +406,11 @@ Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes ou
         const std::uint32_t hint = current.session.ticket_lifetime;
         if (current.session.ticket_len > 0 && hint > 0 && hint < header.lifetime_s) {
             header.lifetime_s = hint;
+        }
+        const auto until = chain_valid_until(current.session.peer_cert, config.trusted_roots);
+        if (until && *until - header.created < header.lifetime_s) {
+            header.lifetime_s =
+                *until > header.created ? static_cast<std::uint32_t>(*until - header.created) : 0;
         }
         auto binding = detail::session_binding(impl.server_name, config.identity_digest);
         if (!binding) return binding.error();

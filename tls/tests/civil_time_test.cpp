@@ -25,5 +25,19 @@ TEST(CivilTime, KnownInstants) {
     expect_civil(-1, 1969, 12, 31, 23, 59, 59);
 }
 
+TEST(CivilTime, UnixFromCivilInvertsCivilFromUnix) {
+    for (const std::int64_t seconds :
+         {std::int64_t{0}, std::int64_t{-1}, std::int64_t{951782400}, std::int64_t{1704067200},
+          std::int64_t{1709251199}, std::int64_t{4102444800}, std::int64_t{4107542400},
+          std::int64_t{1795574400} + 12345}) {
+        EXPECT_EQ(unix_from_civil(civil_from_unix(seconds)), seconds) << seconds;
+    }
+    // Every day across a few centuries, leap rules included.
+    for (std::int64_t day = -40000; day < 120000; day += 37) {
+        const std::int64_t seconds = day * 86400 + 3723;
+        ASSERT_EQ(unix_from_civil(civil_from_unix(seconds)), seconds) << seconds;
+    }
+}
+
 }  // namespace
 }  // namespace mqtls::tls::detail

@@ -2,11 +2,13 @@
 // deep sleep resets the device), and every kind of bad blob falls back to a full handshake.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "mqtls/pki/certificate.hpp"
 #include "mqtls/tls/session.hpp"
 #include "session_seal.hpp"
 #include "tls_test_support.hpp"
@@ -331,6 +333,58 @@ TEST(TlsResumption, BlobPastItsLifetimeIsNotOffered) {
     const Connection within = connect(broker, still_valid, "broker.test", fresh.sealed, key);
     EXPECT_TRUE(within.offer);
     EXPECT_TRUE(within.client_info.resumed);
+}
+
+TEST(TlsResumption, BlobNeverOutlivesTheCertificateChain) {
+    // A CA that expires in an hour: the session it vouches for must not be offered later, even
+    // though session lifetimes are longer.
+    pki::CertificateRequest ca = pki::ca_request("short-lived root");
+    ca.validity = pki::Validity::relative_to_now(std::chrono::hours(-1), std::chrono::hours(1));
+    auto root = pki::make_self_signed(ca);
+    ASSERT_TRUE(root);
+    auto leaf = pki::issue(pki::server_request("broker.test", {"broker.test"}), *root);
+    ASSERT_TRUE(leaf);
+    Server broker(server_options(*leaf));
+    const ConfigOptions device = client_options(root->certificate_pem);
+    const SessionKey key = key_of(11);
+    const Connection fresh = connect(broker, device, "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+    auto header = detail::peek_sealed_header(view(fresh.sealed));
+    ASSERT_TRUE(header);
+    EXPECT_LE(header->lifetime_s, 3600U);
+    EXPECT_GT(header->lifetime_s, 3500U);
+}
+
+TEST(TlsResumption, BlobFromAnotherPinSetIsNotOffered) {
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(12);
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+    ConfigOptions pinned = device_options();
+    auto pin = pki::spki_sha256_hex(test_pki().server.certificate_pem);
+    ASSERT_TRUE(pin);
+    auto parsed = parse_spki_pin(*pin);
+    ASSERT_TRUE(parsed);
+    pinned.pinned_spki = {*parsed};
+    const Connection other = connect(broker, pinned, "broker.test", fresh.sealed, key);
+    ASSERT_FALSE(other.offer);
+    EXPECT_EQ(other.offer.error().code, Errc::session_mismatch);
+    EXPECT_FALSE(other.client_info.resumed);
+}
+
+TEST(TlsResumption, UnsetKeyIsRefused) {
+    Server broker(server_options(test_pki().server));
+    Config config;
+    ASSERT_TRUE(config.setup(device_options()));
+    Engine device(config);
+    Engine server_side(broker.config);
+    ASSERT_TRUE(device.start("broker.test"));
+    ASSERT_TRUE(server_side.start(""));
+    const std::vector<std::uint8_t> blob(200, 7);
+    EXPECT_EQ(device.offer_session(view(blob), SessionKey{}).error().code, Errc::invalid_argument);
+    ASSERT_TRUE(run_handshake(device, server_side).both_done());
+    std::vector<std::uint8_t> out(max_sealed_session_size);
+    EXPECT_EQ(device.save_session(SessionKey{}, view(out)).error().code, Errc::invalid_argument);
 }
 
 TEST(TlsResumption, MisuseIsRefused) {
