@@ -105,7 +105,7 @@ private:
     };
 
     std::optional<int> take_reading();
-    std::optional<int> open_session_store();
+    void open_session_store();
     std::optional<int> restore_in_flight();
     std::optional<int> connect();
     std::optional<int> queue_readings(std::size_t count);
@@ -177,14 +177,30 @@ std::optional<int> WakeCycle::take_reading() {
     return std::nullopt;
 }
 
-std::optional<int> WakeCycle::open_session_store() {
-    if (flags_.wake.no_resume) return std::nullopt;
-    auto key = port::posix::load_or_create_session_key(flags_.wake.session_key_file);
-    if (!key) return fail(key.error(), "--session-key " + flags_.wake.session_key_file);
+// Resumption saves energy; a problem with its key must not cost the readings. A damaged key is
+// replaced (it only cost the stored session); a key that is not private is not used, and this
+// wake does a full handshake (fail closed for the secret, not for the delivery).
+void WakeCycle::open_session_store() {
+    if (flags_.wake.no_resume) return;
+    const std::string& path = flags_.wake.session_key_file;
+    auto key = port::posix::load_or_create_session_key(path);
+    if (!key && key.error().code == Errc::session_key_invalid) {
+        status_line(
+            "the session key %s was damaged (%d bytes): made a new one; this wake does a "
+            "full TLS handshake",
+            path.c_str(), key.error().detail);
+        key = port::posix::replace_session_key(path);
+    }
+    if (!key) {
+        report_.session_problem =
+            std::string(key.error().message()) + " [" + name(key.error().code) + "]";
+        status_line("TLS session resumption off for this wake: %s (--session-key %s)\n  hint: %s",
+                    key.error().message(), path.c_str(), key.error().hint());
+        return;
+    }
     store_.emplace(flags_.wake.session_file);
     options_.session_store = &*store_;
     options_.session_key = *key;
-    return std::nullopt;
 }
 
 // The oldest reading may have been in flight when the last wake ended (no PUBACK before the
@@ -271,8 +287,16 @@ std::optional<int> WakeCycle::queue_readings(std::size_t count) {
     return std::nullopt;
 }
 
-// Acknowledgements come in the order the readings left; each releases the oldest reading.
+// Acknowledgements come in the order the readings left; each releases the oldest reading. At
+// QoS 0 there are none: a reading is released once the connection was accepted and its bytes
+// were handed to the socket.
 std::optional<int> WakeCycle::await_acknowledgements() {
+    if (qos_ == mqtt::QoS::at_most_once && !sent_.empty()) {
+        auto flushed = client_.flush(milliseconds(std::max<std::int64_t>(time_left().millis(), 1)));
+        if (!flushed) {
+            return fail(flushed.error(), "the readings were not sent; they stay in the outbox");
+        }
+    }
     for (const Sent& sent : sent_) {
         if (qos_ != mqtt::QoS::at_most_once) {
             auto acked = client_.await_acknowledgement(
@@ -298,7 +322,7 @@ std::optional<int> WakeCycle::await_acknowledgements() {
 }
 
 int deliver_wake_cycle(WakeCycle& wake) {
-    if (auto stop = wake.open_session_store()) return *stop;
+    wake.open_session_store();
     if (auto stop = wake.restore_in_flight()) return *stop;
     // QoS 2 readings go one per flight, each noted before it leaves (exactly once after a
     // crash); QoS 0/1 readings go together.
@@ -307,15 +331,8 @@ int deliver_wake_cycle(WakeCycle& wake) {
     if (auto stop = wake.connect()) return *stop;
     if (auto stop = wake.queue_readings(per_flight - (wake.restored_ ? 1 : 0))) return *stop;
     if (wake.report_.one_flight) {
-        if (wake.qos_ == mqtt::QoS::at_most_once) {
-            // CONNECT, the readings and DISCONNECT in one flight; no CONNACK awaited (QoS 0
-            // promises nothing more).
-            if (auto closed = wake.client_.disconnect(); !closed) {
-                return *wake.fail(closed.error(), wake.options_.host);
-            }
-            if (auto stop = wake.await_acknowledgements()) return *stop;
-            return exit_ok;
-        }
+        // CONNACK is awaited at QoS 0 too (the readings already left with CONNECT): a broker
+        // that refuses the connection drops them, and they must stay in the outbox then.
         auto finished = wake.client_.finish_connect();
         if (!finished) {
             return *wake.fail(finished.error(), wake.options_.host + ":" +

@@ -158,8 +158,8 @@ TEST_F(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake)
     EXPECT_EQ(after["cycles"][2]["handshake"], "resumed");
     EXPECT_EQ(after["delivered"], 3);
 
-    // Before the restart the collector was connected throughout, so every reading of the
-    // first round must have arrived; the same for the second round after it reconnected.
+    // The collector reconnected (with a new session: the broker has no persistence here)
+    // before the second round, so every reading of that round must have arrived.
     const std::set<long> second_round = {4, 5, 6};
     const std::set<long> got = received_sequences(collector, 2000ms);
     EXPECT_TRUE(std::includes(got.begin(), got.end(), second_round.begin(), second_round.end()))
@@ -240,12 +240,44 @@ TEST_F(CliWake, RefusedConnectKeepsTheReadingsInTheOutbox) {
     EXPECT_EQ(accepted["pending"], 0);
 }
 
-TEST_F(CliWake, ExposedKeyFileIsRefused) {
+TEST_F(CliWake, ExposedKeyIsNotUsedButTheReadingStillGoesOut) {
     run(wake_command({"--wake-cycle"}), 0);
     ASSERT_EQ(::chmod((outbox() + "/tls-session.key").c_str(), 0644), 0);
-    run(wake_command({"--wake-cycle"}), 3);
-    EXPECT_NE(last_output_.find("readable or writable by other users"), std::string::npos)
+    nlohmann::json exposed = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_NE(last_output_.find("TLS session resumption off for this wake"), std::string::npos)
         << last_output_;
+    EXPECT_NE(last_output_.find("readable or writable by other users"), std::string::npos);
+    EXPECT_EQ(exposed["handshake"], "full") << exposed.dump();
+    EXPECT_EQ(exposed["delivered"], 1);
+}
+
+TEST_F(CliWake, DamagedKeyIsReplacedAndResumptionComesBack) {
+    run(wake_command({"--wake-cycle"}), 0);
+    std::filesystem::resize_file(outbox() + "/tls-session.key", 5);
+    nlohmann::json damaged = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_NE(last_output_.find("was damaged (5 bytes): made a new one"), std::string::npos)
+        << last_output_;
+    EXPECT_EQ(damaged["handshake"], "full") << damaged.dump();
+    EXPECT_EQ(mode_of(outbox() + "/tls-session.key"), 0600U);
+    nlohmann::json next = run(wake_command({"--wake-cycle"}), 0);
+    EXPECT_EQ(next["handshake"], "resumed") << next.dump();
+}
+
+TEST_F(CliWake, QosZeroReadingsWaitForAnAcceptedConnection) {
+    std::vector<std::string> wrong = wake_command({"--wake-cycle", "-q", "0"});
+    for (std::size_t i = 0; i + 1 < wrong.size(); ++i) {
+        if (wrong[i] == "-P") wrong[i + 1] = "not-the-password";
+    }
+    nlohmann::json refused = run(wrong, 6);
+    EXPECT_EQ(refused["delivered"], 0) << refused.dump();
+    EXPECT_EQ(refused["pending"], 1);
+    mqtls::client::Client collector;
+    ASSERT_TRUE(collector.connect(collector_options()));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
+    nlohmann::json accepted = run(wake_command({"--wake-cycle", "-q", "0"}), 0);
+    EXPECT_EQ(accepted["delivered"], 2) << accepted.dump();
+    EXPECT_EQ(accepted["pending"], 0);
+    EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2}));
 }
 
 TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
