@@ -49,7 +49,7 @@ constexpr std::int64_t unix_from_civil(const CivilTime& t) noexcept {
     const std::int64_t day_of_era =
         year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     const std::int64_t days = era * 146097 + day_of_era - 719468;
-    return days * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+    return days * 86400 + std::int64_t{t.hour} * 3600 + std::int64_t{t.minute} * 60 + t.second;
 }
 
 }  // namespace mqtls::tls::detail
