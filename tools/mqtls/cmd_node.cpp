@@ -44,12 +44,6 @@ Duration seconds_to_duration(double seconds) {
     return Duration::from_millis(std::llround(seconds * 1000.0));
 }
 
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // Errors that retrying cannot fix: a broker we must not trust, credentials it refuses, files we
 // cannot use. The node stops on them instead of hammering the broker.
 bool is_permanent(const Error& error) {
@@ -214,31 +208,14 @@ std::optional<int> NodeRunner::connect(Instant /*now*/) {
 
 std::optional<int> NodeRunner::take_reading(Instant now) {
     auto taken = node_.take_reading(sensor_, now, wall_clock_ms());
-    if (!taken) {
-        if (taken.error().code == Errc::outbox_full) {
-            status_line(
-                "reading not taken: the outbox is full (%zu pending) and --outbox-full is "
-                "refuse",
-                node_.outbox().size());
-            return std::nullopt;
-        }
-        if (error_class(taken.error().code) == ErrorClass::node) {
-            status_line("reading skipped: %s [%s %d]", taken.error().message(),
-                        name(taken.error().code), taken.error().detail);
-            return std::nullopt;
-        }
-        // The outbox's storage failed: a reading could be lost, so stop (fail closed).
-        return report(command_name, taken.error(),
+    const ReadingTaken outcome = describe_reading_taken(taken, node_.outbox());
+    if (!outcome.status_line.empty()) status_line("%s", outcome.status_line.c_str());
+    if (outcome.storage_failure) {
+        return report(command_name, *outcome.storage_failure,
                       outbox_.persistent() ? "--outbox " + flags_.outbox.directory : "outbox");
     }
+    if (!taken) return std::nullopt;
     ++taken_;
-    if (taken->dropped != 0) {
-        status_line(
-            "outbox full: dropped %u %s reading(s) (%llu dropped in all, reported in the "
-            "next status message)",
-            taken->dropped, taken->stored ? "oldest" : "newest",
-            static_cast<unsigned long long>(node_.outbox().dropped()));
-    }
     if (!node_.connected()) {
         status_line("took seq=%llu while disconnected; %zu reading(s) wait in the outbox",
                     static_cast<unsigned long long>(taken->seq), node_.outbox().size());
@@ -492,6 +469,44 @@ void print_node_status(std::string_view device_id, const char* prefix, const cha
     std::vprintf(format, arguments);
     std::putchar('\n');
     std::fflush(stdout);
+}
+
+std::int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+ReadingTaken describe_reading_taken(const Result<node::OutboxPush>& taken,
+                                    const node::Outbox& outbox) {
+    ReadingTaken outcome;
+    char line[200];
+    if (!taken) {
+        const Error& error = taken.error();
+        if (error.code == Errc::outbox_full) {
+            std::snprintf(line, sizeof line,
+                          "reading not taken: the outbox is full (%zu pending) and --outbox-full "
+                          "is refuse",
+                          outbox.size());
+        } else if (error_class(error.code) == ErrorClass::node) {
+            std::snprintf(line, sizeof line, "reading skipped: %s [%s %d]", error.message(),
+                          name(error.code), error.detail);
+        } else {
+            outcome.storage_failure = error;
+            return outcome;
+        }
+        outcome.status_line = line;
+        return outcome;
+    }
+    if (taken->dropped != 0) {
+        std::snprintf(line, sizeof line,
+                      "outbox full: dropped %u %s reading(s) (%llu dropped in all, each counted "
+                      "in the status and wake reports)",
+                      taken->dropped, taken->stored ? "oldest" : "newest",
+                      static_cast<unsigned long long>(outbox.dropped()));
+        outcome.status_line = line;
+    }
+    return outcome;
 }
 
 std::uint32_t sensor_seed_from(const std::string& device_id) {

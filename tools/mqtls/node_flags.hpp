@@ -4,10 +4,12 @@
 
 #include <cstdarg>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "broker_connection.hpp"
+#include "mqtls/node/outbox.hpp"
 #include "node_outbox.hpp"
 
 namespace mqtls::cli {
@@ -40,6 +42,20 @@ struct NodeFlags {
     NodeOutboxFlags outbox;
     WakeCycleFlags wake;
 };
+
+/// The wall clock in Unix milliseconds: the `ts` of a reading.
+std::int64_t wall_clock_ms();
+
+/// What taking a reading came to, for either mode of the node: a status line to print (outbox
+/// full under `refuse`, a sensor error: the reading is skipped; readings dropped by the
+/// overflow policy), and, when the outbox's storage failed, the error to stop on (a reading
+/// could be lost otherwise).
+struct ReadingTaken {
+    std::string status_line;
+    std::optional<Error> storage_failure;
+};
+ReadingTaken describe_reading_taken(const Result<node::OutboxPush>& taken,
+                                    const node::Outbox& outbox);
 
 /// FNV-1a of the device id: each simulated device gets its own, reproducible readings.
 std::uint32_t sensor_seed_from(const std::string& device_id);

@@ -57,12 +57,6 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
         .count();
 }
 
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 }  // namespace
 
 // What one wake did, printed as a status line and written as JSON (--wake-report).
@@ -156,24 +150,9 @@ std::optional<int> WakeCycle::take_reading() {
         (flags_.sensor_seed != 0 ? flags_.sensor_seed : sensor_seed_from(flags_.device_id)) ^
         static_cast<std::uint32_t>(node_.outbox().next_sequence() * 2654435761U));
     auto taken = node_.take_reading(sensor, port::posix::monotonic_now(), wall_clock_ms());
-    if (!taken) {
-        if (taken.error().code == Errc::outbox_full) {
-            status_line("reading not taken: the outbox is full (%zu pending), --outbox-full refuse",
-                        node_.outbox().size());
-            return std::nullopt;
-        }
-        if (error_class(taken.error().code) == ErrorClass::node) {
-            status_line("reading skipped: %s [%s %d]", taken.error().message(),
-                        name(taken.error().code), taken.error().detail);
-            return std::nullopt;
-        }
-        return fail(taken.error(), outbox_context());  // storage failed: stop, lose nothing
-    }
-    if (taken->dropped != 0) {
-        status_line("outbox full: dropped %u %s reading(s) (%llu dropped in all)", taken->dropped,
-                    taken->stored ? "oldest" : "newest",
-                    static_cast<unsigned long long>(node_.outbox().dropped()));
-    }
+    const ReadingTaken outcome = describe_reading_taken(taken, node_.outbox());
+    if (!outcome.status_line.empty()) status_line("%s", outcome.status_line.c_str());
+    if (outcome.storage_failure) return fail(*outcome.storage_failure, outbox_context());
     return std::nullopt;
 }
 
