@@ -16,6 +16,8 @@ jobs=${JOBS:-$(nproc)}
 echo "demo.sh: checking packages"
 scripts/install-deps.sh --demo
 echo "demo.sh: building mqtls in $build"
+# A fresh clone has no build/ yet: the logs below live beside the build tree.
+mkdir -p "$build"
 configure=(cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMQTLS_BUILD_TESTS=OFF
            -DMQTLS_BUILD_BENCH=OFF)
 if [[ ! -f $build/CMakeCache.txt ]]; then
