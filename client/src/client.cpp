@@ -313,7 +313,12 @@ struct Client::Impl {
             if (ready && ready->readable) {
                 std::uint8_t buffer[io_chunk];
                 auto n = stream.receive_some(buffer);
-                if (!n) return fail(n.error());
+                if (!n) {
+                    // A server that wanted the certificate we lack may just hang up.
+                    return fail(engine->client_certificate_missing()
+                                    ? Error{Errc::client_certificate_required, 0}
+                                    : n.error());
+                }
                 if (engine->feed_ciphertext(bytes_view(buffer, *n)) < *n) {
                     return fail(Error{Errc::handshake_failed, 0});
                 }

@@ -3,6 +3,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/version.h>
 
 #include <cstring>
 #include <new>
@@ -60,6 +61,8 @@ int hex_value(char c) noexcept {
 }
 
 }  // namespace
+
+const char* tls_library_version() noexcept { return MBEDTLS_VERSION_STRING_FULL; }
 
 Result<SpkiSha256> parse_spki_pin(std::string_view hex) noexcept {
     SpkiSha256 pin{};
@@ -165,6 +168,7 @@ Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
     if (!key_matches_certificate(impl.own_chain.pk, impl.own_key)) {
         return Error{Errc::client_key_mismatch, 0};
     }
+    impl.has_own_certificate = true;
     return ok();
 }
 

@@ -43,6 +43,7 @@ struct Config::Impl {
     // sealed session is only offered under the same digest (see session_seal.hpp).
     std::array<std::uint8_t, 32> identity_digest{};
     bool has_trusted_roots = false;
+    bool has_own_certificate = false;  // a certificate to answer a CertificateRequest with
 };
 
 }  // namespace mqtls::tls

@@ -12,6 +12,7 @@
 
 #include "civil_time.hpp"
 #include "config_impl.hpp"
+#include "handshake_observer.hpp"
 #include "peer_verification.hpp"
 #include "session_seal.hpp"
 
@@ -63,6 +64,9 @@ private:
     std::size_t end_ = 0;
 };
 
+// certificate_required (RFC 8446 6.2): a TLS 1.3 server wanted a client certificate.
+constexpr std::int32_t alert_certificate_required = 116;
+
 // What a failed certificate verification means, most fundamental problem first.
 Errc verification_error(std::uint32_t flags) noexcept {
     if ((flags &
@@ -96,6 +100,9 @@ struct Engine::Impl {
     bool resumed = false;
     bool handshake_began = false;
     std::optional<detail::SealedHeader> offered;
+    // Whether the server asked for a client certificate, and whether we have one to send.
+    detail::HandshakeObserver observer;
+    bool has_own_certificate = false;
 
     Impl() noexcept { mbedtls_ssl_init(&ssl); }
     ~Impl() { mbedtls_ssl_free(&ssl); }
@@ -126,11 +133,19 @@ struct Engine::Impl {
                 const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
                 return Error{verification_error(flags), static_cast<std::int32_t>(flags)};
             }
-            case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+            case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: {
                 // The alert record is still in in_msg: [level, description]. The description
                 // (e.g. 40 handshake_failure, 42 bad_certificate, 48 unknown_ca) says why.
-                return Error{Errc::peer_alert,
-                             ssl.in_msg != nullptr && ssl.in_msglen >= 2 ? ssl.in_msg[1] : 0};
+                const std::int32_t alert =
+                    ssl.in_msg != nullptr && ssl.in_msglen >= 2 ? ssl.in_msg[1] : 0;
+                // A server that asked for a certificate we could not give refuses us for that
+                // (OpenSSL sends handshake_failure under TLS 1.2): say so, it is not the network.
+                if (alert == alert_certificate_required ||
+                    (observer.certificate_requested() && !has_own_certificate)) {
+                    return Error{Errc::client_certificate_required, alert};
+                }
+                return Error{Errc::peer_alert, alert};
+            }
             case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
                 return Error{Errc::tls_closed, ret};
             case MBEDTLS_ERR_SSL_INVALID_MAC:
@@ -163,6 +178,7 @@ Result<void> Engine::start(std::string_view server_name) noexcept {
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     mbedtls_ssl_set_bio(&impl.ssl, &impl, &Impl::send, &Impl::receive, nullptr);
 
+    impl.has_own_certificate = config_.impl().has_own_certificate;
     impl.policy.wall_clock = config_.impl().wall_clock;
     impl.policy.pins = &config_.impl().pinned_spki;
     mbedtls_ssl_set_verify(&impl.ssl, &detail::verify_peer_certificate, &impl.policy);
@@ -181,7 +197,9 @@ Result<void> Engine::start(std::string_view server_name) noexcept {
 
 std::size_t Engine::feed_ciphertext(bytes_view bytes) noexcept {
     if (!impl_) return 0;
-    return impl_->incoming.append(bytes.data(), bytes.size());
+    const std::size_t taken = impl_->incoming.append(bytes.data(), bytes.size());
+    if (!handshake_done_) impl_->observer.observe(bytes.first(taken));
+    return taken;
 }
 
 bytes_view Engine::pending_ciphertext() const noexcept {
@@ -256,6 +274,10 @@ Result<void> Engine::close_notify() noexcept {
     const int ret = mbedtls_ssl_close_notify(&impl_->ssl);
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return ok();
     return impl_->map_error(ret);
+}
+
+bool Engine::client_certificate_missing() const noexcept {
+    return impl_ && impl_->observer.certificate_requested() && !impl_->has_own_certificate;
 }
 
 ConnectionInfo Engine::info() const noexcept {

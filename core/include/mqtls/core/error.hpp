@@ -157,6 +157,10 @@ enum class ErrorClass : std::uint8_t {
       "the stored TLS session is past its lifetime, or the broker certificate it vouches for "     \
       "has expired",                                                                               \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
+    X(client_certificate_required, 0x0413,                                                         \
+      "the broker requires a client certificate, and none was given",                              \
+      "pass the device's certificate and key with --cert and --key (e.g. made by 'mqtls pki "      \
+      "device'); retrying without one cannot succeed")                                             \
     X(file_exists, 0x0501, "the file already exists and will not be overwritten",                  \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, "the file could not be read",                                      \

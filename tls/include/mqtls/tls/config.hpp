@@ -44,6 +44,10 @@ using SpkiSha256 = std::array<std::uint8_t, 32>;
 /// Parses 64 hexadecimal digits (case-insensitive) into a pin; fails with invalid_argument.
 Result<SpkiSha256> parse_spki_pin(std::string_view hex) noexcept;
 
+/// The TLS library this layer was built with, e.g. "Mbed TLS 2.28.3" (for `mqtls --version`
+/// and bug reports).
+const char* tls_library_version() noexcept;
+
 enum class Role : std::uint8_t { client, server };
 
 struct ConfigOptions {

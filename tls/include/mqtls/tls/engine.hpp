@@ -88,9 +88,17 @@ public:
     /// while it needs more input (or room for output). Errors, all final: certificate_untrusted,
     /// certificate_expired, certificate_not_yet_valid, hostname_mismatch, pin_mismatch,
     /// clock_unset, peer_alert, handshake_failed (detail: the mbedTLS code, or the X.509 verify
-    /// flags for certificate errors). On error, pending_ciphertext() may hold our alert.
+    /// flags for certificate errors), client_certificate_required (the server asked for a
+    /// client certificate the Config lacks, and refused with an alert). On error,
+    /// pending_ciphertext() may hold our alert.
     Result<bool> handshake() noexcept;
     [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
+
+    /// During the handshake: the server asked for a client certificate and this Config has none
+    /// to give. Servers that require one then refuse with an alert (client_certificate_required
+    /// from handshake()) or just close the connection; a caller whose transport closes during
+    /// the handshake should report client_certificate_required when this is true.
+    [[nodiscard]] bool client_certificate_missing() const noexcept;
 
     /// Encrypts application data; returns bytes taken (0: output full, send pending_ciphertext()
     /// first). After a 0, the next call must offer the same bytes again at the front of
