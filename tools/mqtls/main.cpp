@@ -9,28 +9,15 @@
 #include <utility>
 
 #include "cli_support.hpp"
+#include "mqtls/tls/config.hpp"
 #include "node_flags.hpp"
+#include "parse_errors.hpp"
+
+#ifndef MQTLS_VERSION_STRING
+#error "the build defines MQTLS_VERSION_STRING (the project version)"
+#endif
 
 namespace {
-
-// Whether a password was given on the command line (-P, -Pxxx, --pw, --pw=xxx).
-bool has_password_argument(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view argument = argv[i];
-        if (argument.substr(0, 2) == "-P" || argument.substr(0, 4) == "--pw") {
-            if (argument.substr(0, 9) != "--pw-file") return true;
-        }
-    }
-    return false;
-}
-
-// The CLI11 errors whose message repeats what the user typed (others name options only).
-bool quotes_arguments(const CLI::ParseError& error) {
-    return dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr ||
-           dynamic_cast<const CLI::ConversionError*>(&error) != nullptr ||
-           dynamic_cast<const CLI::ValidationError*>(&error) != nullptr ||
-           dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr;
-}
 
 int run(int argc, char** argv) {
     using namespace mqtls::cli;
@@ -40,6 +27,10 @@ int run(int argc, char** argv) {
         "certificate; there is no switch to turn that off.",
         "mqtls"};
     app.require_subcommand(1);
+    app.set_version_flag("--version",
+                         std::string("mqtls ") + MQTLS_VERSION_STRING + " (" +
+                             mqtls::tls::tls_library_version() + ", MQTT 3.1.1, TLS 1.2)",
+                         "print the version and the TLS library it was built with, and exit");
     app.footer(
         "Exit status: 0 success, 1 failure, 2 bad arguments, 3 file or PEM problem, 4 network,\n"
         "5 TLS verification refused, 6 refused by the broker (credentials or client certificate),\n"
@@ -73,18 +64,8 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        if (quotes_arguments(error) && has_password_argument(argc, argv)) {
-            // CLI11 quotes the offending argument, which may be the password itself or part
-            // of it (-P two words): say what kind of problem it was, never the arguments.
-            std::fprintf(stderr,
-                         "mqtls: the command line could not be parsed (details not shown "
-                         "because it holds a password)\n  hint: quote values that contain "
-                         "spaces; prefer --pw-file FILE or MQTLS_PASSWORD; see --help\n");
-            return exit_usage;
-        }
-        const int status = app.exit(error);
-        // CLI11 returns 0 for --help; any other parse problem is a usage error for scripts.
-        return status == 0 ? exit_ok : exit_usage;
+        // Never CLI11's own message: it quotes arguments, and one may be a password.
+        return report_parse_error(app, error, argc, argv);
     }
     return exit_status;
 }
