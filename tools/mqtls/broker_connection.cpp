@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include "broker_url.hpp"
+#include "mqtls/mqtt/topic.hpp"
+#include "trust_sources.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -93,27 +97,203 @@ int read_pem_flag(const char* command, std::string_view flag, const std::string&
     return exit_ok;
 }
 
+// Takes host, port, user name, password from -L into `flags`. exit_ok or the usage status.
+int apply_url(const char* command, BrokerConnectionFlags& flags) {
+    if (flags.url.empty()) return exit_ok;
+    std::string problem;
+    const std::optional<BrokerUrl> url = parse_broker_url(flags.url, problem);
+    if (!url)
+        return usage_error(command, problem.c_str(),
+                           "e.g. -L mqtts://sensor-17@broker:8883/telemetry/sensor-17");
+    if (flags.host_given || flags.port_given) {
+        return usage_error(command, "-L and -h/-p both name the broker",
+                           "give the host and port either in the -L URL or with -h and -p");
+    }
+    if (url->username && (!flags.username.empty() || flags.password_given)) {
+        return usage_error(command, "-L carries a user name, and -u or -P give another",
+                           "give the credentials either in the -L URL or with -u and -P");
+    }
+    flags.host = url->host;
+    flags.port = url->port;
+    if (url->username) flags.username = *url->username;
+    if (url->password) {
+        flags.password = *url->password;
+        flags.password_given = true;
+    }
+    return exit_ok;
+}
+
+// -V, -x and --tls-version: what this build speaks. exit_ok or the usage status.
+int check_protocol_versions(const char* command, const BrokerConnectionFlags& flags) {
+    const std::string& mqtt = flags.protocol_version;
+    if (mqtt == "mqttv5" || mqtt == "5") {
+        return usage_error(command, "MQTT 5 is not supported yet (-V mqttv5)",
+                           "mqtls speaks MQTT 3.1.1: leave out -V, or give -V mqttv311");
+    }
+    if (!mqtt.empty() && mqtt != "mqttv311" && mqtt != "311") {
+        return usage_error(command, "-V must be mqttv311",
+                           "mqtls speaks MQTT 3.1.1 (mqttv311); MQTT 3.1 (mqttv31) is not "
+                           "supported");
+    }
+    if (flags.session_expiry_given) {
+        return usage_error(command, "-x (session expiry) is an MQTT 5 property",
+                           "with MQTT 3.1.1 use -c for a session the broker keeps until the "
+                           "client connects with a clean session again");
+    }
+    const std::string& tls = flags.tls_version;
+    if (tls == "tlsv1.3" || tls == "1.3") {
+        return usage_error(command, "TLS 1.3 is not available in this build",
+                           "this mqtls is built on mbedTLS 2.28 and speaks TLS 1.2: leave out "
+                           "--tls-version, or give --tls-version tlsv1.2");
+    }
+    if (!tls.empty() && tls != "tlsv1.2" && tls != "1.2") {
+        return usage_error(command, "--tls-version must be tlsv1.2",
+                           "mqtls never uses TLS 1.0 or 1.1 (RFC 8996 deprecates them)");
+    }
+    return exit_ok;
+}
+
+// The CA certificates of --cafile, --capath and --tls-use-os-certs, concatenated into
+// `roots`. exit_ok, or the reported status.
+int read_trust_sources(const char* command, const BrokerConnectionFlags& flags,
+                       std::string& roots) {
+    if (flags.ca_file.empty() && flags.ca_path.empty() && !flags.use_os_certs) {
+        return usage_error(command, "missing --cafile",
+                           "pass the broker's root CA with --cafile (or --capath DIR, or "
+                           "--tls-use-os-certs for a broker with a public CA): mqtls never "
+                           "connects without verifying the broker");
+    }
+    if (!flags.ca_file.empty()) {
+        if (const int status =
+                read_pem_flag(command, "--cafile", flags.ca_file, Errc::ca_bundle_invalid, roots)) {
+            return status;
+        }
+    }
+    if (!flags.ca_path.empty()) {
+        auto folder = read_ca_folder(flags.ca_path);
+        if (!folder) return report(command, folder.error(), "--capath " + flags.ca_path);
+        roots += *folder;
+    }
+    if (flags.use_os_certs) {
+        std::string system;
+        if (const int status = read_pem_flag(command, "--tls-use-os-certs", os_ca_bundle_path,
+                                             Errc::ca_bundle_invalid, system)) {
+            return status;
+        }
+        roots += system;
+    }
+    return exit_ok;
+}
+
+// -i, -I and -c. exit_ok or the usage status.
+int choose_client_id(const char* command, const BrokerConnectionFlags& flags,
+                     client::ClientOptions& options) {
+    if (flags.persistent_session && flags.client_id.empty()) {
+        return usage_error(command, "-c needs a client id (-i)",
+                           "the broker finds a persistent session by its client id: give the "
+                           "same -i every time");
+    }
+    const std::string pid = std::to_string(::getpid());
+    if (!flags.client_id.empty()) {
+        options.client_id = flags.client_id;
+    } else if (!flags.client_id_prefix.empty()) {
+        options.client_id = flags.client_id_prefix + pid;
+    } else {
+        options.client_id = std::string("mqtls-") + command + "-" + pid;
+    }
+    options.clean_session = !flags.persistent_session;
+    return exit_ok;
+}
+
+// --will-*: the last will. exit_ok or the usage status.
+int choose_will(const char* command, const BrokerConnectionFlags& flags,
+                client::ClientOptions& options) {
+    if (flags.will_topic.empty()) {
+        if (flags.will_payload_given || flags.will_qos_given || flags.will_retain) {
+            return usage_error(command,
+                               "--will-payload, --will-qos and --will-retain need "
+                               "--will-topic",
+                               "name the topic the broker publishes the will to");
+        }
+        return exit_ok;
+    }
+    if (!mqtt::validate_topic_name(flags.will_topic)) {
+        return usage_error(command, "--will-topic is not a valid topic name",
+                           "a topic name has no wildcards ('+', '#') and is valid UTF-8");
+    }
+    if (flags.will_qos < 0 || flags.will_qos > 2) {
+        return usage_error(command, "--will-qos must be 0, 1 or 2", "MQTT has QoS 0, 1 and 2");
+    }
+    options.will = client::WillOptions{flags.will_topic, flags.will_payload,
+                                       static_cast<mqtt::QoS>(flags.will_qos), flags.will_retain};
+    return exit_ok;
+}
+
+// "--cafile ca.crt", "--capath DIR and --tls-use-os-certs": where the roots came from.
+std::string trust_sources_named(const BrokerConnectionFlags& flags) {
+    std::string named;
+    const auto add = [&named](const std::string& source) {
+        named += named.empty() ? source : " and " + source;
+    };
+    if (!flags.ca_file.empty()) add("--cafile " + flags.ca_file);
+    if (!flags.ca_path.empty()) add("--capath " + flags.ca_path);
+    if (flags.use_os_certs) add(std::string("--tls-use-os-certs (") + os_ca_bundle_path + ")");
+    return named;
+}
+
 }  // namespace
 
-void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags) {
+std::string topic_from_url(const BrokerConnectionFlags& flags) {
+    if (flags.url.empty()) return {};
+    std::string problem;
+    const std::optional<BrokerUrl> url = parse_broker_url(flags.url, problem);
+    return url ? url->topic : std::string();
+}
+
+void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags,
+                                 ConnectionFlagGroups groups) {
     // -h is the host, as in mosquitto_pub/_sub; help is --help only.
     command.set_help_flag("--help", "print this help and exit");
     command.add_option("-h,--host", flags.host, "broker host name or IP address")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->each([&flags](const std::string&) { flags.host_given = true; });
     command.add_option("-p,--port", flags.port, "broker TLS port")
         ->capture_default_str()
-        ->check(CLI::Range(1, 65535));
+        ->check(CLI::Range(1, 65535))
+        ->each([&flags](const std::string&) { flags.port_given = true; });
     command.add_option("--cafile", flags.ca_file,
-                       "PEM file with the broker's root CA (required: the broker's certificate is "
-                       "always verified)");
+                       "PEM file with the broker's root CA(s) (one of --cafile, --capath and "
+                       "--tls-use-os-certs is required: the broker's certificate is always "
+                       "verified)");
+    command.add_option("--capath", flags.ca_path,
+                       "folder of PEM CA certificates (*.pem, *.crt, c_rehash links), as "
+                       "/etc/ssl/certs");
+    command.add_flag("--tls-use-os-certs", flags.use_os_certs,
+                     std::string("trust the system's CA bundle (") + os_ca_bundle_path + ")");
+    command.add_option("--tls-version", flags.tls_version,
+                       "tlsv1.2: the TLS version (mqtls speaks TLS 1.2 only for now; 1.0 and "
+                       "1.1 are never used)");
     command.add_option("--cert", flags.certificate_file,
                        "PEM client certificate, for mutual TLS (with --key)");
     command.add_option("--key", flags.key_file, "PEM private key of --cert");
     command.add_option("--pin-sha256", flags.pins_hex,
                        "also require the broker's public key (SHA-256 of its SPKI, 64 hex "
                        "digits); repeatable, any one must match");
-    command.add_option("-i,--id", flags.client_id,
-                       "MQTT client id (default mqtls-<command>-<pid>)");
+    auto* id = command.add_option("-i,--id", flags.client_id,
+                                  "MQTT client id (default mqtls-<command>-<pid>)");
+    command
+        .add_option("-I,--id-prefix", flags.client_id_prefix,
+                    "client id: this prefix followed by the process id")
+        ->excludes(id);
+    command.add_flag("-c,--disable-clean-session", flags.persistent_session,
+                     "a persistent session: the broker keeps our subscriptions and queues "
+                     "QoS 1/2 messages while we are away (needs -i)");
+    command.add_option("-V,--protocol-version", flags.protocol_version,
+                       "mqttv311 (or 311): the MQTT version; MQTT 5 is not supported yet");
+    command
+        .add_option("-x,--session-expiry", flags.session_expiry,
+                    "MQTT 5 session expiry (not supported yet: MQTT 3.1.1 only)")
+        ->each([&flags](const std::string&) { flags.session_expiry_given = true; });
     command.add_option("-u,--username", flags.username, "user name");
     auto* password =
         command
@@ -135,6 +315,23 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
         ->capture_default_str();
     command.add_flag("-d,--debug", flags.debug,
                      "print the TLS protocol, cipher suite and verified name to stderr");
+    if (groups.url) {
+        command.add_option("-L,--url", flags.url,
+                           "mqtts://[user[:password]@]host[:port]/topic instead of -h, -p, -u, "
+                           "-P and -t (a password in the URL is visible to other local users: "
+                           "prefer --pw-file)");
+    }
+    if (groups.will) {
+        command.add_option("--will-topic", flags.will_topic,
+                           "the topic of our last will, published by the broker if we vanish "
+                           "without a DISCONNECT");
+        command
+            .add_option("--will-payload", flags.will_payload, "the will's payload (default: empty)")
+            ->each([&flags](const std::string&) { flags.will_payload_given = true; });
+        command.add_option("--will-qos", flags.will_qos, "the will's QoS: 0, 1 or 2")
+            ->each([&flags](const std::string&) { flags.will_qos_given = true; });
+        command.add_flag("--will-retain", flags.will_retain, "the broker retains the will");
+    }
 }
 
 int usage_error(const char* command, const char* what, const char* hint) {
@@ -142,21 +339,21 @@ int usage_error(const char* command, const char* what, const char* hint) {
     return exit_usage;
 }
 
-int make_client_options(const char* command, const BrokerConnectionFlags& flags,
+int make_client_options(const char* command, const BrokerConnectionFlags& given,
                         client::ClientOptions& options) {
-    if (flags.ca_file.empty()) {
-        return usage_error(command, "missing --cafile",
-                           "pass the broker's root CA with --cafile (mqtls never connects "
-                           "without verifying the broker)");
-    }
+    BrokerConnectionFlags flags = given;
+    if (const int status = apply_url(command, flags)) return status;
+    if (const int status = check_protocol_versions(command, flags)) return status;
     if (flags.certificate_file.empty() != flags.key_file.empty()) {
         return usage_error(command, "--cert and --key go together",
                            "pass both the client certificate and its private key for mutual TLS");
     }
+    // Mistakes in the arguments first, then the files.
+    if (const int status = choose_client_id(command, flags, options)) return status;
+    if (const int status = choose_will(command, flags, options)) return status;
     options.host = flags.host;
     options.port = flags.port;
-    if (const int status = read_pem_flag(command, "--cafile", flags.ca_file,
-                                         Errc::ca_bundle_invalid, options.trusted_roots_pem)) {
+    if (const int status = read_trust_sources(command, flags, options.trusted_roots_pem)) {
         return status;
     }
     if (!flags.certificate_file.empty()) {
@@ -179,11 +376,9 @@ int make_client_options(const char* command, const BrokerConnectionFlags& flags,
         }
         options.pinned_spki.push_back(*pin);
     }
-    options.client_id = flags.client_id.empty()
-                            ? std::string("mqtls-") + command + "-" + std::to_string(::getpid())
-                            : flags.client_id;
     if (!flags.username.empty()) options.username = flags.username;
     if (const int status = resolve_password(command, flags, options.password)) return status;
+    std::fill(flags.password.begin(), flags.password.end(), '\0');
     options.keep_alive_s = flags.keep_alive_s;
     options.connect_timeout = std::chrono::seconds(flags.connect_timeout_s);
     return exit_ok;
@@ -192,7 +387,7 @@ int make_client_options(const char* command, const BrokerConnectionFlags& flags,
 std::string file_context_for(const Error& error, const BrokerConnectionFlags& flags) {
     switch (error.code) {
         case Errc::ca_bundle_invalid:
-            return "--cafile " + flags.ca_file;
+            return trust_sources_named(flags);
         case Errc::client_certificate_invalid:
             return "--cert " + flags.certificate_file;
         case Errc::client_key_invalid:
@@ -207,7 +402,7 @@ std::string file_context_for(const Error& error, const BrokerConnectionFlags& fl
 int connect_client(const char* command, const BrokerConnectionFlags& flags,
                    const client::ClientOptions& options, client::Client& client) {
     auto connected = client.connect(options);
-    const std::string where = flags.host + ":" + std::to_string(flags.port);
+    const std::string where = options.host + ":" + std::to_string(options.port);
     if (!connected) {
         const Error& error = connected.error();
         if (const std::string file = file_context_for(error, flags); !file.empty()) {
@@ -215,7 +410,7 @@ int connect_client(const char* command, const BrokerConnectionFlags& flags,
         }
         const int status = exit_code_for(error);
         if (status == exit_tls) {
-            return report(command, error, where + ", CA from --cafile " + flags.ca_file);
+            return report(command, error, where + ", CAs from " + trust_sources_named(flags));
         }
         if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
             // With mutual TLS, a fatal alert is most often the broker refusing our certificate.

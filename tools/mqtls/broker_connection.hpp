@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,11 +18,28 @@ namespace mqtls::cli {
 struct BrokerConnectionFlags {
     std::string host = "localhost";
     std::uint16_t port = 8883;
+    bool host_given = false;  // -h or -p on the command line (they exclude -L)
+    bool port_given = false;
     std::string ca_file;
+    std::string ca_path;        // --capath: a folder of PEM CA certificates
+    bool use_os_certs = false;  // --tls-use-os-certs: the system's CA bundle
+    std::string tls_version;    // --tls-version: empty, tlsv1.2 (only TLS 1.2 for now)
     std::string certificate_file;
     std::string key_file;
     std::vector<std::string> pins_hex;
     std::string client_id;
+    std::string client_id_prefix;       // -I: the client id is this prefix and the process id
+    bool persistent_session = false;    // -c: clean session off, the broker keeps our session
+    std::string protocol_version;       // -V: mqttv311 (the only one for now)
+    bool session_expiry_given = false;  // -x: an MQTT 5 property (refused for now)
+    std::string session_expiry;
+    std::string url;         // -L mqtts://[user[:password]@]host[:port]/topic
+    std::string will_topic;  // --will-topic and friends: the last will
+    std::string will_payload;
+    int will_qos = 0;
+    bool will_retain = false;
+    bool will_payload_given = false;
+    bool will_qos_given = false;
     std::string username;
     std::string password;         // never printed
     bool password_given = false;  // -P was on the command line (even if empty)
@@ -34,7 +52,18 @@ struct BrokerConnectionFlags {
 /// The environment variable that supplies the password when neither -P nor --pw-file is given.
 constexpr const char* password_environment_variable = "MQTLS_PASSWORD";
 
-void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags);
+/// Which groups of flags a command takes besides the connection itself.
+struct ConnectionFlagGroups {
+    bool will = true;  ///< --will-topic, --will-payload, --will-qos, --will-retain
+    bool url = true;   ///< -L URL (gives the topic too)
+};
+
+void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags,
+                                 ConnectionFlagGroups groups = {});
+
+/// The topic of -L, or empty when -L is not given or cannot be parsed (make_client_options()
+/// reports why).
+std::string topic_from_url(const BrokerConnectionFlags& flags);
 
 /// Prints a usage error for `command` with a hint and returns exit_usage.
 int usage_error(const char* command, const char* what, const char* hint);

@@ -7,6 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
+
+#include "mqtls/mqtt/packets.hpp"
 
 namespace mqtls::cli {
 
@@ -20,6 +23,7 @@ int exit_code_for(const Error& error) noexcept {
         case Errc::clock_unset:
             return exit_tls;
         case Errc::broker_refused:
+        case Errc::client_certificate_required:
             return exit_refused;
         case Errc::peer_alert:
             // Certificate alerts (RFC 5246 7.2.2: bad_certificate 42 .. unknown_ca 48,
@@ -56,9 +60,52 @@ int exit_code_for(const Error& error) noexcept {
     }
 }
 
+namespace {
+
+// What to do about each CONNACK refusal (MQTT 3.1.1 table 3.1), where the generic hint of
+// broker_refused would leave the user guessing.
+const char* connack_hint(std::int32_t code) noexcept {
+    switch (code) {
+        case 1:
+            return "the broker does not accept MQTT 3.1.1 clients; mqtls speaks MQTT 3.1.1";
+        case 2:
+            return "the broker rejects this client id: pick another with -i (1-23 letters and "
+                   "digits are always allowed)";
+        case 3:
+            return "the broker is up but cannot serve clients now: try again later";
+        case 4:
+            return "check the user name (-u) and the password (-P, --pw-file or "
+                   "MQTLS_PASSWORD) against the broker's password file";
+        case 5:
+            return "the broker does not allow this client: check the user name or client "
+                   "certificate it knows us by, the client id, and the broker's ACL";
+        default:
+            return "the broker may speak another MQTT version";
+    }
+}
+
+}  // namespace
+
+std::string describe(const Error& error) {
+    std::string text = error.message();
+    if (error.code == Errc::broker_refused && error.detail >= 1 && error.detail <= 5) {
+        text += ": ";
+        text +=
+            mqtt::connect_return_code_message(static_cast<mqtt::ConnectReturnCode>(error.detail));
+        text += " (CONNACK " + std::to_string(error.detail) + ")";
+    }
+    return text;
+}
+
+const char* hint_for(const Error& error) noexcept {
+    if (error.code == Errc::broker_refused) return connack_hint(error.detail);
+    return error.hint();
+}
+
 int report(std::string_view command, const Error& error, std::string_view context) {
+    const std::string what = describe(error);
     std::fprintf(stderr, "mqtls %.*s: %s", static_cast<int>(command.size()), command.data(),
-                 error.message());
+                 what.c_str());
     if (!context.empty()) {
         std::fprintf(stderr, " (%.*s)", static_cast<int>(context.size()), context.data());
     }
@@ -66,10 +113,10 @@ int report(std::string_view command, const Error& error, std::string_view contex
         // File errors carry an errno: say it in words ("No such file or directory").
         std::fprintf(stderr, ": %s [%s %d]", std::strerror(error.detail), name(error.code),
                      error.detail);
-    } else if (error.detail != 0) {
+    } else if (error.detail != 0 && error.code != Errc::broker_refused) {
         std::fprintf(stderr, " [%s %d]", name(error.code), error.detail);
     }
-    std::fprintf(stderr, "\n  hint: %s\n", error.hint());
+    std::fprintf(stderr, "\n  hint: %s\n", hint_for(error));
     return exit_code_for(error);
 }
 

@@ -29,6 +29,12 @@ enum ExitCode : int {
 /// The exit status for an error, by its class and code.
 int exit_code_for(const Error& error) noexcept;
 
+/// The error's message, with what the detail means where it has words (a CONNACK refusal:
+/// "the broker refused the connection: not authorized (CONNACK 5)").
+std::string describe(const Error& error);
+/// The error's hint, made specific where the detail says more (a CONNACK return code).
+const char* hint_for(const Error& error) noexcept;
+
 /// Prints "mqtls <command>: <what> (<context>)\n  hint: <hint>" to stderr and returns the
 /// matching exit code. `context` names the object (a path, a host:port) and must not be secret.
 int report(std::string_view command, const Error& error, std::string_view context = {});

@@ -1,0 +1,465 @@
+// What a mosquitto_pub/_sub user types into mqtls: parse errors that name the option at fault
+// but never echo a value, the answers to mosquitto flags mqtls does not take, the connection
+// flags shared with mosquitto (-I, -c, --capath, --tls-use-os-certs, --tls-version, -V, -x,
+// the will), CONNACK refusals in words, and a missing client certificate reported as a refusal
+// (exit 6) that `node` does not retry. Each runs the built binary; broker tests use a real
+// Mosquitto on loopback, and compare with mosquitto_sub on the same broker where it applies.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mqtls/testing/mosquitto_broker.hpp"
+#include "mqtls/testing/process.hpp"
+#include "mqtls/testing/spawn.hpp"
+
+namespace {
+
+using mqtls::testing::MosquittoBroker;
+using mqtls::testing::ProcessResult;
+using namespace std::chrono_literals;
+
+constexpr int exit_usage = 2;
+constexpr int exit_file = 3;
+constexpr int exit_refused = 6;
+
+constexpr const char* device_password = "compat-device-password";
+constexpr const char* collector_password = "compat-collector-password";
+
+ProcessResult run(const std::vector<std::string>& arguments,
+                  std::chrono::milliseconds timeout = 20s) {
+    auto result = mqtls::testing::run_process(arguments, timeout);
+    EXPECT_TRUE(result) << "could not run " << arguments.front();
+    return result ? *result : ProcessResult{};
+}
+
+std::vector<std::string> mqtls(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
+    return arguments;
+}
+
+std::unique_ptr<MosquittoBroker> start_broker(const mqtls::testing::BrokerOptions& options) {
+    auto broker = MosquittoBroker::start(options);
+    if (!broker) {
+        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
+        return nullptr;
+    }
+    return std::move(*broker);
+}
+
+std::unique_ptr<MosquittoBroker> start_password_broker() {
+    mqtls::testing::BrokerOptions options;
+    options.users = {{"device-1", device_password}, {"collector", collector_password}};
+    return start_broker(options);
+}
+
+std::vector<std::string> connection(const MosquittoBroker& broker, const std::string& user,
+                                    const std::string& password) {
+    return {"-h",       MosquittoBroker::host(),
+            "-p",       std::to_string(broker.tls_port()),
+            "--cafile", broker.ca_file(),
+            "-u",       user,
+            "-P",       password};
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+bool wait_for_log(const MosquittoBroker& broker, const std::string& text,
+                  std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (broker.log().find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
+// ---- parse errors ----------------------------------------------------------------------------
+
+TEST(CliCompatParse, CombinedShortFlagNeverEchoesTheSecret) {
+    // -dP takes "first" as the password; the second word is left over. The old message quoted
+    // it: "The following argument was not expected: SECRET".
+    const ProcessResult result =
+        run(mqtls({"pub", "-t", "x", "-m", "hi", "-dP", "first", "SECRET-WORD"}));
+    EXPECT_EQ(result.exit_code, exit_usage) << result.output;
+    EXPECT_EQ(result.output.find("SECRET-WORD"), std::string::npos) << result.output;
+    EXPECT_EQ(result.output.find("first"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("unexpected argument at position 8"), std::string::npos)
+        << result.output;
+}
+
+TEST(CliCompatParse, UnknownOptionsAreNamedInOrderEvenWithAPassword) {
+    const ProcessResult result = run(mqtls({"pub", "-u", "alice", "-P", "pa55word", "-t", "t/a",
+                                            "-m", "hi", "--aaa-first", "--zzz-second"}));
+    EXPECT_EQ(result.exit_code, exit_usage) << result.output;
+    const std::size_t first = result.output.find("unknown option --aaa-first");
+    const std::size_t second = result.output.find("unknown option --zzz-second");
+    ASSERT_NE(first, std::string::npos) << result.output;
+    ASSERT_NE(second, std::string::npos) << result.output;
+    EXPECT_LT(first, second) << "in command-line order";
+    EXPECT_EQ(result.output.find("pa55word"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatParse, ValueOfAnUnknownLongOptionIsNotShown) {
+    const ProcessResult result = run(mqtls({"pub", "-t", "x", "-m", "y", "--pasword=hunter2"}));
+    EXPECT_EQ(result.exit_code, exit_usage) << result.output;
+    EXPECT_NE(result.output.find("unknown option --pasword"), std::string::npos) << result.output;
+    EXPECT_EQ(result.output.find("hunter2"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatParse, InsecureIsAnsweredWithWhyAndWhatToDo) {
+    const ProcessResult result = run(mqtls({"sub", "-t", "x", "--insecure"}));
+    EXPECT_EQ(result.exit_code, exit_usage) << result.output;
+    EXPECT_NE(result.output.find("--insecure is not an option of mqtls sub"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("always verifies"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("--cafile"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("--pin-sha256"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatParse, MosquittoFlagsOfTheOtherCommandPointThere) {
+    const ProcessResult on_pub = run(mqtls({"pub", "-t", "x", "-m", "y", "-R"}));
+    EXPECT_EQ(on_pub.exit_code, exit_usage);
+    EXPECT_NE(on_pub.output.find("option of mqtls sub"), std::string::npos) << on_pub.output;
+    const ProcessResult psk = run(mqtls({"pub", "-t", "x", "-m", "y", "--psk", "00ff"}));
+    EXPECT_EQ(psk.exit_code, exit_usage);
+    EXPECT_NE(psk.output.find("TLS-PSK is not supported"), std::string::npos) << psk.output;
+    EXPECT_EQ(psk.output.find("00ff"), std::string::npos) << psk.output;
+}
+
+TEST(CliCompatParse, BadValueNamesTheOptionAndWhatItExpects) {
+    const ProcessResult result = run(mqtls({"pub", "-p", "99999", "-t", "x", "-m", "y"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    EXPECT_NE(result.output.find("--port"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("65535"), std::string::npos) << "the range" << result.output;
+}
+
+TEST(CliCompatParse, BadValueOfASecretOptionIsNotShown) {
+    // --url carries a password; a value CLI11 cannot take for it is named, never quoted.
+    const ProcessResult result = run(mqtls({"broker", "--pki", "/nonexistent", "--user"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    const ProcessResult pw =
+        run(mqtls({"pub", "-t", "x", "-m", "y", "--pw", "s3cr3t", "--pw", "again-s3cr3t"}));
+    EXPECT_EQ(pw.exit_code, exit_usage) << pw.output;
+    EXPECT_EQ(pw.output.find("s3cr3t"), std::string::npos) << pw.output;
+}
+
+TEST(CliCompatParse, HostWithoutValueSaysHelpIsLong) {
+    const ProcessResult result = run(mqtls({"pub", "-h"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    EXPECT_NE(result.output.find("help is --help"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatParse, MisspeltConfigKeyGetsASuggestion) {
+    auto dir = mqtls::testing::TempDir::create("mqtls-compat-");
+    ASSERT_TRUE(dir);
+    const std::string config = dir->file("pub.toml");
+    std::ofstream(config) << "[pub]\nhots = \"localhost\"\n";
+    const ProcessResult result = run(mqtls({"pub", "--config", config, "-t", "x", "-m", "y"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    EXPECT_NE(result.output.find("unknown option 'hots' in [pub]"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("did you mean host?"), std::string::npos) << result.output;
+    EXPECT_EQ(result.output.find("INI"), std::string::npos) << "the user wrote TOML";
+}
+
+TEST(CliCompatParse, VersionNamesTheTlsLibrary) {
+    const ProcessResult result = run(mqtls({"--version"}));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(std::regex_search(result.output, std::regex(R"(^mqtls \d+\.\d+\.\d+ \()")))
+        << result.output;
+    EXPECT_NE(result.output.find("TLS 2."), std::string::npos) << result.output;
+}
+
+// ---- protocol and TLS versions -----------------------------------------------------------
+
+TEST(CliCompatVersions, OnlyWhatThisBuildSpeaksIsAccepted) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const auto pub = [&](const std::vector<std::string>& extra) {
+        return run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
+                                concat({"-t", "t/v", "-m", "v"}, extra))));
+    };
+    EXPECT_EQ(pub({"-V", "mqttv311"}).exit_code, 0);
+    EXPECT_EQ(pub({"--tls-version", "tlsv1.2"}).exit_code, 0);
+    const ProcessResult v5 = pub({"-V", "mqttv5"});
+    EXPECT_EQ(v5.exit_code, exit_usage);
+    EXPECT_NE(v5.output.find("MQTT 5 is not supported yet"), std::string::npos) << v5.output;
+    const ProcessResult expiry = pub({"-x", "60"});
+    EXPECT_EQ(expiry.exit_code, exit_usage);
+    EXPECT_NE(expiry.output.find("use -c"), std::string::npos) << expiry.output;
+    EXPECT_EQ(pub({"--tls-version", "tlsv1.3"}).exit_code, exit_usage);
+    const ProcessResult old_tls = pub({"--tls-version", "tlsv1.1"});
+    EXPECT_EQ(old_tls.exit_code, exit_usage);
+    EXPECT_NE(old_tls.output.find("RFC 8996"), std::string::npos) << old_tls.output;
+    EXPECT_EQ(pub({"-V", "mqttv31"}).exit_code, exit_usage);
+}
+
+// ---- trust sources -------------------------------------------------------------------------
+
+TEST(CliCompatTrust, CapathReadsAFolderOfCertificates) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    auto dir = mqtls::testing::TempDir::create("mqtls-capath-");
+    ASSERT_TRUE(dir);
+    std::ofstream(dir->file("broker-ca.pem")) << broker->ca_pem();
+    std::ofstream(dir->file("notes.txt")) << "not a certificate\n";
+    std::ofstream(dir->file("empty.crt")) << "";
+    // c_rehash style: a hash link to the same file counts once.
+    ASSERT_EQ(::symlink("broker-ca.pem", dir->file("0a1b2c3d.0").c_str()), 0);
+    std::vector<std::string> arguments = {"pub",
+                                          "-h",
+                                          MosquittoBroker::host(),
+                                          "-p",
+                                          std::to_string(broker->tls_port()),
+                                          "--capath",
+                                          dir->path(),
+                                          "-u",
+                                          "device-1",
+                                          "-P",
+                                          device_password,
+                                          "-t",
+                                          "t/capath",
+                                          "-m",
+                                          "c",
+                                          "-d"};
+    const ProcessResult result = run(mqtls(arguments));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_NE(result.output.find("verified name 127.0.0.1"), std::string::npos) << result.output;
+
+    auto empty = mqtls::testing::TempDir::create("mqtls-capath-empty-");
+    ASSERT_TRUE(empty);
+    arguments[6] = empty->path();
+    const ProcessResult none = run(mqtls(arguments));
+    EXPECT_EQ(none.exit_code, exit_file) << none.output;
+    EXPECT_NE(none.output.find("--capath"), std::string::npos) << none.output;
+}
+
+TEST(CliCompatTrust, OsCertificatesDoNotTrustAPrivateCa) {
+    // The system bundle is the set of public CAs: our test CA is not among them, so the broker
+    // must be refused (exit 5), exactly as with a wrong --cafile.
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const ProcessResult result = run(mqtls(
+        {"pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+         "--tls-use-os-certs", "-u", "device-1", "-P", device_password, "-t", "t/os", "-m", "o"}));
+    EXPECT_EQ(result.exit_code, 5) << result.output;
+    EXPECT_NE(result.output.find("--tls-use-os-certs"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatTrust, NoTrustSourceIsAUsageError) {
+    const ProcessResult result = run(mqtls({"pub", "-t", "x", "-m", "y"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    EXPECT_NE(result.output.find("--capath"), std::string::npos) << result.output;
+}
+
+// ---- client ids and sessions ----------------------------------------------------------------
+
+TEST(CliCompatSession, IdPrefixIsFollowedByTheProcessId) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const ProcessResult result =
+        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
+                         {"-I", "compat-prefix-", "-t", "t/i", "-m", "i"})));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(std::regex_search(broker->log(), std::regex(R"(as compat-prefix-\d+ )")))
+        << broker->log();
+    EXPECT_EQ(run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
+                               {"-I", "p-", "-i", "x", "-t", "t/i", "-m", "i"})))
+                  .exit_code,
+              exit_usage)
+        << "-I and -i exclude each other";
+}
+
+// With -c the broker keeps the subscription and queues QoS 1 messages while the subscriber is
+// away; both mosquitto_sub -c and mqtls sub -c then receive what was published meanwhile.
+TEST(CliCompatSession, PersistentSessionReceivesWhatCameWhileAway) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const std::string port = std::to_string(broker->tls_port());
+    for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
+        SCOPED_TRACE(tool);
+        const std::string id = "compat-persistent-" + tool;
+        const std::string topic = "t/persistent/" + tool;
+        std::vector<std::string> sub = {"sub",
+                                        "-h",
+                                        MosquittoBroker::host(),
+                                        "-p",
+                                        port,
+                                        "--cafile",
+                                        broker->ca_file(),
+                                        "-u",
+                                        "collector",
+                                        "-P",
+                                        collector_password,
+                                        "-c",
+                                        "-i",
+                                        id,
+                                        "-q",
+                                        "1",
+                                        "-t",
+                                        topic,
+                                        "-E"};
+        if (tool == "mosquitto_sub") {
+            sub.front() = "mosquitto_sub";
+        } else {
+            sub = mqtls(sub);
+        }
+        // -E (exit once subscribed) is a sub flag another change adds; without it, -W 1 ends
+        // the first run the same way once the subscription stands.
+        std::vector<std::string> first = sub;
+        first.pop_back();
+        first.insert(first.end(), {"-W", "1"});
+        (void)run(first);
+        ASSERT_TRUE(wait_for_log(*broker, "Received SUBSCRIBE from " + id)) << broker->log();
+        const ProcessResult pub =
+            run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
+                             {"-t", topic, "-q", "1", "-m", "while-away"})));
+        ASSERT_EQ(pub.exit_code, 0) << pub.output;
+        std::vector<std::string> second = first;
+        second.pop_back();
+        second.pop_back();
+        second.insert(second.end(), {"-C", "1", "-W", "10"});
+        const ProcessResult received = run(second);
+        EXPECT_EQ(received.exit_code, 0) << received.output;
+        EXPECT_NE(received.output.find("while-away"), std::string::npos) << received.output;
+    }
+}
+
+TEST(CliCompatSession, PersistentSessionNeedsAClientId) {
+    const ProcessResult result = run(mqtls({"sub", "-t", "x", "-c", "--cafile", "/dev/null"}));
+    EXPECT_EQ(result.exit_code, exit_usage);
+    EXPECT_NE(result.output.find("-c needs a client id"), std::string::npos) << result.output;
+}
+
+// ---- the will --------------------------------------------------------------------------------
+
+// A subscriber that vanishes without DISCONNECT: the broker publishes its will, for mqtls sub
+// as for mosquitto_sub with the same flags.
+TEST(CliCompatWill, BrokerPublishesTheWillOfAVanishedClient) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const std::string port = std::to_string(broker->tls_port());
+    for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
+        SCOPED_TRACE(tool);
+        const std::string id = "compat-will-" + tool;
+        const std::string will_topic = "wills/" + tool;
+        std::vector<std::string> watcher =
+            mqtls(concat({"sub"}, connection(*broker, "collector", collector_password)));
+        watcher.insert(watcher.end(),
+                       {"-i", "watcher-" + tool, "-t", will_topic, "-v", "-C", "1", "-W", "15"});
+        std::string watcher_output;
+        std::thread watching([&] { watcher_output = run(watcher, 20s).output; });
+        ASSERT_TRUE(wait_for_log(*broker, "Received SUBSCRIBE from watcher-" + tool))
+            << broker->log();
+        std::vector<std::string> doomed = {"sub",
+                                           "-h",
+                                           MosquittoBroker::host(),
+                                           "-p",
+                                           port,
+                                           "--cafile",
+                                           broker->ca_file(),
+                                           "-u",
+                                           "device-1",
+                                           "-P",
+                                           device_password,
+                                           "-i",
+                                           id,
+                                           "-t",
+                                           "t/none",
+                                           "--will-topic",
+                                           will_topic,
+                                           "--will-payload",
+                                           "gone",
+                                           "--will-qos",
+                                           "1"};
+        if (tool == "mosquitto_sub") {
+            doomed.front() = "mosquitto_sub";
+        } else {
+            doomed = mqtls(doomed);
+        }
+        auto pid = mqtls::testing::spawn(doomed, STDERR_FILENO, /*die_with_parent=*/true);
+        ASSERT_TRUE(pid);
+        const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from " + id);
+        (void)mqtls::testing::kill_and_reap(*pid);  // no DISCONNECT: the will goes out
+        watching.join();
+        ASSERT_TRUE(subscribed) << broker->log();
+        EXPECT_NE(watcher_output.find(will_topic + " gone"), std::string::npos) << watcher_output;
+    }
+}
+
+TEST(CliCompatWill, WillOptionsNeedATopicAndAValidOne) {
+    EXPECT_EQ(run(mqtls({"pub", "-t", "x", "-m", "y", "--cafile", "/dev/null", "--will-retain"}))
+                  .exit_code,
+              exit_usage);
+    const ProcessResult wildcard = run(
+        mqtls({"pub", "-t", "x", "-m", "y", "--cafile", "/dev/null", "--will-topic", "wills/#"}));
+    EXPECT_EQ(wildcard.exit_code, exit_usage);
+    EXPECT_NE(wildcard.output.find("--will-topic is not a valid topic name"), std::string::npos)
+        << wildcard.output;
+}
+
+// ---- refusals ------------------------------------------------------------------------------
+
+TEST(CliCompatRefusal, ConnackCodeIsSpelledOut) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const ProcessResult result =
+        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", "wrong-password")),
+                         {"-t", "t/x", "-m", "x"})));
+    EXPECT_EQ(result.exit_code, exit_refused) << result.output;
+    // Mosquitto answers a wrong password with 5, not authorised.
+    EXPECT_NE(result.output.find("not authorized to connect (CONNACK 5)"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("ACL"), std::string::npos) << "the code-specific hint";
+}
+
+std::unique_ptr<MosquittoBroker> start_certificate_broker() {
+    mqtls::testing::BrokerOptions options;
+    options.require_certificate = true;
+    return start_broker(options);
+}
+
+TEST(CliCompatRefusal, MissingClientCertificateIsARefusalNotANetworkError) {
+    auto broker = start_certificate_broker();
+    ASSERT_TRUE(broker);
+    const ProcessResult result =
+        run(mqtls({"pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+                   "--cafile", broker->ca_file(), "-t", "t/x", "-m", "x"}));
+    EXPECT_EQ(result.exit_code, exit_refused) << result.output;
+    EXPECT_NE(result.output.find("requires a client certificate"), std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("--cert and --key"), std::string::npos) << result.output;
+}
+
+TEST(CliCompatRefusal, NodeStopsAtOnceWithoutAClientCertificate) {
+    auto broker = start_certificate_broker();
+    ASSERT_TRUE(broker);
+    const auto started = std::chrono::steady_clock::now();
+    const ProcessResult result =
+        run(mqtls({"node", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+                   "--cafile", broker->ca_file(), "--device", "compat-node", "--interval", "0.2",
+                   "--retry-base", "0.05", "--retry-cap", "0.1"}),
+            30s);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(result.timed_out);
+    EXPECT_EQ(result.exit_code, exit_refused) << result.output;
+    EXPECT_NE(result.output.find("requires a client certificate"), std::string::npos)
+        << result.output;
+    EXPECT_EQ(result.output.find("reconnect attempt"), std::string::npos)
+        << "retrying cannot help: " << result.output;
+    EXPECT_LT(took, 15s);
+}
+
+}  // namespace
