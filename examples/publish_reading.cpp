@@ -60,8 +60,9 @@ std::optional<int> configure(char** argv, mqtls::client::ClientOptions& options)
         char* end = nullptr;
         const long number = std::strtol(port, &end, 10);
         if (*end != '\0' || number < 1 || number > 65535) {
-            std::fprintf(stderr, "publish_reading: MQTLS_PORT is not a port number\n"
-                                 "  hint: use 1..65535, e.g. 8883\n");
+            std::fprintf(stderr,
+                         "publish_reading: MQTLS_PORT is not a port number\n"
+                         "  hint: use 1..65535, e.g. 8883\n");
             return 2;
         }
         options.port = static_cast<std::uint16_t>(number);
@@ -74,8 +75,9 @@ std::optional<int> configure(char** argv, mqtls::client::ClientOptions& options)
     const char* certificate = environment("MQTLS_CERT");
     const char* key = environment("MQTLS_KEY");
     if ((certificate == nullptr) != (key == nullptr)) {
-        std::fprintf(stderr, "publish_reading: MQTLS_CERT and MQTLS_KEY go together\n"
-                             "  hint: set both for mutual TLS, or neither\n");
+        std::fprintf(stderr,
+                     "publish_reading: MQTLS_CERT and MQTLS_KEY go together\n"
+                     "  hint: set both for mutual TLS, or neither\n");
         return 2;
     }
     if (certificate != nullptr) {
@@ -92,8 +94,9 @@ std::optional<int> configure(char** argv, mqtls::client::ClientOptions& options)
 
 int main(int argc, char** argv) {
     if (argc != 5) {
-        std::fprintf(stderr, "usage: publish_reading HOST CA_FILE TOPIC PAYLOAD\n"
-                             "  (see the top of publish_reading.cpp for the environment)\n");
+        std::fprintf(stderr,
+                     "usage: publish_reading HOST CA_FILE TOPIC PAYLOAD\n"
+                     "  (see the top of publish_reading.cpp for the environment)\n");
         return 2;
     }
     mqtls::client::ClientOptions options;
@@ -112,8 +115,8 @@ int main(int argc, char** argv) {
     const std::string_view payload = argv[4];
     auto published = client.publish(topic, payload, mqtls::mqtt::QoS::at_least_once);
     if (!published) return fail("publish", published.error());
-    std::printf("published %zu bytes to %s, acknowledged (packet %u)\n", payload.size(),
-                argv[3], static_cast<unsigned>(*published));
+    std::printf("published %zu bytes to %s, acknowledged (packet %u)\n", payload.size(), argv[3],
+                static_cast<unsigned>(*published));
 
     if (auto closed = client.disconnect(); !closed) return fail("disconnect", closed.error());
     return 0;
