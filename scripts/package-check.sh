@@ -163,10 +163,11 @@ for _ in 1 2 3 4 5; do
         --user "sensor-17:$sensor_password" --user "collector:$collector_password" \
         >"$broker_log" 2>&1 &
     broker_pid=$!
-    # Up within 10 s, or it died (exit 4: someone took the port meanwhile; try another).
+    # Mosquitto says "running" once its listener is open: up within 10 s, or it died (exit 4:
+    # something took the port meanwhile; try another).
     for _ in $(seq 100); do
         kill -0 "$broker_pid" 2>/dev/null || break
-        port_is_free "$candidate" || { port=$candidate; break; }
+        grep -q "mosquitto version .* running" "$broker_log" && { port=$candidate; break; }
         sleep 0.1
     done
     [[ -n $port ]] && break
