@@ -13,6 +13,9 @@
 #   readme.main-command        scripts/demo.sh, the README's main job, for a few seconds: its
 #                              package check, its Release build (build/demo) and `mqtls demo`,
 #                              which exits 0 only when well-formed readings arrived over TLS
+#   package.install-and-consume  scripts/package-check.sh: `cmake --install` of build/demo into
+#                              a scratch prefix, examples/ built against it (find_package and
+#                              pkg-config) and run, one reading through a real broker
 
 set(_mqtls_scripts ${PROJECT_SOURCE_DIR}/scripts)
 set(MQTLS_CHECKS_BUILD_ROOT ${PROJECT_SOURCE_DIR}/build CACHE PATH
@@ -71,4 +74,11 @@ endif()
 add_test(NAME readme.main-command
          COMMAND ${_mqtls_scripts}/demo.sh --duration 4 --interval 0.5)
 set_tests_properties(readme.main-command PROPERTIES LABELS "checks;readme" TIMEOUT 900
-                     ENVIRONMENT ${_mqtls_checks_env})
+                     ENVIRONMENT ${_mqtls_checks_env} RESOURCE_LOCK mqtls-build-demo)
+
+# `cmake --install` of the Release tree into a scratch prefix, and examples/ built against it
+# with find_package and pkg-config and run (scripts/package-check.sh). It builds in the tree
+# readme.main-command builds (build/demo), hence the shared lock.
+add_test(NAME package.install-and-consume COMMAND ${_mqtls_scripts}/package-check.sh)
+set_tests_properties(package.install-and-consume PROPERTIES LABELS "checks;package" TIMEOUT 900
+                     ENVIRONMENT ${_mqtls_checks_env} RESOURCE_LOCK mqtls-build-demo)

@@ -1,0 +1,98 @@
+# Install rules, and the two ways another project finds the installed mqtls (README, "Packaging /
+# using mqtls from your project"). `cmake --install <build> --prefix <prefix>` writes:
+#
+#   bin/mqtls                        the command
+#   include/mqtls/...                every layer's public headers, and the generated version.hpp
+#   lib/libmqtls_<layer>.a           the static libraries (core and tls_headers are header-only)
+#   lib/cmake/mqtls/                 mqtlsConfig.cmake, its version file, mqtlsTargets*.cmake
+#                                    (imported targets mqtls::<layer>) and FindMbedTLS.cmake
+#   lib/pkgconfig/mqtls.pc           the same for Makefiles and other build systems
+#   share/doc/mqtls/                 LICENSE, and examples/ (a standalone CMake project)
+#
+# Layer CMakeLists.txt wrap their include directories in $<BUILD_INTERFACE:...> because an
+# exported target must not point into the source tree; INCLUDES DESTINATION below gives the
+# installed targets include/ instead.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(_mqtls_package_dir ${CMAKE_INSTALL_LIBDIR}/cmake/mqtls)
+set(_mqtls_staging_dir ${PROJECT_BINARY_DIR}/package)
+
+# Exported under the names the tree's ALIAS targets already use: mqtls_<name> is mqtls::<name>.
+set(_mqtls_exported_libraries mqtls_core mqtls_tls_headers mqtls_mqtt mqtls_node mqtls_port_posix
+                              mqtls_pki mqtls_tls mqtls_client)
+foreach(_library IN LISTS _mqtls_exported_libraries)
+  string(REGEX REPLACE "^mqtls_" "" _export_name ${_library})
+  set_target_properties(${_library} PROPERTIES EXPORT_NAME ${_export_name})
+  # A sanitizer build's archives call into the ASan/UBSan runtimes, so whoever links them
+  # installed must link those runtimes too (the build's own programs get them from
+  # mqtls_target_defaults).
+  get_target_property(_type ${_library} TYPE)
+  if(MQTLS_SANITIZE AND _type STREQUAL "STATIC_LIBRARY")
+    target_link_options(${_library} INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+  endif()
+endforeach()
+
+install(TARGETS ${_mqtls_exported_libraries} EXPORT mqtlsTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS mqtls RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# Every layer's headers share the one mqtls/ tree (mqtls/core/..., mqtls/mqtt/..., ...).
+foreach(_layer core mqtt tls ports/posix client pki node)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_layer}/include/
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+endforeach()
+install(FILES ${PROJECT_BINARY_DIR}/core/include/mqtls/version.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mqtls)
+
+# The CMake package: find_package(mqtls CONFIG).
+install(EXPORT mqtlsTargets NAMESPACE mqtls:: DESTINATION ${_mqtls_package_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mqtlsConfig.cmake.in
+                              ${_mqtls_staging_dir}/mqtlsConfig.cmake
+                              INSTALL_DESTINATION ${_mqtls_package_dir})
+# Before 1.0 a minor release may change the API, so 0.1.x satisfies a request for 0.1 but not 0.2.
+write_basic_package_version_file(${_mqtls_staging_dir}/mqtlsConfigVersion.cmake
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+# The exported tls and pki targets name MbedTLS::mbedtls and MbedTLS::mbedx509; the consumer's
+# CMake makes them with the same module as this build, which insists on the static archives.
+install(FILES ${_mqtls_staging_dir}/mqtlsConfig.cmake ${_mqtls_staging_dir}/mqtlsConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/FindMbedTLS.cmake
+        DESTINATION ${_mqtls_package_dir})
+
+# The pkg-config file. Relative to its own folder (${pcfiledir}), so that the tree still works
+# when installed with `cmake --install --prefix` elsewhere than CMAKE_INSTALL_PREFIX, or moved.
+foreach(_dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")
+    set(MQTLS_PC_${_dir} "${CMAKE_INSTALL_${_dir}}")
+  else()
+    set(MQTLS_PC_${_dir} "\${prefix}/${CMAKE_INSTALL_${_dir}}")
+  endif()
+endforeach()
+file(RELATIVE_PATH MQTLS_PC_PREFIX_FROM_PCFILEDIR "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+string(REGEX REPLACE "/$" "" MQTLS_PC_PREFIX_FROM_PCFILEDIR "${MQTLS_PC_PREFIX_FROM_PCFILEDIR}")
+# mbedTLS by archive name (-l:libmbedtls.a), never -lmbedtls: the linker would take the .so
+# beside it, whose calloc/free the TLS layer's --wrap cannot see (cmake/FindMbedTLS.cmake).
+# Debian's mbedTLS 2.28 ships no .pc file to name in Requires.private.
+set(MQTLS_PC_MBEDTLS_LIBS "")
+set(_mqtls_pc_search_dirs "")
+foreach(_mbedtls_library mbedtls mbedx509 mbedcrypto)
+  get_filename_component(_archive_dir "${MbedTLS_${_mbedtls_library}_LIBRARY}" DIRECTORY)
+  get_filename_component(_archive_name "${MbedTLS_${_mbedtls_library}_LIBRARY}" NAME)
+  if(NOT _archive_dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES
+     AND NOT _archive_dir IN_LIST _mqtls_pc_search_dirs)
+    list(APPEND _mqtls_pc_search_dirs ${_archive_dir})
+    string(APPEND MQTLS_PC_MBEDTLS_LIBS " -L${_archive_dir}")
+  endif()
+  string(APPEND MQTLS_PC_MBEDTLS_LIBS " -l:${_archive_name}")
+endforeach()
+string(STRIP "${MQTLS_PC_MBEDTLS_LIBS}" MQTLS_PC_MBEDTLS_LIBS)
+set(MQTLS_PC_SANITIZER_FLAGS "")
+if(MQTLS_SANITIZE)
+  set(MQTLS_PC_SANITIZER_FLAGS " -fsanitize=address,undefined")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/mqtls.pc.in ${_mqtls_staging_dir}/mqtls.pc @ONLY)
+install(FILES ${_mqtls_staging_dir}/mqtls.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
