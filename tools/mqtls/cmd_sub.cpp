@@ -1,95 +1,81 @@
 // mqtls sub: subscribes over verified TLS and prints the messages that arrive, one per line.
-// Flags follow mosquitto_sub where they overlap. With --dedupe it also accounts for telemetry
-// readings per device (reading_tally.hpp): duplicates are not printed, and a report of
-// received / duplicate / missing seq numbers ends the run.
+// Flags follow mosquitto_sub where they overlap, with the same meaning (-R -E -F -T -U
+// --retained-only --remove-retained --quiet included). With --dedupe it also accounts for
+// telemetry readings per device (reading_tally.hpp): duplicates are not printed, and a report of
+// received / duplicate / missing seq numbers ends the run. This file: the command line, its
+// checks and the connection; cmd_sub_receive.cpp: the messages; cmd_sub_format.cpp: -F.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <limits>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
 #include "mqtls/client/client.hpp"
-#include "reading_tally.hpp"
+#include "mqtls/mqtt/topic.hpp"
 #include "stop_signal.hpp"
+#include "sub_flags.hpp"
 
 namespace mqtls::cli {
 namespace {
 
-using std::chrono::milliseconds;
-using std::chrono::steady_clock;
-
 constexpr const char* command_name = "sub";
-// Without -W, receive in slices this long, so the loop's every turn is bounded in time.
-constexpr milliseconds receive_slice{1000};
 
-struct SubFlags {
-    BrokerConnectionFlags connection;
-    std::vector<std::string> topics;
-    int qos = 0;
-    long message_count = 0;  // -C; 0: no limit
-    long timeout_s = 0;      // -W; 0: none
-    bool verbose = false;
-    bool no_newline = false;
-    bool dedupe = false;               // --dedupe (implied by the three below)
-    bool report_only = false;          // --report-only: no messages, the report on stdout
-    std::string report_json;           // --report-json FILE
-    std::uint64_t until_complete = 0;  // --until-complete N; 0: no target
-};
-
-// What the receive loop counts towards -C, and the readings tally with --dedupe.
-struct Receiving {
-    const SubFlags& flags;
-    std::optional<ReadingTally> tally;  // with --dedupe
-    long counted = 0;                   // messages; with --dedupe, unique readings
-};
-
-void print_message(const client::Message& message, const SubFlags& flags) {
-    if (flags.verbose) {
-        std::fwrite(message.topic.data(), 1, message.topic.size(), stdout);
-        std::fputc(' ', stdout);
+// "1st", "2nd", "3rd", "4th", ... "11th", "12th", "13th", "21st".
+std::string ordinal(std::size_t n) {
+    const std::size_t last_two = n % 100;
+    const char* suffix = "th";
+    if (last_two < 11 || last_two > 13) {
+        switch (n % 10) {
+            case 1:
+                suffix = "st";
+                break;
+            case 2:
+                suffix = "nd";
+                break;
+            case 3:
+                suffix = "rd";
+                break;
+            default:
+                break;
+        }
     }
-    std::fwrite(message.payload.data(), 1, message.payload.size(), stdout);
-    if (!flags.no_newline) std::fputc('\n', stdout);
-    // Readers at the other end of a pipe see each message as it arrives.
-    std::fflush(stdout);
+    return std::to_string(n) + suffix;
 }
 
-// Subscribes to every -t filter; a filter the broker refuses (SUBACK 0x80) is exit_refused.
-int subscribe_all(client::Client& client, const SubFlags& flags,
-                  const std::vector<mqtt::Subscription>& subscriptions) {
-    auto granted = client.subscribe(subscriptions);
-    if (!granted) return report(command_name, granted.error(), "subscribing");
-    for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
-        if ((*granted)[i] == mqtt::suback_failure) {
-            std::fprintf(stderr,
-                         "mqtls sub: the broker refused the subscription to '%s' (SUBACK 0x80)\n"
-                         "  hint: check the broker's ACL for this user and the filter syntax\n",
-                         flags.topics[i].c_str());
-            return exit_refused;
-        }
-    }
-    if (flags.connection.debug) {
-        // One line per filter once the broker has granted it: a parent process can wait for
-        // these lines to know that messages published from now on will arrive.
-        for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
-            std::fprintf(stderr, "mqtls sub: subscribed to %s (granted QoS %u)\n",
-                         flags.topics[i].c_str(), static_cast<unsigned>((*granted)[i]));
-        }
-        std::fflush(stderr);
+// Every filter of a repeatable flag (-t, -T, -U) must be a valid MQTT topic filter: a mistake
+// is a usage error (exit 2), found before connecting. The filter is named by its position, not
+// echoed.
+int check_filters(const char* flag, const std::vector<std::string>& filters) {
+    for (std::size_t i = 0; i < filters.size(); ++i) {
+        const auto valid = mqtt::validate_topic_filter(filters[i]);
+        if (valid) continue;
+        const std::string which =
+            filters.size() == 1 ? std::string(flag) : "the " + ordinal(i + 1) + " " + flag;
+        std::fprintf(stderr, "mqtls sub: %s (%s)\n  hint: %s\n", valid.error().message(),
+                     which.c_str(), valid.error().hint());
+        return exit_usage;
     }
     return exit_ok;
 }
 
-int receive_messages(client::Client& client, Receiving& receiving);
+int check_format(SubFlags& flags) {
+    if (!flags.format_given) return exit_ok;
+    std::string problem;
+    flags.format = OutputFormat::parse(flags.format_text, problem);
+    if (flags.format) return exit_ok;
+    return usage_error(command_name, problem.c_str(),
+                       "see 'mqtls sub --help' for the %-, @- and \\-sequences of -F");
+}
 
 int check_flags(SubFlags& flags) {
     if (flags.qos < 0 || flags.qos > 2) {
@@ -99,27 +85,20 @@ int check_flags(SubFlags& flags) {
         return usage_error(command_name, "-C and -W must not be negative",
                            "-C N exits after N messages, -W S after S seconds");
     }
+    if (flags.skip_retained && flags.retained_only) {
+        return usage_error(command_name, "-R and --retained-only exclude each other",
+                           "-R shows only new messages, --retained-only only retained ones");
+    }
+    if (const int status = check_filters("-t", flags.topics); status != exit_ok) return status;
+    if (const int status = check_filters("-T", flags.filters_out); status != exit_ok) {
+        return status;
+    }
+    if (const int status = check_filters("-U", flags.unsubscribe); status != exit_ok) {
+        return status;
+    }
+    if (const int status = check_format(flags); status != exit_ok) return status;
     if (flags.report_only || !flags.report_json.empty() || flags.until_complete > 0) {
         flags.dedupe = true;
-    }
-    return exit_ok;
-}
-
-// Writes the JSON report to FILE.part and renames it over FILE, so that a reader of FILE never
-// sees half a report.
-int write_json_report(const std::string& path, const ReadingTally& tally) {
-    const std::string partial = path + ".part";
-    {
-        std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-        if (file) file << tally.json_report();
-        file.flush();
-        if (!file) {
-            return report(command_name, Error{Errc::file_write_failed, errno},
-                          "--report-json " + partial);
-        }
-    }
-    if (std::rename(partial.c_str(), path.c_str()) != 0) {
-        return report(command_name, Error{Errc::file_write_failed, errno}, "--report-json " + path);
     }
     return exit_ok;
 }
@@ -135,24 +114,81 @@ int prepare_json_report(const std::string& path) {
     return exit_ok;
 }
 
-// The --dedupe report: text on stderr (stdout with --report-only), JSON to --report-json.
-// Returns `status`, or exit_file when it was exit_ok and the JSON could not be written.
-int finish_dedupe(const Receiving& receiving, int status) {
-    if (!receiving.tally) return status;
-    const SubFlags& flags = receiving.flags;
-    const std::string text = receiving.tally->text_report();
-    if (flags.report_only) {
-        std::fputs(text.c_str(), stdout);
-        std::fflush(stdout);
-    } else {
-        std::fputs("mqtls sub: ", stderr);
-        std::fputs(text.c_str(), stderr);
+// --quiet: while it lives, whatever is written to stderr is discarded (the connection step
+// reports its failures itself, in broker_connection.cpp).
+class SilencedStderr {
+public:
+    explicit SilencedStderr(bool silence) {
+        if (!silence) return;
+        std::fflush(stderr);
+        const int discard = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        saved_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
+        if (discard < 0 || saved_ < 0 || ::dup2(discard, STDERR_FILENO) < 0) restore();
+        if (discard >= 0) ::close(discard);
     }
-    if (!flags.report_json.empty()) {
-        const int written = write_json_report(flags.report_json, *receiving.tally);
-        if (written != exit_ok && status == exit_ok) return written;
+    ~SilencedStderr() { restore(); }
+    SilencedStderr(const SilencedStderr&) = delete;
+    SilencedStderr& operator=(const SilencedStderr&) = delete;
+
+private:
+    void restore() noexcept {
+        if (saved_ < 0) return;
+        std::fflush(stderr);
+        (void)::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+        saved_ = -1;
     }
-    return status;
+    int saved_ = -1;
+};
+
+// Subscribes to every -t filter; a filter the broker refuses (SUBACK 0x80) is exit_refused.
+int subscribe_all(client::Client& client, const SubFlags& flags) {
+    std::vector<mqtt::Subscription> subscriptions;
+    subscriptions.reserve(flags.topics.size());
+    for (const std::string& topic : flags.topics) {
+        subscriptions.push_back({topic, static_cast<mqtt::QoS>(flags.qos)});
+    }
+    auto granted = client.subscribe(subscriptions);
+    if (!granted) return report_unless_quiet(flags, granted.error(), "subscribing");
+    for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
+        if ((*granted)[i] == mqtt::suback_failure) {
+            if (!flags.quiet) {
+                std::fprintf(
+                    stderr,
+                    "mqtls sub: the broker refused the subscription to '%s' (SUBACK 0x80)\n"
+                    "  hint: check the broker's ACL for this user and the filter syntax\n",
+                    flags.topics[i].c_str());
+            }
+            return exit_refused;
+        }
+    }
+    if (flags.connection.debug) {
+        // One line per filter once the broker has granted it: a parent process can wait for
+        // these lines to know that messages published from now on will arrive.
+        for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
+            std::fprintf(stderr, "mqtls sub: subscribed to %s (granted QoS %u)\n",
+                         flags.topics[i].c_str(), static_cast<unsigned>((*granted)[i]));
+        }
+        std::fflush(stderr);
+    }
+    return exit_ok;
+}
+
+// -U: after the subscriptions, as mosquitto_sub orders them. With a clean session (mqtls has no
+// -c) this can only undo a -t of this run; the retained messages of that filter may still
+// arrive in between [MQTT-3.3.1-6].
+int unsubscribe_all(client::Client& client, const SubFlags& flags) {
+    if (flags.unsubscribe.empty()) return exit_ok;
+    const std::vector<std::string_view> filters(flags.unsubscribe.begin(), flags.unsubscribe.end());
+    auto done = client.unsubscribe(filters);
+    if (!done) return report_unless_quiet(flags, done.error(), "unsubscribing");
+    if (flags.connection.debug) {
+        for (const std::string& filter : flags.unsubscribe) {
+            std::fprintf(stderr, "mqtls sub: unsubscribed from %s\n", filter.c_str());
+        }
+        std::fflush(stderr);
+    }
+    return exit_ok;
 }
 
 int run_sub(SubFlags& flags) {
@@ -160,106 +196,35 @@ int run_sub(SubFlags& flags) {
     if (const int status = prepare_json_report(flags.report_json); status != exit_ok) {
         return status;
     }
+    // Mistakes in the command line and its files are reported even with --quiet (as
+    // mosquitto_sub does for bad input); from the connection on, --quiet keeps stderr silent.
     client::ClientOptions options;
     if (const int status = make_client_options(command_name, flags.connection, options);
         status != exit_ok) {
         return status;
     }
-    // SIGINT/SIGTERM only set a flag; the loop below notices it within one receive slice (the
+    // SIGINT/SIGTERM only set a flag; the receive loop notices it within one receive slice (the
     // transport retries interrupted calls until its deadline), disconnects and exits 0.
     install_stop_signal_handlers();
     client::Client client;
-    if (const int status = connect_client(command_name, flags.connection, options, client);
-        status != exit_ok) {
-        return status;
-    }
-    Receiving receiving{flags, std::nullopt, 0};
-    if (flags.dedupe) {
-        receiving.tally.emplace();
-        receiving.tally->set_completion_target(flags.until_complete);
-    }
-    if (stop_requested() != 0) {
-        (void)client.disconnect();
-        return finish_dedupe(receiving, exit_ok);
-    }
-    std::vector<mqtt::Subscription> subscriptions;
-    subscriptions.reserve(flags.topics.size());
-    for (const std::string& topic : flags.topics) {
-        subscriptions.push_back({topic, static_cast<mqtt::QoS>(flags.qos)});
-    }
-    if (const int status = subscribe_all(client, flags, subscriptions); status != exit_ok) {
-        return status;
-    }
-    const int status = receive_messages(client, receiving);
-    (void)client.disconnect();
-    return finish_dedupe(receiving, status);
-}
-
-// Accounts for one message and prints it unless it is a duplicate reading (--dedupe) or
-// --report-only is given.
-void handle_message(const client::Message& message, Receiving& receiving) {
-    if (!receiving.tally) {
-        print_message(message, receiving.flags);
-        ++receiving.counted;
-        return;
-    }
-    const ReadingOutcome outcome = receiving.tally->add_payload(message.payload);
-    if (outcome == ReadingOutcome::new_reading) ++receiving.counted;
-    if (outcome != ReadingOutcome::duplicate && !receiving.flags.report_only) {
-        print_message(message, receiving.flags);
-    }
-}
-
-bool receiving_done(const Receiving& receiving, long wanted) {
-    return receiving.counted >= wanted || (receiving.tally && receiving.tally->all_complete());
-}
-
-void report_timeout(const Receiving& receiving) {
-    const SubFlags& flags = receiving.flags;
-    std::fprintf(stderr, "mqtls sub: timed out after %ld s with %ld %s", flags.timeout_s,
-                 receiving.counted, receiving.tally ? "unique reading(s)" : "message(s)");
-    if (flags.message_count > 0) std::fprintf(stderr, " of %ld", flags.message_count);
-    if (flags.until_complete > 0) {
-        std::fprintf(stderr, ", before every device had seq 1..%llu",
-                     static_cast<unsigned long long>(flags.until_complete));
-    }
-    std::fprintf(stderr, "\n  hint: is anything publishing to the topic?\n");
-}
-
-// Receives until -C messages (with --dedupe: unique readings) arrived or --until-complete is
-// met (exit_ok), or -W passed (exit_timeout).
-int receive_messages(client::Client& client, Receiving& receiving) {
-    const SubFlags& flags = receiving.flags;
-    const bool has_deadline = flags.timeout_s > 0;
-    const auto deadline = steady_clock::now() + std::chrono::seconds(flags.timeout_s);
-    const long wanted =
-        flags.message_count > 0 ? flags.message_count : std::numeric_limits<long>::max();
-    while (!receiving_done(receiving, wanted)) {
-        if (stop_requested() != 0) {
-            if (flags.connection.debug) {
-                std::fprintf(stderr, "mqtls sub: stopping on signal after %ld message(s)\n",
-                             receiving.counted);
-            }
-            return exit_ok;
+    {
+        const SilencedStderr silenced(flags.quiet);
+        if (const int status = connect_client(command_name, flags.connection, options, client);
+            status != exit_ok) {
+            return status;
         }
-        milliseconds wait = receive_slice;
-        if (has_deadline) {
-            const auto left =
-                std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now());
-            if (left <= milliseconds::zero()) {
-                report_timeout(receiving);
-                return exit_timeout;
-            }
-            wait = std::min(wait, left);
-        }
-        auto message = client.receive(wait);
-        if (!message) {
-            if (stop_requested() != 0) return exit_ok;  // interrupted while shutting down
-            return report(command_name, message.error(), "receiving");
-        }
-        if (*message) handle_message(**message, receiving);
     }
-    return exit_ok;
+    // -W counts from here, as mosquitto_sub's timeout starts once connected.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.timeout_s);
+    if (stop_requested() == 0) {
+        int status = subscribe_all(client, flags);
+        if (status == exit_ok) status = unsubscribe_all(client, flags);
+        if (status != exit_ok) {
+            (void)client.disconnect();
+            return status;
+        }
+    }
+    return receive_and_report(client, flags, deadline);
 }
 
 }  // namespace
@@ -271,18 +236,43 @@ void register_sub_command(CLI::App& app, int& exit_status) {
         "Subscribe over TLS with the broker's certificate verified and print each message's "
         "payload on its own line. Exit status 7 when -W passes before -C messages arrived "
         "(or, without -C, when -W passes; with --until-complete, before every device was "
-        "complete); 6 when the broker refuses a filter.");
+        "complete; mosquitto_sub exits 27 there); 6 when the broker refuses a filter; 2 for a "
+        "mistake in the command line, such as an invalid topic filter or -F format.");
     add_broker_connection_flags(*sub, flags->connection);
     sub->add_option("-t,--topic", flags->topics, "topic filter to subscribe to (repeatable)")
         ->required();
     sub->add_option("-q,--qos", flags->qos, "maximum QoS to receive: 0, 1 or 2")
         ->capture_default_str();
     sub->add_option("-C,--count", flags->message_count,
-                    "exit after this many messages (with --dedupe: unique readings)");
+                    "exit after this many messages are shown (with --dedupe: unique readings)");
     sub->add_option("-W,--timeout", flags->timeout_s,
-                    "give up after this many seconds (exit status 7)");
+                    "give up this many seconds after connecting (exit status 7)");
     sub->add_flag("-v,--verbose", flags->verbose, "print 'topic payload'");
-    sub->add_flag("-N,--no-newline", flags->no_newline, "do not end payloads with a newline");
+    sub->add_flag("-N,--no-newline", flags->no_newline,
+                  "do not end payloads (or -F lines) with a newline");
+    sub->add_option("-F", flags->format_text,
+                    "print each message in this format instead (see below; overrides -v)")
+        ->type_name("FORMAT")
+        ->each([flags](const std::string&) { flags->format_given = true; });
+    sub->add_flag("-R", flags->skip_retained,
+                  "do not print stale messages (those with the retain flag set)");
+    sub->add_flag("--retained-only", flags->retained_only,
+                  "print only retained messages; exit 0 at the first message without the retain "
+                  "flag, or once no message arrived for a second");
+    sub->add_flag("--remove-retained", flags->remove_retained,
+                  "clear every retained message received (publish an empty retained message, "
+                  "QoS 1, to its topic); -T filters are not cleared, -R ones are");
+    sub->add_option("-T,--filter-out", flags->filters_out,
+                    "ignore messages whose topic matches this filter (repeatable)")
+        ->type_name("FILTER");
+    sub->add_option("-U,--unsubscribe", flags->unsubscribe,
+                    "unsubscribe from this filter after subscribing (repeatable)")
+        ->type_name("FILTER");
+    sub->add_flag("-E", flags->exit_after_subscribe,
+                  "exit 0 once the broker has acknowledged every subscription (and -U)");
+    sub->add_flag("--quiet", flags->quiet,
+                  "print no error messages once connecting starts (mistakes in the command line "
+                  "and its files are still shown; the exit status tells what happened)");
     sub->add_flag("--dedupe", flags->dedupe,
                   "account for telemetry readings ({\"device\":..,\"seq\":..}) per device: "
                   "print each reading's first arrival only, and at exit report received, "
@@ -299,6 +289,22 @@ void register_sub_command(CLI::App& app, int& exit_status) {
         "SIGINT and SIGTERM end the subscription cleanly within about a second (the broker "
         "gets a DISCONNECT); the exit status is then 0, as when -C messages arrived.\n"
         "Passwords: -P, --pw-file FILE, or the environment variable MQTLS_PASSWORD (with -u).\n"
+        "Messages go through these steps, as in mosquitto_sub: --retained-only ends the run at "
+        "a message without retain; -T ignores its topics; --remove-retained clears; -R skips "
+        "retained; --dedupe skips duplicates; the rest is printed and counts towards -C.\n"
+        "-F FORMAT, as mosquitto_sub's: %t topic, %p payload, %x/%X payload in hex, %l payload "
+        "length, %q QoS, %r retain flag (0/1), %m message id (0 for QoS 0; empty for QoS 1/2: "
+        "the packet id is not passed on), %j JSON line {\"tst\":..,\"topic\":..,\"qos\":..,"
+        "\"retain\":..,\"payloadlen\":..,\"payload\":\"..\"} (payload as a string, null when "
+        "empty), %J the same with a JSON payload embedded as JSON (a payload that is not JSON "
+        "is written as a string, with a note), %I ISO-8601 local time, %U Unix time with "
+        "nanoseconds, %% a '%'; %A %C %D %E %F %P %R %S (MQTT 5 properties) are empty. "
+        "@X is strftime's %X (e.g. @H:@M:@S), @N nanoseconds, @@ an '@'. \\n \\t \\r \\v "
+        "\\a \\e \\0 \\\\ are escapes. %[-][0][width][.precision]: width pads %t %l %m %I "
+        "(0 pads %l %m with zeros, - aligns left) and is the exact width of %p %x %X; "
+        "precision cuts %t and %I. Every time field of a line shows the same instant.\n"
+        "--quiet: errors after the command line was checked (connection, timeout, receiving) "
+        "are not printed; -d still prints its subscription lines, but not the connection line.\n"
         "--dedupe (implied by --report-only, --report-json and --until-complete): a reading is "
         "a JSON object with \"device\" (a string of 1..256 bytes) and \"seq\" (an integer "
         "from 1), as `mqtls node` publishes; seqs are kept per device as ranges. A reading "
