@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "mqtls/mqtt/topic.hpp"
+
 namespace mqtls::node {
 namespace {
 
@@ -29,6 +31,31 @@ Result<std::string_view> compose_topic(std::string_view prefix, std::string_view
     out[prefix.size()] = '/';
     std::memcpy(out.data() + prefix.size() + 1, device_id.data(), device_id.size());
     return std::string_view(out.data(), length);
+}
+
+Result<std::string_view> expand_topic_template(std::string_view topic_template,
+                                               std::string_view device_id,
+                                               span<char> out) noexcept {
+    std::size_t used = 0;
+    for (std::size_t at = 0; at < topic_template.size();) {
+        std::string_view piece = topic_template.substr(at, 1);
+        std::size_t consumed = 1;
+        if (topic_template.compare(at, device_placeholder.size(), device_placeholder) == 0) {
+            piece = device_id;
+            consumed = device_placeholder.size();
+        } else if (piece == "{" || piece == "}") {
+            // Only {device} is defined; a stray brace is most likely a mistyped placeholder
+            // ({id}, {device_id}), which must not end up in the topic as written.
+            return Error{Errc::invalid_argument, static_cast<std::int32_t>(at)};
+        }
+        if (piece.size() > out.size() - used) return Errc::buffer_too_small;
+        std::memcpy(out.data() + used, piece.data(), piece.size());
+        used += piece.size();
+        at += consumed;
+    }
+    const std::string_view topic(out.data(), used);
+    MQTLS_TRY(mqtt::validate_topic_name(topic));
+    return topic;
 }
 
 }  // namespace mqtls::node
