@@ -37,13 +37,18 @@ Result<std::string_view> expand_topic_template(std::string_view topic_template,
                                                std::string_view device_id,
                                                span<char> out) noexcept {
     std::size_t used = 0;
+    // Pieces are views built from pointers: string_view's substr() and compare(pos, ...)
+    // could throw, which the embeddable layers must not link in.
+    const char* const text = topic_template.data();
     for (std::size_t at = 0; at < topic_template.size();) {
-        std::string_view piece = topic_template.substr(at, 1);
+        const std::size_t left = topic_template.size() - at;
+        std::string_view piece(text + at, 1);
         std::size_t consumed = 1;
-        if (topic_template.compare(at, device_placeholder.size(), device_placeholder) == 0) {
+        if (left >= device_placeholder.size() &&
+            std::string_view(text + at, device_placeholder.size()) == device_placeholder) {
             piece = device_id;
             consumed = device_placeholder.size();
-        } else if (piece == "{" || piece == "}") {
+        } else if (text[at] == '{' || text[at] == '}') {
             // Only {device} is defined; a stray brace is most likely a mistyped placeholder
             // ({id}, {device_id}), which must not end up in the topic as written.
             return Error{Errc::invalid_argument, static_cast<std::int32_t>(at)};

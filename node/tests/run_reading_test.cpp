@@ -12,7 +12,7 @@ namespace {
 
 using std::string_view;
 
-constexpr std::size_t segment_capacity = 16 * 1024;
+constexpr std::size_t segment_capacity = std::size_t{16} * 1024;
 constexpr std::uint64_t sample_run = 0x3f9a0c2e51b7d864U;
 
 Instant at_ms(std::int64_t ms) { return Instant::from_millis(ms); }
@@ -53,7 +53,7 @@ TelemetryNodeConfig with_run(std::uint64_t run) {
     return config;
 }
 
-TEST(RunId, FormatsAndParsesSixteenLowercaseHexDigits) {
+TEST(NodeRunId, FormatsAndParsesSixteenLowercaseHexDigits) {
     char text[run_id_text_length];
     const Result<string_view> formatted = format_run_id(sample_run, text);
     ASSERT_TRUE(formatted.has_value());
@@ -71,7 +71,7 @@ TEST(RunId, FormatsAndParsesSixteenLowercaseHexDigits) {
     EXPECT_FALSE(format_run_id(sample_run, short_buffer).has_value());
 }
 
-TEST(RunId, RefusesEverySpellingButTheCanonicalOne) {
+TEST(NodeRunId, RefusesEverySpellingButTheCanonicalOne) {
     const string_view bad[] = {"",
                                "3f9a0c2e51b7d86",    // 15 digits
                                "3f9a0c2e51b7d8640",  // 17
@@ -87,7 +87,7 @@ TEST(RunId, RefusesEverySpellingButTheCanonicalOne) {
     }
 }
 
-TEST(RunReading, EveryReadingAndStatusCarriesTheRunId) {
+TEST(NodeRunReading, EveryReadingAndStatusCarriesTheRunId) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());
@@ -114,7 +114,7 @@ TEST(RunReading, EveryReadingAndStatusCarriesTheRunId) {
                            R"("pending":2,"next_seq":3,"sensor_errors":0})");
 }
 
-TEST(RunReading, WithoutARunIdReadingsKeepTheirEarlierShape) {
+TEST(NodeRunReading, WithoutARunIdReadingsKeepTheirEarlierShape) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());
@@ -129,7 +129,7 @@ TEST(RunReading, WithoutARunIdReadingsKeepTheirEarlierShape) {
     EXPECT_TRUE(as_text(*reading) == R"({"device":"dev","seq":1,"ts":5,"level":21.5})");
 }
 
-TEST(RunReading, JsonFieldsFollowTheNodesOwnMembers) {
+TEST(NodeRunReading, JsonFieldsFollowTheNodesOwnMembers) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());
@@ -152,7 +152,7 @@ TEST(RunReading, JsonFieldsFollowTheNodesOwnMembers) {
     EXPECT_TRUE(node->next_step(at_ms(1)).action != NodeAction::take_reading);
 }
 
-TEST(RunReading, RefusedJsonReadingsAreCountedAndUseNoSeq) {
+TEST(NodeRunReading, RefusedJsonReadingsAreCountedAndUseNoSeq) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());
@@ -192,7 +192,7 @@ TEST(RunReading, RefusedJsonReadingsAreCountedAndUseNoSeq) {
         200U);
 }
 
-TEST(RunReading, UnscheduledReadingsAreNeverDue) {
+TEST(NodeRunReading, UnscheduledReadingsAreNeverDue) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());
@@ -213,7 +213,7 @@ TEST(RunReading, UnscheduledReadingsAreNeverDue) {
     EXPECT_EQ(node->missed_slots(), 0U);
 }
 
-TEST(Topics, TemplatesExpandTheDeviceId) {
+TEST(NodeTopics, TemplatesExpandTheDeviceId) {
     char out[max_topic_bytes];
     const Result<string_view> azure =
         expand_topic_template("devices/{device}/messages/events/", "sensor-17", out);
@@ -227,7 +227,7 @@ TEST(Topics, TemplatesExpandTheDeviceId) {
     EXPECT_TRUE(*fixed == "$aws/rules/ingest");
 }
 
-TEST(Topics, TemplatesThatGiveNoPublishableTopicAreRefused) {
+TEST(NodeTopics, TemplatesThatGiveNoPublishableTopicAreRefused) {
     char out[max_topic_bytes];
     struct Case {
         string_view topic_template;
@@ -255,7 +255,7 @@ TEST(Topics, TemplatesThatGiveNoPublishableTopicAreRefused) {
     EXPECT_EQ(long_topic.error().code, Errc::buffer_too_small);
 }
 
-TEST(Topics, NodeUsesItsTemplatesAndMaySendNoStatus) {
+TEST(NodeTopics, NodeUsesItsTemplatesAndMaySendNoStatus) {
     static RamOutbox ram;
     Result<Outbox> outbox = ram.open();
     ASSERT_TRUE(outbox.has_value());

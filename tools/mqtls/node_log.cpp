@@ -39,7 +39,7 @@ std::string iso8601_now() {
     using std::chrono::milliseconds;
     const auto now = std::chrono::system_clock::now();
     const std::int64_t since_epoch_ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(since_epoch_ms / 1000);
+    const auto seconds = static_cast<std::time_t>(since_epoch_ms / 1000);
     std::tm utc{};
     ::gmtime_r(&seconds, &utc);
     char text[40];

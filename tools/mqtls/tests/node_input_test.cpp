@@ -119,7 +119,7 @@ TEST(NodeSensorCommand, ItsOutputIsTheReading) {
     ASSERT_TRUE(reading.ok()) << reading.problem;
     EXPECT_EQ(reading.fields, R"("dev":"gw-3","v":7)");
     // Pretty-printed over several lines is one object too.
-    const ExternalReading pretty = run_sensor_command("printf '{\\n  \"a\": 1\\n}\\n'", "d", 5s);
+    const ExternalReading pretty = run_sensor_command(R"(printf '{\n  "a": 1\n}\n')", "d", 5s);
     ASSERT_TRUE(pretty.ok()) << pretty.problem;
     EXPECT_EQ(pretty.fields, R"("a":1)");
 }
@@ -152,7 +152,7 @@ TEST(NodeSensorCommand, AHangingCommandIsKilledWithWhatItStarted) {
     EXPECT_LT(took, 5s);
     const std::string pid_text = read_file(pid_file);
     ASSERT_FALSE(pid_text.empty());
-    const pid_t child = static_cast<pid_t>(std::stol(pid_text));
+    const auto child = static_cast<pid_t>(std::stol(pid_text));
     bool gone = false;
     for (int i = 0; i < 200 && !gone; ++i) {
         gone = !mqtls::testing::process_alive(child);
