@@ -102,6 +102,13 @@ void JsonObjectWriter::add_fixed(std::string_view key, std::int64_t scaled,
     }
 }
 
+void JsonObjectWriter::add_raw_members(std::string_view members) noexcept {
+    if (members.empty()) return;
+    if (!first_field_) put(',');
+    first_field_ = false;
+    put(members);
+}
+
 Result<std::string_view> JsonObjectWriter::finish() noexcept {
     put('}');
     if (failed_) return failure_;

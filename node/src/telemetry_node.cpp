@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "mqtls/node/json_writer.hpp"
-
 namespace mqtls::node {
 
 TelemetryNode::TelemetryNode(std::string_view device_id, ReconnectBackoff backoff,
@@ -13,11 +11,6 @@ TelemetryNode::TelemetryNode(std::string_view device_id, ReconnectBackoff backof
       schedule_(schedule),
       device_id_length_(device_id.size()) {
     std::memcpy(device_id_, device_id.data(), device_id.size());
-    // The buffers hold any valid id (checked by create), so composing cannot fail here.
-    const auto telemetry = compose_topic("telemetry", device_id, telemetry_topic_);
-    const auto status = compose_topic("status", device_id, status_topic_);
-    telemetry_topic_length_ = telemetry ? telemetry->size() : 0;
-    status_topic_length_ = status ? status->size() : 0;
 }
 
 Result<TelemetryNode> TelemetryNode::create(std::string_view device_id,
@@ -26,19 +19,37 @@ Result<TelemetryNode> TelemetryNode::create(std::string_view device_id,
     MQTLS_TRY(validate_device_id(device_id));
     MQTLS_TRY_ASSIGN(ReconnectBackoff backoff, ReconnectBackoff::create(config.reconnect));
     MQTLS_TRY_ASSIGN(PublishSchedule schedule, PublishSchedule::create(config.publish_period));
-    return TelemetryNode(device_id, backoff, schedule, outbox);
+    TelemetryNode node(device_id, backoff, schedule, outbox);
+    MQTLS_TRY_ASSIGN(const std::string_view telemetry,
+                     expand_topic_template(config.telemetry_topic, device_id,
+                                           span<char>(node.telemetry_topic_)));
+    node.telemetry_topic_length_ = telemetry.size();
+    if (!config.status_topic.empty()) {
+        MQTLS_TRY_ASSIGN(
+            const std::string_view status,
+            expand_topic_template(config.status_topic, device_id, span<char>(node.status_topic_)));
+        node.status_topic_length_ = status.size();
+    }
+    node.run_id_ = config.run_id;
+    node.readings_on_schedule_ = config.readings_on_schedule;
+    return node;
 }
 
 void TelemetryNode::start(Instant now) noexcept { schedule_.start(now); }
 
+Instant TelemetryNode::next_reading_due() const noexcept {
+    // Readings that come as they please are never due: the platform watches their source.
+    return readings_on_schedule_ ? schedule_.next_due() : Instant::never();
+}
+
 NodeStep TelemetryNode::next_step(Instant now) const noexcept {
-    if (schedule_.due(now)) return {NodeAction::take_reading, now};
+    if (readings_on_schedule_ && schedule_.due(now)) return {NodeAction::take_reading, now};
     if (!connected_) {
         if (now >= retry_at_) return {NodeAction::connect, now};
-        return {NodeAction::wait, earliest(retry_at_, schedule_.next_due())};
+        return {NodeAction::wait, earliest(retry_at_, next_reading_due())};
     }
     if (!in_flight_ && !outbox_->empty()) return {NodeAction::publish_reading, now};
-    return {NodeAction::wait, schedule_.next_due()};
+    return {NodeAction::wait, next_reading_due()};
 }
 
 void TelemetryNode::on_connected(Instant /*now*/) noexcept {
@@ -55,24 +66,74 @@ Result<Duration> TelemetryNode::on_disconnected(Instant now, std::uint32_t rando
     return delay;
 }
 
+void TelemetryNode::begin_reading(JsonObjectWriter& json,
+                                  std::int64_t wall_clock_ms) const noexcept {
+    json.add_string("device", device_id());
+    if (run_id_ != 0) {
+        char run[run_id_text_length];
+        // The buffer holds exactly a run id: formatting cannot fail.
+        const Result<std::string_view> text = format_run_id(run_id_, run);
+        json.add_string("run", text ? *text : std::string_view{});
+    }
+    json.add_unsigned("seq", outbox_->next_sequence());
+    json.add_signed("ts", wall_clock_ms);
+}
+
+Result<OutboxPush> TelemetryNode::push_reading(Result<std::string_view> composed) noexcept {
+    if (!composed) {
+        ++sensor_errors_;
+        return composed.error();
+    }
+    const std::string_view text = *composed;
+    Result<OutboxPush> pushed =
+        outbox_->push(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    // Too large for an outbox record: the reading is at fault, not the storage.
+    if (!pushed && pushed.error().code == Errc::outbox_record_too_large) ++sensor_errors_;
+    return pushed;
+}
+
 Result<OutboxPush> TelemetryNode::take_reading(SensorSource& sensor, Instant now,
                                                std::int64_t wall_clock_ms) noexcept {
     // The slot is used up whether or not the sensor answers, so a failing sensor is retried at
     // the next period instead of in a tight loop.
     schedule_.mark_published(now);
     SensorValue values[max_sensor_values];
-    MQTLS_TRY_ASSIGN(const std::size_t count, sensor.read(values, now));
-    if (count > max_sensor_values) return Errc::too_many_sensor_values;
+    const Result<std::size_t> count = sensor.read(values, now);
+    if (!count || *count > max_sensor_values) {
+        ++sensor_errors_;
+        return count ? Error{Errc::too_many_sensor_values, 0} : count.error();
+    }
     JsonObjectWriter json(reading_);
-    json.add_string("device", device_id());
-    json.add_unsigned("seq", outbox_->next_sequence());
-    json.add_signed("ts", wall_clock_ms);
-    for (std::size_t i = 0; i < count; ++i) {
+    begin_reading(json, wall_clock_ms);
+    for (std::size_t i = 0; i < *count; ++i) {
         json.add_fixed(values[i].name, values[i].scaled, values[i].decimals);
     }
-    MQTLS_TRY_ASSIGN(const std::string_view text, json.finish());
-    return outbox_->push(
-        bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    return push_reading(json.finish());
+}
+
+void TelemetryNode::use_slot(Instant now) noexcept {
+    // Unscheduled readings have no slots; marking them would count the gaps between arrivals
+    // as missed slots.
+    if (readings_on_schedule_) schedule_.mark_published(now);
+}
+
+Result<OutboxPush> TelemetryNode::take_json_reading(std::string_view fields, Instant now,
+                                                    std::int64_t wall_clock_ms,
+                                                    span<char> buffer) noexcept {
+    use_slot(now);
+    if (fields.empty() || fields.front() == ',' || fields.back() == ',') {
+        ++sensor_errors_;
+        return Errc::invalid_argument;
+    }
+    JsonObjectWriter json(buffer);
+    begin_reading(json, wall_clock_ms);
+    json.add_raw_members(fields);
+    return push_reading(json.finish());
+}
+
+void TelemetryNode::on_sensor_error(Instant now) noexcept {
+    use_slot(now);
+    ++sensor_errors_;
 }
 
 Result<OutboxReading> TelemetryNode::reading_to_publish(mutable_bytes buffer) noexcept {
@@ -89,9 +150,15 @@ Result<void> TelemetryNode::on_reading_acknowledged(std::uint64_t seq) noexcept 
 Result<std::string_view> TelemetryNode::compose_status(bool online, span<char> out) const noexcept {
     JsonObjectWriter json(out);
     json.add_string("status", online ? status_online : status_offline);
+    if (run_id_ != 0) {
+        char run[run_id_text_length];
+        const Result<std::string_view> text = format_run_id(run_id_, run);
+        json.add_string("run", text ? *text : std::string_view{});
+    }
     json.add_unsigned("dropped", outbox_->dropped());
     json.add_unsigned("pending", outbox_->size());
     json.add_unsigned("next_seq", outbox_->next_sequence());
+    json.add_unsigned("sensor_errors", sensor_errors_);
     return json.finish();
 }
 

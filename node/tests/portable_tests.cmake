@@ -16,5 +16,6 @@ set(MQTLS_NODE_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/schedule_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/reading_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/telemetry_node_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/run_reading_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/outbox_test.cpp
 )

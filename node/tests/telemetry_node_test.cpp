@@ -273,7 +273,8 @@ TEST(TelemetryNode, StatusCarriesTheDroppedCount) {
     char status[128];
     const Result<string_view> online = node->compose_status(true, status);
     ASSERT_TRUE(online.has_value());
-    EXPECT_TRUE(*online == R"({"status":"online","dropped":2,"pending":8,"next_seq":11})");
+    EXPECT_TRUE(*online ==
+                R"({"status":"online","dropped":2,"pending":8,"next_seq":11,"sensor_errors":0})");
     const Result<string_view> offline = node->compose_status(false, status);
     ASSERT_TRUE(offline.has_value());
     EXPECT_TRUE(contains(*offline, R"("status":"offline")"));

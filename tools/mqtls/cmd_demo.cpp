@@ -327,7 +327,9 @@ int Demo::start_node() {
     std::snprintf(interval, sizeof interval, "%g", flags_.interval_s);
     for (const std::string& extra :
          {std::string("--device"), flags_.device_id, std::string("--interval"),
-          std::string(interval), std::string("--retry-base"), std::string("1")}) {
+          std::string(interval), std::string("--retry-base"), std::string("1"),
+          // The demo puts its own relative time in front of every line.
+          std::string("--no-timestamps")}) {
         arguments.push_back(extra);
     }
     node_ = spawn(arguments, "node");

@@ -1,14 +1,13 @@
 // mqtls node: the seed's telemetry device on Linux. It runs the same node runtime a device runs
 // (mqtls::node::TelemetryNode: schedule, reconnect backoff with jitter, readings as JSON) over
-// the blocking client, with a simulated sensor, and prints one status line per publish and per
-// reconnect attempt.
+// the blocking client, with a simulated sensor or readings from outside (--sensor-command,
+// --sensor-stdin), and logs one line per publish and per reconnect attempt (node_log.hpp).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -25,6 +24,7 @@
 #include "mqtls/tls/session.hpp"
 #include "node_flags.hpp"
 #include "node_outbox.hpp"
+#include "sensor_input.hpp"
 #include "stop_signal.hpp"
 
 namespace mqtls::cli {
@@ -35,6 +35,13 @@ using std::chrono::milliseconds;
 constexpr const char* command_name = "node";
 // Waits are cut into slices this long so that a stop signal is noticed promptly.
 constexpr std::int64_t wait_slice_ms = 250;
+// With --sensor-stdin, how long one wait for input lasts before the link is serviced again
+// (the client cannot wait on the socket and standard input at once): a line waits at most
+// this long to be taken.
+constexpr std::int64_t input_slice_ms = 50;
+// The longest --sensor-timeout: the node services nothing while a command runs, and the
+// broker drops a client that is silent for 1.5 keepalive intervals (MQTT-3.1.2-24).
+constexpr double max_sensor_timeout_s = 60;
 // The shortest period and backoff base accepted: shorter would only measure the machine.
 constexpr double min_seconds = 0.01;
 // CONNACK return code 3, "server unavailable": the broker is up but cannot serve us yet.
@@ -54,12 +61,7 @@ bool is_permanent(const Error& error) {
            status == exit_usage;
 }
 
-int validate(const NodeFlags& flags) {
-    if (auto valid = node::validate_device_id(flags.device_id); !valid) {
-        return usage_error(command_name, "--device is not a usable device id",
-                           "use 1-64 characters of A-Z a-z 0-9 . _ - (it becomes the topic "
-                           "level telemetry/<id> and the client id)");
-    }
+int validate_timing(const NodeFlags& flags) {
     if (!(flags.interval_s >= min_seconds)) {
         return usage_error(command_name, "--interval must be at least 0.01 seconds",
                            "the seed device publishes every 10 s: --interval 10");
@@ -76,10 +78,97 @@ int validate(const NodeFlags& flags) {
         return usage_error(command_name, "--count and --duration must not be negative",
                            "0 (the default) means no limit");
     }
-    if (flags.sensor != "simulated") {
+    return exit_ok;
+}
+
+int validate_sensor(const NodeFlags& flags) {
+    if (!flags.sensor.empty() && flags.sensor != "simulated") {
         return usage_error(command_name, "--sensor must be 'simulated'",
-                           "on Linux the node has a simulated sensor only; devices plug in "
-                           "their own SensorSource");
+                           "for real readings use --sensor-command CMD (one JSON object per "
+                           "run) or --sensor-stdin (one JSON object per line)");
+    }
+    if (!flags.sensor_command.empty() && flags.sensor_stdin) {
+        return usage_error(command_name, "--sensor-command and --sensor-stdin exclude each other",
+                           "readings come from one source: a command run per reading, or "
+                           "lines on standard input");
+    }
+    if (flags.external_sensor() && (!flags.sensor.empty() || flags.sensor_seed != 0)) {
+        return usage_error(command_name,
+                           "--sensor and --sensor-seed are for the simulated sensor, not for "
+                           "--sensor-command or --sensor-stdin",
+                           "drop them, or drop --sensor-command/--sensor-stdin");
+    }
+    if (!(flags.sensor_timeout_s >= min_seconds) || flags.sensor_timeout_s > max_sensor_timeout_s) {
+        return usage_error(command_name, "--sensor-timeout must be 0.01..60 seconds",
+                           "how long one run of --sensor-command may take, e.g. 5");
+    }
+    return exit_ok;
+}
+
+// Says what is wrong with a topic template without repeating it (an argument may hold
+// anything a user pasted).
+int topic_template_error(const char* flag, const Error& error) {
+    std::string what;
+    const char* hint = "e.g. --topic 'telemetry/{device}' or 'devices/{device}/messages/events/'";
+    switch (error.code) {
+        case Errc::wildcard_in_topic:
+            what = " gives a topic with a wildcard ('+' or '#'), which nobody can publish to";
+            hint = "wildcards belong in subscriptions; name the one topic the readings go to";
+            break;
+        case Errc::empty_topic:
+            what = " is empty";
+            break;
+        case Errc::invalid_argument:
+            what = " has a '{' or '}' at byte " + std::to_string(error.detail) +
+                   " that is not part of {device}, the only placeholder";
+            hint = "write {device} where the device id goes";
+            break;
+        case Errc::buffer_too_small:
+            what = " gives a topic longer than " + std::to_string(node::max_topic_bytes) + " bytes";
+            hint = "shorten the template (the device id takes up to 64 bytes)";
+            break;
+        default:
+            what = std::string(" is not a valid topic name: ") + error.message();
+            hint = error.hint();
+            break;
+    }
+    return usage_error(command_name, (std::string(flag) + what).c_str(), hint);
+}
+
+int validate_topics(const NodeFlags& flags) {
+    if (flags.no_status && !flags.status_topic.empty()) {
+        return usage_error(command_name, "--no-status and --status-topic exclude each other",
+                           "--no-status sends no status messages and no will");
+    }
+    char telemetry[node::max_topic_bytes];
+    const auto readings = node::expand_topic_template(flags.topic, flags.device_id, telemetry);
+    if (!readings) return topic_template_error("--topic", readings.error());
+    const std::string_view status_template = flags.status_topic_template();
+    if (status_template.empty()) return exit_ok;
+    char status_buffer[node::max_topic_bytes];
+    const auto status =
+        node::expand_topic_template(status_template, flags.device_id, status_buffer);
+    if (!status) return topic_template_error("--status-topic", status.error());
+    if (*status == *readings) {
+        return usage_error(command_name, "--topic and --status-topic give the same topic",
+                           "a collector would take the retained status for a reading: give "
+                           "them different topics, or --no-status");
+    }
+    return exit_ok;
+}
+
+int validate(const NodeFlags& flags) {
+    if (auto valid = node::validate_device_id(flags.device_id); !valid) {
+        return usage_error(command_name, "--device is not a usable device id",
+                           "use 1-64 characters of A-Z a-z 0-9 . _ - (it becomes the topic "
+                           "level telemetry/<id> and the client id)");
+    }
+    if (flags.log.format != "text" && flags.log.format != "json") {
+        return usage_error(command_name, "--log-format must be text or json",
+                           "json writes one object per line: ts, level, event, device, fields");
+    }
+    for (int (*check)(const NodeFlags&) : {validate_timing, validate_sensor, validate_topics}) {
+        if (const int status = check(flags); status != exit_ok) return status;
     }
     return exit_ok;
 }
@@ -93,29 +182,35 @@ public:
           options_(std::move(options)),
           node_(node),
           outbox_(outbox),
-          sensor_(flags.sensor_seed != 0 ? flags.sensor_seed : sensor_seed_from(flags.device_id)),
+          log_(flags.device_id, flags.log),
+          sensor_(simulated_sensor_seed(flags)),
           qos_(static_cast<mqtt::QoS>(flags.qos)),
-          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {}
+          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
+        if (flags.sensor_stdin) input_.emplace(STDIN_FILENO);
+    }
 
     int run();
 
 private:
     std::optional<int> connect(Instant now);
     std::optional<int> take_reading(Instant now);
+    std::optional<int> take_input_lines(std::int64_t wait_ms);
     std::optional<int> publish_reading();
     std::optional<int> restore_in_flight();
     std::string status_payload(bool online) const;
     std::optional<int> wait_until(Instant at);
     std::optional<int> on_link_down(const Error& error, const char* what);
     std::optional<int> limits_reached(Instant now) const;
+    void log_start() const;
     int shut_down(int status);
-    void status_line(const char* format, ...) const __attribute__((format(printf, 2, 3)));
 
     const NodeFlags& flags_;
     client::ClientOptions options_;
     node::TelemetryNode node_;
     NodeOutbox& outbox_;
+    NodeLog log_;
     node::SimulatedSensor sensor_;
+    std::optional<LineInput> input_;  // --sensor-stdin
     mqtt::QoS qos_;
     std::string where_;
     client::Client client_;
@@ -130,19 +225,14 @@ private:
     std::uint32_t connect_attempt_ = 0;
 };
 
-void NodeRunner::status_line(const char* format, ...) const {
-    va_list arguments;
-    va_start(arguments, format);
-    print_node_status(node_.device_id(), "", format, arguments);
-    va_end(arguments);
-}
-
 std::optional<int> NodeRunner::limits_reached(Instant now) const {
     if (stop_requested() != 0) return exit_ok;
     if (flags_.count > 0 && acknowledged_ >= flags_.count) return exit_ok;
     if (flags_.duration_s > 0 && now - started_ >= seconds_to_duration(flags_.duration_s)) {
         return exit_ok;
     }
+    // The end of standard input ends the node once what it brought is delivered.
+    if (input_ && input_->at_end() && node_.outbox().empty()) return exit_ok;
     return std::nullopt;
 }
 
@@ -164,20 +254,32 @@ std::optional<int> NodeRunner::on_link_down(const Error& error, const char* what
     }
     auto delay = node_.on_disconnected(port::posix::monotonic_now(), random);
     if (!delay) {
-        status_line("giving up after %u failed reconnect attempts; last error: %s (%s)",
-                    flags_.max_attempts, error.message(), where_.c_str());
+        log_.event(LogLevel::error, "gave_up",
+                   {{"attempts", flags_.max_attempts},
+                    {"error", error.message()},
+                    {"code", name(error.code)},
+                    {"broker", where_}},
+                   "giving up after %u failed reconnect attempts; last error: %s (%s)",
+                   flags_.max_attempts, error.message(), where_.c_str());
         return exit_code_for(error);
     }
     ++reconnects_;
-    status_line("%s: %s [%s]; reconnect attempt %u in %lld ms (backoff bound %lld ms)", what,
-                error.message(), name(error.code), node_.reconnect_attempt(),
-                static_cast<long long>(delay->millis()),
-                static_cast<long long>(node_.last_backoff_bound().millis()));
+    log_.event(LogLevel::warning, "link_down",
+               {{"what", what},
+                {"error", error.message()},
+                {"code", name(error.code)},
+                {"attempt", node_.reconnect_attempt()},
+                {"delay_ms", delay->millis()},
+                {"bound_ms", node_.last_backoff_bound().millis()}},
+               "%s: %s [%s]; reconnect attempt %u in %lld ms (backoff bound %lld ms)", what,
+               error.message(), name(error.code), node_.reconnect_attempt(),
+               static_cast<long long>(delay->millis()),
+               static_cast<long long>(node_.last_backoff_bound().millis()));
     return std::nullopt;
 }
 
 std::string NodeRunner::status_payload(bool online) const {
-    char buffer[160];
+    char buffer[256];
     auto status = node_.compose_status(online, buffer);
     return status ? std::string(*status) : std::string(online ? "online" : "offline");
 }
@@ -185,8 +287,10 @@ std::string NodeRunner::status_payload(bool online) const {
 std::optional<int> NodeRunner::connect(Instant /*now*/) {
     ++connect_attempt_;
     // The will carries the counters as they are now; the broker publishes it if we vanish.
-    options_.will = client::WillOptions{std::string(node_.status_topic()), status_payload(false),
-                                        mqtt::QoS::at_least_once, true};
+    if (node_.has_status()) {
+        options_.will = client::WillOptions{std::string(node_.status_topic()),
+                                            status_payload(false), mqtt::QoS::at_least_once, true};
+    }
     auto connected = client_.connect(options_);
     if (!connected) {
         client_.drop_connection();
@@ -194,46 +298,85 @@ std::optional<int> NodeRunner::connect(Instant /*now*/) {
                             connect_attempt_ == 1 ? "connect failed" : "reconnect failed");
     }
     const tls::ConnectionInfo info = client_.tls_info();
-    status_line("connected to %s over %s, %s, verified name %.*s%s", where_.c_str(), info.protocol,
-                info.cipher_suite, static_cast<int>(info.verified_name.size()),
-                info.verified_name.data(), info.resumed ? ", TLS session resumed" : "");
+    const std::string verified(info.verified_name);
+    log_.event(LogLevel::info, "connected",
+               {{"broker", where_},
+                {"protocol", info.protocol},
+                {"cipher_suite", info.cipher_suite},
+                {"verified_name", verified},
+                {"resumed", info.resumed}},
+               "connected to %s over %s, %s, verified name %s%s", where_.c_str(), info.protocol,
+               info.cipher_suite, verified.c_str(), info.resumed ? ", TLS session resumed" : "");
     // The retained "online" replaces the "offline" will of an earlier, vanished connection, and
     // tells the collector how many readings the outbox dropped so far (and how many wait).
-    auto online =
-        client_.publish(node_.status_topic(), status_payload(true), mqtt::QoS::at_least_once, true);
-    if (!online) return on_link_down(online.error(), "connection lost");
+    if (node_.has_status()) {
+        auto online = client_.publish(node_.status_topic(), status_payload(true),
+                                      mqtt::QoS::at_least_once, true);
+        if (!online) return on_link_down(online.error(), "connection lost");
+    }
     node_.on_connected(port::posix::monotonic_now());
     return std::nullopt;
 }
 
 std::optional<int> NodeRunner::take_reading(Instant now) {
-    auto taken = node_.take_reading(sensor_, now, wall_clock_ms());
-    const ReadingTaken outcome = describe_reading_taken(taken, node_.outbox());
-    if (!outcome.status_line.empty()) status_line("%s", outcome.status_line.c_str());
-    if (outcome.storage_failure) {
-        return report(command_name, *outcome.storage_failure,
+    const std::uint64_t errors_before = node_.sensor_errors();
+    auto taken = take_scheduled_reading(node_, flags_, sensor_, now, log_);
+    if (auto failure = log_reading_taken(taken, node_, errors_before, log_)) {
+        return report(command_name, *failure,
                       outbox_.persistent() ? "--outbox " + flags_.outbox.directory : "outbox");
     }
     if (!taken) return std::nullopt;
     ++taken_;
     if (!node_.connected()) {
-        status_line("took seq=%llu while disconnected; %zu reading(s) wait in the outbox",
-                    static_cast<unsigned long long>(taken->seq), node_.outbox().size());
+        log_.event(LogLevel::info, "taken_offline",
+                   {{"seq", taken->seq}, {"pending", node_.outbox().size()}},
+                   "took seq=%llu while disconnected; %zu reading(s) wait in the outbox",
+                   static_cast<unsigned long long>(taken->seq), node_.outbox().size());
+    }
+    return std::nullopt;
+}
+
+// --sensor-stdin: every complete line that arrived within `wait_ms` is one reading.
+std::optional<int> NodeRunner::take_input_lines(std::int64_t wait_ms) {
+    const std::vector<LineInput::Line> lines = input_->read(milliseconds(wait_ms));
+    for (const LineInput::Line& line : lines) {
+        const std::string source = "standard input line " + std::to_string(line.number);
+        ExternalReading reading;
+        if (line.too_long) {
+            reading.problem = "longer than " + std::to_string(max_external_input_bytes) + " bytes";
+        } else {
+            reading = parse_external_reading(line.text);
+        }
+        const Instant now = port::posix::monotonic_now();
+        const std::uint64_t errors_before = node_.sensor_errors();
+        auto taken = take_external_reading(node_, reading, now, log_, source.c_str());
+        if (auto failure = log_reading_taken(taken, node_, errors_before, log_)) {
+            return report(command_name, *failure,
+                          outbox_.persistent() ? "--outbox " + flags_.outbox.directory : "outbox");
+        }
+        if (taken) ++taken_;
+    }
+    if (input_->at_end()) {
+        log_.event(LogLevel::info, "input_end",
+                   {{"lines", input_->lines()}, {"pending", node_.outbox().size()}},
+                   "end of standard input after %ld line(s): %zu reading(s) to deliver, then "
+                   "the node stops",
+                   input_->lines(), node_.outbox().size());
     }
     return std::nullopt;
 }
 
 std::optional<int> NodeRunner::publish_reading() {
-    std::uint8_t buffer[node::max_reading_bytes];
+    std::uint8_t buffer[max_cli_reading_bytes];
     auto reading = node_.reading_to_publish(mutable_bytes(buffer, sizeof buffer));
     if (!reading) return report(command_name, reading.error(), "reading the outbox");
     const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
                                    reading->payload.size());
     const auto lost = [&](const Error& error) {
-        status_line(
-            "seq=%llu not acknowledged; it stays in the outbox and goes out again after "
-            "reconnecting",
-            static_cast<unsigned long long>(reading->seq));
+        log_.event(LogLevel::warning, "not_acknowledged", {{"seq", reading->seq}},
+                   "seq=%llu not acknowledged; it stays in the outbox and goes out again after "
+                   "reconnecting",
+                   static_cast<unsigned long long>(reading->seq));
         client_.drop_connection();
         return on_link_down(error, "connection lost");
     };
@@ -266,11 +409,20 @@ std::optional<int> NodeRunner::publish_reading() {
     ++acknowledged_;
     const bool repeated = resent || reading->seq <= last_published_seq_;
     last_published_seq_ = reading->seq;
-    status_line("published seq=%llu qos=%d%s to %.*s (%zu bytes, %zu pending): %.*s",
-                static_cast<unsigned long long>(reading->seq), flags_.qos,
-                repeated ? " (resent)" : "", static_cast<int>(node_.telemetry_topic().size()),
-                node_.telemetry_topic().data(), payload.size(), node_.outbox().size(),
-                static_cast<int>(payload.size()), payload.data());
+    const std::string topic(node_.telemetry_topic());
+    // Our own JSON: it parses; the log carries it as an object, not as a string to parse again.
+    log_.event(LogLevel::info, "published",
+               {{"seq", reading->seq},
+                {"qos", flags_.qos},
+                {"resent", repeated},
+                {"topic", topic},
+                {"bytes", payload.size()},
+                {"pending", node_.outbox().size()},
+                {"reading", nlohmann::ordered_json::parse(payload, nullptr, false)}},
+               "published seq=%llu qos=%d%s to %s (%zu bytes, %zu pending): %.*s",
+               static_cast<unsigned long long>(reading->seq), flags_.qos,
+               repeated ? " (resent)" : "", topic.c_str(), payload.size(), node_.outbox().size(),
+               static_cast<int>(payload.size()), payload.data());
     return std::nullopt;
 }
 
@@ -280,7 +432,7 @@ std::optional<int> NodeRunner::publish_reading() {
 std::optional<int> NodeRunner::restore_in_flight() {
     const mqtt::PacketId id = node_.outbox().in_flight_packet_id();
     if (id == 0 || qos_ == mqtt::QoS::at_most_once) return std::nullopt;
-    std::uint8_t buffer[node::max_reading_bytes];
+    std::uint8_t buffer[max_cli_reading_bytes];
     auto reading = node_.outbox().size() != 0
                        ? outbox_.outbox().peek(0, mutable_bytes(buffer, sizeof buffer))
                        : Result<node::OutboxReading>(Errc::invalid_argument);
@@ -291,16 +443,23 @@ std::optional<int> NodeRunner::restore_in_flight() {
         !restored) {
         return report(command_name, restored.error(), "restoring the reading in flight");
     }
-    status_line(
-        "seq=%llu was in flight under packet id %u when the last run ended: it goes "
-        "out again with DUP set",
-        static_cast<unsigned long long>(reading->seq), static_cast<unsigned>(id));
+    log_.event(LogLevel::info, "restored_in_flight",
+               {{"seq", reading->seq}, {"packet_id", static_cast<unsigned>(id)}},
+               "seq=%llu was in flight under packet id %u when the last run ended: it goes "
+               "out again with DUP set",
+               static_cast<unsigned long long>(reading->seq), static_cast<unsigned>(id));
     return std::nullopt;
 }
 
 std::optional<int> NodeRunner::wait_until(Instant at) {
     const Instant now = port::posix::monotonic_now();
-    const std::int64_t left = std::clamp<std::int64_t>((at - now).millis(), 0, wait_slice_ms);
+    std::int64_t left = std::clamp<std::int64_t>((at - now).millis(), 0, wait_slice_ms);
+    if (input_ && !input_->at_end()) {
+        // Standard input is watched while waiting; the link is serviced in between.
+        const std::int64_t input_wait = std::min(left, input_slice_ms);
+        if (auto stop = take_input_lines(input_wait)) return stop;
+        left = node_.connected() ? 1 : 0;
+    }
     if (!node_.connected()) {
         ::usleep(static_cast<useconds_t>(left * 1000));
         return std::nullopt;
@@ -323,20 +482,64 @@ int NodeRunner::shut_down(int status) {
     }
     if (client_.connected()) {
         // A clean goodbye: the broker does not fire the will on DISCONNECT, so say it ourselves.
-        auto offline = client_.publish(node_.status_topic(), status_payload(false),
-                                       mqtt::QoS::at_least_once, true);
-        if (offline) (void)client_.disconnect();
+        bool said = true;
+        if (node_.has_status()) {
+            said = client_
+                       .publish(node_.status_topic(), status_payload(false),
+                                mqtt::QoS::at_least_once, true)
+                       .has_value();
+        }
+        if (said) (void)client_.disconnect();
     }
-    status_line(
+    const bool lost_in_ram = node_.outbox().size() != 0 && !outbox_.persistent();
+    log_.event(
+        LogLevel::info, "stopped",
+        {{"signal", stop_requested() != 0},
+         {"acknowledged", acknowledged_},
+         {"taken", taken_},
+         {"pending", node_.outbox().size()},
+         {"dropped", node_.outbox().dropped()},
+         {"sensor_errors", node_.sensor_errors()},
+         {"reconnects", reconnects_},
+         {"missed_slots", node_.missed_slots()},
+         {"exit_status", status}},
         "stopped%s: %ld reading(s) acknowledged, %ld taken, %zu pending in the outbox%s, "
-        "%llu dropped, %ld reconnect(s), %u slot(s) missed",
+        "%llu dropped, %llu sensor error(s), %ld reconnect(s), %u slot(s) missed",
         stop_requested() != 0 ? " on signal" : "", acknowledged_, taken_, node_.outbox().size(),
-        node_.outbox().size() != 0 && !outbox_.persistent()
-            ? " (in RAM: lost now; use --outbox DIR to keep them)"
-            : "",
-        static_cast<unsigned long long>(node_.outbox().dropped()), reconnects_,
-        node_.missed_slots());
+        lost_in_ram ? " (in RAM: lost now; use --outbox DIR to keep them)" : "",
+        static_cast<unsigned long long>(node_.outbox().dropped()),
+        static_cast<unsigned long long>(node_.sensor_errors()), reconnects_, node_.missed_slots());
     return status;
+}
+
+void NodeRunner::log_start() const {
+    const std::string topic(node_.telemetry_topic());
+    const std::string status(node_.status_topic());
+    const char* sensor = "simulated";
+    const char* source = "the simulated sensor";
+    if (!flags_.sensor_command.empty()) {
+        sensor = "command";
+        source = "--sensor-command";
+    } else if (flags_.sensor_stdin) {
+        sensor = "stdin";
+        source = "standard input";
+    }
+    char pace[48];
+    if (flags_.sensor_stdin) {
+        std::snprintf(pace, sizeof pace, "as they come");
+    } else {
+        std::snprintf(pace, sizeof pace, "every %.3g s", flags_.interval_s);
+    }
+    const std::string will =
+        node_.has_status() ? "will: " + status + " = offline" : "no status messages, no will";
+    nlohmann::ordered_json fields = {{"topic", topic},    {"status_topic", nullptr},
+                                     {"qos", flags_.qos}, {"broker", where_},
+                                     {"sensor", sensor},  {"interval_s", nullptr}};
+    if (node_.has_status()) fields["status_topic"] = status;
+    if (!flags_.sensor_stdin) fields["interval_s"] = flags_.interval_s;
+    log_.event(LogLevel::info, "started", std::move(fields),
+               "publishing to %s %s at QoS %d via %s, readings from %s (%s)", topic.c_str(), pace,
+               flags_.qos, where_.c_str(), source, will.c_str());
 }
 
 int NodeRunner::run() {
@@ -344,15 +547,19 @@ int NodeRunner::run() {
         return report(command_name, keyed.error(), "TLS session key");
     }
     options_.session_store = &session_store_;
-    status_line("publishing to %.*s every %.3g s at QoS %d via %s (will: %.*s = offline)",
-                static_cast<int>(node_.telemetry_topic().size()), node_.telemetry_topic().data(),
-                flags_.interval_s, flags_.qos, where_.c_str(),
-                static_cast<int>(node_.status_topic().size()), node_.status_topic().data());
-    status_line("%s", outbox_.describe().c_str());
+    log_start();
+    log_.event(LogLevel::info, "outbox",
+               {{"persistent", outbox_.persistent()},
+                {"pending", node_.outbox().size()},
+                {"next_seq", node_.outbox().next_sequence()},
+                {"dropped", node_.outbox().dropped()}},
+               "%s", outbox_.describe().c_str());
+    log_run_id(log_, outbox_);
     if (auto stop = restore_in_flight()) return *stop;
     node_.start(port::posix::monotonic_now());
     // Bounded per turn: every step is a connect (connect_timeout), a publish
-    // (operation_timeout) or a wait of at most wait_slice_ms; the limits end the loop.
+    // (operation_timeout), a reading (--sensor-timeout) or a wait of at most wait_slice_ms;
+    // the limits end the loop.
     for (;;) {
         const Instant now = port::posix::monotonic_now();
         if (auto done = limits_reached(now)) return shut_down(*done);
@@ -389,6 +596,16 @@ int validate_wake_cycle(NodeFlags& flags) {
                                "add --wake-cycle (one wake from deep sleep) or --cycles K");
         }
         return exit_ok;
+    }
+    if (flags.sensor_stdin) {
+        return usage_error(command_name, "--sensor-stdin does not apply to --wake-cycle",
+                           "a wake takes one reading and exits: use --sensor-command CMD, run "
+                           "once per wake");
+    }
+    if (!flags.status_topic.empty()) {
+        return usage_error(command_name, "--status-topic does not apply to --wake-cycle",
+                           "a wake sends no status messages and no will (a sleeping device is "
+                           "offline by design)");
     }
     if (flags.outbox.directory.empty()) {
         return usage_error(command_name, "--wake-cycle needs --outbox DIR",
@@ -433,103 +650,39 @@ int run_node(NodeFlags& flags) {
         return status;
     }
     if (flags.wake.enabled) return run_wake_cycle(flags, std::move(options));
-    node::TelemetryNodeConfig config;
+    std::unique_ptr<NodeOutbox> outbox;
+    if (const int status = open_node_outbox(flags, outbox); status != exit_ok) return status;
+    node::TelemetryNodeConfig config = node_config_from_flags(flags, *outbox);
     config.publish_period = seconds_to_duration(flags.interval_s);
     config.reconnect.base = seconds_to_duration(flags.retry_base_s);
     config.reconnect.cap = seconds_to_duration(flags.retry_cap_s);
     config.reconnect.max_attempts = flags.max_attempts;
-    node::OutboxConfig outbox_config;
-    std::string problem;
-    if (!outbox_config_from_flags(flags.outbox, node::max_reading_bytes, outbox_config, problem)) {
-        return usage_error(command_name, problem.c_str(),
-                           "see 'mqtls node --help' for the outbox options");
-    }
-    auto outbox = NodeOutbox::open(flags.outbox, outbox_config);
-    if (!outbox) {
-        return report(command_name, outbox.error(),
-                      flags.outbox.directory.empty() ? std::string("outbox")
-                                                     : "--outbox " + flags.outbox.directory);
-    }
     // With a persistent outbox the MQTT session persists too, so that a reading in flight at a
     // restart is resent under the identifier the broker already knows.
-    options.clean_session = !(*outbox)->persistent();
-    auto node = node::TelemetryNode::create(flags.device_id, config, (*outbox)->outbox());
+    options.clean_session = !outbox->persistent();
+    auto node = node::TelemetryNode::create(flags.device_id, config, outbox->outbox());
     if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
     install_stop_signal_handlers();
-    NodeRunner runner(flags, std::move(options), *node, **outbox);
+    NodeRunner runner(flags, std::move(options), *node, *outbox);
     return runner.run();
 }
 
 }  // namespace
 
-void print_node_status(std::string_view device_id, const char* prefix, const char* format,
-                       va_list arguments) {
-    std::printf("mqtls node %.*s: %s", static_cast<int>(device_id.size()), device_id.data(),
-                prefix);
-    std::vprintf(format, arguments);
-    std::putchar('\n');
-    std::fflush(stdout);
-}
-
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-ReadingTaken describe_reading_taken(const Result<node::OutboxPush>& taken,
-                                    const node::Outbox& outbox) {
-    ReadingTaken outcome;
-    char line[200];
-    if (!taken) {
-        const Error& error = taken.error();
-        if (error.code == Errc::outbox_full) {
-            std::snprintf(line, sizeof line,
-                          "reading not taken: the outbox is full (%zu pending) and --outbox-full "
-                          "is refuse",
-                          outbox.size());
-        } else if (error_class(error.code) == ErrorClass::node) {
-            std::snprintf(line, sizeof line, "reading skipped: %s [%s %d]", error.message(),
-                          name(error.code), error.detail);
-        } else {
-            outcome.storage_failure = error;
-            return outcome;
-        }
-        outcome.status_line = line;
-        return outcome;
-    }
-    if (taken->dropped != 0) {
-        std::snprintf(line, sizeof line,
-                      "outbox full: dropped %u %s reading(s) (%llu dropped in all, each counted "
-                      "in the status and wake reports)",
-                      taken->dropped, taken->stored ? "oldest" : "newest",
-                      static_cast<unsigned long long>(outbox.dropped()));
-        outcome.status_line = line;
-    }
-    return outcome;
-}
-
-std::uint32_t sensor_seed_from(const std::string& device_id) {
-    std::uint32_t hash = 2166136261U;
-    for (const char character : device_id) {
-        hash ^= static_cast<unsigned char>(character);
-        hash *= 16777619U;
-    }
-    return hash;
-}
-
 void register_node_command(CLI::App& app, int& exit_status) {
     auto flags = std::make_shared<NodeFlags>();
     CLI::App* node = app.add_subcommand(
         "node",
-        "Run a telemetry device: connect over verified TLS, publish a JSON reading {device, seq, "
-        "ts, sensor values} to telemetry/<device> every --interval, keep status/<device> "
+        "Run a telemetry device: connect over verified TLS, publish a JSON reading {device, run, "
+        "seq, ts, sensor fields} to telemetry/<device> every --interval, keep status/<device> "
         "retained as online/offline (will), and reconnect with exponential backoff and jitter. "
-        "One status line per publish and per reconnect attempt.");
+        "One log line per publish and per reconnect attempt on standard output.");
     add_broker_connection_flags(*node, flags->connection);
+    // The shared description names pub's and sub's default; node's is its device id (F16).
+    node->get_option("--id")->description("client id (default: the --device id)");
     node->add_option("--device", flags->device_id,
-                     "device id: topic level of telemetry/<id> and status/<id>, and the client "
-                     "id unless -i is given")
+                     "device id: the {device} of the topics (telemetry/<id>, status/<id>) and "
+                     "the client id unless -i is given")
         ->required();
     node->add_option("--interval", flags->interval_s, "seconds between readings")
         ->capture_default_str();
@@ -547,10 +700,39 @@ void register_node_command(CLI::App& app, int& exit_status) {
     node->add_option("-C,--count", flags->count,
                      "stop after this many acknowledged readings (0: no limit)");
     node->add_option("--duration", flags->duration_s, "stop after this many seconds (0: never)");
-    node->add_option("--sensor", flags->sensor, "where readings come from: simulated")
-        ->capture_default_str();
+    node->add_option("--sensor", flags->sensor,
+                     "simulated (the default): a simulated climate sensor; see --sensor-command "
+                     "and --sensor-stdin for real readings");
     node->add_option("--sensor-seed", flags->sensor_seed,
-                     "seed of the simulated sensor (default: derived from the device id)");
+                     "seed of the simulated sensor, for values that repeat from run to run "
+                     "(default: a random seed per run)");
+    node->add_option("--sensor-command", flags->sensor_command,
+                     "run CMD with /bin/sh -c once per reading (every --interval); its standard "
+                     "output is the reading: one JSON object of sensor fields, e.g. "
+                     "{\"temperature_c\":21.5}. MQTLS_DEVICE holds the device id")
+        ->type_name("CMD");
+    node->add_option("--sensor-timeout", flags->sensor_timeout_s,
+                     "seconds one run of --sensor-command may take; then it is killed (with "
+                     "whatever it started) and counted as a sensor error")
+        ->capture_default_str();
+    node->add_flag("--sensor-stdin", flags->sensor_stdin,
+                   "take readings from standard input: one JSON object of sensor fields per "
+                   "line, each published as it arrives (--interval does not apply); at the end "
+                   "of the input, deliver what is pending and exit");
+    node->add_option("--topic", flags->topic,
+                     "where readings go; {device} stands for the device id, e.g. "
+                     "'devices/{device}/messages/events/' (Azure IoT Hub)")
+        ->capture_default_str();
+    node->add_option("--status-topic", flags->status_topic,
+                     "where the retained status and the will go (default: status/{device})");
+    node->add_flag("--no-status", flags->no_status, "send no status messages and no will");
+    node->add_option("--log-format", flags->log.format,
+                     "text: one line per event; json: one JSON object per line with ts, level, "
+                     "event, device, the event's fields and message")
+        ->capture_default_str();
+    node->add_flag("--no-timestamps", flags->log.no_timestamps,
+                   "text log lines without the leading ISO 8601 UTC time");
+    node->add_flag("--quiet", flags->log.quiet, "log warnings and errors only");
     node->add_option("--outbox", flags->outbox.directory,
                      "keep every reading in this folder (two log files, created 0700) until the "
                      "broker acknowledges it, across reconnects, restarts and crashes; without "
@@ -605,8 +787,19 @@ void register_node_command(CLI::App& app, int& exit_status) {
     node->add_option("--sleep", flags->wake.sleep_s, "seconds of deep sleep between --cycles")
         ->capture_default_str();
     node->footer(
-        "Status: status/<device> is retained JSON {\"status\":\"online\"|\"offline\",\"dropped\":N,"
-        "\"pending\":M,\"next_seq\":S}; the will is the offline one.\n"
+        "Status: status/<device> is retained JSON {\"status\":\"online\"|\"offline\",\"run\":R,"
+        "\"dropped\":N,\"pending\":M,\"next_seq\":S,\"sensor_errors\":E}; the will is the offline "
+        "one.\n"
+        "Run id: \"run\" (16 hex digits, random) names the run of seq numbers a reading belongs "
+        "to. Without --outbox every run starts at seq 1 with a new run id; with --outbox DIR "
+        "the id is kept in DIR/run-id as long as the outbox's numbering continues (across "
+        "restarts and wakes). Collectors deduplicate by device, run and seq.\n"
+        "Readings from outside (--sensor-command, --sensor-stdin) must be one JSON object of at "
+        "most 4096 bytes, nested at most 4 levels, without the node's own keys device, run, seq "
+        "and ts; anything else is logged as a sensor error, counted (sensor_errors in the "
+        "status) and never published.\n"
+        "Log: standard output (text or --log-format json); errors that end the node go to "
+        "standard error.\n"
         "Stops cleanly on SIGINT/SIGTERM, --count or --duration: publishes the retained "
         "'offline', disconnects, prints a summary, exit status 0. Readings still in the outbox "
         "stay there for the next run (with --outbox).\n"

@@ -94,6 +94,22 @@ Result<std::unique_ptr<NodeOutbox>> NodeOutbox::open(const NodeOutboxFlags& flag
     return result;
 }
 
+Result<void> NodeOutbox::load_run_id() {
+    // After the outbox is open: its lock keeps a second node on the same folder out, and its
+    // recovery says whether the numbering continues.
+    if (persistent_) {
+        MQTLS_TRY_ASSIGN(run_id_, load_or_create_run_id(directory_, outbox_->recovery().fresh));
+    } else {
+        MQTLS_TRY_ASSIGN(run_id_.value, make_run_id());
+        run_id_.origin = RunIdOrigin::in_ram;
+    }
+    return ok();
+}
+
+std::string NodeOutbox::run_id_path() const {
+    return persistent_ ? directory_ + "/" + run_id_file_name : std::string();
+}
+
 NodeOutbox::~NodeOutbox() {
     // Whatever the sync policy, a clean exit leaves everything on disk.
     if (outbox_) (void)outbox_->sync();

@@ -9,6 +9,7 @@
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/node/outbox.hpp"
+#include "run_id_file.hpp"
 
 namespace mqtls::cli {
 
@@ -30,12 +31,19 @@ public:
     /// storage_in_use, ...), invalid_argument.
     static Result<std::unique_ptr<NodeOutbox>> open(const NodeOutboxFlags& flags,
                                                     const node::OutboxConfig& config);
+    /// Then its run id: DIR/run-id (load_or_create_run_id()) or, in RAM, a new one.
+    Result<void> load_run_id();
     NodeOutbox(const NodeOutbox&) = delete;
     NodeOutbox& operator=(const NodeOutbox&) = delete;
     ~NodeOutbox();
 
     node::Outbox& outbox() { return *outbox_; }
+    [[nodiscard]] const node::Outbox& outbox() const { return *outbox_; }
     [[nodiscard]] bool persistent() const { return persistent_; }
+    /// The run id of the outbox's numbering, and where it came from.
+    [[nodiscard]] const RunId& run_id() const { return run_id_; }
+    /// DIR/run-id (empty in RAM).
+    [[nodiscard]] std::string run_id_path() const;
     /// One line about what recovery found, for the node's first status line.
     [[nodiscard]] std::string describe() const;
 
@@ -49,6 +57,7 @@ private:
     std::unique_ptr<node::Outbox> outbox_;
     bool persistent_ = false;
     std::string directory_;
+    RunId run_id_;
 };
 
 }  // namespace mqtls::cli

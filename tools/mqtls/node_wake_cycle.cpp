@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -86,6 +85,7 @@ public:
           options_(std::move(options)),
           outbox_(outbox),
           node_(node),
+          log_(flags.device_id, flags.log, "wake: "),
           qos_(static_cast<mqtt::QoS>(flags.qos)) {}
 
     int run();
@@ -109,13 +109,18 @@ private:
     void note_tls();
     void finish_report(int status);
     void write_report() const;
-    void status_line(const char* format, ...) const __attribute__((format(printf, 2, 3)));
     std::string outbox_context() const { return "--outbox " + flags_.outbox.directory; }
+    std::string run_id_text() const {
+        char text[node::run_id_text_length];
+        const auto formatted = node::format_run_id(node_.run_id(), text);
+        return formatted ? std::string(*formatted) : std::string();
+    }
 
     const NodeFlags& flags_;
     client::ClientOptions options_;
     NodeOutbox& outbox_;
     node::TelemetryNode& node_;
+    NodeLog log_;
     mqtt::QoS qos_;
     client::Client client_;
     std::optional<port::posix::FileSessionStore> store_;
@@ -125,13 +130,6 @@ private:
     std::chrono::steady_clock::time_point started_clock_ = std::chrono::steady_clock::now();
     WakeReport report_;
 };
-
-void WakeCycle::status_line(const char* format, ...) const {
-    va_list arguments;
-    va_start(arguments, format);
-    print_node_status(node_.device_id(), "wake: ", format, arguments);
-    va_end(arguments);
-}
 
 Duration WakeCycle::time_left() const {
     const Instant deadline =
@@ -146,13 +144,16 @@ std::optional<int> WakeCycle::fail(const Error& error, const std::string& contex
 }
 
 std::optional<int> WakeCycle::take_reading() {
+    // Each wake is a fresh process: with --sensor-seed the seq moves the simulated values on
+    // from wake to wake (as a real sensor's would), and they repeat from run to run.
     node::SimulatedSensor sensor(
-        (flags_.sensor_seed != 0 ? flags_.sensor_seed : sensor_seed_from(flags_.device_id)) ^
+        simulated_sensor_seed(flags_) ^
         static_cast<std::uint32_t>(node_.outbox().next_sequence() * 2654435761U));
-    auto taken = node_.take_reading(sensor, port::posix::monotonic_now(), wall_clock_ms());
-    const ReadingTaken outcome = describe_reading_taken(taken, node_.outbox());
-    if (!outcome.status_line.empty()) status_line("%s", outcome.status_line.c_str());
-    if (outcome.storage_failure) return fail(*outcome.storage_failure, outbox_context());
+    const std::uint64_t errors_before = node_.sensor_errors();
+    auto taken = take_scheduled_reading(node_, flags_, sensor, port::posix::monotonic_now(), log_);
+    if (auto failure = log_reading_taken(taken, node_, errors_before, log_)) {
+        return fail(*failure, outbox_context());
+    }
     return std::nullopt;
 }
 
@@ -164,17 +165,20 @@ void WakeCycle::open_session_store() {
     const std::string& path = flags_.wake.session_key_file;
     auto key = port::posix::load_or_create_session_key(path);
     if (!key && key.error().code == Errc::session_key_invalid) {
-        status_line(
-            "the session key %s was damaged (%d bytes): made a new one; this wake does a "
-            "full TLS handshake",
-            path.c_str(), key.error().detail);
+        log_.event(LogLevel::warning, "session_key_replaced",
+                   {{"file", path}, {"bytes", key.error().detail}},
+                   "the session key %s was damaged (%d bytes): made a new one; this wake does a "
+                   "full TLS handshake",
+                   path.c_str(), key.error().detail);
         key = port::posix::replace_session_key(path);
     }
     if (!key) {
         report_.session_problem =
             std::string(key.error().message()) + " [" + name(key.error().code) + "]";
-        status_line("TLS session resumption off for this wake: %s (--session-key %s)\n  hint: %s",
-                    key.error().message(), path.c_str(), key.error().hint());
+        log_.event(LogLevel::warning, "resumption_off",
+                   {{"file", path}, {"error", key.error().message()}, {"hint", key.error().hint()}},
+                   "TLS session resumption off for this wake: %s (--session-key %s)\n  hint: %s",
+                   key.error().message(), path.c_str(), key.error().hint());
         return;
     }
     store_.emplace(flags_.wake.session_file);
@@ -189,7 +193,7 @@ std::optional<int> WakeCycle::restore_in_flight() {
     if (id == 0 || qos_ == mqtt::QoS::at_most_once || node_.outbox().size() == 0) {
         return std::nullopt;
     }
-    std::uint8_t buffer[node::max_reading_bytes];
+    std::uint8_t buffer[max_cli_reading_bytes];
     auto reading = outbox_.outbox().peek(0, mutable_bytes(buffer, sizeof buffer));
     if (!reading) return fail(reading.error(), outbox_context());
     const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
@@ -222,10 +226,15 @@ void WakeCycle::note_tls() {
     } else if (!info.resumed && !flags_.wake.no_resume) {
         why = "; no stored session yet";
     }
-    status_line("TLS %s handshake with %s:%u, %s, %s%s",
-                info.resumed ? "resumed (abbreviated)" : "full", options_.host.c_str(),
-                static_cast<unsigned>(options_.port), info.protocol, info.cipher_suite,
-                why.c_str());
+    log_.event(LogLevel::info, "handshake",
+               {{"handshake", report_.handshake},
+                {"broker", options_.host + ":" + std::to_string(options_.port)},
+                {"protocol", info.protocol},
+                {"cipher_suite", info.cipher_suite},
+                {"session_problem", report_.session_problem}},
+               "TLS %s handshake with %s:%u, %s, %s%s",
+               info.resumed ? "resumed (abbreviated)" : "full", options_.host.c_str(),
+               static_cast<unsigned>(options_.port), info.protocol, info.cipher_suite, why.c_str());
 }
 
 std::optional<int> WakeCycle::connect() {
@@ -246,7 +255,7 @@ std::optional<int> WakeCycle::connect() {
 // Queues up to `count` readings behind those already sent. Before the oldest one leaves, its
 // packet identifier is noted in the outbox (synced), so a crash cannot leak it.
 std::optional<int> WakeCycle::queue_readings(std::size_t count) {
-    std::uint8_t buffer[node::max_reading_bytes];
+    std::uint8_t buffer[max_cli_reading_bytes];
     for (std::size_t i = 0; i < count; ++i) {
         const std::size_t position = sent_.size();
         if (position >= node_.outbox().size()) break;
@@ -346,6 +355,8 @@ void WakeCycle::write_report() const {
     if (flags_.wake.report_file.empty()) return;
     nlohmann::json json = {
         {"device", std::string(node_.device_id())},
+        {"run", run_id_text()},
+        {"sensor_errors", node_.sensor_errors()},
         {"handshake", report_.handshake},
         {"session_offered", report_.session_offered},
         {"session_declined", report_.session_declined},
@@ -373,12 +384,19 @@ void WakeCycle::write_report() const {
 
 int WakeCycle::run() {
     report_.one_flight = !flags_.wake.no_one_flight;
-    status_line("%s", outbox_.describe().c_str());
+    log_.event(LogLevel::info, "outbox",
+               {{"persistent", outbox_.persistent()},
+                {"pending", node_.outbox().size()},
+                {"next_seq", node_.outbox().next_sequence()},
+                {"dropped", node_.outbox().dropped()}},
+               "%s", outbox_.describe().c_str());
+    log_run_id(log_, outbox_);
     int status = exit_ok;
     if (auto stop = take_reading()) {
         status = *stop;
     } else if (node_.outbox().size() == 0) {
-        status_line("nothing to deliver");
+        log_.event(LogLevel::info, "nothing_to_deliver", nlohmann::ordered_json::object(),
+                   "nothing to deliver");
     } else {
         status = deliver_wake_cycle(*this);
     }
@@ -387,32 +405,41 @@ int WakeCycle::run() {
     }
     finish_report(status);
     if (report_.delivered != 0) {
-        status_line("delivered seq=%llu..%llu (%zu reading(s), QoS %d) in %.1f ms; %zu pending",
-                    static_cast<unsigned long long>(report_.first_seq),
-                    static_cast<unsigned long long>(report_.last_seq), report_.delivered,
-                    flags_.qos, report_.wake_ms, report_.pending);
+        log_.event(LogLevel::info, "delivered",
+                   {{"first_seq", report_.first_seq},
+                    {"last_seq", report_.last_seq},
+                    {"delivered", report_.delivered},
+                    {"qos", flags_.qos},
+                    {"wake_ms", report_.wake_ms},
+                    {"pending", report_.pending}},
+                   "delivered seq=%llu..%llu (%zu reading(s), QoS %d) in %.1f ms; %zu pending",
+                   static_cast<unsigned long long>(report_.first_seq),
+                   static_cast<unsigned long long>(report_.last_seq), report_.delivered, flags_.qos,
+                   report_.wake_ms, report_.pending);
     }
-    status_line(
-        "%s: %zu delivered, %zu pending in the outbox, %llu dropped so far, TLS %s, "
-        "TLS heap peak %zu bytes, exit %d",
-        status == exit_ok ? "done" : "ended early", report_.delivered, report_.pending,
-        static_cast<unsigned long long>(report_.dropped), report_.handshake.c_str(),
-        report_.tls_heap_peak, status);
+    log_.event(status == exit_ok ? LogLevel::info : LogLevel::warning, "done",
+               {{"delivered", report_.delivered},
+                {"pending", report_.pending},
+                {"dropped", report_.dropped},
+                {"sensor_errors", node_.sensor_errors()},
+                {"handshake", report_.handshake},
+                {"tls_heap_peak", report_.tls_heap_peak},
+                {"exit_status", status}},
+               "%s: %zu delivered, %zu pending in the outbox, %llu dropped so far, %llu sensor "
+               "error(s), TLS %s, TLS heap peak %zu bytes, exit %d",
+               status == exit_ok ? "done" : "ended early", report_.delivered, report_.pending,
+               static_cast<unsigned long long>(report_.dropped),
+               static_cast<unsigned long long>(node_.sensor_errors()), report_.handshake.c_str(),
+               report_.tls_heap_peak, status);
     write_report();
     return status;
 }
 
 int run_wake_cycle(const NodeFlags& flags, client::ClientOptions options) {
-    node::OutboxConfig outbox_config;
-    std::string problem;
-    if (!outbox_config_from_flags(flags.outbox, node::max_reading_bytes, outbox_config, problem)) {
-        return usage_error(command_name, problem.c_str(),
-                           "see 'mqtls node --help' for the outbox options");
-    }
-    auto outbox = NodeOutbox::open(flags.outbox, outbox_config);
-    if (!outbox) return report(command_name, outbox.error(), "--outbox " + flags.outbox.directory);
-    node::TelemetryNodeConfig config;
-    auto node = node::TelemetryNode::create(flags.device_id, config, (*outbox)->outbox());
+    std::unique_ptr<NodeOutbox> outbox;
+    if (const int status = open_node_outbox(flags, outbox); status != exit_ok) return status;
+    const node::TelemetryNodeConfig config = node_config_from_flags(flags, *outbox);
+    auto node = node::TelemetryNode::create(flags.device_id, config, outbox->outbox());
     if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
     // The MQTT session persists between wakes, so a reading in flight when a wake ended goes
     // out again under the identifier the broker knows. No will and no status messages: a
@@ -423,7 +450,7 @@ int run_wake_cycle(const NodeFlags& flags, client::ClientOptions options) {
     const auto deadline = milliseconds(std::llround(flags.wake.deadline_s * 1000.0));
     options.connect_timeout = std::min(options.connect_timeout, deadline);
     options.operation_timeout = std::min(options.operation_timeout, deadline);
-    WakeCycle wake(flags, std::move(options), **outbox, *node);
+    WakeCycle wake(flags, std::move(options), *outbox, *node);
     return wake.run();
 }
 
@@ -470,7 +497,7 @@ bool follow_child(ChildProcess& child, std::chrono::steady_clock::time_point lim
             if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) child.out().read_available(out);
             if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) child.err().read_available(err);
         }
-        for (const std::string& line : out) std::printf("%s\n", line.c_str());
+        for (const std::string& line : out) NodeLog::pass_on(line);
         for (const std::string& line : err) std::fprintf(stderr, "%s\n", line.c_str());
         out.clear();
         err.clear();
@@ -494,7 +521,7 @@ namespace {
 // One wake as a child process; returns its exit status and its report (an empty object if it
 // wrote none).
 std::pair<int, nlohmann::json> run_one_wake(const NodeFlags& flags, std::uint32_t cycle,
-                                            const std::string& directory) {
+                                            const std::string& directory, const NodeLog& log) {
     const std::string report_path = directory + "/cycle-" + std::to_string(cycle) + ".json";
     std::vector<std::string> argv = wake_command_line();
     argv.insert(argv.end(), {"--cycles", "0", "--wake-report", report_path});
@@ -508,8 +535,8 @@ std::pair<int, nlohmann::json> run_one_wake(const NodeFlags& flags, std::uint32_
                        milliseconds(std::llround(flags.wake.deadline_s * 1000.0)) + child_grace;
     if (!follow_child(*child, limit)) {
         (void)child->stop(milliseconds(2000));
-        std::printf("mqtls node %s: cycle %u did not end in time and was stopped\n",
-                    flags.device_id.c_str(), cycle);
+        log.event(LogLevel::warning, "cycle_stopped", {{"cycle", cycle}},
+                  "cycle %u did not end in time and was stopped", cycle);
     }
     nlohmann::json wake = nlohmann::json::object();
     std::ifstream in(report_path);
@@ -561,26 +588,39 @@ int run_wake_cycles(const NodeFlags& flags) {
     if (::mkdtemp(directory) == nullptr) {
         return report(command_name, Error{Errc::file_write_failed, errno}, "/tmp");
     }
+    const NodeLog log(flags.device_id, flags.log);
     CycleTally tally;
     int status = exit_ok;
     for (std::uint32_t cycle = 1; cycle <= flags.wake.cycles && stop_requested() == 0; ++cycle) {
-        auto [wake_status, wake] = run_one_wake(flags, cycle, directory);
+        auto [wake_status, wake] = run_one_wake(flags, cycle, directory, log);
         status = wake_status;
-        std::printf("mqtls node %s: cycle %u/%u: exit %d, TLS %s, %zu delivered, %zu pending\n",
-                    flags.device_id.c_str(), cycle, flags.wake.cycles, status,
-                    wake.value("handshake", std::string("none")).c_str(),
-                    wake.value("delivered", std::size_t{0}), wake.value("pending", std::size_t{0}));
-        std::fflush(stdout);
+        const std::string handshake = wake.value("handshake", std::string("none"));
+        const auto delivered = wake.value("delivered", std::size_t{0});
+        const auto pending = wake.value("pending", std::size_t{0});
+        log.event(status == exit_ok ? LogLevel::info : LogLevel::warning, "cycle",
+                  {{"cycle", cycle},
+                   {"cycles", flags.wake.cycles},
+                   {"exit_status", status},
+                   {"handshake", handshake},
+                   {"delivered", delivered},
+                   {"pending", pending}},
+                  "cycle %u/%u: exit %d, TLS %s, %zu delivered, %zu pending", cycle,
+                  flags.wake.cycles, status, handshake.c_str(), delivered, pending);
         tally.add(cycle, status, std::move(wake));
         if (is_permanent_status(status)) break;  // retrying cannot fix it
         if (cycle < flags.wake.cycles) sleep_between_wakes(flags.wake.sleep_s);
     }
     (void)::rmdir(directory);
-    std::printf(
-        "mqtls node %s: %u wake cycle(s): %u resumed, %u full TLS handshake(s), %u ended early; "
-        "%zu reading(s) delivered, %zu pending in the outbox\n",
-        flags.device_id.c_str(), tally.ran, tally.resumed, tally.full, tally.failed,
-        tally.delivered, tally.pending);
+    log.event(LogLevel::info, "cycles_done",
+              {{"cycles", tally.ran},
+               {"resumed", tally.resumed},
+               {"full", tally.full},
+               {"failed", tally.failed},
+               {"delivered", tally.delivered},
+               {"pending", tally.pending}},
+              "%u wake cycle(s): %u resumed, %u full TLS handshake(s), %u ended early; %zu "
+              "reading(s) delivered, %zu pending in the outbox",
+              tally.ran, tally.resumed, tally.full, tally.failed, tally.delivered, tally.pending);
     if (!flags.wake.report_file.empty()) {
         const nlohmann::json summary = {{"cycles", tally.cycles},       {"resumed", tally.resumed},
                                         {"full", tally.full},           {"failed", tally.failed},

@@ -32,26 +32,37 @@ std::string range_text(const SeqRange& range) {
     return std::to_string(range.first) + "-" + std::to_string(range.last);
 }
 
-std::string device_line(const std::string& name, const DeviceTally& device,
-                        std::size_t max_missing_ranges) {
-    std::string line =
-        "device " + display_name(name) + ": received " + std::to_string(device.received) +
-        ", unique " + std::to_string(device.seen.size()) + ", duplicates " +
-        std::to_string(device.duplicates) + ", seq " + std::to_string(device.seen.min()) + ".." +
-        std::to_string(device.seen.max()) + ", missing " +
-        std::to_string(device.seen.missing_count());
-    if (device.seen.missing_count() > 0) {
-        const std::vector<SeqRange> gaps = device.seen.missing(max_missing_ranges);
+std::string seq_line(const std::string& label, const SeqTally& tally,
+                     std::size_t max_missing_ranges) {
+    std::string line = label + ": received " + std::to_string(tally.received) + ", unique " +
+                       std::to_string(tally.seen.size()) + ", duplicates " +
+                       std::to_string(tally.duplicates) + ", seq " +
+                       std::to_string(tally.seen.min()) + ".." + std::to_string(tally.seen.max()) +
+                       ", missing " + std::to_string(tally.seen.missing_count());
+    if (tally.seen.missing_count() > 0) {
+        const std::vector<SeqRange> gaps = tally.seen.missing(max_missing_ranges);
         line += " (";
         for (std::size_t i = 0; i < gaps.size(); ++i) {
             if (i > 0) line += ", ";
             line += range_text(gaps[i]);
         }
-        const std::size_t more = device.seen.missing_range_count() - gaps.size();
+        const std::size_t more = tally.seen.missing_range_count() - gaps.size();
         if (more > 0) line += ", ... " + std::to_string(more) + " more range(s)";
         line += ")";
     }
     return line;
+}
+
+// The members of one run (or of the readings without one) in the JSON report.
+void add_seq_members(Json& entry, const SeqTally& tally, std::size_t max_missing_ranges) {
+    Json missing = Json::array();
+    for (const SeqRange& gap : tally.seen.missing(max_missing_ranges)) {
+        missing.push_back(Json::array({gap.first, gap.last}));
+    }
+    entry["min_seq"] = tally.seen.min();
+    entry["max_seq"] = tally.seen.max();
+    entry["missing_ranges"] = tally.seen.missing_range_count();
+    entry["missing"] = std::move(missing);
 }
 
 }  // namespace
@@ -127,56 +138,109 @@ std::size_t SeqSet::missing_range_count() const noexcept {
     return ranges_.size() - 1 + (ranges_.begin()->first > 1 ? 1 : 0);
 }
 
+std::uint64_t DeviceTally::received() const noexcept {
+    std::uint64_t sum = without_run.received;
+    for (const auto& [run, tally] : runs) sum += tally.received;
+    return sum;
+}
+
+std::uint64_t DeviceTally::unique() const noexcept {
+    std::uint64_t sum = without_run.seen.size();
+    for (const auto& [run, tally] : runs) sum += tally.seen.size();
+    return sum;
+}
+
+std::uint64_t DeviceTally::duplicates() const noexcept {
+    std::uint64_t sum = without_run.duplicates;
+    for (const auto& [run, tally] : runs) sum += tally.duplicates;
+    return sum;
+}
+
+std::uint64_t DeviceTally::missing_count() const noexcept {
+    std::uint64_t sum = without_run.seen.missing_count();
+    for (const auto& [run, tally] : runs) sum += tally.seen.missing_count();
+    return sum;
+}
+
+bool DeviceTally::complete() const noexcept {
+    if (without_run.received > 0 && !without_run.complete) return false;
+    for (const auto& [run, tally] : runs) {
+        if (!tally.complete) return false;
+    }
+    return true;
+}
+
 ReadingOutcome ReadingTally::add_payload(std::string_view payload) {
-    // Keep only the top-level "device" and "seq": other members (and anything nested in them)
-    // are parsed but not stored, so a payload costs no memory beyond those two.
-    const Json::parser_callback_t keep_device_and_seq = [](int depth, Json::parse_event_t event,
-                                                           Json& parsed) {
+    // Keep only the top-level "device", "run" and "seq": other members (and anything nested in
+    // them) are parsed but not stored, so a payload costs no memory beyond those three.
+    const Json::parser_callback_t keep_reading_keys = [](int depth, Json::parse_event_t event,
+                                                         Json& parsed) {
         if (event == Json::parse_event_t::key && depth == 1) {
-            return parsed == "device" || parsed == "seq";
+            return parsed == "device" || parsed == "seq" || parsed == "run";
         }
         return true;
     };
-    const Json reading = Json::parse(payload.begin(), payload.end(), keep_device_and_seq, false);
-    const auto device = reading.is_object() ? reading.find("device") : reading.end();
-    const auto seq = reading.is_object() ? reading.find("seq") : reading.end();
+    const Json reading = Json::parse(payload.begin(), payload.end(), keep_reading_keys, false);
+    const bool is_object = reading.is_object();
+    const auto device = is_object ? reading.find("device") : reading.end();
+    const auto seq = is_object ? reading.find("seq") : reading.end();
+    const auto run = is_object ? reading.find("run") : reading.end();
     // An integer seq >= 0 parses as number_unsigned; negative ones, fractions, exponents and
-    // integers beyond 2^64-1 do not.
-    if (!reading.is_object() || device == reading.end() || !device->is_string() ||
-        seq == reading.end() || !seq->is_number_unsigned()) {
+    // integers beyond 2^64-1 do not. A "run" must be a non-empty string: one that is not
+    // cannot key the reading, and by device alone it could be taken for another run's.
+    const bool run_usable =
+        run == reading.end() || (run->is_string() && !run->get_ref<const std::string&>().empty());
+    if (!is_object || device == reading.end() || !device->is_string() || seq == reading.end() ||
+        !seq->is_number_unsigned() || !run_usable) {
         ++messages_;
         ++not_readings_;
         return ReadingOutcome::not_a_reading;
     }
-    return add(device->get_ref<const std::string&>(), seq->get<std::uint64_t>());
+    const std::string_view run_id =
+        run == reading.end() ? std::string_view() : run->get_ref<const std::string&>();
+    return add(device->get_ref<const std::string&>(), run_id, seq->get<std::uint64_t>());
 }
 
-ReadingOutcome ReadingTally::add(std::string_view device, std::uint64_t seq) {
+ReadingOutcome ReadingTally::add(std::string_view device, std::string_view run, std::uint64_t seq) {
     ++messages_;
-    if (device.empty() || device.size() > max_device_name_bytes || seq == 0) {
+    if (device.empty() || device.size() > max_device_name_bytes || run.size() > max_run_id_bytes ||
+        seq == 0) {
         ++not_readings_;
         return ReadingOutcome::not_a_reading;
     }
     auto found = devices_.find(device);
-    if (found == devices_.end()) {
-        if (devices_.size() >= max_devices_) {
+    const bool new_device = found == devices_.end();
+    SeqTally* tally = nullptr;
+    if (!new_device) {
+        if (run.empty()) {
+            if (found->second.without_run.received > 0) tally = &found->second.without_run;
+        } else if (auto known = found->second.runs.find(run); known != found->second.runs.end()) {
+            tally = &known->second;
+        }
+    }
+    if (tally == nullptr) {
+        // A new device, run, or the first reading of a device without a run.
+        if (streams_ >= max_devices_) {
             ++over_device_limit_;
             return ReadingOutcome::over_device_limit;
         }
-        found = devices_.emplace(std::string(device), DeviceTally{}).first;
+        if (new_device) found = devices_.emplace(std::string(device), DeviceTally{}).first;
+        tally = run.empty()
+                    ? &found->second.without_run
+                    : &found->second.runs.emplace(std::string(run), SeqTally{}).first->second;
+        ++streams_;
     }
-    DeviceTally& tally = found->second;
-    ++tally.received;
-    if (!tally.seen.insert(seq)) {
-        ++tally.duplicates;
+    ++tally->received;
+    if (!tally->seen.insert(seq)) {
+        ++tally->duplicates;
         ++duplicates_;
         return ReadingOutcome::duplicate;
     }
     ++new_readings_;
-    if (completion_target_ > 0 && !tally.complete &&
-        tally.seen.covers_from_one(completion_target_)) {
-        tally.complete = true;
-        ++complete_devices_;
+    if (completion_target_ > 0 && !tally->complete &&
+        tally->seen.covers_from_one(completion_target_)) {
+        tally->complete = true;
+        ++complete_streams_;
     }
     return ReadingOutcome::new_reading;
 }
@@ -187,16 +251,24 @@ std::string ReadingTally::text_report(std::size_t max_missing_ranges) const {
                          std::to_string(new_readings_) + " unique reading(s), " +
                          std::to_string(duplicates_) + " duplicate(s), " +
                          std::to_string(not_readings_) + " not a reading\n";
-    for (const auto& [name, device] : devices_) {
-        report += device_line(name, device, max_missing_ranges);
-        if (completion_target_ > 0 && !device.complete) {
+    const auto add_line = [&](const std::string& label, const SeqTally& tally) {
+        report += seq_line(label, tally, max_missing_ranges);
+        if (completion_target_ > 0 && !tally.complete) {
             report += " [incomplete: seq 1.." + std::to_string(completion_target_) + " wanted]";
         }
         report += '\n';
+    };
+    for (const auto& [name, device] : devices_) {
+        const std::string label = "device " + display_name(name);
+        if (device.without_run.received > 0) add_line(label, device.without_run);
+        for (const auto& [run, tally] : device.runs) {
+            add_line(label + " run " + display_name(run), tally);
+        }
     }
     if (over_device_limit_ > 0) {
-        report += "readings from devices beyond the limit of " + std::to_string(max_devices_) +
-                  " devices (counted, not tracked): " + std::to_string(over_device_limit_) + '\n';
+        report += "readings beyond the limit of " + std::to_string(max_devices_) +
+                  " tracked devices and runs (counted, not tracked): " +
+                  std::to_string(over_device_limit_) + '\n';
     }
     return report;
 }
@@ -204,19 +276,27 @@ std::string ReadingTally::text_report(std::size_t max_missing_ranges) const {
 std::string ReadingTally::json_report(std::size_t max_missing_ranges) const {
     Json devices = Json::object();
     for (const auto& [name, device] : devices_) {
-        Json missing = Json::array();
-        for (const SeqRange& gap : device.seen.missing(max_missing_ranges)) {
-            missing.push_back(Json::array({gap.first, gap.last}));
+        Json entry = {{"received", device.received()},
+                      {"unique", device.unique()},
+                      {"duplicates", device.duplicates()},
+                      {"missing_count", device.missing_count()}};
+        if (device.without_run.received > 0) {
+            add_seq_members(entry, device.without_run, max_missing_ranges);
         }
-        Json entry = {{"received", device.received},
-                      {"unique", device.seen.size()},
-                      {"duplicates", device.duplicates},
-                      {"min_seq", device.seen.min()},
-                      {"max_seq", device.seen.max()},
-                      {"missing_count", device.seen.missing_count()},
-                      {"missing_ranges", device.seen.missing_range_count()},
-                      {"missing", std::move(missing)}};
-        if (completion_target_ > 0) entry["complete"] = device.complete;
+        if (!device.runs.empty()) {
+            Json runs = Json::object();
+            for (const auto& [run, tally] : device.runs) {
+                Json run_entry = {{"received", tally.received},
+                                  {"unique", tally.seen.size()},
+                                  {"duplicates", tally.duplicates},
+                                  {"missing_count", tally.seen.missing_count()}};
+                add_seq_members(run_entry, tally, max_missing_ranges);
+                if (completion_target_ > 0) run_entry["complete"] = tally.complete;
+                runs[run] = std::move(run_entry);
+            }
+            entry["runs"] = std::move(runs);
+        }
+        if (completion_target_ > 0) entry["complete"] = device.complete();
         devices[name] = std::move(entry);
     }
     Json report = {{"devices", std::move(devices)}, {"messages", messages_},

@@ -4,10 +4,15 @@
 // and which are missing between 1 and the highest seen. Kept apart from the command so that it
 // can be tested without a broker.
 //
-// A reading is a JSON object with "device" (a non-empty string) and "seq" (an integer from 1 to
-// 2^64-1), as `mqtls node` publishes them: {"device":"sensor-17","seq":12,"ts":...}. Anything
-// else (not JSON, no device, seq 0, negative, fractional or a string) is counted as "not a
-// reading".
+// A reading is a JSON object with "device" (a non-empty string), "seq" (an integer from 1 to
+// 2^64-1) and, from nodes that have it, "run": the run of seq numbers it belongs to (a string
+// of 1..64 bytes), as `mqtls node` publishes them:
+// {"device":"sensor-17","run":"3f9a0c2e51b7d864","seq":12,"ts":...}. A node that had to start
+// its numbering over (no outbox, or a lost one) starts a new run, so seqs are kept per device
+// and run: the same seq in two runs is two readings, not a duplicate. Readings without "run"
+// (older nodes, other publishers) are kept per device alone, as before. Anything else (not
+// JSON, no device, seq 0, negative, fractional or a string, a "run" that is not such a
+// string) is counted as "not a reading".
 
 #include <cstddef>
 #include <cstdint>
@@ -59,42 +64,63 @@ private:
     std::uint64_t size_ = 0;
 };
 
-/// What one device's readings looked like so far.
-struct DeviceTally {
+/// What the readings of one run of seq numbers looked like so far: a device's readings with
+/// one run id, or its readings without any.
+struct SeqTally {
     std::uint64_t received = 0;    ///< readings, duplicates included
     std::uint64_t duplicates = 0;  ///< readings whose seq had arrived before
     SeqSet seen;                   ///< the distinct seqs; seen.size() readings were new
     bool complete = false;         ///< seen covers 1..the completion target (if one is set)
 };
 
+/// One device: its readings without a run id and those of each run.
+struct DeviceTally {
+    SeqTally without_run;                               ///< received == 0: there were none
+    std::map<std::string, SeqTally, std::less<>> runs;  ///< by run id
+
+    /// Over the device's runs and its readings without one.
+    [[nodiscard]] std::uint64_t received() const noexcept;
+    [[nodiscard]] std::uint64_t unique() const noexcept;
+    [[nodiscard]] std::uint64_t duplicates() const noexcept;
+    [[nodiscard]] std::uint64_t missing_count() const noexcept;
+    [[nodiscard]] bool complete() const noexcept;
+};
+
 /// What add() made of a message.
 enum class ReadingOutcome {
-    new_reading,        ///< first arrival of this device's seq
-    duplicate,          ///< this device's seq had arrived before
+    new_reading,        ///< first arrival of this device's (and run's) seq
+    duplicate,          ///< this device's (and run's) seq had arrived before
     not_a_reading,      ///< not a JSON object with a device string and a positive integer seq
-    over_device_limit,  ///< a reading from a new device when max_devices are already tracked
+    over_device_limit,  ///< a reading of a new device or run when max_devices are tracked
 };
+
+/// Longest "run" accepted (mqtls node's are 16 hex digits); bounds what a stream can make us
+/// store.
+inline constexpr std::size_t max_run_id_bytes = 64;
 
 class ReadingTally {
 public:
     static constexpr std::size_t default_max_devices = 10'000;
 
-    /// Tracks at most `max_devices` devices; readings from further devices are only counted.
+    /// Tracks at most `max_devices` devices and runs (a device's readings without a run count
+    /// as one, each run as one more); readings of further ones are only counted.
     explicit ReadingTally(std::size_t max_devices = default_max_devices)
         : max_devices_(max_devices) {}
 
     /// Parses a message payload and accounts for it. Never throws on bad input.
     ReadingOutcome add_payload(std::string_view payload);
-    /// Accounts for a reading already taken apart; seq 0 or an empty device is not a reading.
-    ReadingOutcome add(std::string_view device, std::uint64_t seq);
+    /// Accounts for a reading already taken apart; seq 0, an empty device or a run longer than
+    /// max_run_id_bytes is not a reading. An empty `run`: the reading has none.
+    ReadingOutcome add(std::string_view device, std::string_view run, std::uint64_t seq);
+    ReadingOutcome add(std::string_view device, std::uint64_t seq) { return add(device, {}, seq); }
 
-    /// Sets the completion target: a device is complete once it has every seq 1..`last`
-    /// (0: no target). Set it before adding readings.
+    /// Sets the completion target: a device's run (and its readings without a run) is
+    /// complete once it has every seq 1..`last` (0: no target). Set it before adding readings.
     void set_completion_target(std::uint64_t last) noexcept { completion_target_ = last; }
     [[nodiscard]] std::uint64_t completion_target() const noexcept { return completion_target_; }
-    /// With a target: at least one device, and every device seen is complete.
+    /// With a target: at least one device, and every run of every device seen is complete.
     [[nodiscard]] bool all_complete() const noexcept {
-        return completion_target_ > 0 && !devices_.empty() && complete_devices_ == devices_.size();
+        return completion_target_ > 0 && streams_ > 0 && complete_streams_ == streams_;
     }
 
     [[nodiscard]] const std::map<std::string, DeviceTally, std::less<>>& devices() const noexcept {
@@ -107,23 +133,32 @@ public:
     [[nodiscard]] std::uint64_t not_readings() const noexcept { return not_readings_; }
     [[nodiscard]] std::uint64_t over_device_limit() const noexcept { return over_device_limit_; }
 
-    /// One line per device and a summary, e.g.
+    /// A summary and one line per device without run ids, and per device and run, e.g.
     ///   device sensor-18: received 990, unique 990, duplicates 0, seq 1..1000, missing 10
     ///   (401-410)
-    /// At most `max_missing_ranges` gap ranges are listed per device.
+    ///   device sensor-19 run 3f9a0c2e51b7d864: received 5, unique 5, duplicates 0, seq 1..5,
+    ///   missing 0
+    /// At most `max_missing_ranges` gap ranges are listed per line.
     [[nodiscard]] std::string text_report(std::size_t max_missing_ranges = 10) const;
-    /// {"devices":{"<device>":{"received":..,"unique":..,"duplicates":..,"min_seq":..,
-    ///  "max_seq":..,"missing_count":..,"missing_ranges":..,"missing":[[first,last],..]}},
+    /// {"devices":{"<device>":{"received":..,"unique":..,"duplicates":..,"missing_count":..,
+    ///  "min_seq":..,"max_seq":..,"missing_ranges":..,"missing":[[first,last],..],
+    ///  "runs":{"<run>":{"received":..,"unique":..,"duplicates":..,"missing_count":..,
+    ///  "min_seq":..,"max_seq":..,"missing_ranges":..,"missing":[..]}}}},
     ///  "messages":..,"not_readings":..,"over_device_limit":..,"max_devices":..} plus
-    ///  "completion_target" and "complete" when a target is set. At most `max_missing_ranges`
-    ///  ranges are listed per device ("missing_ranges" counts them all).
+    ///  "completion_target" and "complete" (also per device and run) when a target is set.
+    ///  A device's received, unique, duplicates, missing_count and complete sum up all its
+    ///  readings; min_seq, max_seq, missing_ranges and missing are those of its readings
+    ///  without a run and appear only when it has some; "runs" appears only when it has runs.
+    ///  A device without runs thus reads as before run ids. At most `max_missing_ranges`
+    ///  ranges are listed per run ("missing_ranges" counts them all).
     [[nodiscard]] std::string json_report(std::size_t max_missing_ranges = 10'000) const;
 
 private:
     std::map<std::string, DeviceTally, std::less<>> devices_;
     std::size_t max_devices_;
     std::uint64_t completion_target_ = 0;
-    std::size_t complete_devices_ = 0;
+    std::size_t streams_ = 0;  // runs and devices' readings without one, tracked
+    std::size_t complete_streams_ = 0;
     std::uint64_t messages_ = 0;
     std::uint64_t new_readings_ = 0;
     std::uint64_t duplicates_ = 0;

@@ -99,11 +99,11 @@ TEST(CliDedupe, TallyCountsReceivedDuplicatesAndMissingPerDevice) {
         if (seq < 401 || seq > 410) tally.add_payload(reading("sensor-18", seq));
     }
     ASSERT_EQ(tally.devices().size(), 2U);
-    const auto& a = tally.devices().at("sensor-17");
+    const auto& a = tally.devices().at("sensor-17").without_run;
     EXPECT_EQ(a.received, 1010U);
     EXPECT_EQ(a.duplicates, 10U);
     EXPECT_EQ(a.seen.size(), 1000U);
-    const auto& b = tally.devices().at("sensor-18");
+    const auto& b = tally.devices().at("sensor-18").without_run;
     EXPECT_EQ(b.received, 990U);
     EXPECT_EQ(b.seen.missing(), (std::vector<SeqRange>{{401, 410}}));
     EXPECT_EQ(tally.messages(), 2000U);
@@ -163,7 +163,7 @@ TEST(CliDedupe, MalformedPayloadsAreNotReadings) {
     // Accepted: the largest seq, other members in any order, nested junk in them.
     EXPECT_EQ(tally.add_payload(R"({"seq":18446744073709551615,"x":[[{}]],"device":"d"})"),
               ReadingOutcome::new_reading);
-    EXPECT_EQ(tally.devices().at("d").seen.max(), max_seq);
+    EXPECT_EQ(tally.devices().at("d").without_run.seen.max(), max_seq);
     EXPECT_NE(tally.text_report().find(std::to_string(malformed.size()) + " not a reading"),
               std::string::npos)
         << tally.text_report();
@@ -192,7 +192,8 @@ TEST(CliDedupe, DevicesBeyondTheLimitAreCountedNotTracked) {
     EXPECT_EQ(tally.over_device_limit(), 4U);
     EXPECT_EQ(tally.add_payload(reading("dev-4", 3)), ReadingOutcome::over_device_limit);
     EXPECT_EQ(tally.add_payload(reading("dev-0", 3)), ReadingOutcome::new_reading);
-    EXPECT_NE(tally.text_report().find("beyond the limit of 3 devices"), std::string::npos)
+    EXPECT_NE(tally.text_report().find("beyond the limit of 3 tracked devices and runs"),
+              std::string::npos)
         << tally.text_report();
     const Json report = Json::parse(tally.json_report());
     EXPECT_EQ(report["over_device_limit"], 5);
@@ -229,7 +230,7 @@ TEST(CliDedupe, CompletionNeedsEverySeqOfEveryDevice) {
 TEST(CliDedupe, ManyGapsAreListedUpToALimit) {
     ReadingTally tally;
     for (std::uint64_t seq = 2; seq <= 200'000; seq += 2) tally.add("d", seq);
-    const auto& device = tally.devices().at("d");
+    const auto& device = tally.devices().at("d").without_run;
     EXPECT_EQ(device.seen.range_count(), 100'000U);
     EXPECT_EQ(device.seen.missing_count(), 100'000U);
     EXPECT_NE(tally.text_report().find("... 99990 more range(s))"), std::string::npos);

@@ -126,11 +126,17 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return conflicts_;
     }
-    // The device's seqs, or an empty set.
+    // The device's seqs, or an empty set. With --outbox all of them belong to one run (the
+    // run id persists with the outbox): a second run would mean the numbering started over,
+    // so then the set is empty and the test sees every seq missing.
     mqtls::cli::SeqSet seen() {
         std::lock_guard<std::mutex> lock(mutex_);
         const auto found = tally_.devices().find(device);
-        return found == tally_.devices().end() ? mqtls::cli::SeqSet{} : found->second.seen;
+        if (found == tally_.devices().end() || found->second.runs.size() != 1 ||
+            found->second.without_run.received != 0) {
+            return mqtls::cli::SeqSet{};
+        }
+        return found->second.runs.begin()->second.seen;
     }
     // Waits (bounded) until `condition` holds for the tally.
     template <class Condition>

@@ -26,6 +26,11 @@ public:
     /// A fixed-point number: `scaled` / 10^decimals, e.g. (2153, 2) is 21.53 and (-5, 1) is
     /// -0.5. decimals above 9 is invalid_argument at finish().
     void add_fixed(std::string_view key, std::int64_t scaled, std::uint8_t decimals) noexcept;
+    /// Appends `members` as they are: one or more "key":value pairs, already serialized as JSON
+    /// and separated by commas, without braces. For fields that arrive as JSON, which the
+    /// caller has parsed, checked and serialized again (on a host, with a JSON library); the
+    /// writer does not parse them. Empty `members` adds nothing.
+    void add_raw_members(std::string_view members) noexcept;
 
     /// Closes the object ('}') and returns it; buffer_too_small if anything did not fit, in
     /// which case the buffer holds no usable JSON.

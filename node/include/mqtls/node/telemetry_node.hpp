@@ -13,7 +13,7 @@
 ///       const NodeStep step = node.next_step(now());
 ///       switch (step.action) {
 ///           case NodeAction::take_reading:    // node.take_reading(sensor, now(), wall_ms)
-///           case NodeAction::connect:         // connect with will status_topic()/offline
+///           case NodeAction::connect:         // connect (will: status_topic()/offline)
 ///               connected ? node.on_connected(now()) : node.on_disconnected(now(), random());
 ///           case NodeAction::publish_reading: // publish node.reading_to_publish(buffer)
 ///               acknowledged ? node.on_reading_acknowledged(seq)
@@ -24,10 +24,15 @@
 /// @endcode
 ///
 /// Readings are taken on schedule whether or not the broker is reachable, numbered per device
-/// by the outbox (`seq` from 1, persisted, never reused) and published oldest first once
-/// connected; a reading leaves the outbox only when acknowledged. A reading in flight when
-/// the link drops is published again after reconnecting (same seq and ts: a duplicate, never a
-/// loss).
+/// by the outbox (`seq` from 1, persisted, never reused while the outbox keeps its log) and
+/// published oldest first once connected; a reading leaves the outbox only when acknowledged.
+/// A reading in flight when the link drops is published again after reconnecting (same seq
+/// and ts: a duplicate, never a loss). Each reading also carries the run id (run_id.hpp), so
+/// that readings of a device that had to start its numbering over are not mistaken for
+/// duplicates: a collector deduplicates by (device, run, seq).
+///
+/// A reading: {"device":"sensor-17","run":"3f9a0c2e51b7d864","seq":12,"ts":1764028800123,
+/// <sensor fields>}; "run" is left out when no run id is configured.
 
 #include <cstddef>
 #include <cstdint>
@@ -37,13 +42,16 @@
 #include "mqtls/core/time.hpp"
 #include "mqtls/node/backoff.hpp"
 #include "mqtls/node/device.hpp"
+#include "mqtls/node/json_writer.hpp"
 #include "mqtls/node/outbox.hpp"
+#include "mqtls/node/run_id.hpp"
 #include "mqtls/node/schedule.hpp"
 #include "mqtls/node/sensor.hpp"
 
 namespace mqtls::node {
 
-/// Largest reading (JSON) the node composes; the outbox's max_record_bytes must allow it.
+/// Largest reading (JSON) take_reading() composes; the outbox's max_record_bytes must allow it.
+/// take_json_reading() composes into the caller's buffer, which sets its own bound.
 inline constexpr std::size_t max_reading_bytes = 384;
 
 struct TelemetryNodeConfig {
@@ -51,6 +59,18 @@ struct TelemetryNodeConfig {
     Duration publish_period = Duration::from_seconds(10);
     /// Reconnection delays (the seed retried every 5 s; we back off from there, with jitter).
     ReconnectBackoffConfig reconnect{};
+    /// Topic templates (expand_topic_template): readings go to the first; the retained status
+    /// and the will to the second. An empty status template means no status messages and no
+    /// will. Only create() reads them.
+    std::string_view telemetry_topic = default_telemetry_topic;
+    std::string_view status_topic = default_status_topic;
+    /// The run id every reading and status message carries (run_id.hpp); 0: none, and
+    /// readings look as they did before run ids existed.
+    std::uint64_t run_id = 0;
+    /// false: readings come when their source has one (a producer that writes them down a
+    /// pipe): the platform calls take_json_reading() as they arrive, and next_step() never
+    /// asks for a reading. publish_period is then unused.
+    bool readings_on_schedule = true;
 };
 
 enum class NodeAction : std::uint8_t {
@@ -67,8 +87,9 @@ struct NodeStep {
 
 class TelemetryNode {
 public:
-    /// Validates the device id (invalid_device_id) and the config (invalid_argument). The
-    /// outbox must outlive the node.
+    /// Validates the device id (invalid_device_id), the config (invalid_argument) and the
+    /// topics it expands to (the errors of expand_topic_template; buffer_too_small beyond
+    /// max_topic_bytes). The outbox must outlive the node.
     static Result<TelemetryNode> create(std::string_view device_id,
                                         const TelemetryNodeConfig& config, Outbox& outbox) noexcept;
 
@@ -80,11 +101,27 @@ public:
     /// the oldest unacknowledged reading.
     [[nodiscard]] NodeStep next_step(Instant now) const noexcept;
 
-    /// Reads the sensor, composes the reading (device, seq, ts = `wall_clock_ms`, values) and
-    /// pushes it into the outbox, whose overflow policy applies. The slot is used up even if
-    /// the sensor fails, so a broken sensor does not spin the loop.
+    /// Reads the sensor, composes the reading (device, run, seq, ts = `wall_clock_ms`, values)
+    /// and pushes it into the outbox, whose overflow policy applies. The slot is used up even
+    /// if the sensor fails, so a broken sensor does not spin the loop. A reading that could
+    /// not be taken (the sensor's error, too many values, a reading too large) is counted in
+    /// sensor_errors(); errors of the outbox's storage and outbox_full are not.
     Result<OutboxPush> take_reading(SensorSource& sensor, Instant now,
                                     std::int64_t wall_clock_ms) noexcept;
+
+    /// As take_reading(), for sensor fields that arrive as JSON: `fields` are the members
+    /// (JsonObjectWriter::add_raw_members: "key":value pairs, comma-separated, no braces),
+    /// checked and serialized by the caller, who also keeps the node's own keys (device, run,
+    /// seq, ts) out of them. The reading is composed in `buffer`, which bounds its size.
+    /// Errors counted in sensor_errors(): invalid_argument (no fields, or fields that begin or
+    /// end with a comma), buffer_too_small (the reading does not fit `buffer`),
+    /// outbox_record_too_large; then the outbox's other errors, which are not.
+    Result<OutboxPush> take_json_reading(std::string_view fields, Instant now,
+                                         std::int64_t wall_clock_ms, span<char> buffer) noexcept;
+
+    /// The platform could not get a reading (its source failed, or delivered one that was
+    /// rejected): the slot is used up and the failure counted in sensor_errors().
+    void on_sensor_error(Instant now) noexcept;
 
     /// The connection (TLS + CONNACK) succeeded: the backoff starts over.
     void on_connected(Instant now) noexcept;
@@ -112,14 +149,20 @@ public:
     [[nodiscard]] std::string_view device_id() const noexcept {
         return {device_id_, device_id_length_};
     }
-    /// telemetry/<device id>
+    /// Where readings go: telemetry/<device id> unless configured otherwise.
     [[nodiscard]] std::string_view telemetry_topic() const noexcept {
         return {telemetry_topic_, telemetry_topic_length_};
     }
-    /// status/<device id>: the retained status, and the will.
+    /// The retained status and the will: status/<device id> unless configured otherwise;
+    /// empty when the node sends no status (has_status()).
     [[nodiscard]] std::string_view status_topic() const noexcept {
         return {status_topic_, status_topic_length_};
     }
+    [[nodiscard]] bool has_status() const noexcept { return status_topic_length_ != 0; }
+    /// The run id readings carry (0: none).
+    [[nodiscard]] std::uint64_t run_id() const noexcept { return run_id_; }
+    /// Readings that could not be taken since create(): sensor failures and rejected input.
+    [[nodiscard]] std::uint64_t sensor_errors() const noexcept { return sensor_errors_; }
     [[nodiscard]] const Outbox& outbox() const noexcept { return *outbox_; }
     /// Attempts since the last successful connection.
     [[nodiscard]] std::uint32_t reconnect_attempt() const noexcept { return backoff_.attempt(); }
@@ -131,14 +174,21 @@ public:
     [[nodiscard]] std::uint32_t missed_slots() const noexcept { return schedule_.missed_slots(); }
     [[nodiscard]] Duration publish_period() const noexcept { return schedule_.period(); }
 
-    /// Writes the status payload into `out`: {"status":"online"|"offline","dropped":N,
-    /// "pending":M,"next_seq":S}, so every status message carries the count of readings the
-    /// outbox dropped (nothing is dropped silently).
+    /// Writes the status payload into `out`: {"status":"online"|"offline","run":R,
+    /// "dropped":N,"pending":M,"next_seq":S,"sensor_errors":E} ("run" only with a run id), so
+    /// every status message carries the count of readings the outbox dropped and of readings
+    /// that could not be taken (nothing is lost silently). 200 bytes always suffice.
     Result<std::string_view> compose_status(bool online, span<char> out) const noexcept;
 
 private:
     TelemetryNode(std::string_view device_id, ReconnectBackoff backoff, PublishSchedule schedule,
                   Outbox& outbox) noexcept;
+
+    // The node's own members of a reading: device, run, seq, ts.
+    void begin_reading(JsonObjectWriter& json, std::int64_t wall_clock_ms) const noexcept;
+    Result<OutboxPush> push_reading(Result<std::string_view> composed) noexcept;
+    [[nodiscard]] Instant next_reading_due() const noexcept;
+    void use_slot(Instant now) noexcept;
 
     Outbox* outbox_;
     ReconnectBackoff backoff_;
@@ -146,12 +196,15 @@ private:
     Instant retry_at_ = Instant::from_millis(0);
     bool connected_ = false;
     bool in_flight_ = false;
+    bool readings_on_schedule_ = true;
+    std::uint64_t run_id_ = 0;
+    std::uint64_t sensor_errors_ = 0;
     std::size_t device_id_length_ = 0;
     std::size_t telemetry_topic_length_ = 0;
     std::size_t status_topic_length_ = 0;
     char device_id_[max_device_id_length] = {};
-    char telemetry_topic_[max_device_id_length + 16] = {};
-    char status_topic_[max_device_id_length + 16] = {};
+    char telemetry_topic_[max_topic_bytes] = {};
+    char status_topic_[max_topic_bytes] = {};
     char reading_[max_reading_bytes] = {};
 };
 
