@@ -89,6 +89,13 @@ int check_flags(SubFlags& flags) {
         return usage_error(command_name, "-R and --retained-only exclude each other",
                            "-R shows only new messages, --retained-only only retained ones");
     }
+    if (const std::string from_url = topic_from_url(flags.connection); !from_url.empty()) {
+        flags.topics.insert(flags.topics.begin(), from_url);  // -L URL/topic, as mosquitto_sub
+    }
+    if (flags.topics.empty() && flags.connection.url.empty()) {
+        return usage_error(command_name, "missing -t FILTER",
+                           "name the topic filter to subscribe to, e.g. -t 'telemetry/#'");
+    }
     if (const int status = check_filters("-t", flags.topics); status != exit_ok) return status;
     if (const int status = check_filters("-T", flags.filters_out); status != exit_ok) {
         return status;
@@ -239,8 +246,8 @@ void register_sub_command(CLI::App& app, int& exit_status) {
         "complete; mosquitto_sub exits 27 there); 6 when the broker refuses a filter; 2 for a "
         "mistake in the command line, such as an invalid topic filter or -F format.");
     add_broker_connection_flags(*sub, flags->connection);
-    sub->add_option("-t,--topic", flags->topics, "topic filter to subscribe to (repeatable)")
-        ->required();
+    sub->add_option("-t,--topic", flags->topics,
+                    "topic filter to subscribe to (repeatable; required unless -L gives one)");
     sub->add_option("-q,--qos", flags->qos, "maximum QoS to receive: 0, 1 or 2")
         ->capture_default_str();
     sub->add_option("-C,--count", flags->message_count,
@@ -274,7 +281,8 @@ void register_sub_command(CLI::App& app, int& exit_status) {
                   "print no error messages once connecting starts (mistakes in the command line "
                   "and its files are still shown; the exit status tells what happened)");
     sub->add_flag("--dedupe", flags->dedupe,
-                  "account for telemetry readings ({\"device\":..,\"seq\":..}) per device: "
+                  "account for telemetry readings ({\"device\":..,\"run\":..,\"seq\":..}) per "
+                  "device and run: "
                   "print each reading's first arrival only, and at exit report received, "
                   "duplicates and missing seqs on stderr");
     sub->add_flag("--report-only", flags->report_only,
@@ -282,8 +290,10 @@ void register_sub_command(CLI::App& app, int& exit_status) {
     sub->add_option("--report-json", flags->report_json,
                     "with --dedupe: write the report as JSON to this file at exit")
         ->type_name("FILE");
-    sub->add_option("--until-complete", flags->until_complete,
-                    "with --dedupe: exit 0 once every device seen so far has every seq 1..N")
+    sub->add_option(
+           "--until-complete", flags->until_complete,
+           "with --dedupe: exit 0 once every run of every device seen so far has every seq "
+           "1..N")
         ->type_name("N");
     sub->footer(
         "SIGINT and SIGTERM end the subscription cleanly within about a second (the broker "
@@ -307,18 +317,27 @@ void register_sub_command(CLI::App& app, int& exit_status) {
         "are not printed; -d still prints its subscription lines, but not the connection line.\n"
         "--dedupe (implied by --report-only, --report-json and --until-complete): a reading is "
         "a JSON object with \"device\" (a string of 1..256 bytes) and \"seq\" (an integer "
-        "from 1), as `mqtls node` publishes; seqs are kept per device as ranges. A reading "
+        "from 1), as `mqtls node` publishes, and \"run\" (a string of 1..64 bytes: seq starts "
+        "over at 1 with each new run); seqs are kept per device and run as ranges (readings "
+        "without a run per device alone). A reading "
         "whose seq arrived before is a duplicate and is not printed; every other message is "
         "printed, and one that is not a reading is counted as such. -C counts unique readings. "
-        "The report (also after -W, a signal or a lost connection) has a line per device:\n"
+        "The report (also after -W, a signal or a lost connection) has a line per device and "
+        "run:\n"
         "  device sensor-18: received 990, unique 990, duplicates 0, seq 1..1000, missing 10 "
         "(401-410)\n"
+        "  device sensor-19 run 3f9a0c2e51b7d864: received 5, unique 5, duplicates 0, seq "
+        "1..5, missing 0\n"
         "--report-json FILE: {\"devices\":{\"sensor-18\":{\"received\":990,\"unique\":990,"
         "\"duplicates\":0,\"min_seq\":1,\"max_seq\":1000,\"missing_count\":10,"
         "\"missing_ranges\":1,\"missing\":[[401,410]]}},\"messages\":..,\"unique\":..,"
         "\"duplicates\":..,\"not_readings\":..,\"over_device_limit\":..,\"max_devices\":10000}"
-        " (plus \"completion_target\" and \"complete\" with --until-complete). At most 10000 "
-        "devices are tracked; readings from further devices are counted in over_device_limit. "
+        " (plus \"completion_target\" and \"complete\" with --until-complete). A device's "
+        "totals (received, unique, duplicates, missing_count, complete) cover all its runs; "
+        "min_seq, max_seq, missing_ranges and missing describe its readings without a run "
+        "and appear only if it has some; \"runs\":{\"<run>\":{..the same fields..}} appears "
+        "if it has runs. At most 10000 devices and runs together are tracked; readings beyond "
+        "are counted in over_device_limit. "
         "\"missing\" lists at most 10000 ranges per device; \"missing_ranges\" counts them "
         "all.");
     sub->callback([flags, &exit_status] { exit_status = run_sub(*flags); });

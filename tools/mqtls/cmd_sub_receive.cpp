@@ -166,7 +166,7 @@ void report_timeout(const Receiving& receiving) {
                  receiving.counted, receiving.tally ? "unique reading(s)" : "message(s)");
     if (flags.message_count > 0) std::fprintf(stderr, " of %ld", flags.message_count);
     if (flags.until_complete > 0) {
-        std::fprintf(stderr, ", before every device had seq 1..%llu",
+        std::fprintf(stderr, ", before every device and run had seq 1..%llu",
                      static_cast<unsigned long long>(flags.until_complete));
     }
     if (receiving.received == 0) {

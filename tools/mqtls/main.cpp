@@ -10,12 +10,9 @@
 
 #include "cli_support.hpp"
 #include "mqtls/tls/config.hpp"
+#include "mqtls/version.hpp"
 #include "node_flags.hpp"
 #include "parse_errors.hpp"
-
-#ifndef MQTLS_VERSION_STRING
-#error "the build defines MQTLS_VERSION_STRING (the project version)"
-#endif
 
 namespace {
 

@@ -463,3 +463,53 @@ TEST(CliCompatRefusal, NodeStopsAtOnceWithoutAClientCertificate) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- -L URL --------------------------------------------------------------------------------
+
+std::string url_of(const MosquittoBroker& broker, const std::string& user,
+                   const std::string& password, const std::string& topic) {
+    return "mqtts://" + user + ":" + password + "@" + MosquittoBroker::host() + ":" +
+           std::to_string(broker.tls_port()) + "/" + topic;
+}
+
+TEST(CliCompatUrl, SubscriberTakesBrokerCredentialsAndTopicFromTheUrl) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    std::string received;
+    std::thread subscriber([&] {
+        received =
+            run(mqtls({"sub", "-L", url_of(*broker, "collector", collector_password, "t/url"),
+                       "--cafile", broker->ca_file(), "-i", "compat-url-sub", "-v", "-C", "1", "-W",
+                       "15"}),
+                20s)
+                .output;
+    });
+    const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from compat-url-sub");
+    const ProcessResult pub =
+        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
+                         {"-t", "t/url", "-m", "by-url"})));
+    subscriber.join();
+    ASSERT_TRUE(subscribed) << broker->log();
+    EXPECT_EQ(pub.exit_code, 0) << pub.output;
+    EXPECT_NE(received.find("t/url by-url"), std::string::npos) << received;
+}
+
+TEST(CliCompatUrl, PlaintextOrConflictingUrlsAreRefusedWithoutShowingThePassword) {
+    const ProcessResult plain =
+        run(mqtls({"sub", "-L", "mqtt://u:url-s3cret@localhost/t", "--cafile", "/dev/null"}));
+    EXPECT_EQ(plain.exit_code, exit_usage);
+    EXPECT_NE(plain.output.find("mqtts://"), std::string::npos) << plain.output;
+    EXPECT_EQ(plain.output.find("url-s3cret"), std::string::npos) << plain.output;
+    const ProcessResult both = run(mqtls(
+        {"sub", "-L", "mqtts://u:url-s3cret@localhost/t", "-h", "other", "--cafile", "/dev/null"}));
+    EXPECT_EQ(both.exit_code, exit_usage);
+    EXPECT_NE(both.output.find("-L and -h/-p"), std::string::npos) << both.output;
+    const ProcessResult no_topic =
+        run(mqtls({"sub", "-L", "mqtts://localhost:8883", "--cafile", "/dev/null"}));
+    EXPECT_EQ(no_topic.exit_code, exit_usage);
+    EXPECT_NE(no_topic.output.find("no topic"), std::string::npos) << no_topic.output;
+}
+
+}  // namespace

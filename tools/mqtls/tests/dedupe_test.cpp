@@ -449,7 +449,7 @@ TEST(CliDedupe, TimeoutBeforeCompleteExits7WithTheReport) {
                   {reading("node-1", 1), reading("node-1", 2), reading("node-1", 4)});
     EXPECT_EQ(sub.exit_code(), exit_timeout) << sub.out() << sub.err();
     EXPECT_NE(sub.err().find("timed out after 2 s with 3 unique reading(s), before every device "
-                             "had seq 1..4"),
+                             "and run had seq 1..4"),
               std::string::npos)
         << sub.err();
     EXPECT_NE(sub.err().find("device node-1: received 3, unique 3, duplicates 0, seq 1..4, "
