@@ -288,6 +288,22 @@ struct Client::Impl {
         }
     }
 
+    // Reads what the socket has into the engine, during the handshake.
+    Result<void> receive_handshake_bytes() {
+        std::uint8_t buffer[io_chunk];
+        auto n = stream.receive_some(buffer);
+        if (!n) {
+            // A server that wanted the certificate we lack may just hang up.
+            return fail(engine->client_certificate_missing()
+                            ? Error{Errc::client_certificate_required, 0}
+                            : n.error());
+        }
+        if (engine->feed_ciphertext(bytes_view(buffer, *n)) < *n) {
+            return fail(Error{Errc::handshake_failed, 0});
+        }
+        return ok();
+    }
+
     // `hold_last_flight`: when the handshake completes, leave our last flight (the Finished of
     // an abbreviated handshake) unsent, for the caller to append CONNECT and PUBLISHes to.
     Result<void> handshake(Instant deadline, bool hold_last_flight) {
@@ -311,17 +327,7 @@ struct Client::Impl {
             const bool want_write = !engine->pending_ciphertext().empty();
             auto ready = stream.wait(true, want_write, deadline - now);
             if (ready && ready->readable) {
-                std::uint8_t buffer[io_chunk];
-                auto n = stream.receive_some(buffer);
-                if (!n) {
-                    // A server that wanted the certificate we lack may just hang up.
-                    return fail(engine->client_certificate_missing()
-                                    ? Error{Errc::client_certificate_required, 0}
-                                    : n.error());
-                }
-                if (engine->feed_ciphertext(bytes_view(buffer, *n)) < *n) {
-                    return fail(Error{Errc::handshake_failed, 0});
-                }
+                MQTLS_TRY(receive_handshake_bytes());
             } else if (!ready && ready.error().code != Errc::io_timed_out) {
                 return fail(ready.error());
             }

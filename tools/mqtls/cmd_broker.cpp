@@ -155,6 +155,7 @@ std::string config_text(const BrokerOptions& options, const ConfigPaths& paths) 
            << "log_dest stderr\n"
            << "log_dest file " << paths.log_file << "\n"
            << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+           << "log_timestamp_format %Y-%m-%dT%H:%M:%S%z\n"
            << "\n# The only listener: TLS 1.2.\n"
            << "listener " << options.port << " " << options.bind_address << "\n"
            << "cafile " << paths.ca_certificate << "\n"

@@ -236,7 +236,7 @@ TEST_F(CliBadInputUsage, PubAndSubMissingAndMalformedArguments) {
         const auto complete = [&](const std::vector<std::string>& more) {
             return call(concat(ca, to), concat({"-t", "telemetry/x"}, more));
         };
-        calls.push_back({call(concat(ca, to), {}), exit_usage, {"--topic is required"}});
+        calls.push_back({call(concat(ca, to), {}), exit_usage, {"missing -t"}});
         calls.push_back({call(to, {"-t", "x"}), exit_usage, {"missing --cafile"}});
         calls.push_back({call(concat(ca, {"-p", "abc"}), {"-t", "x"}), exit_usage, {"--port"}});
         calls.push_back(

@@ -496,7 +496,7 @@ TEST_F(CliNodeRun, JsonLogLinesParseAndTextLinesStartWithTheTime) {
     }
 
     std::vector<std::string> quiet_arguments = arguments;
-    quiet_arguments.push_back("--quiet");
+    quiet_arguments.emplace_back("--quiet");
     const ProcessResult quiet = run_program(quiet_arguments);
     ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
     EXPECT_EQ(quiet.output, "") << "nothing went wrong, so --quiet says nothing";
