@@ -14,6 +14,9 @@
 namespace mqtls::cli {
 namespace {
 
+// A password file holds one line; anything this big is the wrong file.
+constexpr std::size_t max_password_file_bytes = 64 * 1024;
+
 /// Why `pem` (the text of a file given as `flag`) cannot be what `flag` expects, or empty when
 /// it may be (the TLS layer parses it for real). Catches the common mix-ups before connecting:
 /// an empty file, a private key where a certificate belongs, a certificate instead of a key.
@@ -40,7 +43,8 @@ std::string pem_mix_up(std::string_view flag, std::string_view pem) {
 /// Reads the password of --pw-file: its first line without the line break. exit_ok, or the
 /// reported exit status (the file's content is never printed).
 int read_password_file(const char* command, const std::string& path, std::string& password) {
-    auto text = read_text_file(path);
+    warn_if_readable_by_others(command, "--pw-file", path);
+    auto text = read_text_file(path, max_password_file_bytes);
     if (!text) return report(command, text.error(), "--pw-file " + path);
     std::string& content = *text;
     const std::size_t line_end = content.find_first_of("\r\n");
@@ -362,6 +366,7 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
                               Errc::client_certificate_invalid, options.certificate_pem)) {
             return status;
         }
+        warn_if_readable_by_others(command, "--key", flags.key_file);
         if (const int status = read_pem_flag(command, "--key", flags.key_file,
                                              Errc::client_key_invalid, options.private_key_pem)) {
             return status;

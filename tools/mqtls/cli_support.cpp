@@ -1,12 +1,15 @@
 #include "cli_support.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "mqtls/mqtt/packets.hpp"
@@ -86,6 +89,49 @@ const char* connack_hint(std::int32_t code) noexcept {
 
 }  // namespace
 
+namespace {
+
+const char* file_type_name(std::int32_t type_bits) noexcept {
+    switch (static_cast<mode_t>(type_bits)) {
+        case S_IFDIR:
+            return "a directory";
+        case S_IFIFO:
+            return "a FIFO";
+        case S_IFCHR:
+            return "a character device";
+        case S_IFBLK:
+            return "a block device";
+        case S_IFSOCK:
+            return "a socket";
+        case S_IFLNK:
+            return "a symbolic link";
+        default:
+            return "not a regular file";
+    }
+}
+
+// What the detail of a file error means, in words, or empty when it is an errno.
+std::string file_detail(const Error& error) {
+    switch (error.code) {
+        case Errc::file_not_regular:
+            return file_type_name(error.detail);
+        case Errc::file_type_unsafe:
+            return error.detail == -1 ? "a symbolic or hard link" : file_type_name(error.detail);
+        case Errc::file_too_large:
+            return "more than " + std::to_string(error.detail) + " bytes";
+        case Errc::file_permissions_unsafe:
+        case Errc::folder_permissions_unsafe: {
+            char mode[16];
+            std::snprintf(mode, sizeof mode, "mode %04o", static_cast<unsigned>(error.detail));
+            return mode;
+        }
+        default:
+            return {};
+    }
+}
+
+}  // namespace
+
 std::string describe(const Error& error) {
     std::string text = error.message();
     if (error.code == Errc::broker_refused && error.detail >= 1 && error.detail <= 5) {
@@ -109,7 +155,9 @@ int report(std::string_view command, const Error& error, std::string_view contex
     if (!context.empty()) {
         std::fprintf(stderr, " (%.*s)", static_cast<int>(context.size()), context.data());
     }
-    if (error.detail > 0 && error_class(error.code) == ErrorClass::storage) {
+    if (const std::string words = file_detail(error); !words.empty()) {
+        std::fprintf(stderr, ": %s [%s]", words.c_str(), name(error.code));
+    } else if (error.detail > 0 && error_class(error.code) == ErrorClass::storage) {
         // File errors carry an errno: say it in words ("No such file or directory").
         std::fprintf(stderr, ": %s [%s %d]", std::strerror(error.detail), name(error.code),
                      error.detail);
@@ -120,18 +168,48 @@ int report(std::string_view command, const Error& error, std::string_view contex
     return exit_code_for(error);
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-    // std::ifstream "opens" a directory and then reads nothing: say what is wrong instead.
+Result<std::string> read_text_file(const std::string& path, std::size_t max_bytes) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer before we can refuse it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error{Errc::file_read_failed, errno};
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
     struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-        return Error{Errc::file_read_failed, EISDIR};
+    if (::fstat(fd, &info) != 0) return Error{Errc::file_read_failed, errno};
+    if (!S_ISREG(info.st_mode)) {
+        return Error{Errc::file_not_regular, static_cast<std::int32_t>(info.st_mode & S_IFMT)};
     }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return Error{Errc::file_read_failed, errno};
-    std::ostringstream text;
-    text << file.rdbuf();
-    if (file.bad()) return Error{Errc::file_read_failed, errno};
-    return text.str();
+    const auto limit = static_cast<std::int32_t>(std::min<std::size_t>(max_bytes, INT32_MAX));
+    if (static_cast<std::size_t>(info.st_size) > max_bytes) {
+        return Error{Errc::file_too_large, limit};
+    }
+    std::string text(static_cast<std::size_t>(info.st_size), '\0');
+    std::size_t filled = 0;
+    // Bounded: one byte more than the limit tells a file that grew meanwhile.
+    while (filled <= max_bytes) {
+        if (filled == text.size()) text.resize(std::min(max_bytes + 1, text.size() * 2 + 4096));
+        const ssize_t got = ::read(fd, text.data() + filled, text.size() - filled);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return Error{Errc::file_read_failed, errno};
+        if (got == 0) break;
+        filled += static_cast<std::size_t>(got);
+    }
+    if (filled > max_bytes) return Error{Errc::file_too_large, limit};
+    text.resize(filled);
+    return text;
+}
+
+void warn_if_readable_by_others(std::string_view command, std::string_view flag,
+                                const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || (info.st_mode & (S_IRWXG | S_IRWXO)) == 0) return;
+    std::fprintf(stderr,
+                 "mqtls %.*s: warning: %.*s %s can be read by other users (mode %04o)\n"
+                 "  hint: chmod 600 it; a secret others can read has leaked\n",
+                 static_cast<int>(command.size()), command.data(), static_cast<int>(flag.size()),
+                 flag.data(), path.c_str(), static_cast<unsigned>(info.st_mode & 07777));
 }
 
 }  // namespace mqtls::cli

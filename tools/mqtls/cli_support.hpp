@@ -39,8 +39,20 @@ const char* hint_for(const Error& error) noexcept;
 /// matching exit code. `context` names the object (a path, a host:port) and must not be secret.
 int report(std::string_view command, const Error& error, std::string_view context = {});
 
-/// Reads a whole (small) file, e.g. a PEM certificate; errors are file_read_failed.
-Result<std::string> read_text_file(const std::string& path);
+/// The most read_text_file() takes by default: a PEM bundle, a password file (Debian's whole CA
+/// bundle is about 220 KB).
+constexpr std::size_t default_max_file_bytes = std::size_t{4} * 1024 * 1024;
+
+/// Reads a whole regular file of at most `max_bytes`, e.g. a PEM certificate. A FIFO or a
+/// device (--cafile /dev/zero) is refused before reading, so nothing blocks or grows without
+/// bound. Errors: file_not_regular (detail: the type bits), file_too_large (detail: the
+/// limit), file_read_failed (detail: errno).
+Result<std::string> read_text_file(const std::string& path,
+                                   std::size_t max_bytes = default_max_file_bytes);
+
+/// Prints a warning when the secret file `path` (given as `flag`) can be read by other users.
+void warn_if_readable_by_others(std::string_view command, std::string_view flag,
+                                const std::string& path);
 
 // Subcommand registration, one function per cmd_*.cpp. Each adds its subcommand to `app` with a
 // callback that stores its exit status in `exit_status`.

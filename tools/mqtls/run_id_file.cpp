@@ -9,6 +9,7 @@
 
 #include "mqtls/node/run_id.hpp"
 #include "mqtls/port/posix/entropy.hpp"
+#include "mqtls/port/posix/private_files.hpp"
 
 namespace mqtls::cli {
 namespace {
@@ -37,19 +38,16 @@ struct Stored {
 };
 
 Result<Stored> read_stored(const std::string& path) {
-    const Descriptor file(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    if (file.get() < 0) {
-        if (errno == ENOENT) return Stored{};
-        return Error{Errc::file_read_failed, errno};
-    }
-    struct stat info {};
-    if (::fstat(file.get(), &info) != 0) return Error{Errc::file_read_failed, errno};
-    if (!S_ISREG(info.st_mode)) return Error{Errc::file_read_failed, EINVAL};
     // Whoever can write the id can make a collector take this device's new readings for
-    // duplicates of old ones and drop them.
-    if (info.st_uid != ::geteuid() || (info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        return Error{Errc::file_permissions_unsafe, static_cast<std::int32_t>(info.st_mode & 0777)};
+    // duplicates of old ones and drop them: the project's private-file rules apply.
+    auto opened = port::posix::open_private_file(path, O_RDONLY);
+    if (!opened) {
+        if (opened.error().code == Errc::file_read_failed && opened.error().detail == ENOENT) {
+            return Stored{};
+        }
+        return opened.error();
     }
+    const Descriptor file(opened->fd);
     char text[run_id_file_bytes + 1];
     std::size_t filled = 0;
     for (int guard = 0; filled < sizeof text && guard < 100; ++guard) {

@@ -8,19 +8,22 @@
 #include <cerrno>
 
 #include "file_sync.hpp"
+#include "mqtls/port/posix/private_files.hpp"
 
 namespace mqtls::port::posix {
 using detail::sync_parent_directory;
 
 Result<FileLogStorage> FileLogStorage::open(const std::string& path) noexcept {
-    const bool existed = ::access(path.c_str(), F_OK) == 0;
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) return Error{Errc::file_write_failed, errno};
-    FileLogStorage storage(fd);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    // Readings are trusted on recovery and the file is truncated when no intact log is found:
+    // only a private regular file of ours, in a private folder, may be that file.
+    MQTLS_TRY(check_folder_of(path));
+    auto file = open_private_file(path, O_RDWR | O_CREAT | O_APPEND);
+    if (!file) return file.error();
+    FileLogStorage storage(file->fd);
+    if (::flock(file->fd, LOCK_EX | LOCK_NB) != 0) {
         return Error{errno == EWOULDBLOCK ? Errc::storage_in_use : Errc::file_write_failed, errno};
     }
-    if (!existed) MQTLS_TRY(sync_parent_directory(path));
+    if (file->created) MQTLS_TRY(sync_parent_directory(path));
     return storage;
 }
 

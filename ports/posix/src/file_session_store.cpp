@@ -8,11 +8,10 @@
 
 #include "file_sync.hpp"
 #include "mqtls/port/posix/entropy.hpp"
+#include "mqtls/port/posix/private_files.hpp"
 
 namespace mqtls::port::posix {
 namespace {
-
-constexpr mode_t group_or_other = S_IRWXG | S_IRWXO;
 
 // Closes a descriptor on every way out.
 struct FileDescriptor {
@@ -29,19 +28,20 @@ struct FileDescriptor {
 // reported as such (message_too_large) rather than cut.
 Result<std::size_t> read_secret_file(const std::string& path, mutable_bytes out,
                                      bool missing_is_empty) noexcept {
-    const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (file.fd < 0) {
-        if (errno == ENOENT && missing_is_empty) return std::size_t{0};
-        return Error{Errc::file_read_failed, errno};
+    // Another user's file could have been planted (a session with a master secret they chose);
+    // one others may read has leaked. Neither is used (private_files.hpp).
+    MQTLS_TRY(check_folder_of(path));
+    auto opened = open_private_file(path, O_RDONLY);
+    if (!opened) {
+        if (opened.error().code == Errc::file_read_failed && opened.error().detail == ENOENT &&
+            missing_is_empty) {
+            return std::size_t{0};
+        }
+        return opened.error();
     }
+    const FileDescriptor file(opened->fd);
     struct stat info {};
     if (::fstat(file.fd, &info) != 0) return Error{Errc::file_read_failed, errno};
-    if (!S_ISREG(info.st_mode)) return Error{Errc::file_read_failed, EINVAL};
-    // Another user's file could have been planted (a session with a master secret they chose);
-    // one others may read has leaked. Neither is used.
-    if ((info.st_mode & group_or_other) != 0 || info.st_uid != ::geteuid()) {
-        return Error{Errc::file_permissions_unsafe, static_cast<std::int32_t>(info.st_mode & 0777)};
-    }
     if (static_cast<std::size_t>(info.st_size) > out.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(info.st_size)};
     }

@@ -176,9 +176,24 @@ enum class ErrorClass : std::uint8_t {
     X(storage_in_use, 0x0507, "the outbox is in use by another process",                           \
       "stop the other program using it, or give this one its own outbox path")                     \
     X(file_permissions_unsafe, 0x0508,                                                             \
-      "the secret file belongs to another user or is readable or writable by other users",         \
-      "chown it to this user and chmod 600 it (and check who else could have read it); secrets "   \
-      "are never used from such a file")                                                           \
+      "the file belongs to another user or is readable or writable by other users",                \
+      "chown it to this user and chmod 600 it (and check who else could have read or changed "     \
+      "it): mqtls never writes through such a file or trusts what it holds")                       \
+    X(file_type_unsafe, 0x050a,                                                                    \
+      "the path is a symbolic link, hard link, FIFO, device or other non-regular file",            \
+      "mqtls keeps and reads its files only as regular files: a link could redirect its writes "   \
+      "to "                                                                                        \
+      "another file; remove it (detail -1: a link) and let mqtls create the file")                 \
+    X(folder_permissions_unsafe, 0x050b,                                                           \
+      "the folder belongs to another user, or other users may write into it (or into its parent)", \
+      "chown it to this user and chmod 700 it: whoever can write the folder can swap the files "   \
+      "in it; detail holds the mode")                                                              \
+    X(file_too_large, 0x050c, "the file is larger than mqtls accepts for it",                      \
+      "check that the path names the right file; detail holds the limit in bytes")                 \
+    X(file_not_regular, 0x050d,                                                                    \
+      "the path is not a regular file (a directory, FIFO, device or socket)",                      \
+      "give a regular file: reading a pipe or a device could block or never end; detail holds "    \
+      "the file type bits")                                                                        \
     X(session_key_invalid, 0x0509, "the session key file does not hold exactly 32 bytes",          \
       "remove it: a new key is made, and the next connection does one full TLS handshake")         \
     X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
