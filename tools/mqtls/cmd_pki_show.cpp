@@ -56,8 +56,6 @@ int run_show(const std::string& path) {
         const auto& certificate = (*certificates)[i];
         if (count > 1) std::printf("%scertificate %zu of %zu\n", i == 0 ? "" : "\n", i + 1, count);
         print_summary(certificate, now);
-        // Flushed first, so that the warning follows its certificate when both go to a terminal.
-        std::fflush(stdout);
         warn_if_expiring(command, path + (count > 1 ? " #" + std::to_string(i + 1) : ""),
                          certificate.not_after, now);
     }

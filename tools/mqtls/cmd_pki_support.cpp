@@ -176,6 +176,8 @@ void warn_if_expiring(const char* command, const std::string& what,
                       std::chrono::system_clock::time_point not_after,
                       std::chrono::system_clock::time_point now) {
     const std::string date = pki::iso8601_utc(not_after);
+    // What stdout said so far comes first, also when both go to one pipe or file.
+    std::fflush(stdout);
     if (not_after <= now) {
         std::fprintf(stderr,
                      "mqtls %s: warning: %s expired on %s, %s ago\n"
