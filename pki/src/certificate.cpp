@@ -9,6 +9,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
+#include "certificate_internal.hpp"
 #include "extensions.hpp"
 #include "key_internal.hpp"
 #include "mbedtls_handle.hpp"
@@ -23,6 +24,7 @@ namespace {
 using detail::CertificateChain;
 using detail::CertificateWriter;
 using detail::PkContext;
+using detail::PreparedRequest;
 using detail::RandomGenerator;
 
 constexpr int ca_validity_years = 10;
@@ -49,13 +51,59 @@ bool is_known(KeyType key_type) noexcept {
     return key_type == KeyType::ecdsa_p256 || key_type == KeyType::rsa_2048;
 }
 
-// Everything that can be derived from a request without keys, so that a bad request is refused
-// before an (RSA: slow) key is generated.
-struct PreparedRequest {
-    std::string subject_name;
-    std::vector<unsigned char> subject_alt_name;    // empty: no subjectAltName extension
-    std::vector<unsigned char> extended_key_usage;  // empty: no extendedKeyUsage extension
-};
+// Maps a failure of one of mbedTLS's certificate writer calls.
+Result<void> written(int ret) {
+    if (ret != 0) {
+        return Error{Errc::certificate_generation_failed, ret};
+    }
+    return ok();
+}
+
+Result<void> set_random_serial(mbedtls_x509write_cert& writer, RandomGenerator& random) {
+    std::array<unsigned char, serial_size> bytes{};
+    const int ret = RandomGenerator::generate(random.state(), bytes.data(), bytes.size());
+    if (ret != 0) {
+        return Error{Errc::certificate_generation_failed, ret};
+    }
+    // Clearing the top bit keeps the INTEGER positive without a leading zero octet; setting the
+    // next one keeps it non-zero and exactly 16 octets long.
+    bytes[0] = static_cast<unsigned char>((bytes[0] & 0x7fU) | 0x40U);
+    detail::BigNumber serial;
+    MQTLS_TRY(written(mbedtls_mpi_read_binary(serial.get(), bytes.data(), bytes.size())));
+    return written(mbedtls_x509write_crt_set_serial(&writer, serial.get()));
+}
+
+unsigned int key_usage_of(Usage usage, const mbedtls_pk_context& subject_key) {
+    if (usage == Usage::ca) {
+        return MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN;
+    }
+    // TLS 1.2 RSA key exchange encrypts the premaster secret to the certificate's key.
+    if (mbedtls_pk_get_type(&subject_key) == MBEDTLS_PK_RSA) {
+        return MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT;
+    }
+    return MBEDTLS_X509_KU_DIGITAL_SIGNATURE;
+}
+
+Result<std::string> certificate_pem_of(mbedtls_x509write_cert& writer, RandomGenerator& random) {
+    for (std::size_t capacity = first_certificate_capacity; capacity <= max_certificate_capacity;
+         capacity *= 2) {
+        std::vector<unsigned char> buffer(capacity);
+        const int ret = mbedtls_x509write_crt_pem(&writer, buffer.data(), buffer.size(),
+                                                  RandomGenerator::generate, random.state());
+        if (ret == 0) {
+            // The PEM writer terminates its output with a NUL.
+            return std::string(reinterpret_cast<const char*>(buffer.data()));
+        }
+        if (ret != MBEDTLS_ERR_ASN1_BUF_TOO_SMALL && ret != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL) {
+            return Error{Errc::certificate_generation_failed, ret};
+        }
+    }
+    return Error{Errc::certificate_generation_failed, MBEDTLS_ERR_ASN1_BUF_TOO_SMALL};
+}
+
+}  // namespace
+
+namespace detail {
 
 Result<PreparedRequest> prepare(const CertificateRequest& request) {
     MQTLS_TRY(detail::check_validity(request.validity));
@@ -80,62 +128,12 @@ Result<PreparedRequest> prepare(const CertificateRequest& request) {
     return prepared;
 }
 
-// Maps a failure of one of mbedTLS's certificate writer calls.
-Result<void> written(int ret) {
-    if (ret != 0) {
-        return Error{Errc::certificate_generation_failed, ret};
-    }
-    return ok();
-}
-
-Result<void> set_random_serial(mbedtls_x509write_cert& writer, RandomGenerator& random) {
-    std::array<unsigned char, serial_size> bytes{};
-    const int ret = RandomGenerator::generate(random.state(), bytes.data(), bytes.size());
-    if (ret != 0) {
-        return Error{Errc::certificate_generation_failed, ret};
-    }
-    // Clearing the top bit keeps the INTEGER positive without a leading zero octet; setting the
-    // next one keeps it non-zero and exactly 16 octets long.
-    bytes[0] = static_cast<unsigned char>((bytes[0] & 0x7fU) | 0x40U);
-    detail::BigNumber serial;
-    MQTLS_TRY(written(mbedtls_mpi_read_binary(serial.get(), bytes.data(), bytes.size())));
-    return written(mbedtls_x509write_crt_set_serial(&writer, serial.get()));
-}
-
-unsigned int key_usage_of(Usage usage, KeyType key_type) {
-    if (usage == Usage::ca) {
-        return MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN;
-    }
-    // TLS 1.2 RSA key exchange encrypts the premaster secret to the certificate's key.
-    if (key_type == KeyType::rsa_2048) {
-        return MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT;
-    }
-    return MBEDTLS_X509_KU_DIGITAL_SIGNATURE;
-}
-
-Result<std::string> certificate_pem_of(mbedtls_x509write_cert& writer, RandomGenerator& random) {
-    for (std::size_t capacity = first_certificate_capacity; capacity <= max_certificate_capacity;
-         capacity *= 2) {
-        std::vector<unsigned char> buffer(capacity);
-        const int ret = mbedtls_x509write_crt_pem(&writer, buffer.data(), buffer.size(),
-                                                  RandomGenerator::generate, random.state());
-        if (ret == 0) {
-            // The PEM writer terminates its output with a NUL.
-            return std::string(reinterpret_cast<const char*>(buffer.data()));
-        }
-        if (ret != MBEDTLS_ERR_ASN1_BUF_TOO_SMALL && ret != MBEDTLS_ERR_BASE64_BUFFER_TOO_SMALL) {
-            return Error{Errc::certificate_generation_failed, ret};
-        }
-    }
-    return Error{Errc::certificate_generation_failed, MBEDTLS_ERR_ASN1_BUF_TOO_SMALL};
-}
-
-// Writes the certificate for `request`; the subject's key is new, the issuer's key signs (the
-// same context for a self-signed certificate, whose `issuer_certificate` is null).
-Result<Issued> write_certificate(const CertificateRequest& request, const PreparedRequest& prepared,
-                                 mbedtls_pk_context& subject_key, mbedtls_pk_context& issuer_key,
-                                 const mbedtls_x509_crt* issuer_certificate,
-                                 RandomGenerator& random) {
+Result<std::string> write_certificate(const CertificateRequest& request,
+                                      const PreparedRequest& prepared,
+                                      mbedtls_pk_context& subject_key,
+                                      mbedtls_pk_context& issuer_key,
+                                      const mbedtls_x509_crt* issuer_certificate,
+                                      RandomGenerator& random) {
     CertificateWriter certificate;
     mbedtls_x509write_cert& writer = *certificate;
     mbedtls_x509write_crt_set_version(&writer, MBEDTLS_X509_CRT_VERSION_3);
@@ -159,8 +157,8 @@ Result<Issued> write_certificate(const CertificateRequest& request, const Prepar
         mbedtls_x509write_crt_set_basic_constraints(&writer, is_ca ? 1 : 0, request.path_len)));
     MQTLS_TRY(written(mbedtls_x509write_crt_set_subject_key_identifier(&writer)));
     MQTLS_TRY(written(mbedtls_x509write_crt_set_authority_key_identifier(&writer)));
-    MQTLS_TRY(written(mbedtls_x509write_crt_set_key_usage(
-        &writer, key_usage_of(request.usage, request.key_type))));
+    MQTLS_TRY(written(
+        mbedtls_x509write_crt_set_key_usage(&writer, key_usage_of(request.usage, subject_key))));
     if (!prepared.extended_key_usage.empty()) {
         MQTLS_TRY(written(mbedtls_x509write_crt_set_extension(
             &writer, MBEDTLS_OID_EXTENDED_KEY_USAGE,
@@ -174,12 +172,9 @@ Result<Issued> write_certificate(const CertificateRequest& request, const Prepar
             0, prepared.subject_alt_name.data(), prepared.subject_alt_name.size())));
     }
 
-    MQTLS_TRY_ASSIGN(std::string certificate_pem, certificate_pem_of(writer, random));
-    MQTLS_TRY_ASSIGN(std::string private_key_pem, detail::private_key_pem_of(subject_key));
-    return Issued{std::move(certificate_pem), std::move(private_key_pem)};
+    return certificate_pem_of(writer, random);
 }
 
-// Parses the certificates in `pem` (one or a bundle) into the empty chain `chain`.
 Result<void> parse_certificates(std::string_view pem, mbedtls_x509_crt& chain) {
     // mbedTLS recognises PEM only in a NUL-terminated buffer whose length counts the NUL.
     std::string terminated(pem);
@@ -191,7 +186,39 @@ Result<void> parse_certificates(std::string_view pem, mbedtls_x509_crt& chain) {
     return ok();
 }
 
-}  // namespace
+Result<void> load_issuer(const Issued& issuer, mbedtls_x509_crt& certificate,
+                         mbedtls_pk_context& key) {
+    MQTLS_TRY(parse_certificates(issuer.certificate_pem, certificate));
+    MQTLS_TRY(parse_private_key(issuer.private_key_pem, key));
+    // A key from the wrong file would sign certificates that no one can verify.
+    const int pair_ret = mbedtls_pk_check_pair(&certificate.pk, &key);
+    if (pair_ret != 0) {
+        return Error{Errc::invalid_argument, pair_ret};
+    }
+    return ok();
+}
+
+Result<std::string> spki_sha256_hex_of(const mbedtls_x509_crt& certificate) {
+    // The bytes as they appear in the certificate, not a re-encoding of the parsed key: a pin
+    // must not depend on how mbedTLS would write the key back.
+    const mbedtls_x509_buf& spki = certificate.pk_raw;
+    std::array<unsigned char, sha256_size> digest{};
+    const int ret =
+        mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), spki.p, spki.len, digest.data());
+    if (ret != 0) {
+        return Error{Errc::pem_invalid, ret};
+    }
+    static constexpr char hex_digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * digest.size());
+    for (const unsigned char byte : digest) {
+        hex += hex_digits[byte >> 4U];
+        hex += hex_digits[byte & 0x0fU];
+    }
+    return hex;
+}
+
+}  // namespace detail
 
 CertificateRequest ca_request(std::string common_name) {
     CertificateRequest request;
@@ -221,54 +248,38 @@ CertificateRequest client_request(std::string common_name) {
 }
 
 Result<Issued> make_self_signed(const CertificateRequest& request) {
-    MQTLS_TRY_ASSIGN(const PreparedRequest prepared, prepare(request));
+    MQTLS_TRY_ASSIGN(const PreparedRequest prepared, detail::prepare(request));
     RandomGenerator random;
     MQTLS_TRY(random.seed());
     PkContext key;
     MQTLS_TRY(detail::generate_key_into(request.key_type, *key, random));
-    return write_certificate(request, prepared, *key, *key, nullptr, random);
+    MQTLS_TRY_ASSIGN(std::string certificate_pem,
+                     detail::write_certificate(request, prepared, *key, *key, nullptr, random));
+    MQTLS_TRY_ASSIGN(std::string private_key_pem, detail::private_key_pem_of(*key));
+    return Issued{std::move(certificate_pem), std::move(private_key_pem)};
 }
 
 Result<Issued> issue(const CertificateRequest& request, const Issued& issuer) {
-    MQTLS_TRY_ASSIGN(const PreparedRequest prepared, prepare(request));
+    MQTLS_TRY_ASSIGN(const PreparedRequest prepared, detail::prepare(request));
     CertificateChain issuer_certificate;
-    MQTLS_TRY(parse_certificates(issuer.certificate_pem, *issuer_certificate));
     PkContext issuer_key;
-    MQTLS_TRY(detail::parse_private_key(issuer.private_key_pem, *issuer_key));
-    // A key from the wrong file would sign certificates that no one can verify.
-    const int pair_ret = mbedtls_pk_check_pair(&issuer_certificate->pk, issuer_key.get());
-    if (pair_ret != 0) {
-        return Error{Errc::invalid_argument, pair_ret};
-    }
+    MQTLS_TRY(detail::load_issuer(issuer, *issuer_certificate, *issuer_key));
 
     RandomGenerator random;
     MQTLS_TRY(random.seed());
     PkContext key;
     MQTLS_TRY(detail::generate_key_into(request.key_type, *key, random));
-    return write_certificate(request, prepared, *key, *issuer_key, issuer_certificate.get(),
-                             random);
+    MQTLS_TRY_ASSIGN(std::string certificate_pem,
+                     detail::write_certificate(request, prepared, *key, *issuer_key,
+                                               issuer_certificate.get(), random));
+    MQTLS_TRY_ASSIGN(std::string private_key_pem, detail::private_key_pem_of(*key));
+    return Issued{std::move(certificate_pem), std::move(private_key_pem)};
 }
 
 Result<std::string> spki_sha256_hex(std::string_view certificate_pem) {
     CertificateChain certificate;
-    MQTLS_TRY(parse_certificates(certificate_pem, *certificate));
-    // The bytes as they appear in the certificate, not a re-encoding of the parsed key: a pin
-    // must not depend on how mbedTLS would write the key back.
-    const mbedtls_x509_buf& spki = certificate->pk_raw;
-    std::array<unsigned char, sha256_size> digest{};
-    const int ret =
-        mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), spki.p, spki.len, digest.data());
-    if (ret != 0) {
-        return Error{Errc::pem_invalid, ret};
-    }
-    static constexpr char hex_digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * digest.size());
-    for (const unsigned char byte : digest) {
-        hex += hex_digits[byte >> 4U];
-        hex += hex_digits[byte & 0x0fU];
-    }
-    return hex;
+    MQTLS_TRY(detail::parse_certificates(certificate_pem, *certificate));
+    return detail::spki_sha256_hex_of(*certificate);
 }
 
 }  // namespace mqtls::pki

@@ -28,6 +28,16 @@ Result<std::string> public_key_pem_of(mbedtls_pk_context& key);
 /// Errors: pem_invalid (detail: the mbedTLS code).
 Result<void> parse_private_key(std::string_view pem, mbedtls_pk_context& key);
 
+/// The lower-case name of any key mbedTLS parsed, for output: "ecdsa-p256", "ecdsa-p384",
+/// "ecdsa-p521", "ecdsa-<other curve>", "rsa-<modulus bits>", or "unknown".
+std::string key_description_of(const mbedtls_pk_context& key);
+
+/// Whether mqtls accepts `key` for a certificate it signs: ECDSA on NIST P-256, P-384 or P-521
+/// (the curves every TLS stack offers), or RSA with a modulus of at least 2048 bits (NIST SP
+/// 800-57: 112-bit security, the floor until 2030). P-192, brainpool, secp256k1 and shorter RSA
+/// are refused.
+bool is_accepted_key(const mbedtls_pk_context& key);
+
 /// Parses a public key (PEM or DER SubjectPublicKeyInfo, or PKCS#1 RSA) into the empty context
 /// `key`.
 /// Errors: pem_invalid (detail: the mbedTLS code).

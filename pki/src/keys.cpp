@@ -1,6 +1,7 @@
 #include "mqtls/pki/keys.hpp"
 
 #include <cstring>
+#include <string>
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
@@ -15,6 +16,16 @@ namespace mqtls::pki {
 namespace {
 constexpr unsigned int rsa_key_bits = 2048;
 constexpr int rsa_public_exponent = 65537;
+constexpr std::size_t min_accepted_rsa_bits = 2048;
+
+// The curve of an EC key, MBEDTLS_ECP_DP_NONE for any other key. The one place that reads the
+// key's group (a private field from mbedTLS 3 on, which has mbedtls_pk_get_ec_group_id()).
+mbedtls_ecp_group_id ec_group_of(const mbedtls_pk_context& key) {
+    if (!mbedtls_pk_can_do(&key, MBEDTLS_PK_ECKEY)) {
+        return MBEDTLS_ECP_DP_NONE;
+    }
+    return mbedtls_pk_ec(key)->grp.id;
+}
 }  // namespace
 
 namespace detail {
@@ -90,6 +101,40 @@ Result<void> parse_private_key(std::string_view pem, mbedtls_pk_context& key) {
     return ok();
 }
 
+std::string key_description_of(const mbedtls_pk_context& key) {
+    if (mbedtls_pk_get_type(&key) == MBEDTLS_PK_RSA) {
+        return "rsa-" + std::to_string(mbedtls_pk_get_bitlen(&key));
+    }
+    switch (ec_group_of(key)) {
+        case MBEDTLS_ECP_DP_NONE:
+            return "unknown";
+        case MBEDTLS_ECP_DP_SECP256R1:
+            return "ecdsa-p256";
+        case MBEDTLS_ECP_DP_SECP384R1:
+            return "ecdsa-p384";
+        case MBEDTLS_ECP_DP_SECP521R1:
+            return "ecdsa-p521";
+        default: {
+            const mbedtls_ecp_curve_info* curve =
+                mbedtls_ecp_curve_info_from_grp_id(ec_group_of(key));
+            return std::string("ecdsa-") + (curve != nullptr ? curve->name : "unknown-curve");
+        }
+    }
+}
+
+bool is_accepted_key(const mbedtls_pk_context& key) {
+    if (mbedtls_pk_get_type(&key) == MBEDTLS_PK_RSA) {
+        return mbedtls_pk_get_bitlen(&key) >= min_accepted_rsa_bits;
+    }
+    // Only id-ecPublicKey keys: a key restricted to ECDH (id-ecDH) cannot sign a handshake.
+    if (mbedtls_pk_get_type(&key) != MBEDTLS_PK_ECKEY) {
+        return false;
+    }
+    const mbedtls_ecp_group_id group = ec_group_of(key);
+    return group == MBEDTLS_ECP_DP_SECP256R1 || group == MBEDTLS_ECP_DP_SECP384R1 ||
+           group == MBEDTLS_ECP_DP_SECP521R1;
+}
+
 Result<void> parse_public_key(std::string_view pem, mbedtls_pk_context& key) {
     SecretBuffer terminated = nul_terminated(pem);
     const int ret = mbedtls_pk_parse_public_key(&key, terminated.data(), terminated.size());
@@ -131,7 +176,7 @@ Result<KeyType> key_type_of(std::string_view key_pem) {
         MQTLS_TRY(detail::parse_public_key(key_pem, *key));
     }
     const mbedtls_pk_type_t pk_type = mbedtls_pk_get_type(key.get());
-    if (pk_type == MBEDTLS_PK_ECKEY && mbedtls_pk_ec(*key)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+    if (pk_type == MBEDTLS_PK_ECKEY && ec_group_of(*key) == MBEDTLS_ECP_DP_SECP256R1) {
         return KeyType::ecdsa_p256;
     }
     if (pk_type == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(key.get()) == rsa_key_bits) {

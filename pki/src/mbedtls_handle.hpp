@@ -8,6 +8,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crt.h>
+#include <mbedtls/x509_csr.h>
 
 namespace mqtls::pki::detail {
 
@@ -39,6 +40,8 @@ using CertificateChain =
     MbedtlsHandle<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
 using CertificateWriter =
     MbedtlsHandle<mbedtls_x509write_cert, mbedtls_x509write_crt_init, mbedtls_x509write_crt_free>;
+using SigningRequest =
+    MbedtlsHandle<mbedtls_x509_csr, mbedtls_x509_csr_init, mbedtls_x509_csr_free>;
 using BigNumber = MbedtlsHandle<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
 
 /// A heap buffer for key material that is zeroed (mbedtls_platform_zeroize, which the optimiser

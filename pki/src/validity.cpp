@@ -70,23 +70,6 @@ int digits_at(const std::string& text, std::size_t offset, std::size_t count) no
     return value;
 }
 
-bool is_valid_timestamp(const std::string& text) noexcept {
-    if (text.size() != timestamp_length) {
-        return false;
-    }
-    const int year = digits_at(text, 0, 4);
-    const int month = digits_at(text, 4, 2);
-    const int day = digits_at(text, 6, 2);
-    const int hour = digits_at(text, 8, 2);
-    const int minute = digits_at(text, 10, 2);
-    const int second = digits_at(text, 12, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0) {
-        return false;
-    }
-    // mbedTLS's parser accepts no leap second (60), so neither do we.
-    return day <= days_in_month(year, month) && hour < 24 && minute < 60 && second < 60;
-}
-
 }  // namespace
 
 std::string utc_timestamp(std::chrono::system_clock::time_point when) {
@@ -129,6 +112,23 @@ Validity Validity::between(std::chrono::system_clock::time_point not_before,
 }
 
 namespace detail {
+
+bool is_valid_timestamp(const std::string& text) noexcept {
+    if (text.size() != timestamp_length) {
+        return false;
+    }
+    const int year = digits_at(text, 0, 4);
+    const int month = digits_at(text, 4, 2);
+    const int day = digits_at(text, 6, 2);
+    const int hour = digits_at(text, 8, 2);
+    const int minute = digits_at(text, 10, 2);
+    const int second = digits_at(text, 12, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0) {
+        return false;
+    }
+    // mbedTLS's parser accepts no leap second (60), so neither do we.
+    return day <= days_in_month(year, month) && hour < 24 && minute < 60 && second < 60;
+}
 
 Result<void> check_validity(const Validity& validity) {
     if (!is_valid_timestamp(validity.not_before) || !is_valid_timestamp(validity.not_after)) {

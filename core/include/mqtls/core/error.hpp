@@ -196,6 +196,28 @@ enum class ErrorClass : std::uint8_t {
       "the file type bits")                                                                        \
     X(session_key_invalid, 0x0509, "the session key file does not hold exactly 32 bytes",          \
       "remove it: a new key is made, and the next connection does one full TLS handshake")         \
+    X(csr_invalid, 0x0520, "the file is not a certificate signing request mqtls can read",         \
+      "pass a PKCS#10 CSR, PEM (-----BEGIN CERTIFICATE REQUEST-----) or DER, e.g. from "           \
+      "openssl req -new; detail holds the mbedTLS error code")                                     \
+    X(csr_signature_invalid, 0x0521,                                                               \
+      "the CSR's signature does not verify with the key it carries",                               \
+      "do not sign it: it was altered or damaged after it was made, or signed with another key; "  \
+      "make a new CSR on the device")                                                              \
+    X(csr_key_rejected, 0x0522, "the CSR's key is of a type or size mqtls does not accept",        \
+      "make a new key and CSR: ECDSA P-256 (or P-384, P-521), or RSA with at least 2048 bits")     \
+    X(csr_common_name_invalid, 0x0523,                                                             \
+      "the CSR's subject common name (CN) is missing, repeated, or not a valid device id",         \
+      "the CN becomes the device id (printable ASCII without spaces, '/', '+', '#' or '\\', "      \
+      "at most 64 characters, not starting with '-'): make a new CSR, e.g. with -subj "            \
+      "/CN=sensor-17")                                                                             \
+    X(issuer_expired, 0x0524,                                                                      \
+      "the CA's certificate has expired, or expires before the new certificate would begin",       \
+      "certificates it signs would not verify: make a new CA (mqtls pki init NEWDIR) and "         \
+      "reissue the broker and device certificates from it")                                        \
+    X(csr_signature_algorithm_refused, 0x0525,                                                     \
+      "the CSR is signed with an algorithm mqtls does not accept",                                 \
+      "make the CSR again signed with SHA-256 or stronger, by ECDSA or RSA PKCS#1 v1.5 (not "      \
+      "SHA-1, MD5 or RSA-PSS), e.g. openssl req -new -sha256")                                     \
     X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
       "check the call against its documentation")                                                  \
     X(pem_invalid, 0x0602, "the PEM data could not be parsed",                                     \

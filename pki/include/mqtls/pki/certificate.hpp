@@ -12,7 +12,8 @@
 /// Dates are taken as given, in the past or the future, so that tests can make expired and
 /// not-yet-valid certificates. Issuing does not check that the issuer is a CA either, so that
 /// tests can forge a chain through a leaf; callers that issue real certificates (the `mqtls pki`
-/// commands) should make sure the issuer is the CA they meant.
+/// commands) should make sure the issuer is the CA they meant, and fit the dates to it with
+/// fit_to_issuer() (lifetime.hpp).
 
 #include <chrono>
 #include <string>
