@@ -104,8 +104,8 @@ public:
         struct termios quiet = saved_terminal;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         terminal_saved = 1;
-        for (std::size_t i = 0; i < std::size(signals_); ++i) {
-            old_handlers_[i] = std::signal(signals_[i], restore_terminal_and_die);
+        for (std::size_t i = 0; i < std::size(handled_signals); ++i) {
+            old_handlers_[i] = std::signal(handled_signals[i], restore_terminal_and_die);
         }
         ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
@@ -115,15 +115,15 @@ public:
         if (terminal_saved == 0) return;
         ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
         terminal_saved = 0;
-        for (std::size_t i = 0; i < std::size(signals_); ++i) {
-            std::signal(signals_[i], old_handlers_[i]);
+        for (std::size_t i = 0; i < std::size(handled_signals); ++i) {
+            std::signal(handled_signals[i], old_handlers_[i]);
         }
         std::fputc('\n', stderr);
     }
 
 private:
-    static constexpr int signals_[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    void (*old_handlers_[std::size(signals_)])(int) = {};
+    static constexpr int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    void (*old_handlers_[std::size(handled_signals)])(int) = {};
 };
 
 // The kernel's arg_start and arg_end (fields 48 and 49 of /proc/self/stat, Linux 3.5+): where

@@ -116,6 +116,7 @@ public:
             ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         const int input = ::open(input_path.c_str(), O_RDONLY | O_CLOEXEC);
         std::vector<char*> arguments;
+        arguments.reserve(argv.size() + 1);
         for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
         arguments.push_back(nullptr);
         pid_ = ::fork();
