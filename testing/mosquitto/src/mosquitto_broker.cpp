@@ -255,6 +255,10 @@ Result<void> MosquittoBroker::write_config(std::uint16_t port) {
                << "certfile " << dir_.file("server.crt") << "\n"
                << "keyfile " << dir_.file("server.key") << "\n"
                << "tls_version tlsv1.2\n";
+        if (!options_.tls12_ciphers.empty()) config << "ciphers " << options_.tls12_ciphers << "\n";
+        if (!options_.tls13_ciphers.empty()) {
+            config << "ciphers_tls1.3 " << options_.tls13_ciphers << "\n";
+        }
         if (options_.require_certificate) {
             config << "require_certificate true\n"
                    << "use_identity_as_username true\n";

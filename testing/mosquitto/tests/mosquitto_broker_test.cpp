@@ -368,6 +368,33 @@ TEST(MosquittoFixture, RefusesUserNamesMosquittoCannotStore) {
     EXPECT_EQ(broker.error().code, Errc::invalid_argument);
 }
 
+// `openssl s_client` offering only `cipher` (TLS 1.2); @SECLEVEL=0 so that OpenSSL's own client
+// policy never refuses first: a refusal is then the broker's.
+ProcessResult tls12_handshake(const MosquittoBroker& broker, const std::string& cipher) {
+    auto run = run_process(
+        {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(broker.tls_port()),
+         "-CAfile", broker.ca_file(), "-brief", "-tls1_2", "-cipher", cipher + ":@SECLEVEL=0"},
+        client_timeout);
+    EXPECT_TRUE(run) << "could not run openssl";
+    return run ? *run : ProcessResult{};
+}
+
+TEST(MosquittoFixture, ListenerAllowsOnlyEcdheAeadSuites) {
+    const auto broker = start_or_fail(BrokerOptions{});
+    ASSERT_NE(broker, nullptr);
+    const auto aead = tls12_handshake(*broker, "ECDHE-ECDSA-AES128-GCM-SHA256");
+    EXPECT_EQ(aead.exit_code, 0) << aead.output << broker->log();
+    EXPECT_NE(aead.output.find("Ciphersuite: ECDHE-ECDSA-AES128-GCM-SHA256"), std::string::npos)
+        << aead.output;
+    for (const char* cbc : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"}) {
+        const auto refused = tls12_handshake(*broker, cbc);
+        EXPECT_NE(refused.exit_code, 0) << cbc << "\n" << refused.output;
+        EXPECT_NE(refused.output.find("alert handshake failure"), std::string::npos)
+            << cbc << "\n"
+            << refused.output;
+    }
+}
+
 TEST(MosquittoFixture, CanAlsoListenOnIpv6Loopback) {
     if (!ipv6_loopback_available()) {
         GTEST_SKIP() << "no ::1 on this machine";

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// A real Mosquitto broker for integration tests, secured the way production brokers are: one TLS
-/// 1.2 listener on loopback (never a plaintext one), a CA and server certificate generated at test
+/// listener on loopback (TLS 1.2 or 1.3, AEAD suites only, as `mqtls broker` writes it; never a
+/// plaintext one), a CA and server certificate generated at test
 /// time with mqtls::pki (no private key is committed), password and/or client-certificate
 /// authentication, an optional ACL.
 ///
@@ -30,7 +31,8 @@
 /// `allow_anonymous` false unless there are no users and no certificate authentication,
 /// `password_file`, `acl_file`, `persistence` (location: the directory), `set_tcp_nodelay true`,
 /// `log_dest file`, `log_type all`, ISO 8601 `log_timestamp_format`, then `listener <port>
-/// 127.0.0.1` with `cafile`, `certfile`, `keyfile`, `tls_version tlsv1.2` and, for mutual TLS,
+/// 127.0.0.1` with `cafile`, `certfile`, `keyfile`, `tls_version tlsv1.2` (the minimum: TLS 1.3 is
+/// allowed too), `ciphers` and `ciphers_tls1.3` (tls12_ciphers, tls13_ciphers) and, for mutual TLS,
 /// `require_certificate true` and `use_identity_as_username true`; extra_config comes last.
 ///
 /// Failures of start() and restart() print the broker's output and log to stderr and, when a
@@ -85,9 +87,20 @@ struct BrokerOptions {
     bool persistence = false;
     /// Also listen on [::1], same port.
     bool listen_ipv6 = false;
-    /// Appended verbatim after the listener block, so listener settings (e.g. `ciphers`) apply to
-    /// the TLS listener; global ones (e.g. `max_keepalive 10`) work as well. Do not add a
-    /// plaintext `listener` here.
+    /// The listener's TLS 1.2 suites (`ciphers`, OpenSSL names): by default ECDHE with AES-GCM or
+    /// ChaCha20-Poly1305, for ECDSA and RSA certificates, the list `mqtls broker` writes; empty:
+    /// no `ciphers` line (Mosquitto's default, which includes CBC and static RSA suites).
+    std::string tls12_ciphers =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+        "ECDHE-RSA-CHACHA20-POLY1305";
+    /// The listener's TLS 1.3 suites (`ciphers_tls1.3`); empty: no such line.
+    std::string tls13_ciphers =
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    /// Appended verbatim after the listener block, so listener settings apply to the TLS
+    /// listener; global ones (e.g. `max_keepalive 10`) work as well. Mosquitto refuses a setting
+    /// given twice: change the suites with tls12_ciphers and tls13_ciphers, not here. Do not add
+    /// a plaintext `listener` here.
     std::string extra_config;
     /// The certificates to use; generated with BrokerPki::generate() when empty (e.g. pass an
     /// expired or RSA server certificate here).

@@ -1,0 +1,58 @@
+#pragma once
+// What `mqtls broker` writes for Mosquitto 2.0: its configuration file and the ACL. Both are
+// text only; cmd_broker.cpp decides where they go and runs Mosquitto.
+
+#include <string>
+#include <vector>
+
+namespace mqtls::cli::broker {
+
+/// The flags of `mqtls broker`.
+struct BrokerOptions {
+    std::string pki_directory;
+    int port = 8883;
+    std::string bind_address = "127.0.0.1";
+    std::vector<std::string> users;  // NAME:PASSWORD, as given to --user
+    std::string users_file;
+    bool users_stdin = false;
+    std::string password_file;
+    bool require_certificate = false;
+    bool acl_devices = false;
+    std::string collector;
+    std::string certificate_name = "broker";
+    // Mosquitto's default of 1000 drops QoS 1/2 messages for a subscriber that falls behind a
+    // burst (a collector after devices reconnect with a backlog); 0 means no limit.
+    int max_queued_messages = 1000;
+    std::string workdir;
+    bool print_config = false;
+    std::string mosquitto = "mosquitto";
+};
+
+/// Absolute paths of the files the configuration names.
+struct ConfigPaths {
+    std::string ca_certificate;
+    std::string certificate;
+    std::string key;
+    std::string password_file;  // empty: none
+    std::string acl_file;       // empty: none
+    std::string log_file;
+};
+
+/// The TLS 1.2 suites the listener allows (OpenSSL names): ECDHE key exchange (forward secrecy)
+/// with an AEAD cipher, for ECDSA and RSA broker certificates. The same six suites the mqtls
+/// client offers (tls/src/config.cpp).
+inline constexpr const char* tls12_cipher_list =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+/// The TLS 1.3 suites it allows: the three AEAD suites of RFC 8446 that OpenSSL enables
+/// (TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256 are not).
+inline constexpr const char* tls13_cipher_list =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+/// mosquitto.conf: one TLS listener, no anonymous clients, client ids bound to user names.
+std::string config_text(const BrokerOptions& options, const ConfigPaths& paths);
+
+/// The ACL of --acl-devices: each user writes only its own topics; the collector reads them.
+std::string acl_text(const BrokerOptions& options);
+
+}  // namespace mqtls::cli::broker
