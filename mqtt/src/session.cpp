@@ -186,6 +186,7 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     connect_deadline_ = now + config_.connect_timeout;
     ping_deadline_ = Instant::never();
     if (connect.clean_session) incoming_count_ = 0;
+    clean_session_ = connect.clean_session;
     // [MQTT-4.4.0-1] re-send unacknowledged PUBLISH (with DUP [MQTT-3.3.1-1]) and PUBREL, in
     // order, right behind CONNECT: MQTT allows packets before CONNACK, so they share one flight.
     for (std::size_t i = 0; i < outgoing_count_; ++i) {
@@ -419,6 +420,12 @@ Result<void> Session::handle_connack(const ConnAck& connack, Instant now) noexce
     }
     if (connack.return_code != ConnectReturnCode::accepted) {
         return fail(Error{Errc::broker_refused, static_cast<std::int32_t>(connack.return_code)});
+    }
+    // [MQTT-3.2.2-1]: a clean session is answered with Session Present 0. A broker claiming
+    // state it cannot have is broken or an impostor: the client does not go on as if it had
+    // a session it never made (MQTT 3.1.1 section 3.2.2.2 leaves the choice to the client).
+    if (clean_session_ && connack.session_present) {
+        return fail(Error{Errc::unexpected_session_present, 1});
     }
     state_ = SessionState::connected;
     connect_deadline_ = Instant::never();

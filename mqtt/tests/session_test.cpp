@@ -128,6 +128,23 @@ TEST(SessionConnack, AcceptedRaisesConnectedWithSessionPresent) {
     EXPECT_TRUE(log.items[0].session_present);
 }
 
+TEST(SessionConnack, SessionPresentInAnswerToACleanSessionIsFatal) {
+    // [MQTT-3.2.2-1]: the broker must answer clean session 1 with Session Present 0. One that
+    // claims a session it cannot have is not trusted with this connection.
+    Session s(SessionConfig{}, shared_memory());
+    EventLog log;
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    const auto r = feed(s, wire(connack_session_present), at(20), log);
+    EXPECT_EQ(error_code(r), Errc::unexpected_session_present);
+    EXPECT_EQ(s.state(), SessionState::disconnected);
+    EXPECT_EQ(log.count_of(Seen::Kind::connected), 0u);
+    // The same broker answer is fine for a persistent session, on the next connection.
+    ASSERT_TRUE(s.start_connect(basic_connect(false), at(30)));
+    send_all(s);
+    ASSERT_TRUE(feed(s, wire(connack_session_present), at(40), log));
+    EXPECT_EQ(s.state(), SessionState::connected);
+}
+
 TEST(SessionConnack, EveryRefusalCodeIsBrokerRefusedWithTheCodeAsDetail) {
     // Table 3.1: 1 unacceptable protocol version, 2 identifier rejected, 3 server unavailable,
     // 4 bad user name or password, 5 not authorized.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "broker_url.hpp"
+#include "process_hardening.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "trust_sources.hpp"
 
@@ -383,7 +384,7 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     }
     if (!flags.username.empty()) options.username = flags.username;
     if (const int status = resolve_password(command, flags, options.password)) return status;
-    std::fill(flags.password.begin(), flags.password.end(), '\0');
+    wipe(flags.password);
     options.keep_alive_s = flags.keep_alive_s;
     options.connect_timeout = std::chrono::seconds(flags.connect_timeout_s);
     return exit_ok;

@@ -13,6 +13,7 @@
 #include "mqtls/version.hpp"
 #include "node_flags.hpp"
 #include "parse_errors.hpp"
+#include "process_hardening.hpp"
 
 namespace {
 
@@ -70,6 +71,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    mqtls::cli::harden_process();  // before any secret is read
     try {
         return run(argc, argv);
     } catch (const std::exception& error) {

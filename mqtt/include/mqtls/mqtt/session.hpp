@@ -186,7 +186,8 @@ public:
     /// events in between. Views in events are valid until the next call. Non-fatal errors:
     /// output_full (no room for an acknowledgement), event_queue_full (events not polled).
     /// Fatal: any codec error, protocol_violation, unknown_packet_id, broker_refused (detail: the
-    /// CONNACK return code), incoming_window_full, not_connected.
+    /// CONNACK return code), unexpected_session_present (Session Present 1 in answer to a clean
+    /// session), incoming_window_full, not_connected.
     Result<std::size_t> receive(bytes_view bytes, Instant now) noexcept;
 
     /// Encoded packets waiting for the transport; valid until the next mutating call.
@@ -255,6 +256,7 @@ private:
 
     PacketId last_packet_id_ = 0;
     std::uint16_t keep_alive_s_ = 0;
+    bool clean_session_ = true;  // of the CONNECT in flight: decides what CONNACK may say
     Instant last_sent_{};
     Instant connect_deadline_ = Instant::never();
     Instant ping_deadline_ = Instant::never();  // never: no PINGREQ outstanding
