@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "broker_url.hpp"
-#include "process_hardening.hpp"
 #include "mqtls/mqtt/topic.hpp"
+#include "process_hardening.hpp"
 #include "trust_sources.hpp"
 
 #include <algorithm>

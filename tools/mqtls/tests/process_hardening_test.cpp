@@ -93,7 +93,7 @@ protected:
 // Waits (at most 5 s) until `path` can be read and is not empty.
 std::string wait_for_file(const std::string& path) {
     for (int attempt = 0; attempt < 100; ++attempt) {
-        const std::string text = read_file(path);
+        std::string text = read_file(path);
         if (!text.empty()) return text;
         std::this_thread::sleep_for(50ms);
     }

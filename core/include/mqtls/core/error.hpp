@@ -100,7 +100,7 @@ enum class ErrorClass : std::uint8_t {
     X(unexpected_session_present, 0x020e,                                                          \
       "the broker says it kept a session although we asked for a clean one",                       \
       "a broker must answer a clean session with Session Present 0 (MQTT-3.2.2-1); this one is "   \
-      "broken or not the broker it claims to be: the connection is closed")                         \
+      "broken or not the broker it claims to be: the connection is closed")                        \
     X(resolve_failed, 0x0301, "the broker's host name could not be resolved",                      \
       "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
     X(connection_refused, 0x0302, "the broker refused the TCP connection",                         \
