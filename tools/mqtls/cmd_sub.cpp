@@ -67,7 +67,9 @@ void print_message(const client::Message& message, const SubFlags& flags) {
 int subscribe_all(client::Client& client, const SubFlags& flags,
                   const std::vector<mqtt::Subscription>& subscriptions) {
     auto granted = client.subscribe(subscriptions);
-    if (!granted) return report(command_name, granted.error(), "subscribing");
+    if (!granted) {
+        return report_client_error(command_name, granted.error(), "subscribing", flags.connection);
+    }
     for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
         if ((*granted)[i] == mqtt::suback_failure) {
             std::fprintf(stderr,
@@ -168,7 +170,7 @@ int run_sub(SubFlags& flags) {
     // SIGINT/SIGTERM only set a flag; the loop below notices it within one receive slice (the
     // transport retries interrupted calls until its deadline), disconnects and exits 0.
     install_stop_signal_handlers();
-    client::Client client;
+    client::Client client(client_limits(flags.connection));
     if (const int status = connect_client(command_name, flags.connection, options, client);
         status != exit_ok) {
         return status;
@@ -255,7 +257,8 @@ int receive_messages(client::Client& client, Receiving& receiving) {
         auto message = client.receive(wait);
         if (!message) {
             if (stop_requested() != 0) return exit_ok;  // interrupted while shutting down
-            return report(command_name, message.error(), "receiving");
+            return report_client_error(command_name, message.error(), "receiving",
+                                       flags.connection);
         }
         if (*message) handle_message(**message, receiving);
     }
