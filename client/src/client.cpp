@@ -28,8 +28,10 @@ constexpr std::size_t requests_max = 8;
 constexpr std::size_t events_max = 16;
 
 constexpr std::size_t io_chunk = 16 * kib;
-// publish_queued() hands output to the socket once this much is pending: many TLS records per
-// write, yet a burst of small messages never fills (and touches) the whole tx buffer.
+// publish_queued() hands output to the socket each time this much more is pending: many TLS
+// records per write, yet a burst of small messages never fills (and touches) the whole tx
+// buffer. Only once per this many bytes: while the socket is full, each attempt is a wasted
+// system call (44,353 failed sendto for 100,000 QoS 0 messages when it tried on every one).
 constexpr std::size_t eager_send_bytes = 64 * kib;
 
 ClientLimits clamped(ClientLimits limits) {
@@ -140,6 +142,7 @@ struct Client::Impl {
     bool hold_output = false;
     bool session_stored = false;  // this connection's TLS session went to the store
     bool session_offered = false;
+    std::size_t pending_after_eager_send = 0;  // tx bytes left after the last flush()
     Instant connect_deadline;
     ResumptionCounters resumption;
     std::size_t last_engine_heap_peak = 0;
@@ -160,6 +163,7 @@ struct Client::Impl {
         is_connected = false;
         connect_pending = false;
         hold_output = false;
+        pending_after_eager_send = 0;
         session.on_transport_closed(monotonic_now());
         while (session.poll_event()) {
         }
@@ -214,8 +218,9 @@ struct Client::Impl {
                 engine->consume_ciphertext(*sent);
                 progressed = progressed || *sent > 0;
             }
-            if (!progressed) return ok();
+            if (!progressed) break;
         }
+        pending_after_eager_send = session.pending_output().size();
         return ok();
     }
 
@@ -580,7 +585,10 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     Result<mqtt::PacketId> id = impl.session.publish(message, monotonic_now());
     if (id && qos == mqtt::QoS::exactly_once) ++impl.qos2_in_flight;
     if (id) {
-        if (impl.session.pending_output().size() >= eager_send_bytes) MQTLS_TRY(impl.flush());
+        if (impl.session.pending_output().size() >=
+            impl.pending_after_eager_send + eager_send_bytes) {
+            MQTLS_TRY(impl.flush());
+        }
         return id;
     }
     // Full window or buffers: service the connection just until something drained (an ack
