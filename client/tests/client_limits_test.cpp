@@ -30,7 +30,8 @@ std::string payload_for_packet(const std::string& topic, QoS qos, std::size_t pa
     std::size_t payload = packet_size;
     while (payload > 0 && publish_packet_size(topic, payload, qos) > packet_size) --payload;
     EXPECT_EQ(publish_packet_size(topic, payload, qos), packet_size) << "no payload fits exactly";
-    return std::string(payload, 'p');
+    std::string bytes(payload, 'p');  // not {}: that would be two characters
+    return bytes;
 }
 
 TEST(ClientLimits, DefaultsAndClamping) {

@@ -30,15 +30,15 @@ struct Expected {
         size += *written;
     }
     void add_bytes(bytes_view more) noexcept {
-        for (std::size_t i = 0; i < more.size(); ++i) {
+        for (const std::uint8_t byte : more) {
             if (size == max_expected) {
                 overflow = true;
                 return;
             }
-            bytes[size++] = more[i];
+            bytes[size++] = byte;
         }
     }
-    [[nodiscard]] bytes_view view() const noexcept { return bytes_view(bytes, size); }
+    [[nodiscard]] bytes_view view() const noexcept { return {bytes, size}; }
 };
 
 // PUBLISH "t" with `payload`, resent after a reconnect: DUP set [MQTT-3.3.1-1].

@@ -175,7 +175,8 @@ std::string payload_for_packet(const std::string& topic, std::size_t packet_size
                               topic, payload, mqtls::mqtt::QoS::at_most_once) > packet_size) {
         --payload;
     }
-    return std::string(payload, 'p');
+    std::string bytes(payload, 'p');  // not {}: that would be two characters
+    return bytes;
 }
 
 struct Fixture {
