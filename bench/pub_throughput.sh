@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Throughput of `mqtls pub -l` against `mosquitto_pub -l`: N messages of 64 bytes over TLS 1.2,
 # QoS 0 and QoS 1, to one Mosquitto on loopback, in the same run. A subscriber counts what the
-# broker actually delivered, so a publisher that stops early (mosquitto_pub -l at QoS 1) shows.
-#   bench/pub_throughput.sh [N]        default N = 100000; prints a markdown table
+# broker actually delivered, so a publisher that stops early (mosquitto_pub -l at QoS 1) shows;
+# msg/s is messages delivered per second of the publisher's run.
+#   bench/pub_throughput.sh [N [RUNS]]   default N = 100000, RUNS = 1; prints a markdown table
+# With RUNS > 1 each row is the run with the median rate, and "delivered" the fewest of all runs.
+# "mqtls -l -M 64" is the client's window before issue 11, for comparison in the same run.
 # Everything runs on 127.0.0.1; the broker is made with `mqtls pki` + `mqtls broker` and stopped
 # by its PID on exit.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-100000}
+runs=${2:-1}
 build="$root/build/release"
 configure=(cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMQTLS_BUILD_TESTS=OFF)
 [[ -f "$build/CMakeCache.txt" ]] || configure+=(-G Ninja)
@@ -45,26 +49,73 @@ python3 -c "import sys
 for i in range($count): sys.stdout.write(f'{i:08d}' + 'x' * 56 + '\n')" >"$work/lines.txt"
 
 tls=(-h 127.0.0.1 -p "$port" --cafile "$work/pki/ca.crt" -u bench -P "$password")
-echo "| publisher | QoS | wall time (s) | msg/s | delivered |"
-echo "|---|---|---|---|---|"
-for qos in 0 1; do
-    for tool in mqtls mosquitto_pub; do
-        topic="bench/$tool/$qos"
-        mosquitto_sub "${tls[@]}" -i "counter-$tool-$qos" -t "$topic" -q "$qos" -W 60 -C "$count" \
-            >"$work/received" 2>/dev/null &
-        sub_pid=$!
-        sleep 0.3  # let the subscription settle
-        start=$(date +%s.%N)
-        if [[ $tool == mqtls ]]; then
-            "$mqtls" pub "${tls[@]}" -i "pub-$tool-$qos" -t "$topic" -q "$qos" -l <"$work/lines.txt"
-        else
-            mosquitto_pub "${tls[@]}" -i "pub-$tool-$qos" -t "$topic" -q "$qos" -l <"$work/lines.txt"
-        fi
-        end=$(date +%s.%N)
-        wait "$sub_pid" 2>/dev/null || true  # exits at -C N, or after -W 60 s with fewer
-        delivered=$(wc -l <"$work/received")
-        seconds=$(python3 -c "print(f'{$end - $start:.3f}')")
-        rate=$(python3 -c "print(f'{$delivered / max($end - $start, 1e-9):,.0f}')")
-        echo "| $tool -l | $qos | $seconds | $rate | $delivered of $count |"
+
+# Waits for the counting subscriber: it exits by itself after N messages; otherwise it is
+# stopped once nothing more arrived for 3 s (at most 60 s after the publisher ended).
+wait_for_counter() {
+    local pid=$1 last=-1 still=0
+    for _ in $(seq 1 600); do
+        kill -0 "$pid" 2>/dev/null || break
+        local now
+        now=$(wc -l <"$work/received")
+        if [[ $now == "$last" ]]; then still=$((still + 1)); else still=0; fi
+        [[ $still -ge 30 ]] && break
+        last=$now
+        sleep 0.1
     done
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# One run: prints "seconds delivered".
+run_once() {
+    local tool=$1 qos=$2 run=$3
+    shift 3
+    local topic="bench/$tool/$qos/$run/$RANDOM"
+    mosquitto_sub "${tls[@]}" -i "counter-$run-$RANDOM" -t "$topic" -q "$qos" -C "$count" \
+        >"$work/received" 2>/dev/null &
+    local sub_pid=$!
+    sleep 0.3  # let the subscription settle
+    local start end
+    start=$(date +%s.%N)
+    if [[ $tool == mqtls ]]; then
+        "$mqtls" pub "${tls[@]}" -i "pub-$run-$RANDOM" -t "$topic" -q "$qos" -l "$@" <"$work/lines.txt"
+    else
+        mosquitto_pub "${tls[@]}" -i "pub-$run-$RANDOM" -t "$topic" -q "$qos" -l "$@" \
+            <"$work/lines.txt"
+    fi
+    end=$(date +%s.%N)
+    wait_for_counter "$sub_pid"
+    echo "$(python3 -c "print(f'{$end - $start:.3f}')") $(wc -l <"$work/received")"
+}
+
+# One row: RUNS runs, the median rate; prints "label|qos|seconds|rate|delivered".
+measure() {
+    local label=$1 tool=$2 qos=$3
+    shift 3
+    local results=()
+    for run in $(seq 1 "$runs"); do results+=("$(run_once "$tool" "$qos" "$run" "$@")"); done
+    printf '%s\n' "${results[@]}" | python3 -c "
+import sys
+rows = [tuple(map(float, line.split())) for line in sys.stdin if line.strip()]
+rated = sorted(rows, key=lambda r: r[1] / max(r[0], 1e-9))
+seconds, delivered = rated[len(rated) // 2]
+print(f'$label|$qos|{seconds:.3f}|{delivered / max(seconds, 1e-9):.0f}|{int(min(r[1] for r in rows))}')"
+}
+
+rows=()
+for qos in 0 1; do
+    rows+=("$(measure "mqtls -l" mqtls "$qos")")
+    [[ $qos == 1 ]] && rows+=("$(measure "mqtls -l -M 64" mqtls "$qos" -M 64)")
+    rows+=("$(measure "mosquitto_pub -l" mosquitto_pub "$qos")")
 done
+
+echo "| publisher | QoS | wall time (s) | msg/s | vs mosquitto_pub | delivered |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}" | python3 -c "
+import sys
+rows = [line.strip().split('|') for line in sys.stdin if line.strip()]
+reference = {r[1]: float(r[3]) for r in rows if r[0].startswith('mosquitto_pub')}
+for label, qos, seconds, rate, delivered in rows:
+    ratio = float(rate) / reference[qos] if reference.get(qos) else float('nan')
+    print(f'| \`{label}\` | {qos} | {seconds} | {float(rate):,.0f} | {ratio:.2f}x | {delivered} of $count |')"

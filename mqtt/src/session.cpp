@@ -1,6 +1,13 @@
 // The client session state machine. Outgoing QoS 1/2 messages live in `memory_.store` (encoded,
-// in send order, compacted on release) until acknowledged, so they can be re-sent with DUP after a
-// reconnect; everything the transport must send is appended to `memory_.tx`.
+// in send order) until acknowledged, so they can be re-sent with DUP after a reconnect; everything
+// the transport must send is appended to `memory_.tx`.
+//
+// Cost per message stays constant however large the window and buffers are: the outgoing window
+// is a ring (acknowledgements arrive oldest first, so removing a slot is O(1) then), a cursor
+// remembers where unsent messages start, and the store and tx buffers are compacted only once
+// the bytes freed at their front outweigh the bytes still in use (or when an append needs the
+// room), so compaction moves no more bytes than were freed. Compaction also keeps the touched
+// part of large, lazily allocated buffers small.
 #include "mqtls/mqtt/session.hpp"
 
 #include <cstring>
@@ -25,7 +32,18 @@ Session::Session(const SessionConfig& config, SessionMemory memory) noexcept
 
 // ---- output ------------------------------------------------------------------------------------
 
-std::size_t Session::tx_free() const noexcept { return memory_.tx.size() - tx_end_; }
+std::size_t Session::tx_free() const noexcept { return memory_.tx.size() - (tx_end_ - tx_begin_); }
+
+void Session::compact_tx() noexcept {
+    if (tx_begin_ == 0) return;
+    std::memmove(memory_.tx.data(), memory_.tx.data() + tx_begin_, tx_end_ - tx_begin_);
+    tx_end_ -= tx_begin_;
+    tx_begin_ = 0;
+}
+
+void Session::make_tx_room(std::size_t size) noexcept {
+    if (memory_.tx.size() - tx_end_ < size) compact_tx();
+}
 
 bytes_view Session::pending_output() const noexcept {
     return memory_.tx.subspan(tx_begin_, tx_end_ - tx_begin_);
@@ -37,11 +55,10 @@ void Session::consume_output(std::size_t count) noexcept {
     if (tx_begin_ == tx_end_) {
         tx_begin_ = 0;
         tx_end_ = 0;
-    } else if (tx_begin_ > 0) {
-        // Compact so the free space is contiguous at the end.
-        std::memmove(memory_.tx.data(), memory_.tx.data() + tx_begin_, tx_end_ - tx_begin_);
-        tx_end_ -= tx_begin_;
-        tx_begin_ = 0;
+    } else if (tx_begin_ >= tx_end_ - tx_begin_) {
+        // Moves no more than was just consumed; a large packet leaving record by record is not
+        // shifted again for every record.
+        compact_tx();
     }
     queue_unsent_messages(last_sent_);
 }
@@ -64,6 +81,7 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
     if (size + reserve > tx_free()) return Errc::output_full;
+    make_tx_room(size);
     MQTLS_TRY_ASSIGN(const std::size_t written, encode(packet, memory_.tx.subspan(tx_end_)));
     tx_end_ += written;
     last_sent_ = now;
@@ -73,13 +91,14 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
 // Sends stored messages not yet sent on this connection, in their original order, while they fit.
 void Session::queue_unsent_messages(Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) return;
-    for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        OutgoingSlot& slot = memory_.outgoing[i];
+    for (; first_unsent_ < outgoing_count_; ++first_unsent_) {
+        OutgoingSlot& slot = outgoing_at(first_unsent_);
         if (slot.sent) continue;
         if (slot.stage == OutgoingStage::awaiting_pubcomp) {
             if (!queue_request(PubRel{slot.packet_id}, now)) return;
         } else {
             if (slot.length + ack_size > tx_free()) return;
+            make_tx_room(slot.length);
             std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset,
                         slot.length);
             tx_end_ += slot.length;
@@ -92,9 +111,32 @@ void Session::queue_unsent_messages(Instant now) noexcept {
 // ---- identifiers and the outgoing store
 // ----------------------------------------------------------
 
+OutgoingSlot& Session::outgoing_at(std::size_t index) noexcept {
+    std::size_t position = outgoing_head_ + index;
+    if (position >= memory_.outgoing.size()) position -= memory_.outgoing.size();
+    return memory_.outgoing[position];
+}
+
+const OutgoingSlot& Session::outgoing_at(std::size_t index) const noexcept {
+    std::size_t position = outgoing_head_ + index;
+    if (position >= memory_.outgoing.size()) position -= memory_.outgoing.size();
+    return memory_.outgoing[position];
+}
+
+void Session::mark_packet_id(PacketId id, bool in_use) noexcept {
+    if (memory_.packet_id_bits.size() < packet_id_bits_size) return;
+    std::uint8_t& bits = memory_.packet_id_bits[id / 8];
+    const auto bit = static_cast<std::uint8_t>(1U << (id % 8));
+    bits = static_cast<std::uint8_t>(in_use ? bits | bit : bits & ~bit);
+}
+
 bool Session::packet_id_in_use(PacketId id) const noexcept {
-    for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        if (memory_.outgoing[i].packet_id == id) return true;
+    if (memory_.packet_id_bits.size() >= packet_id_bits_size) {
+        if ((memory_.packet_id_bits[id / 8] >> (id % 8)) & 1U) return true;
+    } else {
+        for (std::size_t i = 0; i < outgoing_count_; ++i) {
+            if (outgoing_at(i).packet_id == id) return true;
+        }
     }
     for (std::size_t i = 0; i < request_count_; ++i) {
         if (memory_.requests[i].packet_id == id) return true;
@@ -113,36 +155,76 @@ PacketId Session::allocate_packet_id() noexcept {
     return id;
 }
 
+// Oldest first: acknowledgements arrive in publishing order [MQTT-4.6.0-2], so this ends at once.
+std::size_t Session::find_outgoing_index(PacketId id, OutgoingStage stage) const noexcept {
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        const OutgoingSlot& slot = outgoing_at(i);
+        if (slot.packet_id == id && slot.stage == stage) return i;
+    }
+    return outgoing_count_;
+}
+
 OutgoingSlot* Session::find_outgoing(PacketId id) noexcept {
     for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        if (memory_.outgoing[i].packet_id == id) return &memory_.outgoing[i];
+        if (outgoing_at(i).packet_id == id) return &outgoing_at(i);
     }
     return nullptr;
 }
 
-std::size_t Session::store_used() const noexcept {
-    if (outgoing_count_ == 0) return 0;
-    const OutgoingSlot& last = memory_.outgoing[outgoing_count_ - 1];
-    return last.offset + last.length;
+// Slots are in store order (each new copy is appended at store_end_), so moving each copy down
+// to the next free byte never overwrites one not yet moved.
+void Session::compact_store() noexcept {
+    std::size_t write = 0;
+    for (std::size_t i = 0; i < outgoing_count_; ++i) {
+        OutgoingSlot& slot = outgoing_at(i);
+        if (slot.length > 0 && slot.offset != write) {
+            std::memmove(memory_.store.data() + write, memory_.store.data() + slot.offset,
+                         slot.length);
+        }
+        slot.offset = static_cast<std::uint32_t>(write);
+        write += slot.length;
+    }
+    store_end_ = write;
 }
 
 void Session::release_store_bytes(OutgoingSlot& slot) noexcept {
-    if (slot.length == 0) return;
-    const std::size_t end = slot.offset + slot.length;
-    const std::size_t used = store_used();
-    std::memmove(memory_.store.data() + slot.offset, memory_.store.data() + end, used - end);
-    for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        if (memory_.outgoing[i].offset >= end) memory_.outgoing[i].offset -= slot.length;
-    }
+    store_live_ -= slot.length;
     slot.length = 0;
+    // Once the holes outweigh what is still stored: moves at most the bytes freed since the last
+    // compaction.
+    if (store_end_ - store_live_ >= store_live_) compact_store();
 }
 
+// Keeps the window in order: the slots before `index` move up one place, so removing the oldest
+// (the usual case) moves nothing.
 void Session::remove_outgoing(std::size_t index) noexcept {
-    release_store_bytes(memory_.outgoing[index]);
-    for (std::size_t i = index + 1; i < outgoing_count_; ++i) {
-        memory_.outgoing[i - 1] = memory_.outgoing[i];
-    }
+    mark_packet_id(outgoing_at(index).packet_id, false);
+    release_store_bytes(outgoing_at(index));
+    for (std::size_t i = index; i > 0; --i) outgoing_at(i) = outgoing_at(i - 1);
+    outgoing_head_ = outgoing_head_ + 1 == memory_.outgoing.size() ? 0 : outgoing_head_ + 1;
     --outgoing_count_;
+    if (first_unsent_ > index) --first_unsent_;
+    if (outgoing_count_ == 0) {
+        outgoing_head_ = 0;
+        store_end_ = 0;
+    }
+}
+
+// Room for `size` more bytes at store_end_, if the store has them at all.
+bool Session::make_store_room(std::size_t size) noexcept {
+    if (size > memory_.store.size() - store_live_) return false;
+    if (size > memory_.store.size() - store_end_) compact_store();
+    return true;
+}
+
+// Takes the copy just encoded at store_end_ into `slot`, the next free place of the window.
+void Session::append_stored(OutgoingSlot& slot, std::size_t length) noexcept {
+    mark_packet_id(slot.packet_id, true);
+    slot.offset = static_cast<std::uint32_t>(store_end_);
+    slot.length = static_cast<std::uint32_t>(length);
+    store_end_ += length;
+    store_live_ += length;
+    ++outgoing_count_;
 }
 
 // ---- events
@@ -190,10 +272,11 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     // [MQTT-4.4.0-1] re-send unacknowledged PUBLISH (with DUP [MQTT-3.3.1-1]) and PUBREL, in
     // order, right behind CONNECT: MQTT allows packets before CONNACK, so they share one flight.
     for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        OutgoingSlot& slot = memory_.outgoing[i];
+        OutgoingSlot& slot = outgoing_at(i);
         if (slot.sent && slot.length > 0) memory_.store[slot.offset] |= rules::publish_dup;
         slot.sent = false;
     }
+    first_unsent_ = 0;
     queue_unsent_messages(now);
     return ok();
 }
@@ -249,19 +332,17 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
     if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
-    if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_used()) {
+    if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
         return Errc::inflight_full;
     }
     p.packet_id = allocate_packet_id();
-    OutgoingSlot& slot = memory_.outgoing[outgoing_count_];
+    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(store_end_)));
+    OutgoingSlot& slot = outgoing_at(outgoing_count_);
     slot.packet_id = p.packet_id;
     slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
                                              : OutgoingStage::awaiting_pubrec;
     slot.sent = false;
-    slot.offset = static_cast<std::uint32_t>(store_used());
-    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(slot.offset)));
-    slot.length = static_cast<std::uint32_t>(written);
-    ++outgoing_count_;
+    append_stored(slot, written);
     queue_unsent_messages(now);
     return p.packet_id;
 }
@@ -278,20 +359,18 @@ Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_i
     if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
-    if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_used()) {
+    if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
         return Errc::inflight_full;
     }
-    OutgoingSlot& slot = memory_.outgoing[outgoing_count_];
+    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(store_end_)));
+    OutgoingSlot& slot = outgoing_at(outgoing_count_);
     slot.packet_id = packet_id;
     // A QoS 2 message whose PUBREC was lost with the reboot is sent again as PUBLISH: the broker
     // answers a duplicate with PUBREC again and delivers it once [MQTT-4.3.3].
     slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
                                              : OutgoingStage::awaiting_pubrec;
     slot.sent = true;  // it went out before: the resend carries DUP
-    slot.offset = static_cast<std::uint32_t>(store_used());
-    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(slot.offset)));
-    slot.length = static_cast<std::uint32_t>(written);
-    ++outgoing_count_;
+    append_stored(slot, written);
     // New identifiers continue after the restored one.
     last_packet_id_ = packet_id;
     return ok();
@@ -461,15 +540,11 @@ Result<void> Session::handle_publish(const Publish& publish, Instant now) noexce
 }
 
 Result<void> Session::handle_puback(PacketId id) noexcept {
-    for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        if (memory_.outgoing[i].packet_id == id &&
-            memory_.outgoing[i].stage == OutgoingStage::awaiting_puback) {
-            remove_outgoing(i);
-            (void)push_event(PublishAcked{id, QoS::at_least_once});
-            return ok();
-        }
-    }
-    return fail(Error{Errc::unknown_packet_id, id});
+    const std::size_t index = find_outgoing_index(id, OutgoingStage::awaiting_puback);
+    if (index == outgoing_count_) return fail(Error{Errc::unknown_packet_id, id});
+    remove_outgoing(index);
+    (void)push_event(PublishAcked{id, QoS::at_least_once});
+    return ok();
 }
 
 Result<void> Session::handle_pubrec(PacketId id, Instant now) noexcept {
@@ -498,15 +573,11 @@ Result<void> Session::handle_pubrel(PacketId id, Instant now) noexcept {
 }
 
 Result<void> Session::handle_pubcomp(PacketId id) noexcept {
-    for (std::size_t i = 0; i < outgoing_count_; ++i) {
-        if (memory_.outgoing[i].packet_id == id &&
-            memory_.outgoing[i].stage == OutgoingStage::awaiting_pubcomp) {
-            remove_outgoing(i);
-            (void)push_event(PublishAcked{id, QoS::exactly_once});
-            return ok();
-        }
-    }
-    return fail(Error{Errc::unknown_packet_id, id});
+    const std::size_t index = find_outgoing_index(id, OutgoingStage::awaiting_pubcomp);
+    if (index == outgoing_count_) return fail(Error{Errc::unknown_packet_id, id});
+    remove_outgoing(index);
+    (void)push_event(PublishAcked{id, QoS::exactly_once});
+    return ok();
 }
 
 Result<void> Session::handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept {

@@ -337,6 +337,58 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
             ->each([&flags](const std::string&) { flags.will_qos_given = true; });
         command.add_flag("--will-retain", flags.will_retain, "the broker retains the will");
     }
+    // node publishes only its own small readings, with the client's default limits.
+    if (command.get_name() == "pub" || command.get_name() == "sub") {
+        command
+            .add_option("--max-packet-size", flags.max_packet_size,
+                        "largest MQTT packet to send or receive, in bytes (a message's payload "
+                        "plus its topic and 4 to 9 bytes); memory is used only as large "
+                        "messages need it")
+            ->check(CLI::Range(client::min_packet_size_limit, client::mqtt_max_packet_size))
+            ->type_name("BYTES")
+            ->capture_default_str();
+    }
+}
+
+client::ClientLimits client_limits(const BrokerConnectionFlags& flags, std::size_t max_inflight) {
+    client::ClientLimits limits;
+    limits.max_packet_size = flags.max_packet_size;
+    limits.max_inflight = max_inflight;
+    return limits;
+}
+
+int report_message_over_limit(const char* command, const char* what, std::size_t packet_size,
+                              const BrokerConnectionFlags& flags, bool at_least) {
+    std::fprintf(stderr,
+                 "mqtls %s: %s is %s%zu bytes as an MQTT packet, over the limit of %zu bytes "
+                 "(--max-packet-size)\n"
+                 "  hint: raise it with --max-packet-size %zu or more (at most %zu); the broker "
+                 "has its own limit too (Mosquitto: message_size_limit)\n",
+                 command, what, at_least ? "at least " : "", packet_size, flags.max_packet_size,
+                 packet_size, client::mqtt_max_packet_size);
+    return exit_usage;
+}
+
+int report_client_error(const char* command, const Error& error, std::string_view context,
+                        const BrokerConnectionFlags& flags) {
+    if (error.code == Errc::message_too_large && error.detail > 0 &&
+        static_cast<std::size_t>(error.detail) > flags.max_packet_size) {
+        return report_message_over_limit(command, "a message",
+                                         static_cast<std::size_t>(error.detail), flags);
+    }
+    if (error.code != Errc::packet_too_large || error.detail <= 0) {
+        return report(command, error, context);
+    }
+    // The connection is gone: the rest of the packet could not be skipped without reading it.
+    std::fprintf(stderr,
+                 "mqtls %s: the broker sent a %d-byte packet, over the limit of %zu bytes "
+                 "(--max-packet-size); the connection was closed (%.*s)\n"
+                 "  hint: raise the limit with --max-packet-size %d or more (at most %zu); MQTT "
+                 "3.1.1 has no way to tell the broker our limit, so it sends every message it "
+                 "accepted\n",
+                 command, error.detail, flags.max_packet_size, static_cast<int>(context.size()),
+                 context.data(), error.detail, client::mqtt_max_packet_size);
+    return exit_failure;
 }
 
 int usage_error(const char* command, const char* what, const char* hint) {

@@ -4,6 +4,7 @@
 // password from -P, --pw-file or MQTLS_PASSWORD. Used by pub, sub and node.
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +48,7 @@ struct BrokerConnectionFlags {
     std::uint16_t keep_alive_s = 60;
     int connect_timeout_s = 10;  // TCP + TLS + CONNACK
     bool debug = false;
+    std::size_t max_packet_size = client::default_max_packet_size;  // pub and sub only
 };
 
 /// The environment variable that supplies the password when neither -P nor --pw-file is given.
@@ -72,6 +74,20 @@ int usage_error(const char* command, const char* what, const char* hint);
 /// exit_ok, or the exit status after reporting the problem.
 int make_client_options(const char* command, const BrokerConnectionFlags& flags,
                         client::ClientOptions& options);
+
+/// The client limits the flags ask for: --max-packet-size, and `max_inflight`.
+client::ClientLimits client_limits(const BrokerConnectionFlags& flags,
+                                   std::size_t max_inflight = client::default_max_inflight);
+
+/// Reports a message of `packet_size` bytes (as a PUBLISH packet; with `at_least`, of that many
+/// or more) over --max-packet-size and returns exit_usage. `what` names it, e.g. "the message".
+int report_message_over_limit(const char* command, const char* what, std::size_t packet_size,
+                              const BrokerConnectionFlags& flags, bool at_least = false);
+
+/// report(), except that a packet over --max-packet-size (packet_too_large: from the broker;
+/// message_too_large: ours) is explained with its size, the limit and the flag to raise it.
+int report_client_error(const char* command, const Error& error, std::string_view context,
+                        const BrokerConnectionFlags& flags);
 
 /// The flag and file a TLS setup error is about (the files are parsed before connecting), or
 /// empty when the error is about the connection.

@@ -213,7 +213,7 @@ int run_sub(SubFlags& flags) {
     // SIGINT/SIGTERM only set a flag; the receive loop notices it within one receive slice (the
     // transport retries interrupted calls until its deadline), disconnects and exits 0.
     install_stop_signal_handlers();
-    client::Client client;
+    client::Client client(client_limits(flags.connection));
     {
         const SilencedStderr silenced(flags.quiet);
         if (const int status = connect_client(command_name, flags.connection, options, client);

@@ -310,7 +310,8 @@ int flush_removals(const Receiving& receiving, int status) {
 
 int report_unless_quiet(const SubFlags& flags, const Error& error, std::string_view context) {
     if (flags.quiet) return exit_code_for(error);
-    return report(command_name, error, context);
+    // Says the limit and the flag when a message or packet was over --max-packet-size.
+    return report_client_error(command_name, error, context, flags.connection);
 }
 
 int receive_and_report(client::Client& client, const SubFlags& flags,

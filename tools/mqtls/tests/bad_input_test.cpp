@@ -314,7 +314,7 @@ TEST_F(CliBadInputPem, PubAndSubRefuseUnusablePemFilesWithoutConnecting) {
     };
     std::vector<Case> cases{
         {{"--cafile", missing}, {"--cafile " + missing, "No such file or directory"}},
-        {{"--cafile", directory}, {"--cafile " + directory, "Is a directory"}},
+        {{"--cafile", directory}, {"--cafile " + directory, ": a directory"}},
         {{"--cafile", empty}, {"CA bundle holds no usable certificate", empty, "empty"}},
         {{"--cafile", garbage}, {"CA bundle holds no usable certificate", "--cafile " + garbage}},
         {{"--cafile", pki("ca.key")},
@@ -326,7 +326,7 @@ TEST_F(CliBadInputPem, PubAndSubRefuseUnusablePemFilesWithoutConnecting) {
         {{"--cafile", pki("ca.crt"), "--cert", pki("device-1.crt"), "--key", missing},
          {"--key " + missing, "No such file or directory"}},
         {{"--cafile", pki("ca.crt"), "--cert", pki("device-1.crt"), "--key", directory},
-         {"--key " + directory, "Is a directory"}},
+         {"--key " + directory, ": a directory"}},
         {{"--cafile", pki("ca.crt"), "--cert", pki("device-1.crt"), "--key", garbage},
          {"private key could not be parsed", "--key " + garbage}},
         {{"--cafile", pki("ca.crt"), "--cert", garbage, "--key", pki("device-1.key")},

@@ -496,6 +496,56 @@ TEST(CliCompatUrl, SubscriberTakesBrokerCredentialsAndTopicFromTheUrl) {
     EXPECT_NE(received.find("t/url by-url"), std::string::npos) << received;
 }
 
+TEST(CliCompatUrl, PublisherTakesEverythingFromTheUrlAsMosquittoPubDoes) {
+    // The same -L for mqtls pub and mosquitto_pub; mosquitto_sub on the broker receives both.
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    std::string received;
+    std::thread watcher([&] {
+        received = run({"mosquitto_sub",
+                        "-h",
+                        MosquittoBroker::host(),
+                        "-p",
+                        std::to_string(broker->tls_port()),
+                        "--cafile",
+                        broker->ca_file(),
+                        "-u",
+                        "collector",
+                        "-P",
+                        collector_password,
+                        "-i",
+                        "compat-url-watcher",
+                        "-t",
+                        "t/pub-url",
+                        "-v",
+                        "-C",
+                        "2",
+                        "-W",
+                        "15"},
+                       20s)
+                       .output;
+    });
+    const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from compat-url-watcher");
+    const std::string url = url_of(*broker, "device-1", device_password, "t/pub-url");
+    const ProcessResult ours =
+        run(mqtls({"pub", "-L", url, "--cafile", broker->ca_file(), "-m", "from-mqtls"}));
+    const ProcessResult theirs = run(
+        {"mosquitto_pub", "-L", url, "--cafile", broker->ca_file(), "-m", "from-mosquitto_pub"});
+    watcher.join();
+    ASSERT_TRUE(subscribed) << broker->log();
+    EXPECT_EQ(ours.exit_code, 0) << ours.output;
+    EXPECT_EQ(theirs.exit_code, 0) << theirs.output;
+    EXPECT_NE(received.find("t/pub-url from-mqtls"), std::string::npos) << received;
+    EXPECT_NE(received.find("t/pub-url from-mosquitto_pub"), std::string::npos) << received;
+}
+
+TEST(CliCompatUrl, TopicWithAWildcardIsAUsageError) {
+    const ProcessResult result =
+        run(mqtls({"pub", "-t", "t/#", "-m", "x", "--cafile", "/dev/null"}));
+    EXPECT_EQ(result.exit_code, exit_usage) << result.output;
+    EXPECT_NE(result.output.find("wildcard"), std::string::npos) << result.output;
+}
+
 TEST(CliCompatUrl, PlaintextOrConflictingUrlsAreRefusedWithoutShowingThePassword) {
     const ProcessResult plain =
         run(mqtls({"sub", "-L", "mqtt://u:url-s3cret@localhost/t", "--cafile", "/dev/null"}));

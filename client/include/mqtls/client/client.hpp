@@ -6,7 +6,7 @@
 /// returns the reason it failed, never a bare `false`, and TLS verification is always on.
 ///
 /// @code
-///   mqtls::client::Client client;
+///   mqtls::client::Client client;                   // or Client client(ClientLimits{...})
 ///   mqtls::client::ClientOptions options;
 ///   options.host = "broker.example.com";            // port 8883 by default
 ///   options.trusted_roots_pem = read("ca.crt");     // setCACert
@@ -36,6 +36,43 @@
 
 namespace mqtls::client {
 
+/// The largest packet MQTT 3.1.1 can frame: a 5-byte fixed header and the largest remaining
+/// length (section 2.2.3).
+inline constexpr std::size_t mqtt_max_packet_size = 1 + 4 + mqtt::max_remaining_length;
+/// The smallest ClientLimits::max_packet_size: room for a CONNECT with long credentials.
+inline constexpr std::size_t min_packet_size_limit = 1024;
+/// 2 MiB: a 1 MiB payload goes either way with any topic (at most 65,535 bytes) and room to
+/// spare, while a client never holds more than a few MiB even for a broker that sends the largest
+/// packets MQTT allows (256 MiB). The buffers are reserved, not touched: see ClientLimits.
+inline constexpr std::size_t default_max_packet_size = std::size_t{2} * 1024 * 1024;
+/// Most QoS 1/2 messages publish_queued() keeps unacknowledged, by default. Enough to keep a
+/// loopback or LAN link busy (bench/README.md); MQTT allows up to 65,535.
+inline constexpr std::size_t default_max_inflight = 1024;
+
+/// A Client's capacities, fixed when it is constructed. The buffers are allocated then, once,
+/// and never initialised: Linux backs a page with memory only when it is first written, so a
+/// client that moves small messages costs a few dozen KiB however large the limits are, and one
+/// that moved a large message keeps about that much in use until it is destroyed. The client
+/// reserves max_packet_size to receive, as much to send, max_packet_size + 256 bytes per window
+/// slot for the copies kept for resending, and about 140 KiB + 12 bytes per slot of bookkeeping:
+/// with the defaults, 2 + 2 + 2.25 MiB and 152 KiB.
+struct ClientLimits {
+    /// The largest MQTT packet, fixed header included, either way: the receive buffer's size and
+    /// the decode limit (a larger incoming packet ends the connection with packet_too_large:
+    /// MQTT 3.1.1 has no way to tell the broker our limit), and the largest PUBLISH publish()
+    /// accepts (message_too_large otherwise; see publish_packet_size()). Clamped to
+    /// [min_packet_size_limit, mqtt_max_packet_size].
+    std::size_t max_packet_size = default_max_packet_size;
+    /// The outgoing window: the most QoS 1/2 messages in flight (published, not yet
+    /// acknowledged) at once. Clamped to [1, 65535], the packet identifiers MQTT has.
+    std::size_t max_inflight = default_max_inflight;
+};
+
+/// The size of the PUBLISH packet that carries `payload_size` bytes to `topic` at `qos` (MQTT
+/// 3.1.1 section 3.3): what ClientLimits::max_packet_size is compared with.
+std::size_t publish_packet_size(std::string_view topic, std::size_t payload_size,
+                                mqtt::QoS qos) noexcept;
+
 struct WillOptions {
     std::string topic;
     std::string payload;
@@ -58,7 +95,8 @@ struct ClientOptions {
     std::uint16_t keep_alive_s = 60;
     bool clean_session = true;
 
-    /// Most QoS 2 messages publish_queued() keeps unacknowledged. Mosquitto (max_inflight_messages,
+    /// Most QoS 2 messages publish_queued() keeps unacknowledged (within ClientLimits::
+    /// max_inflight). Mosquitto (max_inflight_messages,
     /// default 20) acknowledges but silently drops QoS 2 PUBLISHes beyond this many awaiting
     /// PUBREL from one MQTT 3.1.1 client, and 3.1.1 has no way to tell us its limit.
     std::size_t max_inflight_qos2 = 20;
@@ -102,7 +140,9 @@ struct Message {
 
 class Client {
 public:
+    /// A client with the default limits.
     Client();
+    explicit Client(const ClientLimits& limits);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -128,7 +168,8 @@ public:
 
     /// Publishes and, for QoS 1/2, waits for PUBACK/PUBCOMP. Returns the packet identifier (0
     /// for QoS 0). Errors: io_timed_out (no acknowledgement in time; the message may still
-    /// arrive), not_connected, any connection error.
+    /// arrive), not_connected, message_too_large (detail: the packet's size, larger than
+    /// max_packet_size; nothing is sent), any connection error.
     Result<mqtt::PacketId> publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
                                    bool retain = false);
 
@@ -139,7 +180,8 @@ public:
     /// message is held for the one flight. Returns the packet identifier (0 for QoS 0); the
     /// session allocates identifiers and skips those still in flight, so they wrap past 65535
     /// safely. Call flush() to learn that everything arrived. Errors: io_timed_out (no room
-    /// in time), not_connected, message_too_large, any connection error.
+    /// in time), not_connected, message_too_large (detail: the packet size, over
+    /// max_packet_size, or too large for the buffers), any connection error.
     Result<mqtt::PacketId> publish_queued(std::string_view topic, std::string_view payload,
                                           mqtt::QoS qos, bool retain = false);
 
@@ -147,7 +189,8 @@ public:
     /// and never saw acknowledged (its application kept it, e.g. in an outbox). The next
     /// connect() sends it again with DUP set and the same identifier; with clean_session false
     /// the broker recognises it [MQTT-4.4.0-1]. Wait for it with await_acknowledgement().
-    /// Errors: already_connected, invalid_argument (QoS 0, id 0 or in use), inflight_full.
+    /// Errors: already_connected, invalid_argument (QoS 0, id 0 or in use), inflight_full,
+    /// message_too_large (larger than max_packet_size).
     Result<void> restore_publish(std::string_view topic, std::string_view payload, mqtt::QoS qos,
                                  bool retain, mqtt::PacketId packet_id);
 
@@ -171,7 +214,10 @@ public:
     Result<void> unsubscribe(const std::vector<std::string_view>& filters);
 
     /// Waits up to `timeout` for the next message, keeping the connection alive meanwhile.
-    /// Returns nullopt when none came in time.
+    /// Returns nullopt when none came in time. Any call that reads from the connection fails
+    /// with packet_too_large (detail: the incoming packet's whole size) when the broker sends a
+    /// packet larger than max_packet_size, and closes the connection: its bytes cannot be
+    /// skipped without reading them.
     Result<std::optional<Message>> receive(std::chrono::milliseconds timeout);
 
     /// Services the connection (acknowledgements, keepalive) for up to `timeout`; messages that
@@ -188,6 +234,11 @@ public:
     void drop_connection();
 
     [[nodiscard]] bool connected() const noexcept;
+    /// The limits in effect (after clamping).
+    [[nodiscard]] const ClientLimits& limits() const noexcept;
+    /// Outgoing QoS 1/2 messages published (or restored) and not yet acknowledged; never more
+    /// than limits().max_inflight.
+    [[nodiscard]] std::size_t in_flight_count() const noexcept;
     /// TLS details of the current connection.
     [[nodiscard]] tls::ConnectionInfo tls_info() const noexcept;
     /// Resumption counts over this Client's connections.

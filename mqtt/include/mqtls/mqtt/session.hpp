@@ -107,16 +107,26 @@ struct PendingRequest {
 };
 }  // namespace detail
 
+/// Bytes of SessionMemory::packet_id_bits: one bit per packet identifier.
+inline constexpr std::size_t packet_id_bits_size = 65536 / 8;
+
 /// The memory a Session works in, all of it the caller's (see SessionStorage for a ready-made
 /// owner). Sizes are the session's capacities.
 struct SessionMemory {
     mutable_bytes rx;     ///< one incoming packet at a time: the largest packet accepted
     mutable_bytes tx;     ///< encoded packets not yet taken by the transport
     mutable_bytes store;  ///< copies of unacknowledged outgoing PUBLISHes, for resending
+    // Buffers may be large and lazily allocated (pages the session never writes cost no
+    // memory on Linux): the session writes them front first and compacts as it goes.
     span<detail::OutgoingSlot> outgoing;    ///< outgoing QoS 1/2 window
     span<PacketId> incoming_qos2;           ///< QoS 2 identifiers received, awaiting PUBREL
     span<detail::PendingRequest> requests;  ///< SUBSCRIBE/UNSUBSCRIBE awaiting acknowledgement
     span<Event> events;                     ///< event queue; at least requests.size() + 2
+    /// Optional, for large windows: packet_id_bits_size bytes, all zero, in which the session
+    /// marks the identifiers of its window, so that publishing finds a free identifier without
+    /// searching the window. Empty (or shorter): the window is searched, which is as fast for
+    /// the few dozen slots of a small device.
+    mutable_bytes packet_id_bits{};
 };
 
 /// Fixed-capacity memory for one Session, sized at compile time.
@@ -231,13 +241,22 @@ private:
     Result<void> queue_packet(const Packet& packet, Instant now, std::size_t reserve) noexcept;
     void queue_unsent_messages(Instant now) noexcept;
     PacketId allocate_packet_id() noexcept;
+    detail::OutgoingSlot& outgoing_at(std::size_t index) noexcept;
+    [[nodiscard]] const detail::OutgoingSlot& outgoing_at(std::size_t index) const noexcept;
+    [[nodiscard]] std::size_t find_outgoing_index(PacketId id,
+                                                  detail::OutgoingStage stage) const noexcept;
     detail::OutgoingSlot* find_outgoing(PacketId id) noexcept;
+    bool make_store_room(std::size_t size) noexcept;
+    void append_stored(detail::OutgoingSlot& slot, std::size_t length) noexcept;
+    void compact_store() noexcept;
     void release_store_bytes(detail::OutgoingSlot& slot) noexcept;
     void remove_outgoing(std::size_t index) noexcept;
+    void mark_packet_id(PacketId id, bool in_use) noexcept;
     bool push_event(const Event& event) noexcept;
     Error fail(Error error) noexcept;
     [[nodiscard]] std::size_t tx_free() const noexcept;
-    [[nodiscard]] std::size_t store_used() const noexcept;
+    void compact_tx() noexcept;
+    void make_tx_room(std::size_t size) noexcept;
 
     SessionConfig config_;
     SessionMemory memory_;
@@ -246,7 +265,12 @@ private:
 
     std::size_t tx_begin_ = 0;  // first unsent byte in memory_.tx
     std::size_t tx_end_ = 0;    // one past the last queued byte
+    // The outgoing window is a ring of outgoing_count_ slots from outgoing_head_, oldest first.
+    std::size_t outgoing_head_ = 0;
     std::size_t outgoing_count_ = 0;
+    std::size_t first_unsent_ = 0;  // window slots before this one are all sent
+    std::size_t store_end_ = 0;     // one past the last stored byte (copies are appended here)
+    std::size_t store_live_ = 0;    // stored bytes still needed; the rest are holes
     std::size_t incoming_count_ = 0;
     std::size_t request_count_ = 0;
     std::size_t event_head_ = 0;
