@@ -16,7 +16,7 @@ namespace mqtls::cli {
 namespace {
 
 // A password file holds one line; anything this big is the wrong file.
-constexpr std::size_t max_password_file_bytes = 64 * 1024;
+constexpr std::size_t max_password_file_bytes = std::size_t{64} * 1024;
 
 /// Why `pem` (the text of a file given as `flag`) cannot be what `flag` expects, or empty when
 /// it may be (the TLS layer parses it for real). Catches the common mix-ups before connecting:

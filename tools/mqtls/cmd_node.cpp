@@ -548,13 +548,7 @@ int NodeRunner::run() {
     }
     options_.session_store = &session_store_;
     log_start();
-    log_.event(LogLevel::info, "outbox",
-               {{"persistent", outbox_.persistent()},
-                {"pending", node_.outbox().size()},
-                {"next_seq", node_.outbox().next_sequence()},
-                {"dropped", node_.outbox().dropped()}},
-               "%s", outbox_.describe().c_str());
-    log_run_id(log_, outbox_);
+    log_outbox_and_run_id(log_, outbox_, node_);
     if (auto stop = restore_in_flight()) return *stop;
     node_.start(port::posix::monotonic_now());
     // Bounded per turn: every step is a connect (connect_timeout), a publish

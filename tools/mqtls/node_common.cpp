@@ -83,6 +83,17 @@ node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const N
     return config;
 }
 
+void log_outbox_and_run_id(const NodeLog& log, const NodeOutbox& outbox,
+                           const node::TelemetryNode& node) {
+    log.event(LogLevel::info, "outbox",
+              {{"persistent", outbox.persistent()},
+               {"pending", node.outbox().size()},
+               {"next_seq", node.outbox().next_sequence()},
+               {"dropped", node.outbox().dropped()}},
+              "%s", outbox.describe().c_str());
+    log_run_id(log, outbox);
+}
+
 void log_run_id(const NodeLog& log, const NodeOutbox& outbox) {
     char text[node::run_id_text_length];
     const auto formatted = node::format_run_id(outbox.run_id().value, text);

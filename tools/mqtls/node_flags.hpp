@@ -76,6 +76,11 @@ int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox
 /// The node configuration both modes share: topics, run id, sensor mode.
 node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const NodeOutbox& outbox);
 
+/// Logs the outbox's state at start (persistent or not, pending, next seq, dropped), then the
+/// run id (log_run_id()): the same opening lines for both modes of the node.
+void log_outbox_and_run_id(const NodeLog& log, const NodeOutbox& outbox,
+                           const node::TelemetryNode& node);
+
 /// Logs what the run id is and why (kept with the outbox, new, or new per run in RAM, with the
 /// notice that seq restarts at 1).
 void log_run_id(const NodeLog& log, const NodeOutbox& outbox);

@@ -384,13 +384,7 @@ void WakeCycle::write_report() const {
 
 int WakeCycle::run() {
     report_.one_flight = !flags_.wake.no_one_flight;
-    log_.event(LogLevel::info, "outbox",
-               {{"persistent", outbox_.persistent()},
-                {"pending", node_.outbox().size()},
-                {"next_seq", node_.outbox().next_sequence()},
-                {"dropped", node_.outbox().dropped()}},
-               "%s", outbox_.describe().c_str());
-    log_run_id(log_, outbox_);
+    log_outbox_and_run_id(log_, outbox_, node_);
     int status = exit_ok;
     if (auto stop = take_reading()) {
         status = *stop;
