@@ -11,6 +11,7 @@
 #include "key_internal.hpp"
 #include "mbedtls_handle.hpp"
 #include "mqtls/pki/lifetime.hpp"
+#include "mqtls/pki/revocation.hpp"
 #include "time_internal.hpp"
 
 namespace mqtls::pki {
@@ -55,6 +56,20 @@ std::string serial_text(const mbedtls_x509_buf& serial) {
     return text.data();
 }
 
+std::string serial_number_of(const mbedtls_x509_buf& serial) {
+    static constexpr char hex_digits[] = "0123456789ABCDEF";
+    std::string encoded;
+    encoded.reserve(2 * serial.len);
+    for (std::size_t i = 0; i < serial.len; ++i) {
+        encoded += hex_digits[serial.p[i] >> 4U];
+        encoded += hex_digits[serial.p[i] & 0x0fU];
+    }
+    // A negative serial (top bit set) would read as a different, positive number.
+    if (serial.len == 0 || (serial.p[0] & 0x80U) != 0) return encoded;
+    auto canonical = canonical_serial(encoded);
+    return canonical ? *canonical : encoded;
+}
+
 std::string ip_address_text(const mbedtls_x509_buf& address) {
     std::array<char, INET6_ADDRSTRLEN> text{};
     const int family = address.len == ipv4_size ? AF_INET : AF_INET6;
@@ -93,6 +108,7 @@ Result<CertificateSummary> summary_of(const mbedtls_x509_crt& certificate) {
     summary.subject = name_text(certificate.subject);
     summary.issuer = name_text(certificate.issuer);
     summary.serial = serial_text(certificate.serial);
+    summary.serial_number = serial_number_of(certificate.serial);
     add_subject_alt_names(certificate, summary);
     MQTLS_TRY_ASSIGN(summary.not_before, instant_of(certificate.valid_from));
     MQTLS_TRY_ASSIGN(summary.not_after, instant_of(certificate.valid_to));
@@ -116,6 +132,25 @@ Result<std::vector<CertificateSummary>> describe_certificates(std::string_view p
         summaries.push_back(std::move(summary));
     }
     return summaries;
+}
+
+Result<bool> is_issued_by(std::string_view certificate_pem, std::string_view ca_certificate_pem) {
+    detail::CertificateChain certificate;
+    MQTLS_TRY(detail::parse_certificates(certificate_pem, *certificate));
+    detail::CertificateChain ca;
+    MQTLS_TRY(detail::parse_certificates(ca_certificate_pem, *ca));
+    // Only the first certificate of each: a bundle must not smuggle in another issuer.
+    mbedtls_x509_crt* const rest_of_certificates = certificate->next;
+    mbedtls_x509_crt* const rest_of_cas = ca->next;
+    certificate->next = nullptr;
+    ca->next = nullptr;
+    std::uint32_t flags = 0;
+    const int ret = mbedtls_x509_crt_verify(certificate.get(), ca.get(), nullptr, nullptr, &flags,
+                                            nullptr, nullptr);
+    certificate->next = rest_of_certificates;
+    ca->next = rest_of_cas;
+    constexpr std::uint32_t dates = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+    return (ret == 0 || ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) && (flags & ~dates) == 0;
 }
 
 }  // namespace mqtls::pki
