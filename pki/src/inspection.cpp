@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cstring>
 
 #include <mbedtls/asn1.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
 #include "certificate_internal.hpp"
@@ -46,6 +48,18 @@ std::string name_text(const mbedtls_x509_name& name) {
         return "(name too long to show)";
     }
     return text.data();
+}
+
+std::string common_name_of(const mbedtls_x509_name& name) {
+    std::string common_name;
+    for (const mbedtls_x509_name* attribute = &name; attribute != nullptr;
+         attribute = attribute->next) {
+        if (attribute->oid.p != nullptr &&
+            MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &attribute->oid) == 0) {
+            common_name = printable(attribute->val.p, attribute->val.len);
+        }
+    }
+    return common_name;
 }
 
 std::string serial_text(const mbedtls_x509_buf& serial) {
@@ -106,6 +120,7 @@ Result<std::chrono::system_clock::time_point> instant_of(const mbedtls_x509_time
 Result<CertificateSummary> summary_of(const mbedtls_x509_crt& certificate) {
     CertificateSummary summary;
     summary.subject = name_text(certificate.subject);
+    summary.common_name = common_name_of(certificate.subject);
     summary.issuer = name_text(certificate.issuer);
     summary.serial = serial_text(certificate.serial);
     summary.serial_number = serial_number_of(certificate.serial);

@@ -15,9 +15,10 @@ namespace mqtls::pki {
 /// One certificate, with every text safe to print: characters outside printable ASCII are
 /// shown as '?', so a hostile certificate cannot send escape sequences to a terminal.
 struct CertificateSummary {
-    std::string subject;  ///< e.g. "CN=sensor-17" or "O=Acme, CN=broker"
-    std::string issuer;   ///< the issuer's name, in the same form
-    std::string serial;   ///< hex octets separated by ':', as mbedTLS prints them
+    std::string subject;      ///< e.g. "CN=sensor-17" or "O=Acme, CN=broker"
+    std::string common_name;  ///< the subject's (last) CN; empty when it has none
+    std::string issuer;       ///< the issuer's name, in the same form
+    std::string serial;       ///< hex octets separated by ':', as mbedTLS prints them
     /// The serial in canonical_serial() form (revocation.hpp), as CRLs list it; for a serial
     /// no conforming CA makes (negative, longer than 20 octets), its octets as encoded.
     std::string serial_number;
