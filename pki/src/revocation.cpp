@@ -79,6 +79,7 @@ std::optional<RevocationReason> revocation_reason_from_name(std::string_view nam
 const std::vector<RevocationReason>& all_revocation_reasons() {
     static const std::vector<RevocationReason> reasons = [] {
         std::vector<RevocationReason> list;
+        list.reserve(named_reasons.size());
         for (const NamedReason& named : named_reasons) list.push_back(named.reason);
         return list;
     }();

@@ -491,4 +491,17 @@ TEST_F(CliPkiRevoke, BrokerWarnsWhenTheCrlEndsWithinThirtyDays) {
     EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_text(broker_output);
 }
 
+TEST_F(CliPkiRevoke, HelpSaysHowRevocationReachesTheBroker) {
+    const auto revoke = run_mqtls({"pki", "revoke", "--help"});
+    EXPECT_EQ(revoke.exit_code, 0) << revoke.output;
+    EXPECT_NE(revoke.output.find("--reason"), std::string::npos) << revoke.output;
+    EXPECT_NE(revoke.output.find("keyCompromise"), std::string::npos) << revoke.output;
+    EXPECT_NE(revoke.output.find("restart the broker"), std::string::npos) << revoke.output;
+    const auto crl = run_mqtls({"pki", "crl", "--help"});
+    EXPECT_EQ(crl.exit_code, 0) << crl.output;
+    EXPECT_NE(crl.output.find("refuses every device"), std::string::npos) << crl.output;
+    const auto broker = run_mqtls({"broker", "--help"});
+    EXPECT_NE(broker.output.find("crl.pem"), std::string::npos) << broker.output;
+}
+
 }  // namespace
