@@ -2,68 +2,21 @@
 
 #include <arpa/inet.h>
 
-#include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
+
+#include "der_writer.hpp"
 
 namespace mqtls::pki::detail {
 
 namespace {
 
+constexpr unsigned char sequence_tag = der_sequence_tag;
+constexpr std::size_t header_room = der_header_room;
 constexpr std::size_t ipv4_size = 4;
 constexpr std::size_t ipv6_size = 16;
 // GeneralName tags (RFC 5280 section 4.2.1.6), implicitly tagged, hence primitive.
 constexpr unsigned char dns_name_tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2;
 constexpr unsigned char ip_address_tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;
-constexpr unsigned char sequence_tag = MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE;
-// Tag and length octets of one element, generously (a length up to 2^32 takes 5 octets).
-constexpr std::size_t header_room = 6;
-
-// mbedTLS's ASN.1 writer fills a buffer from its end towards its start, so elements are written
-// last first and every length is known when its header is written.
-class BackwardsDerWriter {
-public:
-    explicit BackwardsDerWriter(std::size_t capacity)
-        : buffer_(capacity), cursor_(buffer_.data() + buffer_.size()) {}
-
-    // Bytes written so far.
-    [[nodiscard]] std::size_t written() const noexcept {
-        return static_cast<std::size_t>(buffer_.data() + buffer_.size() - cursor_);
-    }
-
-    void raw(const unsigned char* data, std::size_t size) {
-        record(mbedtls_asn1_write_raw_buffer(&cursor_, buffer_.data(), data, size));
-    }
-
-    // Puts a tag and length in front of the last `content_size` bytes written.
-    void header(unsigned char tag, std::size_t content_size) {
-        record(mbedtls_asn1_write_len(&cursor_, buffer_.data(), content_size));
-        record(mbedtls_asn1_write_tag(&cursor_, buffer_.data(), tag));
-    }
-
-    void oid(const char* oid, std::size_t size) {
-        record(mbedtls_asn1_write_oid(&cursor_, buffer_.data(), oid, size));
-    }
-
-    // The DER written, or the first error of the writer.
-    Result<std::vector<unsigned char>> finish() const {
-        if (first_error_ != 0) {
-            return Error{Errc::certificate_generation_failed, first_error_};
-        }
-        const unsigned char* const begin = cursor_;
-        return std::vector<unsigned char>(begin, buffer_.data() + buffer_.size());
-    }
-
-private:
-    void record(int ret) noexcept {
-        if (ret < 0 && first_error_ == 0) {
-            first_error_ = ret;
-        }
-    }
-
-    std::vector<unsigned char> buffer_;
-    unsigned char* cursor_;
-    int first_error_ = 0;
-};
 
 // IA5String is 7-bit ASCII; controls and spaces have no place in a host name.
 bool is_acceptable_dns_name(const std::string& name) {
@@ -123,7 +76,7 @@ Result<std::vector<unsigned char>> subject_alt_name_value(
         writer.header(dns_name_tag, name->size());
     }
     writer.header(sequence_tag, writer.written());
-    return writer.finish();
+    return writer.finish(Errc::certificate_generation_failed);
 }
 
 Result<std::vector<unsigned char>> extended_key_usage_value(Usage usage) {
@@ -139,7 +92,7 @@ Result<std::vector<unsigned char>> extended_key_usage_value(Usage usage) {
             return Error{Errc::invalid_argument};
     }
     writer.header(sequence_tag, writer.written());
-    return writer.finish();
+    return writer.finish(Errc::certificate_generation_failed);
 }
 
 }  // namespace mqtls::pki::detail

@@ -132,28 +132,60 @@ Result<void> write_public_file(const std::string& path, std::string_view pem) {
     return create_file(path, pem, public_file_mode, false);
 }
 
-Result<std::string> read_file(const std::string& path) {
-    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+Result<void> replace_file(const std::string& path, std::string_view content, unsigned int mode) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::string folder =
+        slash == std::string::npos ? std::string(".") : path.substr(0, slash == 0 ? 1 : slash);
+    std::string temporary = path + ".tmp-XXXXXX";
+    FileDescriptor file(::mkostemp(temporary.data(), O_CLOEXEC));
     if (file.get() < 0) {
-        return Error{Errc::file_read_failed, errno};
+        return Error{Errc::file_write_failed, errno};
     }
+    int error = ::fchmod(file.get(), static_cast<mode_t>(mode)) == 0 ? 0 : errno;
+    if (error == 0) {
+        error = fill_and_close(file, content);
+    }
+    if (error == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        ::unlink(temporary.c_str());
+        return Error{Errc::file_write_failed, error};
+    }
+    // The rename is durable only once the folder's entry is on disk too.
+    FileDescriptor directory(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (directory.get() < 0 || ::fsync(directory.get()) != 0) {
+        return Error{Errc::file_write_failed, errno};
+    }
+    return ok();
+}
+
+Result<std::string> read_file_descriptor(int fd) {
     // The file may be a private key: reserving its size up front keeps the string from
     // reallocating (which would free copies of the key without wiping them), and the chunk is
     // wiped below.
     std::string content;
     struct stat status {};
-    if (::fstat(file.get(), &status) == 0 && S_ISREG(status.st_mode) &&
+    if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) &&
         static_cast<std::size_t>(status.st_size) <= max_pem_file_size) {
         content.reserve(static_cast<std::size_t>(status.st_size));
     }
     char chunk[read_chunk_size];
-    const int error = read_all(file.get(), content, chunk, sizeof(chunk));
+    const int error = read_all(fd, content, chunk, sizeof(chunk));
     mbedtls_platform_zeroize(chunk, sizeof(chunk));
     if (error != 0) {
         wipe_secret(content);
         return Error{Errc::file_read_failed, error};
     }
     return content;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.get() < 0) {
+        return Error{Errc::file_read_failed, errno};
+    }
+    return read_file_descriptor(file.get());
 }
 
 }  // namespace mqtls::pki

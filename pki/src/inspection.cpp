@@ -3,14 +3,17 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cstring>
 
 #include <mbedtls/asn1.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/x509_crt.h>
 
 #include "certificate_internal.hpp"
 #include "key_internal.hpp"
 #include "mbedtls_handle.hpp"
 #include "mqtls/pki/lifetime.hpp"
+#include "mqtls/pki/revocation.hpp"
 #include "time_internal.hpp"
 
 namespace mqtls::pki {
@@ -47,12 +50,38 @@ std::string name_text(const mbedtls_x509_name& name) {
     return text.data();
 }
 
+std::string common_name_of(const mbedtls_x509_name& name) {
+    std::string common_name;
+    for (const mbedtls_x509_name* attribute = &name; attribute != nullptr;
+         attribute = attribute->next) {
+        if (attribute->oid.p != nullptr &&
+            MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &attribute->oid) == 0) {
+            common_name = printable(attribute->val.p, attribute->val.len);
+        }
+    }
+    return common_name;
+}
+
 std::string serial_text(const mbedtls_x509_buf& serial) {
     std::array<char, serial_text_capacity> text{};
     if (mbedtls_x509_serial_gets(text.data(), text.size(), &serial) < 0) {
         return "(serial too long to show)";
     }
     return text.data();
+}
+
+std::string serial_number_of(const mbedtls_x509_buf& serial) {
+    static constexpr char hex_digits[] = "0123456789ABCDEF";
+    std::string encoded;
+    encoded.reserve(2 * serial.len);
+    for (std::size_t i = 0; i < serial.len; ++i) {
+        encoded += hex_digits[serial.p[i] >> 4U];
+        encoded += hex_digits[serial.p[i] & 0x0fU];
+    }
+    // A negative serial (top bit set) would read as a different, positive number.
+    if (serial.len == 0 || (serial.p[0] & 0x80U) != 0) return encoded;
+    auto canonical = canonical_serial(encoded);
+    return canonical ? *canonical : encoded;
 }
 
 std::string ip_address_text(const mbedtls_x509_buf& address) {
@@ -91,8 +120,10 @@ Result<std::chrono::system_clock::time_point> instant_of(const mbedtls_x509_time
 Result<CertificateSummary> summary_of(const mbedtls_x509_crt& certificate) {
     CertificateSummary summary;
     summary.subject = name_text(certificate.subject);
+    summary.common_name = common_name_of(certificate.subject);
     summary.issuer = name_text(certificate.issuer);
     summary.serial = serial_text(certificate.serial);
+    summary.serial_number = serial_number_of(certificate.serial);
     add_subject_alt_names(certificate, summary);
     MQTLS_TRY_ASSIGN(summary.not_before, instant_of(certificate.valid_from));
     MQTLS_TRY_ASSIGN(summary.not_after, instant_of(certificate.valid_to));
@@ -116,6 +147,25 @@ Result<std::vector<CertificateSummary>> describe_certificates(std::string_view p
         summaries.push_back(std::move(summary));
     }
     return summaries;
+}
+
+Result<bool> is_issued_by(std::string_view certificate_pem, std::string_view ca_certificate_pem) {
+    detail::CertificateChain certificate;
+    MQTLS_TRY(detail::parse_certificates(certificate_pem, *certificate));
+    detail::CertificateChain ca;
+    MQTLS_TRY(detail::parse_certificates(ca_certificate_pem, *ca));
+    // Only the first certificate of each: a bundle must not smuggle in another issuer.
+    mbedtls_x509_crt* const rest_of_certificates = certificate->next;
+    mbedtls_x509_crt* const rest_of_cas = ca->next;
+    certificate->next = nullptr;
+    ca->next = nullptr;
+    std::uint32_t flags = 0;
+    const int ret = mbedtls_x509_crt_verify(certificate.get(), ca.get(), nullptr, nullptr, &flags,
+                                            nullptr, nullptr);
+    certificate->next = rest_of_certificates;
+    ca->next = rest_of_cas;
+    constexpr std::uint32_t dates = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+    return (ret == 0 || ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) && (flags & ~dates) == 0;
 }
 
 }  // namespace mqtls::pki

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -124,6 +127,50 @@ TEST_F(PkiFiles, ReadRefusesEndlessDevices) {
     const auto result = read_file("/dev/zero");
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().detail, EFBIG);
+}
+
+TEST_F(PkiFiles, ReplaceFileReplacesWholeWithExactlyTheModeAndLeavesNoTemporary) {
+    const std::string file = path("crl.pem");
+    ::umask(077);  // narrower than the mode asked for: the mode must still be exact
+    ASSERT_TRUE(replace_file(file, "first\n", 0644));
+    EXPECT_EQ(mode_of(file), 0644U);
+    ASSERT_TRUE(replace_file(file, "second\n", 0600));
+    EXPECT_EQ(content_of(file), "second\n");
+    EXPECT_EQ(mode_of(file), 0600U);
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator(std::filesystem::path(file).parent_path())) {
+        ++entries;
+    }
+    EXPECT_EQ(entries, 1U) << "a temporary file was left behind";
+}
+
+TEST_F(PkiFiles, ReplaceFileReplacesASymbolicLinkInsteadOfWritingThroughIt) {
+    const std::string target = path("target");
+    ASSERT_TRUE(write_public_file(target, "keep me\n"));
+    const std::string link = path("crl.pem");
+    ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+    ASSERT_TRUE(replace_file(link, "new\n", 0644));
+    EXPECT_EQ(content_of(target), "keep me\n");
+    struct stat status {};
+    ASSERT_EQ(::lstat(link.c_str(), &status), 0);
+    EXPECT_TRUE(S_ISREG(status.st_mode));
+    EXPECT_EQ(content_of(link), "new\n");
+}
+
+TEST_F(PkiFiles, ReplaceFileInAMissingFolderFailsAndReadsBackThroughADescriptor) {
+    auto missing = replace_file(path("no-such-folder/crl.pem"), "x", 0644);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::file_write_failed);
+    EXPECT_EQ(missing.error().detail, ENOENT);
+
+    ASSERT_TRUE(replace_file(path("record"), "line 1\nline 2\n", 0600));
+    const int fd = ::open(path("record").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    auto text = read_file_descriptor(fd);
+    ::close(fd);
+    ASSERT_TRUE(text);
+    EXPECT_EQ(*text, "line 1\nline 2\n");
 }
 
 }  // namespace

@@ -51,8 +51,14 @@ std::string config_text(const BrokerOptions& options, const ConfigPaths& paths) 
               "# TLS 1.3 (ciphers_tls1.3): TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,\n"
               "# TLS_CHACHA20_POLY1305_SHA256 (all AEAD with (EC)DHE; no CCM suites).\n"
            << "listener " << options.port << " " << options.bind_address << "\n"
-           << "cafile " << paths.ca_certificate << "\n"
-           << "certfile " << paths.certificate << "\n"
+           << "cafile " << paths.ca_certificate << "\n";
+    if (!paths.crl_file.empty()) {
+        config << "# Certificates the CA revoked (mqtls pki revoke) are refused in the handshake.\n"
+                  "# Re-read on SIGHUP for new connections. Past its next update, OpenSSL\n"
+                  "# refuses EVERY client certificate: issue it again with mqtls pki crl.\n"
+               << "crlfile " << paths.crl_file << "\n";
+    }
+    config << "certfile " << paths.certificate << "\n"
            << "keyfile " << paths.key << "\n"
            << "tls_version tlsv1.2\n"
            << "ciphers " << tls12_cipher_list << "\n"

@@ -33,6 +33,7 @@ struct ConfigPaths {
     std::string ca_certificate;
     std::string certificate;
     std::string key;
+    std::string crl_file;       // empty: none (see cmd_broker_crl.hpp)
     std::string password_file;  // empty: none
     std::string acl_file;       // empty: none
     std::string log_file;

@@ -25,6 +25,7 @@
 #include "broker_config.hpp"
 #include "broker_users.hpp"
 #include "cli_support.hpp"
+#include "cmd_broker_crl.hpp"
 #include "mqtls/pki/pki.hpp"
 
 namespace mqtls::cli {
@@ -150,7 +151,8 @@ int write_password_file(const std::string& path, const std::vector<Login>& users
 
 std::atomic<pid_t> broker_child{-1};
 
-// Passes SIGINT/SIGTERM on to Mosquitto, which then shuts down cleanly; we exit with it.
+// Passes SIGINT/SIGTERM on to Mosquitto, which then shuts down cleanly (we exit with it), and
+// SIGHUP, on which it reloads its configuration, certificates and CRL.
 extern "C" void forward_signal(int signal_number) {
     const pid_t child = broker_child.load();
     if (child > 0) ::kill(child, signal_number);
@@ -171,8 +173,10 @@ int run_mosquitto(const std::string& program, const std::string& config_path,
     sigemptyset(&forwarding.sa_mask);
     struct sigaction old_interrupt {};
     struct sigaction old_terminate {};
+    struct sigaction old_hangup {};
     ::sigaction(SIGINT, &forwarding, &old_interrupt);
     ::sigaction(SIGTERM, &forwarding, &old_terminate);
+    ::sigaction(SIGHUP, &forwarding, &old_hangup);
 
     const pid_t parent = ::getpid();
     const pid_t child = ::fork();
@@ -180,6 +184,7 @@ int run_mosquitto(const std::string& program, const std::string& config_path,
     if (child == 0) {
         ::sigaction(SIGINT, &old_interrupt, nullptr);
         ::sigaction(SIGTERM, &old_terminate, nullptr);
+        ::sigaction(SIGHUP, &old_hangup, nullptr);
         // If mqtls is killed outright, the broker must not keep running unattended.
         ::prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (::getppid() != parent) ::_exit(1);
@@ -201,6 +206,7 @@ int run_mosquitto(const std::string& program, const std::string& config_path,
     broker_child.store(-1);
     ::sigaction(SIGINT, &old_interrupt, nullptr);
     ::sigaction(SIGTERM, &old_terminate, nullptr);
+    ::sigaction(SIGHUP, &old_hangup, nullptr);
 
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : exit_failure;
@@ -415,6 +421,12 @@ int check_prerequisites(const BrokerOptions& options, const ConfigPaths& paths,
         }
     }
     if (const int status = check_pem_files(paths)) return status;
+    if (!paths.crl_file.empty()) {
+        if (const int status =
+                broker::check_crl_file(options, paths.crl_file, paths.ca_certificate)) {
+            return status;
+        }
+    }
     mosquitto = find_program(options.mosquitto);
     if (mosquitto.empty()) {
         std::fprintf(stderr,
@@ -436,6 +448,7 @@ int prepare_and_run(const BrokerOptions& options, const std::vector<Login>& user
     paths.ca_certificate = absolute_path(pki_prefix + "ca.crt");
     paths.certificate = absolute_path(pki_prefix + options.certificate_name + ".crt");
     paths.key = absolute_path(pki_prefix + options.certificate_name + ".key");
+    paths.crl_file = broker::crl_path_for(options);
     if (options.print_config) return print_config(options, !users.empty(), paths);
 
     std::string mosquitto;
@@ -488,7 +501,8 @@ void register_broker_command(CLI::App& app, int& exit_status) {
         "directory (no plaintext listener, no anonymous clients)");
     command
         ->add_option("--pki", options->pki_directory,
-                     "PKI directory with ca.crt and the broker's certificate and key")
+                     "PKI directory with ca.crt and the broker's certificate and key; with "
+                     "--require-certificate, its crl.pem (mqtls pki revoke) too when it exists")
         ->required();
     command->add_option("--port", options->port, "TLS port")
         ->capture_default_str()
@@ -561,8 +575,13 @@ void register_broker_command(CLI::App& app, int& exit_status) {
         "the id a client sends, so no client can take over another's session.\n"
         "TLS 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305) and TLS 1.3 (AES-GCM, ChaCha20-"
         "Poly1305); nothing older, no CBC suites.\n"
-        "SIGINT and SIGTERM are passed on to Mosquitto; the exit status is Mosquitto's (4 when "
-        "the port is taken).\n");
+        "Revoked devices (mqtls pki revoke): with --require-certificate, DIR/crl.pem is given to "
+        "Mosquitto (crlfile) when it exists, and checked first: a CRL past its next update would "
+        "make Mosquitto refuse every device, so the broker does not start with one (and warns 30 "
+        "days before). Restart the broker after a revocation; SIGHUP makes it re-read the CRL, "
+        "but only for new connections.\n"
+        "SIGINT and SIGTERM are passed on to Mosquitto, and SIGHUP (reload); the exit status is "
+        "Mosquitto's (4 when the port is taken).\n");
     command->callback([options, &exit_status] {
         if (!options->users.empty()) {
             // Before anything else, to keep the window short (it opened at exec).

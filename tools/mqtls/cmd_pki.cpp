@@ -5,13 +5,21 @@
 //   mqtls pki device DIR ID            DIR/ID.crt, DIR/ID.key (client certificate, CN=ID)
 //   mqtls pki sign DIR CSR             DIR/<CN>.crt for a key made elsewhere (cmd_pki_sign.cpp)
 //   mqtls pki show FILE                what a certificate says (cmd_pki_show.cpp)
+//   mqtls pki revoke DIR ID            DIR/revoked.txt, DIR/crl.pem (cmd_pki_revoke.cpp)
+//   mqtls pki crl DIR                  DIR/crl.pem issued anew (cmd_pki_revoke.cpp)
 //
 // Every issuing command takes --days and prints the notAfter date; a certificate never outlives
 // the CA that signs it (cut to the CA's end, with a warning).
 //
 // Nothing is ever overwritten: replacing a CA key that devices already trust, or a device key,
-// must be a deliberate `rm`, not a side effect of running a command twice.
+// must be a deliberate `rm`, not a side effect of running a command twice. (The CRL and its
+// record are the exception: they are meant to change, and are replaced atomically.)
+//
+// The PKI folder keeps private keys, so every command that uses it holds it to the private-file
+// rules (mqtls/port/posix/private_files.hpp): a folder others may write into, or that another
+// user owns, is refused, and so is a CA key that is a link, not ours, or readable by others.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -57,18 +65,31 @@ struct InitOptions {
     bool rsa = false;
 };
 
+// Creates the PKI folder 0700, or checks the existing one; exit_ok or the reported status.
+int prepare_folder(const char* command, const std::string& directory) {
+    struct stat info {};
+    if (::lstat(directory.c_str(), &info) == 0) {
+        if (!S_ISDIR(info.st_mode) && !S_ISLNK(info.st_mode)) {
+            return report(command, Error{Errc::file_exists}, directory + " is not a directory");
+        }
+        return check_pki_folder(command, directory);
+    }
+    if (::mkdir(directory.c_str(), 0700) != 0) {
+        return report(command, Error{Errc::file_write_failed, errno}, directory);
+    }
+    // mkdir's mode is narrowed by the umask; the directory holds private keys, so make sure.
+    ::chmod(directory.c_str(), 0700);
+    // A new folder in a parent that others may write (and that is not sticky) could be swapped.
+    if (const int status = check_pki_folder(command, directory)) {
+        ::rmdir(directory.c_str());
+        return status;
+    }
+    return exit_ok;
+}
+
 int run_init(const InitOptions& options) {
     constexpr const char* command = "pki init";
-    struct stat info {};
-    if (::stat(options.directory.c_str(), &info) != 0) {
-        if (::mkdir(options.directory.c_str(), 0700) != 0) {
-            return report(command, Error{Errc::file_write_failed, errno}, options.directory);
-        }
-        // mkdir's mode is narrowed by the umask; the directory holds private keys, so make sure.
-        ::chmod(options.directory.c_str(), 0700);
-    } else if (!S_ISDIR(info.st_mode)) {
-        return report(command, Error{Errc::file_exists}, options.directory + " is not a directory");
-    }
+    if (const int status = prepare_folder(command, options.directory)) return status;
     const std::string certificate_path = path_in(options.directory, ca_certificate_name);
     const std::string key_path = path_in(options.directory, ca_key_name);
     if (const int status = refuse_existing(command, {key_path, certificate_path})) return status;
@@ -76,6 +97,10 @@ int run_init(const InitOptions& options) {
     auto request = pki::ca_request(options.common_name);
     request.key_type = key_type_for(options.rsa);
     request.validity = pki::Validity::days_from_now(options.days);
+    // pathlen:0: the CA signs only leaves. mqtls never makes intermediates, so a CA certificate
+    // this one signed by mistake (or by a stolen key) still cannot issue anything verifiers
+    // accept (RFC 5280 section 4.2.1.9).
+    request.path_len = 0;
     auto ca = pki::make_self_signed(request);
     if (!ca) return report(command, ca.error(), "CN=" + options.common_name);
     const int status = write_pair(command, *ca, certificate_path, key_path);
@@ -171,13 +196,16 @@ void register_pki_command(CLI::App& app, int& exit_status) {
     CLI::App* pki = app.add_subcommand(
         "pki",
         "Create a certificate authority, a broker certificate and device certificates, sign "
-        "requests for keys made on a device, show certificates (files are never overwritten; "
-        "private keys are mode 0600)");
+        "requests for keys made on a device, show certificates, revoke a device's certificate "
+        "(files are never overwritten, except the CRL; private keys are mode 0600)");
     pki->require_subcommand(1);
 
     auto init_options = std::make_shared<InitOptions>();
     CLI::App* init = pki->add_subcommand(
-        "init", "Create DIR (mode 0700 if new) with a root CA: DIR/ca.crt and DIR/ca.key");
+        "init",
+        "Create DIR (mode 0700 if new) with a root CA: DIR/ca.crt and DIR/ca.key (CA:TRUE, "
+        "pathlen:0: it issues only leaves). An existing DIR must be yours (or root's) and not "
+        "writable by others");
     init->add_option("DIR", init_options->directory, "The PKI directory")->required();
     init->add_flag("--rsa", init_options->rsa, "RSA-2048 instead of ECDSA P-256");
     init->add_option("--cn", init_options->common_name, "The CA's common name")
@@ -227,6 +255,7 @@ void register_pki_command(CLI::App& app, int& exit_status) {
 
     register_pki_sign_command(*pki, exit_status);
     register_pki_show_command(*pki, exit_status);
+    register_pki_revoke_commands(*pki, exit_status);
 }
 
 }  // namespace mqtls::cli

@@ -2,7 +2,9 @@
 #include "cmd_pki_support.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -11,6 +13,7 @@
 
 #include "cli_support.hpp"
 #include "mqtls/pki/pki.hpp"
+#include "mqtls/port/posix/private_files.hpp"
 
 namespace mqtls::cli::pki_support {
 namespace {
@@ -107,6 +110,23 @@ std::string path_in(const std::string& directory, const std::string& name) {
     return directory + "/" + name;
 }
 
+int check_pki_folder(const char* command, const std::string& directory) {
+    auto checked = port::posix::check_private_folder(directory);
+    if (checked) return exit_ok;
+    const int status = report(command, checked.error(), directory);
+    if (checked.error().code == Errc::file_read_failed && checked.error().detail == ENOENT) {
+        std::fprintf(stderr, "  (create the CA first: mqtls pki init %s)\n", directory.c_str());
+    }
+    return status;
+}
+
+Result<std::string> read_private_file(const std::string& path) {
+    MQTLS_TRY_ASSIGN(const auto file, port::posix::open_private_file(path, O_RDONLY));
+    auto content = pki::read_file_descriptor(file.fd);
+    ::close(file.fd);
+    return content;
+}
+
 int refuse_existing(const char* command, const std::vector<std::string>& paths) {
     for (const auto& path : paths) {
         struct stat info {};
@@ -118,6 +138,8 @@ int refuse_existing(const char* command, const std::vector<std::string>& paths) 
 }
 
 Result<pki::Issued> load_ca(const char* command, const std::string& directory, int& status) {
+    status = check_pki_folder(command, directory);
+    if (status != exit_ok) return Error{Errc::folder_permissions_unsafe};
     const std::string certificate_path = path_in(directory, ca_certificate_name);
     const std::string key_path = path_in(directory, ca_key_name);
     auto certificate = pki::read_file(certificate_path);
@@ -126,7 +148,9 @@ Result<pki::Issued> load_ca(const char* command, const std::string& directory, i
         std::fprintf(stderr, "  (create the CA first: mqtls pki init %s)\n", directory.c_str());
         return certificate.error();
     }
-    auto key = pki::read_file(key_path);
+    // Whoever could read the CA key could issue devices; whoever could swap it would have this
+    // command sign with their key.
+    auto key = read_private_file(key_path);
     if (!key) {
         status = report(command, key.error(), key_path);
         return key.error();

@@ -18,6 +18,9 @@ namespace mqtls::cli::pki_support {
 
 inline constexpr const char* ca_certificate_name = "ca.crt";
 inline constexpr const char* ca_key_name = "ca.key";
+/// The CRL the broker configures (crlfile) and the record it is made from (revocation_index.hpp).
+inline constexpr const char* crl_name = "crl.pem";
+inline constexpr const char* revocation_index_name = "revoked.txt";
 
 /// --days: how long a new certificate is valid. The cap (about 100 years) keeps every date far
 /// inside the four-digit years certificates can carry and catches a mistyped extra digit.
@@ -44,12 +47,23 @@ void split_subject_alt_names(const std::vector<std::string>& values,
 
 std::string path_in(const std::string& directory, const std::string& name);
 
+/// exit_ok when `directory` is a folder the private-file rules allow keys in (ours or root's, no
+/// one else may write it or its parent unless sticky: mqtls/port/posix/private_files.hpp);
+/// otherwise the reported exit status (3).
+int check_pki_folder(const char* command, const std::string& directory);
+
+/// The content of the private file `path`, opened by the private-file rules (no link, regular,
+/// ours, mode 0600 or stricter). Wipe it when it holds a key.
+/// Errors: those of open_private_file() and pki::read_file_descriptor().
+Result<std::string> read_private_file(const std::string& path);
+
 /// Fails with file_exists naming the first of `paths` that exists, before any key is generated,
 /// so that a refused command leaves nothing half-written behind. exit_ok when none exists.
 int refuse_existing(const char* command, const std::vector<std::string>& paths);
 
-/// The CA of `directory`, to sign with; on failure `status` holds the reported exit status.
-/// Wipe the private key (pki::wipe_secret) when done.
+/// The CA of `directory`, to sign with, after check_pki_folder(); the key is read with
+/// read_private_file(), so a key others could read or swap is refused (exit 3). On failure
+/// `status` holds the reported exit status. Wipe the private key (pki::wipe_secret) when done.
 Result<pki::Issued> load_ca(const char* command, const std::string& directory, int& status);
 
 /// The validity of a certificate `days` long that the CA in `ca_certificate_pem` signs: from an
@@ -93,8 +107,10 @@ private:
 
 namespace mqtls::cli {
 
-/// Adds `pki sign` (cmd_pki_sign.cpp) and `pki show` (cmd_pki_show.cpp) to the `pki` command.
+/// Adds `pki sign` (cmd_pki_sign.cpp), `pki show` (cmd_pki_show.cpp), and `pki revoke` and
+/// `pki crl` (cmd_pki_revoke.cpp) to the `pki` command.
 void register_pki_sign_command(CLI::App& pki, int& exit_status);
 void register_pki_show_command(CLI::App& pki, int& exit_status);
+void register_pki_revoke_commands(CLI::App& pki, int& exit_status);
 
 }  // namespace mqtls::cli

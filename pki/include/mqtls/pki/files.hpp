@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Writing and reading PEM files. New files are created, never overwritten: a `mqtls pki`
-/// command run twice must not silently replace a CA key that devices already trust.
+/// command run twice must not silently replace a CA key that devices already trust. Files that
+/// are meant to change (the CRL and the revocation index) are replaced whole, atomically.
 
 #include <cstddef>
 #include <string>
@@ -26,6 +27,19 @@ Result<void> write_private_key_file(const std::string& path, std::string_view pe
 /// keys, and writes `pem` to it; exclusive creation and clean-up as for write_private_key_file().
 /// Errors: file_exists, file_write_failed (detail: the errno).
 Result<void> write_public_file(const std::string& path, std::string_view pem);
+
+/// Replaces `path` (or creates it) with `content`, so that a reader sees either the old file or
+/// the new one, whole, also across a crash: the content goes to a new temporary file beside it
+/// (exclusive creation, permissions exactly `mode`), which is synced and renamed over `path`,
+/// and the folder is synced. A symbolic link at `path` is replaced, never followed. The
+/// temporary file is removed again on failure.
+/// Errors: file_write_failed (detail: the errno).
+Result<void> replace_file(const std::string& path, std::string_view content, unsigned int mode);
+
+/// The rest of the open file `fd`, from its current offset (the caller opened and checked it,
+/// and closes it).
+/// Errors: file_read_failed (detail: the errno; EFBIG above max_pem_file_size).
+Result<std::string> read_file_descriptor(int fd);
 
 /// The whole content of `path`.
 /// Errors: file_read_failed (detail: the errno; EFBIG above max_pem_file_size).
