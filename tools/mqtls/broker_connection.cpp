@@ -15,6 +15,9 @@
 namespace mqtls::cli {
 namespace {
 
+// certificate_revoked (RFC 5246 7.2): the broker's CRL lists our certificate.
+constexpr std::int32_t alert_certificate_revoked = 44;
+
 // A password file holds one line; anything this big is the wrong file.
 constexpr std::size_t max_password_file_bytes = std::size_t{64} * 1024;
 
@@ -473,6 +476,14 @@ int connect_client(const char* command, const BrokerConnectionFlags& flags,
         if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
             // With mutual TLS, a fatal alert is most often the broker refusing our certificate.
             const int reported = report(command, error, where);
+            if (error.detail == alert_certificate_revoked) {
+                std::fprintf(stderr,
+                             "  note: the broker's CA has revoked the client certificate (--cert "
+                             "%s): it will not be accepted again; ask for a new one (mqtls pki "
+                             "device or pki sign)\n",
+                             flags.certificate_file.c_str());
+                return reported;
+            }
             std::fprintf(
                 stderr,
                 "  note: %s the client certificate (--cert %s): is it issued by the CA "

@@ -130,6 +130,60 @@ std::string file_detail(const Error& error) {
     }
 }
 
+// TLS alert descriptions (RFC 5246 7.2, RFC 8446 6.2) that a broker may end a handshake with.
+const char* alert_name(std::int32_t alert) noexcept {
+    switch (alert) {
+        case 10:
+            return "unexpected_message";
+        case 20:
+            return "bad_record_mac";
+        case 22:
+            return "record_overflow";
+        case 40:
+            return "handshake_failure";
+        case 42:
+            return "bad_certificate";
+        case 43:
+            return "unsupported_certificate";
+        case 44:
+            return "certificate_revoked";
+        case 45:
+            return "certificate_expired";
+        case 46:
+            return "certificate_unknown";
+        case 47:
+            return "illegal_parameter";
+        case 48:
+            return "unknown_ca";
+        case 49:
+            return "access_denied";
+        case 50:
+            return "decode_error";
+        case 51:
+            return "decrypt_error";
+        case 70:
+            return "protocol_version";
+        case 71:
+            return "insufficient_security";
+        case 80:
+            return "internal_error";
+        case 86:
+            return "inappropriate_fallback";
+        case 109:
+            return "missing_extension";
+        case 110:
+            return "unsupported_extension";
+        case 112:
+            return "unrecognized_name";
+        case 116:
+            return "certificate_required";
+        case 120:
+            return "no_application_protocol";
+        default:
+            return nullptr;
+    }
+}
+
 }  // namespace
 
 std::string describe(const Error& error) {
@@ -139,6 +193,11 @@ std::string describe(const Error& error) {
         text +=
             mqtt::connect_return_code_message(static_cast<mqtt::ConnectReturnCode>(error.detail));
         text += " (CONNACK " + std::to_string(error.detail) + ")";
+    }
+    if ((error.code == Errc::peer_alert || error.code == Errc::client_certificate_required) &&
+        alert_name(error.detail) != nullptr) {
+        text += std::string(": ") + alert_name(error.detail) + " (alert " +
+                std::to_string(error.detail) + ")";
     }
     return text;
 }
@@ -161,7 +220,10 @@ int report(std::string_view command, const Error& error, std::string_view contex
         // File errors carry an errno: say it in words ("No such file or directory").
         std::fprintf(stderr, ": %s [%s %d]", std::strerror(error.detail), name(error.code),
                      error.detail);
-    } else if (error.detail != 0 && error.code != Errc::broker_refused) {
+    } else if (error.detail != 0 && error.code != Errc::broker_refused &&
+               !((error.code == Errc::peer_alert ||
+                  error.code == Errc::client_certificate_required) &&
+                 alert_name(error.detail) != nullptr)) {
         std::fprintf(stderr, " [%s %d]", name(error.code), error.detail);
     }
     std::fprintf(stderr, "\n  hint: %s\n", hint_for(error));
