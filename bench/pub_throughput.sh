@@ -35,7 +35,10 @@ trap cleanup EXIT
 "$mqtls" pki server "$work/pki" --san localhost --san 127.0.0.1 >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 password=bench-$$-$RANDOM
-"$mqtls" broker --pki "$work/pki" --port "$port" --user "bench:$password" \
+# Two logins: the broker binds each connection's client id to its user name, so the publisher
+# and the counting subscriber must not share one (the second would take the first's place).
+(umask 077 && printf 'bench:%s\ncounter:%s\n' "$password" "$password" >"$work/users")
+"$mqtls" broker --pki "$work/pki" --port "$port" --users-file "$work/users" \
     --max-queued 0 --workdir "$work/broker" >"$work/broker.out" 2>&1 &
 broker_pid=$!
 for _ in $(seq 1 100); do  # up to 5 s for the listener
@@ -49,6 +52,7 @@ python3 -c "import sys
 for i in range($count): sys.stdout.write(f'{i:08d}' + 'x' * 56 + '\n')" >"$work/lines.txt"
 
 tls=(-h 127.0.0.1 -p "$port" --cafile "$work/pki/ca.crt" -u bench -P "$password")
+counter_tls=(-h 127.0.0.1 -p "$port" --cafile "$work/pki/ca.crt" -u counter -P "$password")
 
 # Waits for the counting subscriber: it exits by itself after N messages; otherwise it is
 # stopped once nothing more arrived for 3 s (at most 60 s after the publisher ended).
@@ -72,7 +76,7 @@ run_once() {
     local tool=$1 qos=$2 run=$3
     shift 3
     local topic="bench/$tool/$qos/$run/$RANDOM"
-    mosquitto_sub "${tls[@]}" -i "counter-$run-$RANDOM" -t "$topic" -q "$qos" -C "$count" \
+    mosquitto_sub "${counter_tls[@]}" -i "counter-$run-$RANDOM" -t "$topic" -q "$qos" -C "$count" \
         >"$work/received" 2>/dev/null &
     local sub_pid=$!
     sleep 0.3  # let the subscription settle
