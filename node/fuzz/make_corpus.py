@@ -58,6 +58,11 @@ def main():
         "no-commit": seed(begin(1, 1, 1, 0) + readings),
         "garbage": seed(bytes(range(256)) * 2),
         "in-flight": seed(live + inflight(3, 17), compacted[:-12] + inflight(3, 18) + commit(2)),
+        # Counters no outbox writes: the seq must not wrap round to 0 (found by this target).
+        "counter-at-the-top": seed(fresh + state(2**64 - 1, 2**64 - 1, 0)),
+        "seq-at-the-top": seed(fresh + reading(2**64 - 1, b"top")),
+        "last-json-safe-seq": seed(begin(1, 2**53 - 1, 2**53 - 1, 0) + commit(1)),
+        "every-seq-used": seed(begin(1, 2**53, 2**53, 0) + commit(1)),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -101,6 +101,13 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
         // It keeps working: a push gets the next seq, the oldest can be released.
         const std::uint8_t payload[] = {'{', '}'};
         const Result<OutboxPush> pushed = again->push(bytes_view(payload, sizeof payload));
+        MQTLS_FUZZ_CHECK(recovered.next <= max_sequence + 1);
+        if (recovered.next > max_sequence) {
+            // Every seq used: refused, never wrapped round to 0.
+            MQTLS_FUZZ_CHECK(!pushed.has_value() &&
+                             pushed.error().code == Errc::sequence_exhausted);
+            return 0;
+        }
         MQTLS_FUZZ_CHECK(pushed.has_value());
         MQTLS_FUZZ_CHECK(pushed->seq == recovered.next);
         if (again->size() > 0) {

@@ -174,10 +174,31 @@ Result<std::uint64_t> highest_seq_anywhere(LogStorage& log, mutable_bytes scratc
         if (record.type == RecordType::begin && get_u64(body + 12) > 0) {
             seq = get_u64(body + 12) - 1;
         }
-        if (seq > highest) highest = seq;
+        // A seq beyond max_sequence is not one we wrote: it must not push the counter there.
+        if (seq > highest && seq <= max_sequence) highest = seq;
         offset = record.end;
     }
     return highest;
+}
+
+// Whether the seqs and counters a record carries are ones an outbox can have written: a
+// reading's seq 1..max_sequence, head and next at most one past it.
+bool counters_plausible(const Record& record) noexcept {
+    const std::uint8_t* body = record.body.data();
+    switch (record.type) {
+        case RecordType::reading: {
+            const std::uint64_t seq = get_u64(body);
+            return seq >= 1 && seq <= max_sequence;
+        }
+        case RecordType::begin:
+            return get_u64(body + 4) <= max_sequence + 1 && get_u64(body + 12) <= max_sequence + 1;
+        case RecordType::state:
+            return get_u64(body) <= max_sequence + 1 && get_u64(body + 8) <= max_sequence + 1;
+        case RecordType::inflight:
+        case RecordType::commit:
+            return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -295,6 +316,9 @@ Result<std::size_t> Outbox::replay(LogStorage& log, std::size_t size) noexcept {
     for (;;) {
         MQTLS_TRY_ASSIGN(const bool found, read_record(log, offset, size, scratch_, record));
         if (!found || (record.type == RecordType::begin && offset != 0)) return offset;
+        // Counters we never write (beyond max_sequence) end the valid log here, as damage
+        // would: trusting them would let the seq wrap round to 0 and repeat.
+        if (!counters_plausible(record)) return offset;
         const std::size_t body_offset = offset + header_bytes;
         offset = record.end;
         const std::uint8_t* body = record.body.data();
@@ -397,6 +421,7 @@ Result<std::uint32_t> Outbox::append_reading(LogStorage& log, std::uint64_t seq,
 
 Result<OutboxPush> Outbox::push(bytes_view payload) noexcept {
     if (payload.size() > config_.max_record_bytes) return Errc::outbox_record_too_large;
+    if (next_ > max_sequence) return Errc::sequence_exhausted;
     const auto over = [&] {
         return count_ >= config_.max_records ||
                live_bytes_ + payload.size() > config_.max_live_bytes;

@@ -198,6 +198,8 @@ enum class ErrorClass : std::uint8_t {
       "the path is not a regular file (a directory, FIFO, device or socket)",                      \
       "give a regular file: reading a pipe or a device could block or never end; detail holds "    \
       "the file type bits")                                                                        \
+    X(sequence_exhausted, 0x050e, "the outbox has used every sequence number (2^53 - 1)",          \
+      "start a new outbox (a new folder): its readings get a new run id and seq from 1")           \
     X(session_key_invalid, 0x0509, "the session key file does not hold exactly 32 bytes",          \
       "remove it: a new key is made, and the next connection does one full TLS handshake")         \
     X(csr_invalid, 0x0520, "the file is not a certificate signing request mqtls can read",         \

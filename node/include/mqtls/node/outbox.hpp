@@ -61,6 +61,12 @@ struct OutboxConfig {
     SyncPolicy sync = SyncPolicy::every_push;
 };
 
+/// The highest seq a reading may have: 2^53 - 1, the largest integer a JSON number (an IEEE
+/// double) holds exactly, since readings carry their seq in JSON to collectors that may parse
+/// it as a double. A log whose records claim more is corrupt; an outbox that used them all
+/// refuses more readings (sequence_exhausted) rather than wrap round and reuse seqs.
+inline constexpr std::uint64_t max_sequence = (std::uint64_t{1} << 53U) - 1;
+
 /// Bytes a record adds to its payload (header, and the seq of a READING).
 inline constexpr std::size_t outbox_record_overhead = 16;
 
@@ -119,7 +125,8 @@ public:
 
     /// Stores `payload` as reading next_sequence(), applying the overflow policy when full.
     /// With SyncPolicy::every_push the reading is durable when this returns. Errors:
-    /// outbox_record_too_large, outbox_full (refuse policy), the storage's errors.
+    /// outbox_record_too_large, outbox_full (refuse policy), sequence_exhausted (max_sequence
+    /// was used), the storage's errors.
     Result<OutboxPush> push(bytes_view payload) noexcept;
 
     /// Reads the i-th live reading (0 = oldest) into `buffer` (max_record_bytes suffice).
