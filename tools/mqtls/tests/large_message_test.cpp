@@ -26,10 +26,11 @@ using mqtls::cli_test::concat;
 using mqtls::cli_test::exit_failure;
 using mqtls::cli_test::exit_file;
 using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::input_from;
 using mqtls::cli_test::mosquitto_command;
 using mqtls::cli_test::mqtls_command;
+using mqtls::cli_test::output_to;
 using mqtls::cli_test::read_file;
-using mqtls::cli_test::Redirects;
 using mqtls::cli_test::shell_command;
 using mqtls::cli_test::wait_for_subscription;
 using mqtls::cli_test::write_file;
@@ -60,21 +61,17 @@ ProcessResult run_program(const Arguments& arguments,
     return mqtls::cli_test::run_program(arguments, timeout);
 }
 
-// Standard input from `input` and/or standard output to `output` (files; empty: none).
-ProcessResult run_redirected(const Arguments& arguments, const std::string& input,
-                             const std::string& output,
+// Standard input from the file `input`.
+ProcessResult run_with_input(const Arguments& arguments, const std::string& input,
                              std::chrono::milliseconds timeout = sender_timeout) {
-    return mqtls::cli_test::run_redirected(arguments, Redirects{input, output, /*error=*/""},
-                                           timeout);
+    return mqtls::cli_test::run_redirected(arguments, input_from(input), timeout);
 }
 
 // A receiver in the background, its standard output in the file `output`.
 class BackgroundReceiver : public mqtls::cli_test::BackgroundRun {
 public:
     BackgroundReceiver(Arguments arguments, std::string output)
-        : BackgroundRun(std::move(arguments),
-                        Redirects{/*input=*/"", std::move(output), /*error=*/""},
-                        receiver_timeout) {}
+        : BackgroundRun(std::move(arguments), output_to(std::move(output)), receiver_timeout) {}
 };
 
 std::string random_bytes(std::size_t size, std::uint32_t seed) {
@@ -164,8 +161,8 @@ TEST(CliLargeMessages, OneMebibyteFromMqtlsPubToMosquittoSubByteExact) {
         received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "big-watcher")) << f.broker->log();
     // Standard input this time: -f - reads all of it as the one message.
-    const ProcessResult pub = run_redirected(
-        concat(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", "-"}), sent, "");
+    const ProcessResult pub = run_with_input(
+        concat(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", "-"}), sent);
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, 0) << sub.output;
@@ -197,7 +194,7 @@ TEST(CliLargeMessages, PubRefusesAMessageJustOverTheLimitBeforeConnecting) {
     const ProcessResult by_file = run_program(concat(base, {"-f", file}));
     EXPECT_EQ(by_file.exit_code, exit_usage) << by_file.output;
     EXPECT_NE(by_file.output.find("2001 bytes"), std::string::npos) << by_file.output;
-    const ProcessResult by_stdin = run_redirected(concat(base, {"-s"}), file, "");
+    const ProcessResult by_stdin = run_with_input(concat(base, {"-s"}), file);
     EXPECT_EQ(by_stdin.exit_code, exit_usage) << by_stdin.output;
     EXPECT_NE(by_stdin.output.find("--max-packet-size"), std::string::npos) << by_stdin.output;
     // QoS 1 adds the two bytes of the packet identifier.
@@ -206,7 +203,7 @@ TEST(CliLargeMessages, PubRefusesAMessageJustOverTheLimitBeforeConnecting) {
     EXPECT_EQ(qos1.exit_code, exit_usage) << qos1.output;
     EXPECT_NE(qos1.output.find("2001 bytes"), std::string::npos) << qos1.output;
     // A larger standard input is not read without bound: reading stops past the limit.
-    const ProcessResult endless = run_redirected(concat(base, {"-s"}), "/dev/zero", "", 10s);
+    const ProcessResult endless = run_with_input(concat(base, {"-s"}), "/dev/zero", 10s);
     EXPECT_EQ(endless.exit_code, exit_usage) << endless.output;
     EXPECT_NE(endless.output.find("at least"), std::string::npos) << endless.output;
 }
@@ -252,7 +249,7 @@ TEST(CliLargeMessages, NullMessageAndStandardInputAsOneMessage) {
     const ProcessResult null_message = run_program(concat(f.pub(), {"-t", topic, "-q", "1", "-n"}));
     EXPECT_EQ(null_message.exit_code, 0) << null_message.output;
     const ProcessResult whole =
-        run_redirected(concat(f.pub(), {"-t", topic, "-q", "1", "-s"}), input, "");
+        run_with_input(concat(f.pub(), {"-t", topic, "-q", "1", "-s"}), input);
     EXPECT_EQ(whole.exit_code, 0) << whole.output;
     // A pipe, not a file: -f - must not insist on a regular file.
     const ProcessResult piped = run_program(
@@ -301,8 +298,8 @@ TEST(CliLargeMessages, MaxInflightOneAndWideBothDeliverEveryLine) {
                                                        "-C", std::to_string(lines), "-W", "30"}),
                                       received);
         ASSERT_TRUE(wait_for_subscription(*f.broker, client_id)) << f.broker->log();
-        const ProcessResult pub = run_redirected(
-            concat(f.pub(), {"-t", topic, "-q", "1", "-l", "--max-inflight", window}), input, "");
+        const ProcessResult pub = run_with_input(
+            concat(f.pub(), {"-t", topic, "-q", "1", "-l", "--max-inflight", window}), input);
         EXPECT_EQ(pub.exit_code, 0) << "window " << window << ": " << pub.output;
         const ProcessResult& sub = subscriber.result();
         EXPECT_EQ(sub.exit_code, 0) << "window " << window << ": " << sub.output;
@@ -310,9 +307,8 @@ TEST(CliLargeMessages, MaxInflightOneAndWideBothDeliverEveryLine) {
             << "window " << window << ": " << read_file(received).size() << " bytes";
     }
     // -M is mosquitto_pub's short form; 0 cannot work.
-    const ProcessResult zero = run_redirected(
-        concat(f.pub(), {"-t", "telemetry/device-1/window-0", "-q", "1", "-l", "-M", "0"}), input,
-        "");
+    const ProcessResult zero = run_with_input(
+        concat(f.pub(), {"-t", "telemetry/device-1/window-0", "-q", "1", "-l", "-M", "0"}), input);
     EXPECT_EQ(zero.exit_code, exit_usage) << zero.output;
 }
 

@@ -24,7 +24,6 @@ using mqtls::cli_test::exit_timeout;
 using mqtls::cli_test::exit_tls;
 using mqtls::cli_test::exit_usage;
 using mqtls::cli_test::mqtls_command;
-using mqtls::cli_test::Redirects;
 using mqtls::cli_test::run_program;
 using mqtls::cli_test::run_redirected;
 using mqtls::cli_test::wait_for_log;
@@ -112,7 +111,7 @@ TEST(CliPubSub, PubLinesAtQos1AreAllReceivedInOrder) {
     const ProcessResult pub =
         run_redirected(concat(mqtls_command("pub", *broker, "device-1", device_password),
                               {"-t", "telemetry/device-1/lines", "-l", "-q", "1"}),
-                       Redirects{/*input=*/lines_file, /*output=*/"", /*error=*/""});
+                       mqtls::cli_test::input_from(lines_file));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& received = subscriber.result();
     EXPECT_EQ(received.exit_code, 0) << received.output;

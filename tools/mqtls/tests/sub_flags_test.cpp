@@ -65,9 +65,8 @@ ProgramRun run_split(const TempDir& dir, const std::string& tag,
                      const std::vector<std::string>& arguments,
                      std::chrono::milliseconds timeout = 20s) {
     const std::string err_path = dir.file(tag + ".err");
-    const mqtls::testing::ProcessResult result = mqtls::cli_test::run_redirected(
-        arguments, mqtls::cli_test::Redirects{/*input=*/"", /*output=*/"", /*error=*/err_path},
-        timeout);
+    const mqtls::testing::ProcessResult result =
+        mqtls::cli_test::run_redirected(arguments, mqtls::cli_test::error_to(err_path), timeout);
     ProgramRun run;
     run.exit_code = result.exit_code;
     run.timed_out = result.timed_out;

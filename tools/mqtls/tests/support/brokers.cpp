@@ -39,13 +39,15 @@ Arguments broker_connection(const MosquittoBroker& broker, const std::string& us
 }
 
 Arguments mqtls_command(const char* subcommand, const MosquittoBroker& broker,
-                        const std::string& user, const std::string& password) {
-    return concat(mqtls({subcommand}), broker_connection(broker, user, password));
+                        const std::string& user, const std::string& password,
+                        const Arguments& more) {
+    return concat(concat(mqtls({subcommand}), broker_connection(broker, user, password)), more);
 }
 
 Arguments mosquitto_command(const char* program, const MosquittoBroker& broker,
-                            const std::string& user, const std::string& password) {
-    return concat({program}, broker_connection(broker, user, password));
+                            const std::string& user, const std::string& password,
+                            const Arguments& more) {
+    return concat(concat({program}, broker_connection(broker, user, password)), more);
 }
 
 bool wait_for_log(const MosquittoBroker& broker, const std::string& text,

@@ -28,12 +28,14 @@ BrokerOptions telemetry_broker_options(const std::string& device_password,
 /// mosquitto_pub/_sub: -h 127.0.0.1 -p PORT --cafile CA -u USER -P PASSWORD.
 Arguments broker_connection(const MosquittoBroker& broker, const std::string& user,
                             const std::string& password);
-/// mqtls `subcommand` (pub, sub, node) followed by broker_connection().
+/// mqtls `subcommand` (pub, sub, node) followed by broker_connection() and `more`.
 Arguments mqtls_command(const char* subcommand, const MosquittoBroker& broker,
-                        const std::string& user, const std::string& password);
-/// `program` (mosquitto_pub, mosquitto_sub) followed by broker_connection().
+                        const std::string& user, const std::string& password,
+                        const Arguments& more = {});
+/// `program` (mosquitto_pub, mosquitto_sub) followed by broker_connection() and `more`.
 Arguments mosquitto_command(const char* program, const MosquittoBroker& broker,
-                            const std::string& user, const std::string& password);
+                            const std::string& user, const std::string& password,
+                            const Arguments& more = {});
 
 /// Whether the broker's log contains `text` within `limit` (polled every 20 ms).
 bool wait_for_log(const MosquittoBroker& broker, const std::string& text,

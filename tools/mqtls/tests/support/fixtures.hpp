@@ -51,7 +51,8 @@ protected:
     /// `mqtls pki init`, `mqtls pki server --san localhost --san 127.0.0.1` and one
     /// `mqtls pki device` for each of `devices`, each of which must succeed (fatal failure in
     /// this function otherwise: check HasFatalFailure() when the rest depends on it).
-    void make_pki(const std::vector<std::string>& devices, PkiKeys keys = PkiKeys::ecdsa);
+    void make_pki(const std::vector<std::string>& devices = {"device-1"},
+                  PkiKeys keys = PkiKeys::ecdsa);
 
     /// `name` in the PKI folder (ca.crt, device-1.key, ...).
     [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }

@@ -38,6 +38,25 @@ std::string shell_command(const Arguments& arguments) {
     return command;
 }
 
+Redirects input_from(std::string input_path) {
+    Redirects redirects;
+    redirects.input = std::move(input_path);
+    return redirects;
+}
+
+Redirects output_to(std::string output_path, std::string error_path) {
+    Redirects redirects;
+    redirects.output = std::move(output_path);
+    redirects.error = std::move(error_path);
+    return redirects;
+}
+
+Redirects error_to(std::string error_path) {
+    Redirects redirects;
+    redirects.error = std::move(error_path);
+    return redirects;
+}
+
 ProcessResult run_redirected(const Arguments& arguments, const Redirects& redirects,
                              std::chrono::milliseconds timeout) {
     std::string script = "exec \"$@\"";

@@ -62,6 +62,13 @@ struct Redirects {
     std::string error;   ///< standard error written to this file (created or truncated)
 };
 
+/// Standard input read from `input_path`.
+Redirects input_from(std::string input_path);
+/// Standard output, and standard error unless `error_path` is empty, written to files.
+Redirects output_to(std::string output_path, std::string error_path = {});
+/// Standard error alone written to a file (standard output is collected).
+Redirects error_to(std::string error_path);
+
 /// Runs `arguments` through sh with the given redirections, at most `timeout`. The arguments
 /// reach the program unchanged (sh passes them on as positional parameters, any byte but NUL).
 /// Receivers of large messages write to files: run_process() keeps at most 1 MiB of output.
