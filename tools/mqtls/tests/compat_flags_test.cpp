@@ -24,6 +24,7 @@
 namespace {
 
 using mqtls::cli_test::BackgroundRun;
+using mqtls::cli_test::broker_connection;
 using mqtls::cli_test::concat;
 using mqtls::cli_test::exit_file;
 using mqtls::cli_test::exit_refused;
@@ -252,30 +253,13 @@ TEST(CliCompatSession, IdPrefixIsFollowedByTheProcessId) {
 TEST(CliCompatSession, PersistentSessionReceivesWhatCameWhileAway) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const std::string port = std::to_string(broker->tls_port());
     for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
         SCOPED_TRACE(tool);
         const std::string id = "compat-persistent-" + tool;
         const std::string topic = "t/persistent/" + tool;
-        std::vector<std::string> sub = {"sub",
-                                        "-h",
-                                        MosquittoBroker::host(),
-                                        "-p",
-                                        port,
-                                        "--cafile",
-                                        broker->ca_file(),
-                                        "-u",
-                                        "collector",
-                                        "-P",
-                                        collector_password,
-                                        "-c",
-                                        "-i",
-                                        id,
-                                        "-q",
-                                        "1",
-                                        "-t",
-                                        topic,
-                                        "-E"};
+        std::vector<std::string> sub =
+            concat(concat({"sub"}, broker_connection(*broker, "collector", collector_password)),
+                   {"-c", "-i", id, "-q", "1", "-t", topic, "-E"});
         if (tool == "mosquitto_sub") {
             sub.front() = "mosquitto_sub";
         } else {
@@ -316,7 +300,6 @@ TEST(CliCompatSession, PersistentSessionNeedsAClientId) {
 TEST(CliCompatWill, BrokerPublishesTheWillOfAVanishedClient) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const std::string port = std::to_string(broker->tls_port());
     for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
         SCOPED_TRACE(tool);
         const std::string id = "compat-will-" + tool;
@@ -328,27 +311,10 @@ TEST(CliCompatWill, BrokerPublishesTheWillOfAVanishedClient) {
         BackgroundRun watching(watcher, 20s);
         ASSERT_TRUE(wait_for_log(*broker, "Received SUBSCRIBE from watcher-" + tool))
             << broker->log();
-        std::vector<std::string> doomed = {"sub",
-                                           "-h",
-                                           MosquittoBroker::host(),
-                                           "-p",
-                                           port,
-                                           "--cafile",
-                                           broker->ca_file(),
-                                           "-u",
-                                           "device-1",
-                                           "-P",
-                                           device_password,
-                                           "-i",
-                                           id,
-                                           "-t",
-                                           "t/none",
-                                           "--will-topic",
-                                           will_topic,
-                                           "--will-payload",
-                                           "gone",
-                                           "--will-qos",
-                                           "1"};
+        std::vector<std::string> doomed =
+            concat(concat({"sub"}, broker_connection(*broker, "device-1", device_password)),
+                   {"-i", id, "-t", "t/none", "--will-topic", will_topic, "--will-payload", "gone",
+                    "--will-qos", "1"});
         if (tool == "mosquitto_sub") {
             doomed.front() = "mosquitto_sub";
         } else {

@@ -29,9 +29,7 @@ class CliFileHardening : public mqtls::cli_test::TempDirTest {
 protected:
     CliFileHardening() : TempDirTest("mqtls-hardening-") {}
 
-    void SetUp() override {
-        TempDirTest::SetUp();
-        if (HasFatalFailure()) return;
+    void set_up_in_directory() override {
         auto pki = mqtls::testing::BrokerPki::generate();
         ASSERT_TRUE(pki);
         std::ofstream(path("ca.crt")) << pki->ca.certificate_pem;

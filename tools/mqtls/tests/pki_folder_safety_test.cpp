@@ -29,9 +29,7 @@ class CliPkiFolder : public mqtls::cli_test::PkiFolderTest {
 protected:
     CliPkiFolder() : PkiFolderTest("mqtls-pki-folder-test-") {}
 
-    void SetUp() override {
-        PkiFolderTest::SetUp();
-        if (HasFatalFailure()) return;
+    void set_up_in_directory() override {
         make_pki({"device-1"});
         if (HasFatalFailure()) return;
         // A request for `pki sign`, made by openssl as a device would.

@@ -65,9 +65,7 @@ class CliPkiSign : public mqtls::cli_test::PkiFolderTest {
 protected:
     CliPkiSign() : PkiFolderTest("mqtls-cli-sign-") {}
 
-    void SetUp() override {
-        PkiFolderTest::SetUp();
-        if (HasFatalFailure()) return;
+    void set_up_in_directory() override {
         if (!run_program({"openssl", "version"}).succeeded()) {
             GTEST_SKIP() << "the openssl command is not installed";
         }

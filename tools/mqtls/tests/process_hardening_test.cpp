@@ -43,9 +43,7 @@ class CliProcessHardening : public mqtls::cli_test::TempDirTest {
 protected:
     CliProcessHardening() : TempDirTest("mqtls-hardened-") {}
 
-    void SetUp() override {
-        TempDirTest::SetUp();
-        if (HasFatalFailure()) return;
+    void set_up_in_directory() override {
         ASSERT_EQ(::chmod(temp_->path().c_str(), 0755), 0);  // readable for `nobody` below
         auto pki = mqtls::testing::BrokerPki::generate();
         ASSERT_TRUE(pki);

@@ -8,13 +8,16 @@ void TempDirTest::SetUp() {
     auto dir = testing::TempDir::create(prefix_);
     ASSERT_TRUE(dir) << "no temporary directory " << prefix_;
     temp_.emplace(std::move(*dir));
+    name_directory_contents();
+    set_up_in_directory();
 }
 
-void PkiFolderTest::SetUp() {
-    TempDirTest::SetUp();
-    if (HasFatalFailure()) return;
-    pki_ = path("pki");
+std::string device_id_for_this_test(const std::string& prefix) {
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    return (prefix + (test != nullptr ? test->name() : "")).substr(0, 40);
 }
+
+void PkiFolderTest::name_directory_contents() { pki_ = path("pki"); }
 
 void PkiFolderTest::make_pki(const std::vector<std::string>& devices, PkiKeys keys) {
     Arguments init{"pki", "init", pki_};

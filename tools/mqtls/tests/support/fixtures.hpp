@@ -24,11 +24,14 @@
 
 namespace mqtls::cli_test {
 
-/// A directory /tmp/<prefix>XXXXXX made before each test and removed after it.
+/// A directory /tmp/<prefix>XXXXXX made before each test and removed after it. A fixture that
+/// prepares more overrides set_up_in_directory(), which runs once the directory exists (a fatal
+/// failure there ends SetUp, as it would in SetUp itself).
 class TempDirTest : public ::testing::Test {
 protected:
     explicit TempDirTest(std::string prefix) : prefix_(std::move(prefix)) {}
     void SetUp() override;
+    virtual void set_up_in_directory() {}
 
     /// `name` in the test's directory.
     [[nodiscard]] std::string path(const std::string& name) const { return temp_->file(name); }
@@ -36,8 +39,15 @@ protected:
     std::optional<testing::TempDir> temp_;
 
 private:
+    // For the fixtures below, before set_up_in_directory().
+    virtual void name_directory_contents() {}
+
     std::string prefix_;
 };
+
+/// `prefix` followed by the running test's name, at most 40 characters: a device id, client id
+/// and user name of its own for each test, so that one test's leftovers never count in another.
+std::string device_id_for_this_test(const std::string& prefix);
 
 /// Which keys `mqtls pki` makes for the CA and the broker.
 enum class PkiKeys { ecdsa, rsa };
@@ -46,7 +56,6 @@ enum class PkiKeys { ecdsa, rsa };
 class PkiFolderTest : public TempDirTest {
 protected:
     using TempDirTest::TempDirTest;
-    void SetUp() override;
 
     /// `mqtls pki init`, `mqtls pki server --san localhost --san 127.0.0.1` and one
     /// `mqtls pki device` for each of `devices`, each of which must succeed (fatal failure in
@@ -64,6 +73,9 @@ protected:
     std::string pki_;
     /// What `mqtls pki server` printed (the broker's certificate and where it went).
     std::string server_output_;
+
+private:
+    void name_directory_contents() override;
 };
 
 }  // namespace mqtls::cli_test
