@@ -15,8 +15,6 @@
 #include "files.hpp"
 #include "network.hpp"
 
-extern char** environ;  // NOLINT(readability-identifier-naming): POSIX names it
-
 namespace mqtls::cli_test {
 namespace {
 
