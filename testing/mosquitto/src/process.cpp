@@ -118,8 +118,11 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     std::optional<int> status;
     std::optional<std::chrono::steady_clock::time_point> exited_at;
     bool open = true;
-    const auto rounds = (timeout + drain_limit) / std::chrono::milliseconds(10) + 4;
-    for (long long round = 0; round < rounds; ++round) {
+    // Bounded by time, not by a count of rounds: a round ends early whenever output arrives, so
+    // a program that writes all the time (openssl genpkey's progress dots) used up a round count
+    // within a second and was killed as if it had run past `timeout`.
+    const auto hard_limit = deadline + drain_limit;
+    for (;;) {
         if (open) {
             pollfd entry{read_end.get(), POLLIN, 0};
             ::poll(&entry, 1, 10);
@@ -137,7 +140,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
         if (status && (!open || now - *exited_at >= drain_limit)) {
             break;
         }
-        if (!status && now >= deadline) {
+        if ((!status && now >= deadline) || now >= hard_limit) {
             break;
         }
     }

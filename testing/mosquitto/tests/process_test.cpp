@@ -33,6 +33,17 @@ TEST(MosquittoFixtureProcess, KillsAProgramThatRunsTooLong) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST(MosquittoFixtureProcess, AProgramThatWritesAllTheTimeIsNotCutShort) {
+    // About a second and a half of output in many small writes, well inside the time limit.
+    const std::string script =
+        "end=$(($(date +%s) + 2)); while [ \"$(date +%s)\" -lt \"$end\" ]; do printf .; done";
+    auto run = run_process({"sh", "-c", script}, milliseconds(8000));
+    ASSERT_TRUE(run);
+    EXPECT_FALSE(run->timed_out) << run->output.size() << " bytes";
+    EXPECT_EQ(run->exit_code, 0);
+    EXPECT_GT(run->output.size(), 100U) << "it wrote in many pieces";
+}
+
 TEST(MosquittoFixtureProcess, ReportsAMissingProgramAs127) {
     auto run = run_process({"mqtls-no-such-program-here"}, milliseconds(5000));
     ASSERT_TRUE(run);

@@ -1,115 +1,49 @@
 // Bad input to every mqtls subcommand: missing and malformed arguments, unusable PEM files,
 // unreachable or silent brokers, a broker that trusts another CA. Each case checks the exit
 // status, that the message names the problem, and that nothing was left running or connected.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
-using mqtls::testing::FileDescriptor;
+using mqtls::cli_test::accepts_tcp;
+using mqtls::cli_test::concat;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_network;
+using mqtls::cli_test::exit_timeout;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::free_port;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::SilentListener;
+using mqtls::cli_test::write_file;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using mqtls::testing::TempDir;
 using namespace std::chrono_literals;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-constexpr int exit_network = 4;
-constexpr int exit_timeout = 7;
-
+// A bad call must be refused quickly: less time than the shared default.
 ProcessResult run_mqtls(std::vector<std::string> arguments,
                         std::chrono::milliseconds timeout = 10s) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << MQTLS_CLI_PATH;
-    return result ? *result : ProcessResult{};
+    return mqtls::cli_test::run_mqtls(std::move(arguments), timeout);
 }
 
 std::string joined(const std::vector<std::string>& arguments) {
     std::string text = "mqtls";
     for (const auto& argument : arguments) text += " '" + argument + "'";
     return text;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
-bool accepts_tcp(std::uint16_t port) {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const sockaddr_in address = loopback(port);
-    return ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) ==
-           0;
-}
-
-// A TCP listener on 127.0.0.1 that never accepts and never speaks: connections complete in the
-// kernel's backlog, so a client waits for a TLS ServerHello that never comes. Also tells whether
-// anyone connected (to check that a command refused its input before connecting).
-class SilentListener {
-public:
-    SilentListener() : socket_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in address = loopback(0);
-        EXPECT_EQ(::bind(socket_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-        EXPECT_EQ(::listen(socket_.get(), 16), 0);
-        socklen_t length = sizeof address;
-        EXPECT_EQ(::getsockname(socket_.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-        port_ = ntohs(address.sin_port);
-    }
-
-    [[nodiscard]] std::uint16_t port() const { return port_; }
-    [[nodiscard]] std::string port_text() const { return std::to_string(port_); }
-
-    // Whether a connection arrived since the last call (it is accepted and closed).
-    bool was_connected() {
-        pollfd entry{socket_.get(), POLLIN, 0};
-        if (::poll(&entry, 1, 0) <= 0) return false;
-        const FileDescriptor connection(::accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        return true;
-    }
-
-private:
-    FileDescriptor socket_;
-    std::uint16_t port_ = 0;
-};
-
-// A port nothing listens on (the kernel chose it for a socket that is closed again).
-std::uint16_t closed_port() {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address = loopback(0);
-    EXPECT_EQ(::bind(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-    return ntohs(address.sin_port);
 }
 
 // One PKI made with `mqtls pki` for the whole suite (key generation is the slow part): "pki"
@@ -163,12 +97,6 @@ void expect_refused(const BadCall& call) {
     }
 }
 
-std::vector<std::string> concat(std::vector<std::string> first,
-                                const std::vector<std::string>& second) {
-    first.insert(first.end(), second.begin(), second.end());
-    return first;
-}
-
 using CliBadInputUsage = CliBadInput;
 
 TEST_F(CliBadInputUsage, PkiMissingAndMalformedArguments) {
@@ -200,7 +128,7 @@ TEST_F(CliBadInputUsage, PkiMissingAndMalformedArguments) {
 }
 
 TEST_F(CliBadInputUsage, BrokerMissingAndMalformedArguments) {
-    const std::uint16_t port = closed_port();
+    const std::uint16_t port = free_port();
     const std::vector<std::string> base{"broker", "--pki", path("pki"), "--port",
                                         std::to_string(port)};
     const std::vector<std::string> with_tls{"broker", "--pki", path("pki"),
@@ -383,7 +311,7 @@ TEST_F(CliBadInputBroker, UnusablePemFilesAreReportedAndMosquittoIsNotStarted) {
         auto temp = TempDir::create("mqtls-bad-broker-");
         ASSERT_TRUE(temp);
         const std::string copy = broken_pki(*temp, path("pki"), c.file, c.content);
-        const std::uint16_t port = closed_port();
+        const std::uint16_t port = free_port();
         std::vector<std::string> says = c.says;
         says.emplace_back(copy + "/" + c.file);
         says.emplace_back("mosquitto was not started");
@@ -401,7 +329,7 @@ TEST_F(CliBadInputBroker, MosquittoStartFailureRepeatsItsErrorAndLeavesNothingRu
     // A valid key, but not the one of broker.crt: only Mosquitto (OpenSSL) notices.
     const std::string copy =
         broken_pki(*temp, path("pki"), "broker.key", read_file(pki("device-1.key")));
-    const std::uint16_t port = closed_port();
+    const std::uint16_t port = free_port();
     const auto result = run_mqtls(
         {"broker", "--pki", copy, "--port", std::to_string(port), "--require-certificate"});
     EXPECT_FALSE(result.timed_out) << result.output;
@@ -426,7 +354,7 @@ TEST_F(CliBadInputBroker, MosquittoStartFailureRepeatsItsErrorAndLeavesNothingRu
 using CliBadInputNetwork = CliBadInput;
 
 TEST_F(CliBadInputNetwork, NothingListeningIsANetworkErrorNamingTheAddress) {
-    const std::string port = std::to_string(closed_port());
+    const std::string port = std::to_string(free_port());
     for (const std::string command : {"pub", "sub"}) {
         std::vector<std::string> arguments{command, "-h",          "127.0.0.1", "-p",         port,
                                            "-t",    "telemetry/x", "--cafile",  pki("ca.crt")};

@@ -3,19 +3,10 @@
 // listener that speaks only AEAD suites of TLS 1.2 and 1.3. Each test runs the built binary and a
 // real Mosquitto on a loopback port, with mosquitto_pub/mosquitto_sub and openssl s_client as
 // independent clients.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -25,163 +16,33 @@
 #include <gtest/gtest.h>
 
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
-using mqtls::testing::FileDescriptor;
+using mqtls::cli_test::ChildProcess;
+using mqtls::cli_test::count_of;
+using mqtls::cli_test::eventually;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::free_port;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::run_mqtls;
+using mqtls::cli_test::write_file;
 using mqtls::testing::ProcessResult;
-using mqtls::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-
+// The clients (mosquitto_pub/_sub, openssl s_client) answer within seconds on loopback.
 ProcessResult run_program(const std::vector<std::string>& arguments,
                           milliseconds timeout = seconds(15)) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
+    return mqtls::cli_test::run_program(arguments, timeout);
 }
-
-ProcessResult run_mqtls(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    return run_program(arguments, seconds(20));
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-void write_text(const std::string& path, const std::string& text, mode_t mode) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t count = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + needle.size())) {
-        ++count;
-    }
-    return count;
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
-std::uint16_t free_port() {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address = loopback(0);
-    EXPECT_EQ(::bind(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-    return ntohs(address.sin_port);
-}
-
-bool accepts_tcp(std::uint16_t port) {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const sockaddr_in address = loopback(port);
-    return ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) ==
-           0;
-}
-
-// Polls `condition` every 20 ms until it holds or `limit` passes.
-template <typename Condition>
-bool eventually(Condition condition, milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    do {
-        if (condition()) return true;
-        std::this_thread::sleep_for(milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return condition();
-}
-
-// A program in the background: standard input from `input_path` (or /dev/null), output to
-// `output_path`, `environment` added to ours. Stopped by its PID (SIGTERM, then SIGKILL).
-class Background {
-public:
-    Background(const std::vector<std::string>& argv, const std::string& output_path,
-               const std::vector<std::string>& environment = {},
-               const std::string& input_path = "/dev/null") {
-        const int output =
-            ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        const int input = ::open(input_path.c_str(), O_RDONLY | O_CLOEXEC);
-        std::vector<char*> arguments;
-        arguments.reserve(argv.size() + 1);
-        for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
-        arguments.push_back(nullptr);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(input, STDIN_FILENO);
-            ::dup2(output, STDOUT_FILENO);
-            ::dup2(output, STDERR_FILENO);
-            for (const auto& variable : environment) {
-                const auto equals = variable.find('=');
-                ::setenv(variable.substr(0, equals).c_str(), variable.substr(equals + 1).c_str(),
-                         1);
-            }
-            ::execvp(arguments[0], arguments.data());
-            ::_exit(127);
-        }
-        ::close(output);
-        ::close(input);
-    }
-    Background(const Background&) = delete;
-    Background& operator=(const Background&) = delete;
-    ~Background() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(seconds(5))) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    [[nodiscard]] pid_t pid() const { return pid_; }
-
-    bool wait_listening(std::uint16_t port) {
-        return eventually([&] { return !exited() && accepts_tcp(port); }, seconds(10)) && !exited();
-    }
-
-    // Its exit status once it exits within `limit`.
-    std::optional<int> wait_exit(milliseconds limit) {
-        if (eventually([&] { return exited(); }, limit)) return status_;
-        return std::nullopt;
-    }
-
-    void terminate() const {
-        if (pid_ > 0) ::kill(pid_, SIGTERM);
-    }
-
-private:
-    bool exited() {
-        if (pid_ <= 0) return true;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            pid_ = -1;
-            return true;
-        }
-        return false;
-    }
-
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
 
 // What /proc shows other local users (argv) and the owner (environment) of `pid`, NULs as
 // spaces.
 std::string proc_text(pid_t pid, const char* what) {
-    std::string text = read_text("/proc/" + std::to_string(pid) + "/" + what);
+    std::string text = read_file("/proc/" + std::to_string(pid) + "/" + what);
     for (char& character : text) {
         if (character == '\0') character = ' ';
     }
@@ -190,50 +51,15 @@ std::string proc_text(pid_t pid, const char* what) {
 
 std::vector<pid_t> children_of(pid_t pid) {
     const std::string id = std::to_string(pid);
-    std::istringstream list(read_text("/proc/" + id + "/task/" + id + "/children"));
+    std::istringstream list(read_file("/proc/" + id + "/task/" + id + "/children"));
     std::vector<pid_t> children;
     for (pid_t child = 0; list >> child;) children.push_back(child);
     return children;
 }
 
-class CliBrokerHardening : public ::testing::Test {
+class CliBrokerHardening : public mqtls::cli_test::PkiFolderTest {
 protected:
-    void SetUp() override {
-        auto dir = TempDir::create("mqtls-broker-hardening-");
-        ASSERT_TRUE(dir);
-        temp_.emplace(std::move(*dir));
-        pki_ = temp_->file("pki");
-    }
-
-    // A PKI made with `mqtls pki`: CA, broker (127.0.0.1, localhost) and one certificate per id.
-    void make_pki(const std::vector<std::string>& devices, bool rsa = false) {
-        std::vector<std::string> init{"pki", "init", pki_};
-        std::vector<std::string> server{"pki",       "server", pki_,       "--san",
-                                        "localhost", "--san",  "127.0.0.1"};
-        if (rsa) {
-            init.emplace_back("--rsa");
-            server.emplace_back("--rsa");
-        }
-        const auto made_ca = run_mqtls(init);
-        ASSERT_EQ(made_ca.exit_code, 0) << made_ca.output;
-        const auto made_server = run_mqtls(server);
-        ASSERT_EQ(made_server.exit_code, 0) << made_server.output;
-        for (const auto& device : devices) {
-            const auto made = run_mqtls({"pki", "device", pki_, device});
-            ASSERT_EQ(made.exit_code, 0) << made.output;
-        }
-    }
-
-    [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }
-    [[nodiscard]] std::string path(const std::string& name) const { return temp_->file(name); }
-
-    std::vector<std::string> broker_command(std::uint16_t port,
-                                            const std::vector<std::string>& extra) const {
-        std::vector<std::string> argv{MQTLS_CLI_PATH, "broker", "--pki",
-                                      pki_,           "--port", std::to_string(port)};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        return argv;
-    }
+    CliBrokerHardening() : PkiFolderTest("mqtls-broker-hardening-") {}
 
     // mosquitto_pub with a user name and password, QoS 1.
     ProcessResult publish_with_password(std::uint16_t port, const std::string& user,
@@ -242,9 +68,6 @@ protected:
                             std::to_string(port), "-u", user, "-P", password, "-t", topic, "-m",
                             "x", "-q", "1"});
     }
-
-    std::optional<TempDir> temp_;
-    std::string pki_;
 };
 
 // ---- item 4: passwords never sit in argv ------------------------------------------------------
@@ -252,11 +75,11 @@ protected:
 TEST_F(CliBrokerHardening, UsersFileKeepsPasswordsOutOfEveryCommandLine) {
     make_pki({});
     const std::string users = path("users");
-    write_text(users, "# logins\nsensor-7:file-secret-7\r\n\ncollector:file-secret-c\n", 0600);
+    write_file(users, "# logins\nsensor-7:file-secret-7\r\n\ncollector:file-secret-c\n", 0600);
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(broker_command(port, {"--users-file", users}), output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {"--users-file", users}), output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
 
     const std::string cmdline = proc_text(broker.pid(), "cmdline");
     EXPECT_NE(cmdline.find("--users-file " + users), std::string::npos) << cmdline;
@@ -271,18 +94,18 @@ TEST_F(CliBrokerHardening, UsersFileKeepsPasswordsOutOfEveryCommandLine) {
     EXPECT_EQ(publish_with_password(port, "sensor-7", "file-secret-7", "t").exit_code, 0);
     EXPECT_EQ(publish_with_password(port, "collector", "file-secret-c", "t").exit_code, 0);
     EXPECT_NE(publish_with_password(port, "sensor-7", "file-secret-c", "t").exit_code, 0);
-    EXPECT_EQ(read_text(output).find("warning"), std::string::npos) << read_text(output);
+    EXPECT_EQ(read_file(output).find("warning"), std::string::npos) << read_file(output);
 }
 
 TEST_F(CliBrokerHardening, UserFlagWarnsAndIsHiddenFromTheCommandLineOnceParsed) {
     make_pki({});
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(
-        broker_command(port, {"--user", "sensor-7:argv-secret-7", "--user=other:argv-secret-o"}),
-        output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
-    const std::string log = read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {"--user", "sensor-7:argv-secret-7",
+                                                    "--user=other:argv-secret-o"}),
+                        output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
+    const std::string log = read_file(output);
     EXPECT_NE(log.find("warning: --user puts passwords on the command line, where other local "
                        "users can see argv"),
               std::string::npos)
@@ -301,7 +124,7 @@ TEST_F(CliBrokerHardening, UsersFileThatOthersMayUseOrThatIsNoFileIsRefused) {
     make_pki({});
     const std::string users = path("users");
     for (const mode_t mode : {0640, 0604, 0620, 0602, 0660}) {
-        write_text(users, "sensor-7:mode-secret\n", mode);
+        write_file(users, "sensor-7:mode-secret\n", mode);
         const auto result = run_mqtls({"broker", "--pki", pki_, "--users-file", users});
         EXPECT_EQ(result.exit_code, exit_file) << std::oct << mode << "\n" << result.output;
         EXPECT_NE(result.output.find("the users file " + users +
@@ -318,7 +141,7 @@ TEST_F(CliBrokerHardening, UsersFileThatOthersMayUseOrThatIsNoFileIsRefused) {
         EXPECT_EQ(result.exit_code, exit_file) << result.output;
         EXPECT_NE(result.output.find("is not a regular file"), std::string::npos) << result.output;
     }
-    write_text(users, "# only a comment\n", 0600);
+    write_file(users, "# only a comment\n", 0600);
     const auto empty = run_mqtls({"broker", "--pki", pki_, "--users-file", users});
     EXPECT_EQ(empty.exit_code, exit_file) << empty.output;
     EXPECT_NE(empty.output.find("holds no NAME:PASSWORD line"), std::string::npos) << empty.output;
@@ -327,14 +150,14 @@ TEST_F(CliBrokerHardening, UsersFileThatOthersMayUseOrThatIsNoFileIsRefused) {
 TEST_F(CliBrokerHardening, UsersFromStandardInput) {
     make_pki({});
     const std::string input = path("input");
-    write_text(input, "sensor-7:stdin-secret-7\n", 0600);
+    write_file(input, "sensor-7:stdin-secret-7\n", 0600);
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(broker_command(port, {"--users-stdin"}), output, {}, input);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {"--users-stdin"}), output, {}, input);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
     EXPECT_EQ(proc_text(broker.pid(), "cmdline").find("stdin-secret"), std::string::npos);
     EXPECT_EQ(publish_with_password(port, "sensor-7", "stdin-secret-7", "t").exit_code, 0)
-        << read_text(output);
+        << read_file(output);
     EXPECT_NE(publish_with_password(port, "sensor-7", "wrong", "t").exit_code, 0);
 }
 
@@ -342,9 +165,9 @@ TEST_F(CliBrokerHardening, UsersFromTheEnvironmentAreNotPassedOn) {
     make_pki({});
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(broker_command(port, {}), output,
-                      {"MQTLS_BROKER_USERS=sensor-7:env-secret-7\nsensor-8:env-secret-8"});
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {}), output,
+                        {"MQTLS_BROKER_USERS=sensor-7:env-secret-7\nsensor-8:env-secret-8"});
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
     // Cleared in mqtls's own environment block, and not inherited by Mosquitto.
     EXPECT_EQ(proc_text(broker.pid(), "environ").find("env-secret"), std::string::npos);
     const auto children = children_of(broker.pid());
@@ -353,7 +176,7 @@ TEST_F(CliBrokerHardening, UsersFromTheEnvironmentAreNotPassedOn) {
         EXPECT_EQ(proc_text(child, "environ").find("MQTLS_BROKER_USERS"), std::string::npos);
     }
     EXPECT_EQ(publish_with_password(port, "sensor-7", "env-secret-7", "t").exit_code, 0)
-        << read_text(output);
+        << read_file(output);
     EXPECT_EQ(publish_with_password(port, "sensor-8", "env-secret-8", "t").exit_code, 0);
 }
 
@@ -376,8 +199,8 @@ void expect_no_takeover(const TakeoverSetup& setup, const std::string& workdir,
     std::vector<std::string> broker_argv{MQTLS_CLI_PATH,       "broker",    "--pki", pki, "--port",
                                          std::to_string(port), "--workdir", workdir};
     broker_argv.insert(broker_argv.end(), setup.broker_flags.begin(), setup.broker_flags.end());
-    Background broker(broker_argv, broker_output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
+    ChildProcess broker(broker_argv, broker_output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
     const std::string port_text = std::to_string(port);
     const std::string ca = pki + "/ca.crt";
 
@@ -386,7 +209,7 @@ void expect_no_takeover(const TakeoverSetup& setup, const std::string& workdir,
                                        "telemetry/#",   "-v",       "-W",      "60"};
     subscribe.insert(subscribe.end(), setup.collector_login.begin(), setup.collector_login.end());
     const std::string readings = workdir + "-collector.out";
-    Background collector(subscribe, readings);
+    ChildProcess collector(subscribe, readings);
 
     std::vector<std::string> node{MQTLS_CLI_PATH, "node",     "-h",         "localhost",
                                   "-p",           port_text,  "--cafile",   ca,
@@ -394,12 +217,12 @@ void expect_no_takeover(const TakeoverSetup& setup, const std::string& workdir,
                                   "--retry-base", "1"};
     node.insert(node.end(), setup.device_a_login.begin(), setup.device_a_login.end());
     const std::string node_output = workdir + "-node.out";
-    Background device_a(node, node_output);
+    ChildProcess device_a(node, node_output);
     ASSERT_TRUE(eventually(
-        [&] { return read_text(readings).find("telemetry/device-a") != std::string::npos; },
+        [&] { return read_file(readings).find("telemetry/device-a") != std::string::npos; },
         seconds(15)))
         << "the collector got no reading from device-a\n"
-        << read_text(readings) << read_text(node_output) << read_text(broker_output);
+        << read_file(readings) << read_file(node_output) << read_file(broker_output);
 
     for (int attempt = 1; attempt <= 3; ++attempt) {
         std::vector<std::string> hijack{"mosquitto_pub",
@@ -423,25 +246,25 @@ void expect_no_takeover(const TakeoverSetup& setup, const std::string& workdir,
         EXPECT_EQ(sent.exit_code, 0) << sent.output;
         std::this_thread::sleep_for(milliseconds(300));
     }
-    const std::size_t readings_before = count_of(read_text(readings), "telemetry/device-a");
+    const std::size_t readings_before = count_of(read_file(readings), "telemetry/device-a");
     EXPECT_TRUE(eventually(
-        [&] { return count_of(read_text(readings), "telemetry/device-a") >= readings_before + 5; },
+        [&] { return count_of(read_file(readings), "telemetry/device-a") >= readings_before + 5; },
         seconds(10)))
         << "device-a's readings stopped arriving after device-b used its client id\n"
-        << read_text(readings);
+        << read_file(readings);
 
     device_a.terminate();
     ASSERT_TRUE(device_a.wait_exit(seconds(10)).has_value());
-    const std::string node_log = read_text(node_output);
+    const std::string node_log = read_file(node_output);
     EXPECT_EQ(count_of(node_log, "connected to "), 1u) << node_log;
     EXPECT_EQ(node_log.find("connection lost"), std::string::npos) << node_log;
     EXPECT_NE(node_log.find(" 0 reconnect(s)"), std::string::npos) << node_log;
 
-    const std::string broker_log = read_text(workdir + "/mosquitto.log");
+    const std::string broker_log = read_file(workdir + "/mosquitto.log");
     EXPECT_EQ(broker_log.find("already connected, closing old connection"), std::string::npos)
         << broker_log;
     EXPECT_EQ(count_of(broker_log, " as device-b ("), 3u) << broker_log;
-    const std::string collected = read_text(readings);
+    const std::string collected = read_file(readings);
     for (int attempt = 1; attempt <= 3; ++attempt) {
         EXPECT_NE(collected.find("telemetry/device-b/attempt attempt-" + std::to_string(attempt)),
                   std::string::npos)
@@ -462,9 +285,9 @@ TEST_F(CliBrokerHardening, ClientIdOfAnotherDeviceCannotDisconnectItWithCertific
 TEST_F(CliBrokerHardening, ClientIdOfAnotherDeviceCannotDisconnectItWithPasswords) {
     make_pki({});
     const std::string users = path("users");
-    write_text(users, "device-a:pw-device-a\ndevice-b:pw-device-b\ncollector:pw-collector\n", 0600);
+    write_file(users, "device-a:pw-device-a\ndevice-b:pw-device-b\ncollector:pw-collector\n", 0600);
     const std::string device_a_password = path("device-a.pw");
-    write_text(device_a_password, "pw-device-a\n", 0600);
+    write_file(device_a_password, "pw-device-a\n", 0600);
     TakeoverSetup setup;
     setup.broker_flags = {"--users-file", users, "--acl-devices", "--collector", "collector"};
     setup.device_a_login = {"-u", "device-a", "--pw-file", device_a_password};
@@ -487,7 +310,7 @@ TEST_F(CliBrokerHardening, UserNamesThatWouldChangeAclPatternsAreRefused) {
         EXPECT_EQ(by_flag.output.find("name-secret"), std::string::npos) << by_flag.output;
         EXPECT_EQ(by_flag.output.find("pattern write"), std::string::npos) << by_flag.output;
 
-        write_text(users, "good-1:pw-one\n" + name + ":name-secret\n", 0600);
+        write_file(users, "good-1:pw-one\n" + name + ":name-secret\n", 0600);
         const auto by_file = run_mqtls(
             {"broker", "--pki", pki_, "--acl-devices", "--users-file", users, "--print-config"});
         EXPECT_EQ(by_file.exit_code, exit_file) << name << "\n" << by_file.output;
@@ -571,7 +394,7 @@ void expect_refused(std::uint16_t port, const std::string& ca,
 TEST_F(CliBrokerHardening, EcdsaListenerSpeaksOnlyAeadSuitesOfTls12And13) {
     make_pki({});
     const std::string users = path("users");
-    write_text(users, "sensor-7:pw\n", 0600);
+    write_file(users, "sensor-7:pw\n", 0600);
     const auto config =
         run_mqtls({"broker", "--pki", pki_, "--users-file", users, "--print-config"});
     ASSERT_EQ(config.exit_code, 0) << config.output;
@@ -590,8 +413,8 @@ TEST_F(CliBrokerHardening, EcdsaListenerSpeaksOnlyAeadSuitesOfTls12And13) {
 
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(broker_command(port, {"--users-file", users}), output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {"--users-file", users}), output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
     const std::string ca = file("ca.crt");
 
     for (const char* suite : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
@@ -618,17 +441,17 @@ TEST_F(CliBrokerHardening, EcdsaListenerSpeaksOnlyAeadSuitesOfTls12And13) {
     const auto publish =
         run_mqtls({"pub", "-h", "127.0.0.1", "-p", std::to_string(port), "--cafile", ca, "-u",
                    "sensor-7", "-P", "pw", "-t", "t", "-m", "m", "-q", "1"});
-    EXPECT_EQ(publish.exit_code, 0) << publish.output << read_text(output);
+    EXPECT_EQ(publish.exit_code, 0) << publish.output << read_file(output);
 }
 
 TEST_F(CliBrokerHardening, RsaListenerRefusesRsaAndDheKeyExchangeAndCbc) {
-    make_pki({}, /*rsa=*/true);
+    make_pki({}, mqtls::cli_test::PkiKeys::rsa);
     const std::string users = path("users");
-    write_text(users, "sensor-7:pw\n", 0600);
+    write_file(users, "sensor-7:pw\n", 0600);
     const std::uint16_t port = free_port();
     const std::string output = path("broker.out");
-    Background broker(broker_command(port, {"--users-file", users}), output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls_broker_command(port, {"--users-file", users}), output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
     const std::string ca = file("ca.crt");
 
     for (const char* suite : {"ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",

@@ -12,7 +12,6 @@
 #include <memory>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -20,69 +19,33 @@
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
 #include "mqtls/testing/spawn.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::BackgroundRun;
+using mqtls::cli_test::broker_connection;
+using mqtls::cli_test::concat;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_refused;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::mosquitto_command;
+using mqtls::cli_test::mqtls;
+using mqtls::cli_test::mqtls_command;
+using mqtls::cli_test::run_program;
+using mqtls::cli_test::start_broker;
+using mqtls::cli_test::wait_for_log;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using namespace std::chrono_literals;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-constexpr int exit_refused = 6;
-
 constexpr const char* device_password = "compat-device-password";
 constexpr const char* collector_password = "compat-collector-password";
-
-ProcessResult run(const std::vector<std::string>& arguments,
-                  std::chrono::milliseconds timeout = 20s) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-std::vector<std::string> mqtls(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    return arguments;
-}
-
-std::unique_ptr<MosquittoBroker> start_broker(const mqtls::testing::BrokerOptions& options) {
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
-}
 
 std::unique_ptr<MosquittoBroker> start_password_broker() {
     mqtls::testing::BrokerOptions options;
     options.users = {{"device-1", device_password}, {"collector", collector_password}};
     return start_broker(options);
-}
-
-std::vector<std::string> connection(const MosquittoBroker& broker, const std::string& user,
-                                    const std::string& password) {
-    return {"-h",       MosquittoBroker::host(),
-            "-p",       std::to_string(broker.tls_port()),
-            "--cafile", broker.ca_file(),
-            "-u",       user,
-            "-P",       password};
-}
-
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
-
-bool wait_for_log(const MosquittoBroker& broker, const std::string& text,
-                  std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (broker.log().find(text) != std::string::npos) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
 }
 
 // ---- parse errors ----------------------------------------------------------------------------
@@ -91,7 +54,7 @@ TEST(CliCompatParse, CombinedShortFlagNeverEchoesTheSecret) {
     // -dP takes "first" as the password; the second word is left over. The old message quoted
     // it: "The following argument was not expected: SECRET".
     const ProcessResult result =
-        run(mqtls({"pub", "-t", "x", "-m", "hi", "-dP", "first", "SECRET-WORD"}));
+        run_program(mqtls({"pub", "-t", "x", "-m", "hi", "-dP", "first", "SECRET-WORD"}));
     EXPECT_EQ(result.exit_code, exit_usage) << result.output;
     EXPECT_EQ(result.output.find("SECRET-WORD"), std::string::npos) << result.output;
     EXPECT_EQ(result.output.find("first"), std::string::npos) << result.output;
@@ -100,8 +63,9 @@ TEST(CliCompatParse, CombinedShortFlagNeverEchoesTheSecret) {
 }
 
 TEST(CliCompatParse, UnknownOptionsAreNamedInOrderEvenWithAPassword) {
-    const ProcessResult result = run(mqtls({"pub", "-u", "alice", "-P", "pa55word", "-t", "t/a",
-                                            "-m", "hi", "--aaa-first", "--zzz-second"}));
+    const ProcessResult result =
+        run_program(mqtls({"pub", "-u", "alice", "-P", "pa55word", "-t", "t/a", "-m", "hi",
+                           "--aaa-first", "--zzz-second"}));
     EXPECT_EQ(result.exit_code, exit_usage) << result.output;
     const std::size_t first = result.output.find("unknown option --aaa-first");
     const std::size_t second = result.output.find("unknown option --zzz-second");
@@ -112,14 +76,15 @@ TEST(CliCompatParse, UnknownOptionsAreNamedInOrderEvenWithAPassword) {
 }
 
 TEST(CliCompatParse, ValueOfAnUnknownLongOptionIsNotShown) {
-    const ProcessResult result = run(mqtls({"pub", "-t", "x", "-m", "y", "--pasword=hunter2"}));
+    const ProcessResult result =
+        run_program(mqtls({"pub", "-t", "x", "-m", "y", "--pasword=hunter2"}));
     EXPECT_EQ(result.exit_code, exit_usage) << result.output;
     EXPECT_NE(result.output.find("unknown option --pasword"), std::string::npos) << result.output;
     EXPECT_EQ(result.output.find("hunter2"), std::string::npos) << result.output;
 }
 
 TEST(CliCompatParse, InsecureIsAnsweredWithWhyAndWhatToDo) {
-    const ProcessResult result = run(mqtls({"sub", "-t", "x", "--insecure"}));
+    const ProcessResult result = run_program(mqtls({"sub", "-t", "x", "--insecure"}));
     EXPECT_EQ(result.exit_code, exit_usage) << result.output;
     EXPECT_NE(result.output.find("--insecure is not an option of mqtls sub"), std::string::npos)
         << result.output;
@@ -129,17 +94,17 @@ TEST(CliCompatParse, InsecureIsAnsweredWithWhyAndWhatToDo) {
 }
 
 TEST(CliCompatParse, MosquittoFlagsOfTheOtherCommandPointThere) {
-    const ProcessResult on_pub = run(mqtls({"pub", "-t", "x", "-m", "y", "-R"}));
+    const ProcessResult on_pub = run_program(mqtls({"pub", "-t", "x", "-m", "y", "-R"}));
     EXPECT_EQ(on_pub.exit_code, exit_usage);
     EXPECT_NE(on_pub.output.find("option of mqtls sub"), std::string::npos) << on_pub.output;
-    const ProcessResult psk = run(mqtls({"pub", "-t", "x", "-m", "y", "--psk", "00ff"}));
+    const ProcessResult psk = run_program(mqtls({"pub", "-t", "x", "-m", "y", "--psk", "00ff"}));
     EXPECT_EQ(psk.exit_code, exit_usage);
     EXPECT_NE(psk.output.find("TLS-PSK is not supported"), std::string::npos) << psk.output;
     EXPECT_EQ(psk.output.find("00ff"), std::string::npos) << psk.output;
 }
 
 TEST(CliCompatParse, BadValueNamesTheOptionAndWhatItExpects) {
-    const ProcessResult result = run(mqtls({"pub", "-p", "99999", "-t", "x", "-m", "y"}));
+    const ProcessResult result = run_program(mqtls({"pub", "-p", "99999", "-t", "x", "-m", "y"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     EXPECT_NE(result.output.find("--port"), std::string::npos) << result.output;
     EXPECT_NE(result.output.find("65535"), std::string::npos) << "the range" << result.output;
@@ -147,16 +112,16 @@ TEST(CliCompatParse, BadValueNamesTheOptionAndWhatItExpects) {
 
 TEST(CliCompatParse, BadValueOfASecretOptionIsNotShown) {
     // --url carries a password; a value CLI11 cannot take for it is named, never quoted.
-    const ProcessResult result = run(mqtls({"broker", "--pki", "/nonexistent", "--user"}));
+    const ProcessResult result = run_program(mqtls({"broker", "--pki", "/nonexistent", "--user"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     const ProcessResult pw =
-        run(mqtls({"pub", "-t", "x", "-m", "y", "--pw", "s3cr3t", "--pw", "again-s3cr3t"}));
+        run_program(mqtls({"pub", "-t", "x", "-m", "y", "--pw", "s3cr3t", "--pw", "again-s3cr3t"}));
     EXPECT_EQ(pw.exit_code, exit_usage) << pw.output;
     EXPECT_EQ(pw.output.find("s3cr3t"), std::string::npos) << pw.output;
 }
 
 TEST(CliCompatParse, HostWithoutValueSaysHelpIsLong) {
-    const ProcessResult result = run(mqtls({"pub", "-h"}));
+    const ProcessResult result = run_program(mqtls({"pub", "-h"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     EXPECT_NE(result.output.find("help is --help"), std::string::npos) << result.output;
 }
@@ -166,7 +131,8 @@ TEST(CliCompatParse, MisspeltConfigKeyGetsASuggestion) {
     ASSERT_TRUE(dir);
     const std::string config = dir->file("pub.toml");
     std::ofstream(config) << "[pub]\nhots = \"localhost\"\n";
-    const ProcessResult result = run(mqtls({"pub", "--config", config, "-t", "x", "-m", "y"}));
+    const ProcessResult result =
+        run_program(mqtls({"pub", "--config", config, "-t", "x", "-m", "y"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     EXPECT_NE(result.output.find("unknown option 'hots' in [pub]"), std::string::npos)
         << result.output;
@@ -175,7 +141,7 @@ TEST(CliCompatParse, MisspeltConfigKeyGetsASuggestion) {
 }
 
 TEST(CliCompatParse, VersionNamesTheTlsLibrary) {
-    const ProcessResult result = run(mqtls({"--version"}));
+    const ProcessResult result = run_program(mqtls({"--version"}));
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_TRUE(std::regex_search(result.output, std::regex(R"(^mqtls \d+\.\d+\.\d+ \()")))
         << result.output;
@@ -188,8 +154,8 @@ TEST(CliCompatVersions, OnlyWhatThisBuildSpeaksIsAccepted) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
     const auto pub = [&](const std::vector<std::string>& extra) {
-        return run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
-                                concat({"-t", "t/v", "-m", "v"}, extra))));
+        return run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                                  concat({"-t", "t/v", "-m", "v"}, extra)));
     };
     EXPECT_EQ(pub({"-V", "mqttv311"}).exit_code, 0);
     EXPECT_EQ(pub({"--tls-version", "tlsv1.2"}).exit_code, 0);
@@ -234,14 +200,14 @@ TEST(CliCompatTrust, CapathReadsAFolderOfCertificates) {
                                           "-m",
                                           "c",
                                           "-d"};
-    const ProcessResult result = run(mqtls(arguments));
+    const ProcessResult result = run_program(mqtls(arguments));
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("verified name 127.0.0.1"), std::string::npos) << result.output;
 
     auto empty = mqtls::testing::TempDir::create("mqtls-capath-empty-");
     ASSERT_TRUE(empty);
     arguments[6] = empty->path();
-    const ProcessResult none = run(mqtls(arguments));
+    const ProcessResult none = run_program(mqtls(arguments));
     EXPECT_EQ(none.exit_code, exit_file) << none.output;
     EXPECT_NE(none.output.find("--capath"), std::string::npos) << none.output;
 }
@@ -251,7 +217,7 @@ TEST(CliCompatTrust, OsCertificatesDoNotTrustAPrivateCa) {
     // must be refused (exit 5), exactly as with a wrong --cafile.
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const ProcessResult result = run(mqtls(
+    const ProcessResult result = run_program(mqtls(
         {"pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
          "--tls-use-os-certs", "-u", "device-1", "-P", device_password, "-t", "t/os", "-m", "o"}));
     EXPECT_EQ(result.exit_code, 5) << result.output;
@@ -259,7 +225,7 @@ TEST(CliCompatTrust, OsCertificatesDoNotTrustAPrivateCa) {
 }
 
 TEST(CliCompatTrust, NoTrustSourceIsAUsageError) {
-    const ProcessResult result = run(mqtls({"pub", "-t", "x", "-m", "y"}));
+    const ProcessResult result = run_program(mqtls({"pub", "-t", "x", "-m", "y"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     EXPECT_NE(result.output.find("--capath"), std::string::npos) << result.output;
 }
@@ -270,13 +236,13 @@ TEST(CliCompatSession, IdPrefixIsFollowedByTheProcessId) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
     const ProcessResult result =
-        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
-                         {"-I", "compat-prefix-", "-t", "t/i", "-m", "i"})));
+        run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                           {"-I", "compat-prefix-", "-t", "t/i", "-m", "i"}));
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_TRUE(std::regex_search(broker->log(), std::regex(R"(as compat-prefix-\d+ )")))
         << broker->log();
-    EXPECT_EQ(run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
-                               {"-I", "p-", "-i", "x", "-t", "t/i", "-m", "i"})))
+    EXPECT_EQ(run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                                 {"-I", "p-", "-i", "x", "-t", "t/i", "-m", "i"}))
                   .exit_code,
               exit_usage)
         << "-I and -i exclude each other";
@@ -287,30 +253,13 @@ TEST(CliCompatSession, IdPrefixIsFollowedByTheProcessId) {
 TEST(CliCompatSession, PersistentSessionReceivesWhatCameWhileAway) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const std::string port = std::to_string(broker->tls_port());
     for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
         SCOPED_TRACE(tool);
         const std::string id = "compat-persistent-" + tool;
         const std::string topic = "t/persistent/" + tool;
-        std::vector<std::string> sub = {"sub",
-                                        "-h",
-                                        MosquittoBroker::host(),
-                                        "-p",
-                                        port,
-                                        "--cafile",
-                                        broker->ca_file(),
-                                        "-u",
-                                        "collector",
-                                        "-P",
-                                        collector_password,
-                                        "-c",
-                                        "-i",
-                                        id,
-                                        "-q",
-                                        "1",
-                                        "-t",
-                                        topic,
-                                        "-E"};
+        std::vector<std::string> sub =
+            concat(concat({"sub"}, broker_connection(*broker, "collector", collector_password)),
+                   {"-c", "-i", id, "-q", "1", "-t", topic, "-E"});
         if (tool == "mosquitto_sub") {
             sub.front() = "mosquitto_sub";
         } else {
@@ -321,24 +270,25 @@ TEST(CliCompatSession, PersistentSessionReceivesWhatCameWhileAway) {
         std::vector<std::string> first = sub;
         first.pop_back();
         first.insert(first.end(), {"-W", "1"});
-        (void)run(first);
+        (void)run_program(first);
         ASSERT_TRUE(wait_for_log(*broker, "Received SUBSCRIBE from " + id)) << broker->log();
         const ProcessResult pub =
-            run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
-                             {"-t", topic, "-q", "1", "-m", "while-away"})));
+            run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                               {"-t", topic, "-q", "1", "-m", "while-away"}));
         ASSERT_EQ(pub.exit_code, 0) << pub.output;
         std::vector<std::string> second = first;
         second.pop_back();
         second.pop_back();
         second.insert(second.end(), {"-C", "1", "-W", "10"});
-        const ProcessResult received = run(second);
+        const ProcessResult received = run_program(second);
         EXPECT_EQ(received.exit_code, 0) << received.output;
         EXPECT_NE(received.output.find("while-away"), std::string::npos) << received.output;
     }
 }
 
 TEST(CliCompatSession, PersistentSessionNeedsAClientId) {
-    const ProcessResult result = run(mqtls({"sub", "-t", "x", "-c", "--cafile", "/dev/null"}));
+    const ProcessResult result =
+        run_program(mqtls({"sub", "-t", "x", "-c", "--cafile", "/dev/null"}));
     EXPECT_EQ(result.exit_code, exit_usage);
     EXPECT_NE(result.output.find("-c needs a client id"), std::string::npos) << result.output;
 }
@@ -350,40 +300,21 @@ TEST(CliCompatSession, PersistentSessionNeedsAClientId) {
 TEST(CliCompatWill, BrokerPublishesTheWillOfAVanishedClient) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const std::string port = std::to_string(broker->tls_port());
     for (const std::string tool : {"mqtls", "mosquitto_sub"}) {
         SCOPED_TRACE(tool);
         const std::string id = "compat-will-" + tool;
         const std::string will_topic = "wills/" + tool;
         std::vector<std::string> watcher =
-            mqtls(concat({"sub"}, connection(*broker, "collector", collector_password)));
+            mqtls_command("sub", *broker, "collector", collector_password);
         watcher.insert(watcher.end(),
                        {"-i", "watcher-" + tool, "-t", will_topic, "-v", "-C", "1", "-W", "15"});
-        std::string watcher_output;
-        std::thread watching([&] { watcher_output = run(watcher, 20s).output; });
+        BackgroundRun watching(watcher, 20s);
         ASSERT_TRUE(wait_for_log(*broker, "Received SUBSCRIBE from watcher-" + tool))
             << broker->log();
-        std::vector<std::string> doomed = {"sub",
-                                           "-h",
-                                           MosquittoBroker::host(),
-                                           "-p",
-                                           port,
-                                           "--cafile",
-                                           broker->ca_file(),
-                                           "-u",
-                                           "device-1",
-                                           "-P",
-                                           device_password,
-                                           "-i",
-                                           id,
-                                           "-t",
-                                           "t/none",
-                                           "--will-topic",
-                                           will_topic,
-                                           "--will-payload",
-                                           "gone",
-                                           "--will-qos",
-                                           "1"};
+        std::vector<std::string> doomed =
+            concat(concat({"sub"}, broker_connection(*broker, "device-1", device_password)),
+                   {"-i", id, "-t", "t/none", "--will-topic", will_topic, "--will-payload", "gone",
+                    "--will-qos", "1"});
         if (tool == "mosquitto_sub") {
             doomed.front() = "mosquitto_sub";
         } else {
@@ -393,17 +324,18 @@ TEST(CliCompatWill, BrokerPublishesTheWillOfAVanishedClient) {
         ASSERT_TRUE(pid);
         const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from " + id);
         (void)mqtls::testing::kill_and_reap(*pid);  // no DISCONNECT: the will goes out
-        watching.join();
+        const std::string watcher_output = watching.result().output;
         ASSERT_TRUE(subscribed) << broker->log();
         EXPECT_NE(watcher_output.find(will_topic + " gone"), std::string::npos) << watcher_output;
     }
 }
 
 TEST(CliCompatWill, WillOptionsNeedATopicAndAValidOne) {
-    EXPECT_EQ(run(mqtls({"pub", "-t", "x", "-m", "y", "--cafile", "/dev/null", "--will-retain"}))
-                  .exit_code,
-              exit_usage);
-    const ProcessResult wildcard = run(
+    EXPECT_EQ(
+        run_program(mqtls({"pub", "-t", "x", "-m", "y", "--cafile", "/dev/null", "--will-retain"}))
+            .exit_code,
+        exit_usage);
+    const ProcessResult wildcard = run_program(
         mqtls({"pub", "-t", "x", "-m", "y", "--cafile", "/dev/null", "--will-topic", "wills/#"}));
     EXPECT_EQ(wildcard.exit_code, exit_usage);
     EXPECT_NE(wildcard.output.find("--will-topic is not a valid topic name"), std::string::npos)
@@ -415,9 +347,8 @@ TEST(CliCompatWill, WillOptionsNeedATopicAndAValidOne) {
 TEST(CliCompatRefusal, ConnackCodeIsSpelledOut) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    const ProcessResult result =
-        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", "wrong-password")),
-                         {"-t", "t/x", "-m", "x"})));
+    const ProcessResult result = run_program(concat(
+        mqtls_command("pub", *broker, "device-1", "wrong-password"), {"-t", "t/x", "-m", "x"}));
     EXPECT_EQ(result.exit_code, exit_refused) << result.output;
     // Mosquitto answers a wrong password with 5, not authorised.
     EXPECT_NE(result.output.find("not authorized to connect (CONNACK 5)"), std::string::npos)
@@ -434,9 +365,9 @@ std::unique_ptr<MosquittoBroker> start_certificate_broker() {
 TEST(CliCompatRefusal, MissingClientCertificateIsARefusalNotANetworkError) {
     auto broker = start_certificate_broker();
     ASSERT_TRUE(broker);
-    const ProcessResult result =
-        run(mqtls({"pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
-                   "--cafile", broker->ca_file(), "-t", "t/x", "-m", "x"}));
+    const ProcessResult result = run_program(
+        mqtls({"pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+               "--cafile", broker->ca_file(), "-t", "t/x", "-m", "x"}));
     EXPECT_EQ(result.exit_code, exit_refused) << result.output;
     EXPECT_NE(result.output.find("requires a client certificate"), std::string::npos)
         << result.output;
@@ -447,11 +378,11 @@ TEST(CliCompatRefusal, NodeStopsAtOnceWithoutAClientCertificate) {
     auto broker = start_certificate_broker();
     ASSERT_TRUE(broker);
     const auto started = std::chrono::steady_clock::now();
-    const ProcessResult result =
-        run(mqtls({"node", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
-                   "--cafile", broker->ca_file(), "--device", "compat-node", "--interval", "0.2",
-                   "--retry-base", "0.05", "--retry-cap", "0.1"}),
-            30s);
+    const ProcessResult result = run_program(
+        mqtls({"node", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
+               "--cafile", broker->ca_file(), "--device", "compat-node", "--interval", "0.2",
+               "--retry-base", "0.05", "--retry-cap", "0.1"}),
+        30s);
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_FALSE(result.timed_out);
     EXPECT_EQ(result.exit_code, exit_refused) << result.output;
@@ -477,20 +408,15 @@ std::string url_of(const MosquittoBroker& broker, const std::string& user,
 TEST(CliCompatUrl, SubscriberTakesBrokerCredentialsAndTopicFromTheUrl) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    std::string received;
-    std::thread subscriber([&] {
-        received =
-            run(mqtls({"sub", "-L", url_of(*broker, "collector", collector_password, "t/url"),
-                       "--cafile", broker->ca_file(), "-i", "compat-url-sub", "-v", "-C", "1", "-W",
-                       "15"}),
-                20s)
-                .output;
-    });
+    BackgroundRun subscriber(
+        mqtls({"sub", "-L", url_of(*broker, "collector", collector_password, "t/url"), "--cafile",
+               broker->ca_file(), "-i", "compat-url-sub", "-v", "-C", "1", "-W", "15"}),
+        20s);
     const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from compat-url-sub");
     const ProcessResult pub =
-        run(mqtls(concat(concat({"pub"}, connection(*broker, "device-1", device_password)),
-                         {"-t", "t/url", "-m", "by-url"})));
-    subscriber.join();
+        run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                           {"-t", "t/url", "-m", "by-url"}));
+    const std::string received = subscriber.result().output;
     ASSERT_TRUE(subscribed) << broker->log();
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     EXPECT_NE(received.find("t/url by-url"), std::string::npos) << received;
@@ -500,38 +426,17 @@ TEST(CliCompatUrl, PublisherTakesEverythingFromTheUrlAsMosquittoPubDoes) {
     // The same -L for mqtls pub and mosquitto_pub; mosquitto_sub on the broker receives both.
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
-    std::string received;
-    std::thread watcher([&] {
-        received = run({"mosquitto_sub",
-                        "-h",
-                        MosquittoBroker::host(),
-                        "-p",
-                        std::to_string(broker->tls_port()),
-                        "--cafile",
-                        broker->ca_file(),
-                        "-u",
-                        "collector",
-                        "-P",
-                        collector_password,
-                        "-i",
-                        "compat-url-watcher",
-                        "-t",
-                        "t/pub-url",
-                        "-v",
-                        "-C",
-                        "2",
-                        "-W",
-                        "15"},
-                       20s)
-                       .output;
-    });
+    BackgroundRun watcher(
+        concat(mosquitto_command("mosquitto_sub", *broker, "collector", collector_password),
+               {"-i", "compat-url-watcher", "-t", "t/pub-url", "-v", "-C", "2", "-W", "15"}),
+        20s);
     const bool subscribed = wait_for_log(*broker, "Received SUBSCRIBE from compat-url-watcher");
     const std::string url = url_of(*broker, "device-1", device_password, "t/pub-url");
     const ProcessResult ours =
-        run(mqtls({"pub", "-L", url, "--cafile", broker->ca_file(), "-m", "from-mqtls"}));
-    const ProcessResult theirs = run(
+        run_program(mqtls({"pub", "-L", url, "--cafile", broker->ca_file(), "-m", "from-mqtls"}));
+    const ProcessResult theirs = run_program(
         {"mosquitto_pub", "-L", url, "--cafile", broker->ca_file(), "-m", "from-mosquitto_pub"});
-    watcher.join();
+    const std::string received = watcher.result().output;
     ASSERT_TRUE(subscribed) << broker->log();
     EXPECT_EQ(ours.exit_code, 0) << ours.output;
     EXPECT_EQ(theirs.exit_code, 0) << theirs.output;
@@ -541,23 +446,23 @@ TEST(CliCompatUrl, PublisherTakesEverythingFromTheUrlAsMosquittoPubDoes) {
 
 TEST(CliCompatUrl, TopicWithAWildcardIsAUsageError) {
     const ProcessResult result =
-        run(mqtls({"pub", "-t", "t/#", "-m", "x", "--cafile", "/dev/null"}));
+        run_program(mqtls({"pub", "-t", "t/#", "-m", "x", "--cafile", "/dev/null"}));
     EXPECT_EQ(result.exit_code, exit_usage) << result.output;
     EXPECT_NE(result.output.find("wildcard"), std::string::npos) << result.output;
 }
 
 TEST(CliCompatUrl, PlaintextOrConflictingUrlsAreRefusedWithoutShowingThePassword) {
-    const ProcessResult plain =
-        run(mqtls({"sub", "-L", "mqtt://u:url-s3cret@localhost/t", "--cafile", "/dev/null"}));
+    const ProcessResult plain = run_program(
+        mqtls({"sub", "-L", "mqtt://u:url-s3cret@localhost/t", "--cafile", "/dev/null"}));
     EXPECT_EQ(plain.exit_code, exit_usage);
     EXPECT_NE(plain.output.find("mqtts://"), std::string::npos) << plain.output;
     EXPECT_EQ(plain.output.find("url-s3cret"), std::string::npos) << plain.output;
-    const ProcessResult both = run(mqtls(
+    const ProcessResult both = run_program(mqtls(
         {"sub", "-L", "mqtts://u:url-s3cret@localhost/t", "-h", "other", "--cafile", "/dev/null"}));
     EXPECT_EQ(both.exit_code, exit_usage);
     EXPECT_NE(both.output.find("-L and -h/-p"), std::string::npos) << both.output;
     const ProcessResult no_topic =
-        run(mqtls({"sub", "-L", "mqtts://localhost:8883", "--cafile", "/dev/null"}));
+        run_program(mqtls({"sub", "-L", "mqtts://localhost:8883", "--cafile", "/dev/null"}));
     EXPECT_EQ(no_topic.exit_code, exit_usage);
     EXPECT_NE(no_topic.output.find("no topic"), std::string::npos) << no_topic.output;
 }

@@ -6,9 +6,7 @@
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -16,6 +14,7 @@
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
 #include "reading_tally.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
@@ -23,6 +22,14 @@ using mqtls::cli::ReadingOutcome;
 using mqtls::cli::ReadingTally;
 using mqtls::cli::SeqRange;
 using mqtls::cli::SeqSet;
+using mqtls::cli_test::BackgroundRun;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_timeout;
+using mqtls::cli_test::mqtls_command;
+using mqtls::cli_test::output_to;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::run_program;
+using mqtls::cli_test::wait_for_subscription;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using namespace std::chrono_literals;
@@ -247,8 +254,6 @@ TEST(CliDedupe, ManyGapsAreListedUpToALimit) {
 
 constexpr const char* publisher_password = "dedupe-publisher-password";
 constexpr const char* collector_password = "dedupe-collector-password";
-constexpr int exit_file = 3;
-constexpr int exit_timeout = 7;
 
 std::unique_ptr<MosquittoBroker> start_broker() {
     mqtls::testing::BrokerOptions options;
@@ -258,99 +263,20 @@ std::unique_ptr<MosquittoBroker> start_broker() {
         "topic write telemetry/#\n"
         "user collector\n"
         "topic read #\n";
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
-}
-
-ProcessResult run_program(const std::vector<std::string>& arguments) {
-    auto result = mqtls::testing::run_process(arguments, 20s);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-std::vector<std::string> mqtls_command(const char* subcommand, const MosquittoBroker& broker,
-                                       const std::string& user, const std::string& password,
-                                       const std::vector<std::string>& more) {
-    std::vector<std::string> arguments = {MQTLS_CLI_PATH, subcommand,
-                                          "-h",           MosquittoBroker::host(),
-                                          "-p",           std::to_string(broker.tls_port()),
-                                          "--cafile",     broker.ca_file(),
-                                          "-u",           user,
-                                          "-P",           password};
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return arguments;
-}
-
-// "exec 'arg' 'arg' ..." for sh -c (the arguments here hold no single quotes).
-std::string shell_command(const std::vector<std::string>& arguments) {
-    std::string command = "exec";
-    for (const std::string& argument : arguments) command += " '" + argument + "'";
-    return command;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-// Runs `mqtls sub` in the background with standard output and standard error in files.
-class BackgroundSub {
-public:
-    BackgroundSub(const std::vector<std::string>& arguments, std::string stdout_path,
-                  std::string stderr_path)
-        : stdout_path_(std::move(stdout_path)),
-          stderr_path_(std::move(stderr_path)),
-          thread_([this, command = shell_command(arguments)] {
-              result_ = run_program(
-                  {"sh", "-c", command + " >'" + stdout_path_ + "' 2>'" + stderr_path_ + "'"});
-          }) {}
-    ~BackgroundSub() {
-        if (thread_.joinable()) thread_.join();
-    }
-    BackgroundSub(const BackgroundSub&) = delete;
-    BackgroundSub& operator=(const BackgroundSub&) = delete;
-    int exit_code() {
-        if (thread_.joinable()) thread_.join();
-        return result_.exit_code;
-    }
-    [[nodiscard]] std::string out() const { return read_file(stdout_path_); }
-    [[nodiscard]] std::string err() const { return read_file(stderr_path_); }
-
-private:
-    std::string stdout_path_;
-    std::string stderr_path_;
-    ProcessResult result_;
-    std::thread thread_;
-};
-
-bool wait_for_subscription(const MosquittoBroker& broker, const std::string& client_id) {
-    const std::string logged = "Received SUBSCRIBE from " + client_id;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        if (broker.log().find(logged) != std::string::npos) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return mqtls::cli_test::start_broker(options);
 }
 
 // Publishes each line as one message at QoS 1 with `mqtls pub -l`.
 void publish_lines(const MosquittoBroker& broker, const mqtls::testing::TempDir& dir,
                    const std::vector<std::string>& lines) {
     const std::string lines_file = dir.file("lines.txt");
-    {
-        std::ofstream out(lines_file);
-        for (const std::string& line : lines) out << line << '\n';
-    }
-    const std::string command =
-        shell_command(mqtls_command("pub", broker, "publisher", publisher_password,
-                                    {"-t", "telemetry/readings", "-l", "-q", "1"})) +
-        " < '" + lines_file + "'";
-    const ProcessResult pub = run_program({"sh", "-c", command});
+    std::string text;
+    for (const std::string& line : lines) text += line + '\n';
+    mqtls::cli_test::write_file(lines_file, text);
+    const ProcessResult pub = mqtls::cli_test::run_redirected(
+        mqtls_command("pub", broker, "publisher", publisher_password,
+                      {"-t", "telemetry/readings", "-l", "-q", "1"}),
+        mqtls::cli_test::input_from(lines_file));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
 }
 
@@ -361,10 +287,10 @@ TEST(CliDedupe, SubPrintsFirstArrivalsAndReportsDuplicatesAndGaps) {
     ASSERT_TRUE(dir);
     const std::string report_file = dir->file("report.json");
     // 8 unique readings (sensor-a 1-5 and 8, sensor-b 1-2): -C 8 ends at the last line.
-    BackgroundSub sub(mqtls_command("sub", *broker, "collector", collector_password,
+    BackgroundRun sub(mqtls_command("sub", *broker, "collector", collector_password,
                                     {"-i", "dedupe-sub", "-t", "telemetry/#", "-q", "1", "-C", "8",
                                      "-W", "10", "--dedupe", "--report-json", report_file}),
-                      dir->file("out"), dir->file("err"));
+                      output_to(dir->file("out"), dir->file("err")));
     ASSERT_TRUE(wait_for_subscription(*broker, "dedupe-sub")) << broker->log();
     publish_lines(
         *broker, *dir,
@@ -372,7 +298,7 @@ TEST(CliDedupe, SubPrintsFirstArrivalsAndReportsDuplicatesAndGaps) {
          reading("sensor-b", 1), reading("sensor-a", 3), "not json", reading("sensor-a", 1),
          reading("sensor-a", 5), reading("sensor-a", 4), R"({"device":"x","seq":0})",
          reading("sensor-b", 1), reading("sensor-a", 8), reading("sensor-b", 2)});
-    ASSERT_EQ(sub.exit_code(), 0) << sub.out() << sub.err();
+    ASSERT_EQ(sub.result().exit_code, 0) << sub.out() << sub.err();
 
     // Standard output: every message but the duplicate readings, in arrival order.
     EXPECT_EQ(sub.out(), reading("sensor-a", 1) + "\n" + reading("sensor-a", 2) + "\n" +
@@ -413,16 +339,16 @@ TEST(CliDedupe, UntilCompleteExitsOnceEveryDeviceHasEverySeq) {
     ASSERT_TRUE(broker);
     auto dir = mqtls::testing::TempDir::create("mqtls-dedupe-complete-");
     ASSERT_TRUE(dir);
-    BackgroundSub sub(mqtls_command("sub", *broker, "collector", collector_password,
+    BackgroundRun sub(mqtls_command("sub", *broker, "collector", collector_password,
                                     {"-i", "complete-sub", "-t", "telemetry/#", "-q", "1", "-W",
                                      "10", "--report-only", "--until-complete", "3"}),
-                      dir->file("out"), dir->file("err"));
+                      output_to(dir->file("out"), dir->file("err")));
     ASSERT_TRUE(wait_for_subscription(*broker, "complete-sub")) << broker->log();
     publish_lines(*broker, *dir,
                   {reading("sensor-a", 1), reading("sensor-b", 1), reading("sensor-a", 2),
                    reading("sensor-a", 2), reading("sensor-b", 3), reading("sensor-a", 3),
                    reading("sensor-b", 2)});
-    ASSERT_EQ(sub.exit_code(), 0) << sub.out() << sub.err();
+    ASSERT_EQ(sub.result().exit_code, 0) << sub.out() << sub.err();
     // --report-only: no messages, the report on standard output.
     EXPECT_EQ(sub.out(),
               "dedupe report: 2 device(s), 7 message(s), 6 unique reading(s), 1 duplicate(s), 0 "
@@ -439,15 +365,15 @@ TEST(CliDedupe, TimeoutBeforeCompleteExits7WithTheReport) {
     ASSERT_TRUE(dir);
     const std::string report_file = dir->file("report.json");
     std::ofstream(report_file) << "stale report of an earlier run";
-    BackgroundSub sub(mqtls_command("sub", *broker, "collector", collector_password,
+    BackgroundRun sub(mqtls_command("sub", *broker, "collector", collector_password,
                                     {"-i", "timeout-sub", "-t", "telemetry/#", "-q", "1", "-W", "2",
                                      "--until-complete", "4", "--report-json", report_file}),
-                      dir->file("out"), dir->file("err"));
+                      output_to(dir->file("out"), dir->file("err")));
     ASSERT_TRUE(wait_for_subscription(*broker, "timeout-sub")) << broker->log();
     EXPECT_EQ(read_file(report_file), "") << "the stale report is gone once sub runs";
     publish_lines(*broker, *dir,
                   {reading("node-1", 1), reading("node-1", 2), reading("node-1", 4)});
-    EXPECT_EQ(sub.exit_code(), exit_timeout) << sub.out() << sub.err();
+    EXPECT_EQ(sub.result().exit_code, exit_timeout) << sub.out() << sub.err();
     EXPECT_NE(sub.err().find("timed out after 2 s with 3 unique reading(s), before every device "
                              "and run had seq 1..4"),
               std::string::npos)
@@ -478,10 +404,10 @@ TEST(CliDedupe, SigtermEndsWithTheReport) {
                         "--report-json", report_file})) {
         arguments.push_back(argument);
     }
-    BackgroundSub sub(arguments, dir->file("out"), dir->file("err"));
+    BackgroundRun sub(arguments, output_to(dir->file("out"), dir->file("err")));
     ASSERT_TRUE(wait_for_subscription(*broker, "signal-sub")) << broker->log();
     publish_lines(*broker, *dir, {reading("node-7", 2), reading("node-7", 2), "offline"});
-    EXPECT_EQ(sub.exit_code(), 0) << sub.out() << sub.err();
+    EXPECT_EQ(sub.result().exit_code, 0) << sub.out() << sub.err();
     EXPECT_NE(sub.out().find("device node-7: received 2, unique 1, duplicates 1, seq 2..2, "
                              "missing 1 (1)\n"),
               std::string::npos)

@@ -14,11 +14,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,13 +28,14 @@
 #include "mqtls/testing/process.hpp"
 #include "mqtls/testing/spawn.hpp"
 #include "reading_tally.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::eventually;
 using mqtls::testing::FaultProxy;
 using mqtls::testing::MosquittoBroker;
 using namespace std::chrono_literals;
-using std::chrono::steady_clock;
 
 constexpr const char* device = "fault-node-1";
 constexpr const char* device_password = "fault-device-password";
@@ -85,12 +85,7 @@ public:
         pid_ = -1;
         return mqtls::testing::status_code(*status);
     }
-    [[nodiscard]] std::string log() const {
-        std::ifstream file(log_path_);
-        std::ostringstream text;
-        text << file.rdbuf();
-        return text.str();
-    }
+    [[nodiscard]] std::string log() const { return mqtls::cli_test::read_file(log_path_); }
 
 private:
     std::vector<std::string> arguments_;
@@ -137,16 +132,6 @@ public:
             return mqtls::cli::SeqSet{};
         }
         return found->second.runs.begin()->second.seen;
-    }
-    // Waits (bounded) until `condition` holds for the tally.
-    template <class Condition>
-    bool wait_for(Condition condition, std::chrono::milliseconds limit) {
-        const auto deadline = steady_clock::now() + limit;
-        while (steady_clock::now() < deadline) {
-            if (condition()) return true;
-            std::this_thread::sleep_for(20ms);
-        }
-        return condition();
     }
 
 private:
@@ -206,6 +191,17 @@ std::uint64_t seq_of(const std::string& payload) {
     return at == std::string::npos ? 0 : std::stoull(payload.substr(at + 6));
 }
 
+// Mosquitto with persistence (the collector's session and what is queued for it survive a
+// restart), the node allowed to write its topics and the collector to read everything.
+std::unique_ptr<MosquittoBroker> start_fault_broker() {
+    mqtls::testing::BrokerOptions options;
+    options.persistence = true;
+    options.users = {{device, device_password}, {"collector", collector_password}};
+    options.acl = std::string("user ") + device + "\ntopic write telemetry/" + device +
+                  "\ntopic write status/" + device + "\nuser collector\ntopic read #\n";
+    return mqtls::cli_test::start_broker(options);
+}
+
 struct FaultFigures {
     const char* kind = "";
     int times = 0;
@@ -213,14 +209,9 @@ struct FaultFigures {
 };
 
 TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
-    mqtls::testing::BrokerOptions options;
-    options.persistence = true;
-    options.users = {{device, device_password}, {"collector", collector_password}};
-    options.acl = std::string("user ") + device + "\ntopic write telemetry/" + device +
-                  "\ntopic write status/" + device + "\nuser collector\ntopic read #\n";
-    auto started = MosquittoBroker::start(options);
-    ASSERT_TRUE(started) << started.error().message();
-    MosquittoBroker& broker = **started;
+    auto started = start_fault_broker();
+    ASSERT_TRUE(started);
+    MosquittoBroker& broker = *started;
     auto proxy = FaultProxy::start(broker.tls_port());
     ASSERT_TRUE(proxy) << proxy.error().message();
 
@@ -255,7 +246,7 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
 
     std::uint64_t target = readings_between;
     const auto deliver_more = [&](const char* after) {
-        const bool arrived = collector.wait_for([&] { return collector.unique() >= target; }, 30s);
+        const bool arrived = eventually([&] { return collector.unique() >= target; }, 30s);
         EXPECT_TRUE(arrived) << "readings stopped arriving after " << after << ": "
                              << collector.unique() << " of " << target << "\n"
                              << node.log();
@@ -313,7 +304,7 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     mqtls::cli::SeqSet seen = collector.seen();
     const std::uint64_t highest = seen.max();
     const bool complete =
-        collector.wait_for([&] { return collector.seen().covers_from_one(highest); }, 20s);
+        eventually([&] { return collector.seen().covers_from_one(highest); }, 20s);
     seen = collector.seen();
     EXPECT_TRUE(complete) << seen.missing_count() << " reading(s) missing\n" << log;
     EXPECT_EQ(seen.missing_count(), 0U);
@@ -344,14 +335,9 @@ namespace {
 // (the proxy swallows it), and the restarted node sends that reading again under the same
 // packet identifier with DUP set, as MQTT requires for a persistent session.
 TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
-    mqtls::testing::BrokerOptions options;
-    options.persistence = true;
-    options.users = {{device, device_password}, {"collector", collector_password}};
-    options.acl = std::string("user ") + device + "\ntopic write telemetry/" + device +
-                  "\ntopic write status/" + device + "\nuser collector\ntopic read #\n";
-    auto started = MosquittoBroker::start(options);
-    ASSERT_TRUE(started) << started.error().message();
-    MosquittoBroker& broker = **started;
+    auto started = start_fault_broker();
+    ASSERT_TRUE(started);
+    MosquittoBroker& broker = *started;
     auto proxy = FaultProxy::start(broker.tls_port());
     ASSERT_TRUE(proxy) << proxy.error().message();
     NodeProcess node(
@@ -361,14 +347,14 @@ TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
         broker.dir() + "/node.log");
     Collector collector(broker);
     ASSERT_TRUE(node.start());
-    ASSERT_TRUE(collector.wait_for([&] { return collector.unique() >= 3; }, 20s)) << node.log();
+    ASSERT_TRUE(eventually([&] { return collector.unique() >= 3; }, 20s)) << node.log();
 
     (*proxy)->set_black_hole(true);  // the next PUBLISH vanishes; its PUBACK never comes
     std::this_thread::sleep_for(1s);
     node.kill_now();
     (*proxy)->set_black_hole(false);
     ASSERT_TRUE(node.start());
-    const bool restored = collector.wait_for(
+    const bool restored = eventually(
         [&] { return node.log().find("goes out again with DUP") != std::string::npos; }, 10s);
     ASSERT_TRUE(restored) << node.log();
     const std::string log = node.log();
@@ -378,14 +364,13 @@ TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
     // The broker saw it again under that identifier, flagged as a duplicate.
     const std::string resent =
         std::string("Received PUBLISH from ") + device + " (d1, q1, r0, m" + id + ",";
-    EXPECT_TRUE(
-        collector.wait_for([&] { return broker.log().find(resent) != std::string::npos; }, 10s))
+    EXPECT_TRUE(eventually([&] { return broker.log().find(resent) != std::string::npos; }, 10s))
         << resent << "\n"
         << broker.log();
     // And nothing was lost: all readings so far arrive.
     EXPECT_EQ(node.stop(20s), 0) << node.log();
     const std::uint64_t highest = collector.seen().max();
-    EXPECT_TRUE(collector.wait_for([&] { return collector.seen().covers_from_one(highest); }, 10s));
+    EXPECT_TRUE(eventually([&] { return collector.seen().covers_from_one(highest); }, 10s));
     EXPECT_EQ(collector.conflicts(), 0U);
 }
 

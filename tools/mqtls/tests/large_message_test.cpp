@@ -5,13 +5,11 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,153 +17,68 @@
 #include "mqtls/client/client.hpp"
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::Arguments;
+using mqtls::cli_test::concat;
+using mqtls::cli_test::exit_failure;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::input_from;
+using mqtls::cli_test::mosquitto_command;
+using mqtls::cli_test::mqtls_command;
+using mqtls::cli_test::output_to;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::shell_command;
+using mqtls::cli_test::wait_for_subscription;
+using mqtls::cli_test::write_file;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using mqtls::testing::TempDir;
 using namespace std::chrono_literals;
 
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-
 constexpr const char* device_password = "device-1-large-password";
 constexpr const char* collector_password = "collector-large-password";
 constexpr std::size_t mebibyte = std::size_t{1} << 20;
+// Megabytes through TLS under the sanitizers: more time than the shared default.
+constexpr std::chrono::milliseconds sender_timeout = 30s;
+constexpr std::chrono::milliseconds receiver_timeout = 40s;
 
 // The fixture's Mosquitto sets no message_size_limit (its default, 0, accepts any size MQTT
 // can frame), so only mqtls's own limit is under test. No queue limit either: the window tests
 // publish faster than a subscriber reads.
 std::unique_ptr<MosquittoBroker> start_broker() {
-    mqtls::testing::BrokerOptions options;
-    options.users = {{"device-1", device_password}, {"collector", collector_password}};
-    options.acl =
-        "user device-1\n"
-        "topic write telemetry/device-1/#\n"
-        "user collector\n"
-        "topic read #\n";
+    mqtls::testing::BrokerOptions options =
+        mqtls::cli_test::telemetry_broker_options(device_password, collector_password);
     options.extra_config = "max_queued_messages 0\n";
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
+    return mqtls::cli_test::start_broker(options);
 }
 
-ProcessResult run_program(const std::vector<std::string>& arguments,
-                          std::chrono::milliseconds timeout = 30s) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
+ProcessResult run_program(const Arguments& arguments,
+                          std::chrono::milliseconds timeout = sender_timeout) {
+    return mqtls::cli_test::run_program(arguments, timeout);
 }
 
-std::string quoted(const std::string& argument) {
-    std::string out = "'";
-    for (const char c : argument) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
+// Standard input from the file `input`.
+ProcessResult run_with_input(const Arguments& arguments, const std::string& input,
+                             std::chrono::milliseconds timeout = sender_timeout) {
+    return mqtls::cli_test::run_redirected(arguments, input_from(input), timeout);
 }
 
-// "exec 'arg0' 'arg1' ...", for sh -c.
-std::string shell_exec(const std::vector<std::string>& arguments) {
-    std::string command = "exec";
-    for (const std::string& argument : arguments) command += " " + quoted(argument);
-    return command;
-}
-
-// Runs `arguments` through sh with standard input from `input` and/or standard output to
-// `output` (files; empty: /dev/null and the collected output).
-ProcessResult run_redirected(const std::vector<std::string>& arguments, const std::string& input,
-                             const std::string& output, std::chrono::milliseconds timeout = 30s) {
-    std::string command = shell_exec(arguments);
-    if (!input.empty()) command += " < " + quoted(input);
-    if (!output.empty()) command += " > " + quoted(output);
-    return run_program({"sh", "-c", command}, timeout);
-}
-
-std::vector<std::string> tls_arguments(const MosquittoBroker& broker, const std::string& user,
-                                       const std::string& password) {
-    return {"-h",       MosquittoBroker::host(),
-            "-p",       std::to_string(broker.tls_port()),
-            "--cafile", broker.ca_file(),
-            "-u",       user,
-            "-P",       password};
-}
-
-std::vector<std::string> mqtls_command(const char* subcommand, const MosquittoBroker& broker,
-                                       const std::string& user, const std::string& password) {
-    std::vector<std::string> arguments = {MQTLS_CLI_PATH, subcommand};
-    for (const std::string& argument : tls_arguments(broker, user, password)) {
-        arguments.push_back(argument);
-    }
-    return arguments;
-}
-
-std::vector<std::string> mosquitto_command(const char* program, const MosquittoBroker& broker,
-                                           const std::string& user, const std::string& password) {
-    std::vector<std::string> arguments = {program};
-    for (const std::string& argument : tls_arguments(broker, user, password)) {
-        arguments.push_back(argument);
-    }
-    return arguments;
-}
-
-std::vector<std::string> with(std::vector<std::string> arguments,
-                              const std::vector<std::string>& more) {
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return arguments;
-}
+// A receiver in the background, its standard output in the file `output`.
+class BackgroundReceiver : public mqtls::cli_test::BackgroundRun {
+public:
+    BackgroundReceiver(Arguments arguments, std::string output)
+        : BackgroundRun(std::move(arguments), output_to(std::move(output)), receiver_timeout) {}
+};
 
 std::string random_bytes(std::size_t size, std::uint32_t seed) {
     std::mt19937 generator(seed);
     std::string bytes(size, '\0');
     for (char& byte : bytes) byte = static_cast<char>(generator() & 0xffU);
     return bytes;
-}
-
-void write_file(const std::string& path, const std::string& content) {
-    std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream content;
-    content << file.rdbuf();
-    return content.str();
-}
-
-// Runs a receiver in the background; result() joins it.
-class BackgroundRun {
-public:
-    BackgroundRun(std::vector<std::string> arguments, std::string output)
-        : thread_([this, arguments = std::move(arguments), output = std::move(output)] {
-              result_ = run_redirected(arguments, "", output, 40s);
-          }) {}
-    ~BackgroundRun() {
-        if (thread_.joinable()) thread_.join();
-    }
-    BackgroundRun(const BackgroundRun&) = delete;
-    BackgroundRun& operator=(const BackgroundRun&) = delete;
-    const ProcessResult& result() {
-        if (thread_.joinable()) thread_.join();
-        return result_;
-    }
-
-private:
-    ProcessResult result_;
-    std::thread thread_;
-};
-
-// Waits (at most 10 s) until the broker logs a SUBSCRIBE from `client_id`.
-bool wait_for_subscription(const MosquittoBroker& broker, const std::string& client_id) {
-    const std::string logged = "Received SUBSCRIBE from " + client_id;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        if (broker.log().find(logged) != std::string::npos) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
 }
 
 // The payload that makes a QoS 0 PUBLISH to `topic` exactly `packet_size` bytes.
@@ -202,12 +115,12 @@ TEST(CliLargeMessages, OneMebibyteFromMqtlsPubToMqtlsSubByteExact) {
     const std::string received = f.dir->file("received.bin");
     const std::string payload = random_bytes(mebibyte, 1);
     write_file(sent, payload);
-    BackgroundRun subscriber(with(f.sub(), {"-i", "big-sub", "-t", "telemetry/device-1/big", "-q",
-                                            "1", "-C", "1", "-N", "-W", "30"}),
-                             received);
+    BackgroundReceiver subscriber(concat(f.sub(), {"-i", "big-sub", "-t", "telemetry/device-1/big",
+                                                   "-q", "1", "-C", "1", "-N", "-W", "30"}),
+                                  received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "big-sub")) << f.broker->log();
     const ProcessResult pub =
-        run_program(with(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", sent}));
+        run_program(concat(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", sent}));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, 0) << sub.output;
@@ -221,13 +134,13 @@ TEST(CliLargeMessages, OneMebibyteFromMosquittoPubToMqtlsSubByteExact) {
     const std::string received = f.dir->file("received.bin");
     const std::string payload = random_bytes(mebibyte, 2);
     write_file(sent, payload);
-    BackgroundRun subscriber(with(f.sub(), {"-i", "big-sub", "-t", "telemetry/device-1/big", "-q",
-                                            "1", "-C", "1", "-N", "-W", "30"}),
-                             received);
+    BackgroundReceiver subscriber(concat(f.sub(), {"-i", "big-sub", "-t", "telemetry/device-1/big",
+                                                   "-q", "1", "-C", "1", "-N", "-W", "30"}),
+                                  received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "big-sub")) << f.broker->log();
-    const ProcessResult pub =
-        run_program(with(mosquitto_command("mosquitto_pub", *f.broker, "device-1", device_password),
-                         {"-t", "telemetry/device-1/big", "-q", "1", "-f", sent}));
+    const ProcessResult pub = run_program(
+        concat(mosquitto_command("mosquitto_pub", *f.broker, "device-1", device_password),
+               {"-t", "telemetry/device-1/big", "-q", "1", "-f", sent}));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, 0) << sub.output;
@@ -241,15 +154,15 @@ TEST(CliLargeMessages, OneMebibyteFromMqtlsPubToMosquittoSubByteExact) {
     const std::string received = f.dir->file("received.bin");
     const std::string payload = random_bytes(mebibyte, 3);
     write_file(sent, payload);
-    BackgroundRun subscriber(
-        with(mosquitto_command("mosquitto_sub", *f.broker, "collector", collector_password),
-             {"-i", "big-watcher", "-t", "telemetry/device-1/big", "-q", "1", "-C", "1", "-N", "-W",
-              "30"}),
+    BackgroundReceiver subscriber(
+        concat(mosquitto_command("mosquitto_sub", *f.broker, "collector", collector_password),
+               {"-i", "big-watcher", "-t", "telemetry/device-1/big", "-q", "1", "-C", "1", "-N",
+                "-W", "30"}),
         received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "big-watcher")) << f.broker->log();
     // Standard input this time: -f - reads all of it as the one message.
-    const ProcessResult pub = run_redirected(
-        with(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", "-"}), sent, "");
+    const ProcessResult pub = run_with_input(
+        concat(f.pub(), {"-t", "telemetry/device-1/big", "-q", "1", "-f", "-"}), sent);
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, 0) << sub.output;
@@ -269,7 +182,7 @@ TEST(CliLargeMessages, PubRefusesAMessageJustOverTheLimitBeforeConnecting) {
         dir->file("none.crt"), "-t",  topic, "--max-packet-size", "2000"};
     // --cafile is read before the message: give it a real (if useless) file.
     write_file(dir->file("none.crt"), "-----BEGIN CERTIFICATE-----\n");
-    const ProcessResult by_message = run_program(with(base, {"-m", over}));
+    const ProcessResult by_message = run_program(concat(base, {"-m", over}));
     EXPECT_EQ(by_message.exit_code, exit_usage) << by_message.output;
     EXPECT_NE(by_message.output.find("2001 bytes"), std::string::npos) << by_message.output;
     EXPECT_NE(by_message.output.find("limit of 2000 bytes"), std::string::npos)
@@ -278,19 +191,19 @@ TEST(CliLargeMessages, PubRefusesAMessageJustOverTheLimitBeforeConnecting) {
               std::string::npos)
         << by_message.output;
     EXPECT_EQ(by_message.output.find(over), std::string::npos) << "the payload is not echoed";
-    const ProcessResult by_file = run_program(with(base, {"-f", file}));
+    const ProcessResult by_file = run_program(concat(base, {"-f", file}));
     EXPECT_EQ(by_file.exit_code, exit_usage) << by_file.output;
     EXPECT_NE(by_file.output.find("2001 bytes"), std::string::npos) << by_file.output;
-    const ProcessResult by_stdin = run_redirected(with(base, {"-s"}), file, "");
+    const ProcessResult by_stdin = run_with_input(concat(base, {"-s"}), file);
     EXPECT_EQ(by_stdin.exit_code, exit_usage) << by_stdin.output;
     EXPECT_NE(by_stdin.output.find("--max-packet-size"), std::string::npos) << by_stdin.output;
     // QoS 1 adds the two bytes of the packet identifier.
     const ProcessResult qos1 =
-        run_program(with(base, {"-m", over.substr(0, over.size() - 2), "-q", "1"}));
+        run_program(concat(base, {"-m", over.substr(0, over.size() - 2), "-q", "1"}));
     EXPECT_EQ(qos1.exit_code, exit_usage) << qos1.output;
     EXPECT_NE(qos1.output.find("2001 bytes"), std::string::npos) << qos1.output;
     // A larger standard input is not read without bound: reading stops past the limit.
-    const ProcessResult endless = run_redirected(with(base, {"-s"}), "/dev/zero", "", 10s);
+    const ProcessResult endless = run_with_input(concat(base, {"-s"}), "/dev/zero", 10s);
     EXPECT_EQ(endless.exit_code, exit_usage) << endless.output;
     EXPECT_NE(endless.output.find("at least"), std::string::npos) << endless.output;
 }
@@ -301,15 +214,15 @@ TEST(CliLargeMessages, MessageExactlyAtTheLimitIsDeliveredAndOneOverFailsTheSubs
     const std::string topic = "telemetry/device-1/limit";
     const std::string at_limit = payload_for_packet(topic, 2000);
     const std::string received = f.dir->file("received.txt");
-    BackgroundRun subscriber(with(f.sub(), {"-i", "limited-sub", "-t", topic, "-C", "2", "-W", "20",
-                                            "--max-packet-size", "2000"}),
-                             received);
+    BackgroundReceiver subscriber(concat(f.sub(), {"-i", "limited-sub", "-t", topic, "-C", "2",
+                                                   "-W", "20", "--max-packet-size", "2000"}),
+                                  received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "limited-sub")) << f.broker->log();
     // QoS 0 both ways: the broker forwards packets of the size they were sent with.
     const ProcessResult first =
-        run_program(with(f.pub(), {"-t", topic, "-m", at_limit, "--max-packet-size", "2000"}));
+        run_program(concat(f.pub(), {"-t", topic, "-m", at_limit, "--max-packet-size", "2000"}));
     ASSERT_EQ(first.exit_code, 0) << first.output;
-    const ProcessResult second = run_program(with(f.pub(), {"-t", topic, "-m", at_limit + "x"}));
+    const ProcessResult second = run_program(concat(f.pub(), {"-t", topic, "-m", at_limit + "x"}));
     ASSERT_EQ(second.exit_code, 0) << second.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, exit_failure) << sub.output;
@@ -327,21 +240,21 @@ TEST(CliLargeMessages, NullMessageAndStandardInputAsOneMessage) {
     ASSERT_TRUE(f.ready());
     const std::string topic = "telemetry/device-1/sources";
     const std::string received = f.dir->file("received.txt");
-    BackgroundRun subscriber(
-        with(f.sub(), {"-i", "sources-sub", "-t", topic, "-q", "1", "-C", "3", "-W", "20", "-v"}),
+    BackgroundReceiver subscriber(
+        concat(f.sub(), {"-i", "sources-sub", "-t", topic, "-q", "1", "-C", "3", "-W", "20", "-v"}),
         received);
     ASSERT_TRUE(wait_for_subscription(*f.broker, "sources-sub")) << f.broker->log();
     const std::string input = f.dir->file("input.bin");
     write_file(input, std::string("line one\nline two\n\0end", 22));
-    const ProcessResult null_message = run_program(with(f.pub(), {"-t", topic, "-q", "1", "-n"}));
+    const ProcessResult null_message = run_program(concat(f.pub(), {"-t", topic, "-q", "1", "-n"}));
     EXPECT_EQ(null_message.exit_code, 0) << null_message.output;
     const ProcessResult whole =
-        run_redirected(with(f.pub(), {"-t", topic, "-q", "1", "-s"}), input, "");
+        run_with_input(concat(f.pub(), {"-t", topic, "-q", "1", "-s"}), input);
     EXPECT_EQ(whole.exit_code, 0) << whole.output;
     // A pipe, not a file: -f - must not insist on a regular file.
     const ProcessResult piped = run_program(
         {"sh", "-c",
-         "printf piped | " + shell_exec(with(f.pub(), {"-t", topic, "-q", "1", "-f", "-"}))});
+         "printf piped | " + shell_command(concat(f.pub(), {"-t", topic, "-q", "1", "-f", "-"}))});
     EXPECT_EQ(piped.exit_code, 0) << piped.output;
     const ProcessResult& sub = subscriber.result();
     EXPECT_EQ(sub.exit_code, 0) << sub.output;
@@ -381,12 +294,12 @@ TEST(CliLargeMessages, MaxInflightOneAndWideBothDeliverEveryLine) {
         const std::string topic = std::string("telemetry/device-1/window-") + window;
         const std::string client_id = std::string("window-sub-") + window;
         const std::string received = f.dir->file(client_id + ".txt");
-        BackgroundRun subscriber(with(f.sub(), {"-i", client_id, "-t", topic, "-q", "1", "-C",
-                                                std::to_string(lines), "-W", "30"}),
-                                 received);
+        BackgroundReceiver subscriber(concat(f.sub(), {"-i", client_id, "-t", topic, "-q", "1",
+                                                       "-C", std::to_string(lines), "-W", "30"}),
+                                      received);
         ASSERT_TRUE(wait_for_subscription(*f.broker, client_id)) << f.broker->log();
-        const ProcessResult pub = run_redirected(
-            with(f.pub(), {"-t", topic, "-q", "1", "-l", "--max-inflight", window}), input, "");
+        const ProcessResult pub = run_with_input(
+            concat(f.pub(), {"-t", topic, "-q", "1", "-l", "--max-inflight", window}), input);
         EXPECT_EQ(pub.exit_code, 0) << "window " << window << ": " << pub.output;
         const ProcessResult& sub = subscriber.result();
         EXPECT_EQ(sub.exit_code, 0) << "window " << window << ": " << sub.output;
@@ -394,9 +307,8 @@ TEST(CliLargeMessages, MaxInflightOneAndWideBothDeliverEveryLine) {
             << "window " << window << ": " << read_file(received).size() << " bytes";
     }
     // -M is mosquitto_pub's short form; 0 cannot work.
-    const ProcessResult zero = run_redirected(
-        with(f.pub(), {"-t", "telemetry/device-1/window-0", "-q", "1", "-l", "-M", "0"}), input,
-        "");
+    const ProcessResult zero = run_with_input(
+        concat(f.pub(), {"-t", "telemetry/device-1/window-0", "-q", "1", "-l", "-M", "0"}), input);
     EXPECT_EQ(zero.exit_code, exit_usage) << zero.output;
 }
 

@@ -6,62 +6,39 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::lines_of;
+using mqtls::cli_test::run_program;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using namespace std::chrono_literals;
 
 constexpr const char* node_password = "node-test-password";
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) lines.push_back(line);
-    return lines;
-}
-
-ProcessResult run_program(const std::vector<std::string>& arguments,
-                          std::chrono::milliseconds timeout) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
 std::unique_ptr<MosquittoBroker> start_broker_for(const std::string& device) {
     mqtls::testing::BrokerOptions options;
     options.users = {{device, node_password}};
     options.acl = "user " + device + "\ntopic write telemetry/" + device + "\ntopic write status/" +
                   device + "\n";
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
+    return mqtls::cli_test::start_broker(options);
 }
 
 std::vector<std::string> node_command(const MosquittoBroker& broker, const std::string& device,
-                                      std::vector<std::string> more) {
-    std::vector<std::string> arguments = {MQTLS_CLI_PATH, "node",
-                                          "-h",           MosquittoBroker::host(),
-                                          "-p",           std::to_string(broker.tls_port()),
-                                          "--cafile",     broker.ca_file(),
-                                          "-u",           device,
-                                          "-P",           node_password,
-                                          "--device",     device};
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return arguments;
+                                      const std::vector<std::string>& more) {
+    return mqtls::cli_test::mqtls_command("node", broker, device, node_password,
+                                          mqtls::cli_test::concat({"--device", device}, more));
 }
 
 // The seq numbers of "published seq=N" status lines, in order.
@@ -111,22 +88,17 @@ TEST(CliNode, ResumesAfterBrokerRestartWithBackoffInsideItsBounds) {
     ASSERT_TRUE(broker);
     constexpr double base_s = 0.2;
     constexpr double cap_s = 0.8;
-    ProcessResult run;
-    std::thread node([&] {
-        run = run_program(node_command(*broker, device,
-                                       {"--interval", "0.2", "--retry-base", "0.2", "--retry-cap",
-                                        "0.8", "--duration", "9"}),
-                          40s);
-    });
+    mqtls::cli_test::BackgroundRun node(node_command(*broker, device,
+                                                     {"--interval", "0.2", "--retry-base", "0.2",
+                                                      "--retry-cap", "0.8", "--duration", "9"}),
+                                        40s);
     // Let it publish, take the broker away for 2.5 s (several failed attempts), bring it back.
-    for (int i = 0; i < 100 && broker->log().find("as " + device) == std::string::npos; ++i) {
-        std::this_thread::sleep_for(50ms);
-    }
+    EXPECT_TRUE(mqtls::cli_test::wait_for_log(*broker, "as " + device, 5s)) << broker->log();
     std::this_thread::sleep_for(1s);
     ASSERT_TRUE(broker->stop());
     std::this_thread::sleep_for(2500ms);
     ASSERT_TRUE(broker->restart());
-    node.join();
+    const ProcessResult& run = node.result();
 
     ASSERT_EQ(run.exit_code, 0) << run.output;
     static const std::regex attempt_line(

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "mqtls/testing/process.hpp"
 #include "run_id_file.hpp"
 #include "sensor_input.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
@@ -27,14 +27,8 @@ using mqtls::cli::load_or_create_run_id;
 using mqtls::cli::parse_external_reading;
 using mqtls::cli::run_sensor_command;
 using mqtls::cli::RunIdOrigin;
+using mqtls::cli_test::read_file;
 using namespace std::chrono_literals;
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 // ---- parse_external_reading ---------------------------------------------------------------
 

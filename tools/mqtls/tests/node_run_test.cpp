@@ -12,52 +12,36 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::BackgroundRun;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_timeout;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::lines_of;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::shell_command;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 constexpr const char* password = "node-run-test-password";
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-constexpr int exit_timeout = 7;
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) lines.push_back(line);
-    return lines;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-// "exec 'arg' 'arg' ..." for sh -c (the arguments here hold no single quotes).
-std::string shell_command(const std::vector<std::string>& arguments) {
-    std::string command = "exec";
-    for (const std::string& argument : arguments) command += " '" + argument + "'";
-    return command;
-}
+// A node run publishes several readings and may wait on a sensor: more than the shared default.
+constexpr std::chrono::milliseconds node_timeout = 30s;
+// A collector waits for all of them.
+constexpr std::chrono::milliseconds collector_timeout = 60s;
 
 ProcessResult run_program(const std::vector<std::string>& arguments,
-                          std::chrono::milliseconds timeout = 30s) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
+                          std::chrono::milliseconds timeout = node_timeout) {
+    return mqtls::cli_test::run_program(arguments, timeout);
 }
 
 // The JSON readings in "published seq=N ...: {...}" text log lines, in order.
@@ -73,61 +57,23 @@ std::vector<Json> published_readings(const std::string& output) {
     return readings;
 }
 
-// A command run in the background (a collector), its output in files.
-class Background {
-public:
-    Background(const std::vector<std::string>& arguments, std::string out, std::string err)
-        : out_(std::move(out)),
-          err_(std::move(err)),
-          thread_([this, command = shell_command(arguments)] {
-              result_ =
-                  run_program({"sh", "-c", command + " >'" + out_ + "' 2>'" + err_ + "'"}, 60s);
-          }) {}
-    ~Background() {
-        if (thread_.joinable()) thread_.join();
-    }
-    Background(const Background&) = delete;
-    Background& operator=(const Background&) = delete;
-    int exit_code() {
-        if (thread_.joinable()) thread_.join();
-        return result_.exit_code;
-    }
-    [[nodiscard]] std::string out() const { return read_file(out_); }
-    [[nodiscard]] std::string err() const { return read_file(err_); }
-
-private:
-    std::string out_;
-    std::string err_;
-    ProcessResult result_;
-    std::thread thread_;
-};
-
-class CliNodeRun : public ::testing::Test {
+class CliNodeRun : public mqtls::cli_test::TempDirTest {
 protected:
-    void SetUp() override {
-        auto dir = mqtls::testing::TempDir::create("mqtls-node-run-");
-        ASSERT_TRUE(dir);
-        dir_.emplace(std::move(*dir));
-        device_ =
-            std::string("run-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        device_ = device_.substr(0, 40);
+    CliNodeRun() : TempDirTest("mqtls-node-run-") {}
+
+    void set_up_in_directory() override {
+        device_ = mqtls::cli_test::device_id_for_this_test("run-");
         mqtls::testing::BrokerOptions options;
         options.users = {{device_, password}, {"collector", password}};
         options.acl = "user " + device_ + "\ntopic write telemetry/" + device_ +
                       "\ntopic write status/" + device_ + "\ntopic write devices/" + device_ +
                       "/messages/events/\nuser collector\ntopic read #\n";
-        auto broker = MosquittoBroker::start(options);
-        ASSERT_TRUE(broker) << broker.error().message();
-        broker_ = std::move(*broker);
+        broker_ = mqtls::cli_test::start_broker(options);
+        ASSERT_TRUE(broker_);
     }
 
     std::vector<std::string> connection(const char* subcommand, const std::string& user) const {
-        return {MQTLS_CLI_PATH, subcommand,
-                "-h",           MosquittoBroker::host(),
-                "-p",           std::to_string(broker_->tls_port()),
-                "--cafile",     broker_->ca_file(),
-                "-u",           user,
-                "-P",           password};
+        return mqtls::cli_test::mqtls_command(subcommand, *broker_, user, password);
     }
 
     std::vector<std::string> node(std::vector<std::string> more) const {
@@ -138,29 +84,26 @@ protected:
     }
 
     // A collector on `topic`, started and subscribed before this returns.
-    std::unique_ptr<Background> collector(const std::string& topic, std::vector<std::string> more) {
+    std::unique_ptr<BackgroundRun> collector(const std::string& topic,
+                                             std::vector<std::string> more) {
         std::vector<std::string> arguments = connection("sub", "collector");
         const std::string id = "collector-" + std::to_string(++collectors_);
         arguments.insert(arguments.end(), {"-i", id, "-t", topic, "-q", "1"});
         arguments.insert(arguments.end(), more.begin(), more.end());
-        auto sub = std::make_unique<Background>(arguments, dir_->file(id + ".out"),
-                                                dir_->file(id + ".err"));
-        const std::string logged = "Received SUBSCRIBE from " + id;
-        for (int i = 0; i < 200 && broker_->log().find(logged) == std::string::npos; ++i) {
-            std::this_thread::sleep_for(50ms);
-        }
-        EXPECT_NE(broker_->log().find(logged), std::string::npos) << broker_->log();
+        auto sub = std::make_unique<BackgroundRun>(
+            arguments, mqtls::cli_test::output_to(path(id + ".out"), path(id + ".err")),
+            collector_timeout);
+        EXPECT_TRUE(mqtls::cli_test::wait_for_subscription(*broker_, id)) << broker_->log();
         return sub;
     }
 
-    std::optional<mqtls::testing::TempDir> dir_;
     std::unique_ptr<MosquittoBroker> broker_;
     std::string device_;
     int collectors_ = 0;
 };
 
 TEST_F(CliNodeRun, TwoRunsWithoutAnOutboxAreBothCountedInFullByDedupe) {
-    const std::string report = dir_->file("report.json");
+    const std::string report = path("report.json");
     auto sub =
         collector("telemetry/#", {"-C", "6", "-W", "40", "--report-only", "--report-json", report});
     std::set<std::string> runs;
@@ -189,7 +132,7 @@ TEST_F(CliNodeRun, TwoRunsWithoutAnOutboxAreBothCountedInFullByDedupe) {
     // values (three random-walk steps of two values each coincide with odds of about 1e-8).
     EXPECT_NE(values[0], values[1]);
     EXPECT_EQ(runs.size(), 2U) << "each run without an outbox has its own run id";
-    ASSERT_EQ(sub->exit_code(), 0) << sub->out() << sub->err();
+    ASSERT_EQ(sub->result().exit_code, 0) << sub->out() << sub->err();
     const Json counted = Json::parse(read_file(report), nullptr, false);
     ASSERT_TRUE(counted.is_object()) << read_file(report);
     EXPECT_EQ(counted["unique"], 6) << counted.dump();
@@ -207,8 +150,8 @@ TEST_F(CliNodeRun, TwoRunsWithoutAnOutboxAreBothCountedInFullByDedupe) {
 }
 
 TEST_F(CliNodeRun, TheOutboxKeepsTheRunIdAcrossRestartsAndWakes) {
-    const std::string outbox = dir_->file("outbox");
-    const std::string report = dir_->file("report.json");
+    const std::string outbox = path("outbox");
+    const std::string report = path("report.json");
     auto sub =
         collector("telemetry/#", {"-C", "6", "-W", "60", "--report-only", "--report-json", report});
     const ProcessResult first =
@@ -236,7 +179,7 @@ TEST_F(CliNodeRun, TheOutboxKeepsTheRunIdAcrossRestartsAndWakes) {
     ASSERT_EQ(wakes.exit_code, 0) << wakes.output;
     EXPECT_NE(wakes.output.find("wake: run " + run + " (from"), std::string::npos) << wakes.output;
     EXPECT_EQ(wakes.output.find("is new"), std::string::npos) << wakes.output;
-    ASSERT_EQ(sub->exit_code(), 0) << sub->out() << sub->err();
+    ASSERT_EQ(sub->result().exit_code, 0) << sub->out() << sub->err();
     const Json counted = Json::parse(read_file(report), nullptr, false);
     ASSERT_TRUE(counted.is_object()) << read_file(report);
     const Json& device = counted["devices"][device_];
@@ -266,7 +209,7 @@ TEST_F(CliNodeRun, TheOutboxKeepsTheRunIdAcrossRestartsAndWakes) {
 }
 
 TEST_F(CliNodeRun, SensorCommandDeliversItsFieldsAndABadReadingIsCountedNotPublished) {
-    const std::string counter = dir_->file("counter");
+    const std::string counter = path("counter");
     // The second run prints something that is not JSON; the others a reading.
     const std::string command = "n=$(cat '" + counter +
                                 "' 2>/dev/null || echo 0); n=$((n+1)); "
@@ -286,7 +229,7 @@ TEST_F(CliNodeRun, SensorCommandDeliversItsFieldsAndABadReadingIsCountedNotPubli
                               "dropped, 1 sensor error(s)"),
               std::string::npos)
         << run.output;
-    ASSERT_EQ(sub->exit_code(), 0) << sub->err();
+    ASSERT_EQ(sub->result().exit_code, 0) << sub->err();
     const std::vector<std::string> payloads = lines_of(sub->out());
     ASSERT_EQ(payloads.size(), 3U) << sub->out();
     const double levels[] = {1.5, 3.5, 4.5};
@@ -325,7 +268,7 @@ TEST_F(CliNodeRun, ASensorCommandThatHangsIsKilledAndCounted) {
 }
 
 TEST_F(CliNodeRun, SensorStdinPublishesEachLineAndReportsTheBadOnes) {
-    const std::string input = dir_->file("readings.jsonl");
+    const std::string input = path("readings.jsonl");
     {
         std::ofstream out(input, std::ios::binary);
         out << R"({"door":"open","t":1})"
@@ -340,8 +283,8 @@ TEST_F(CliNodeRun, SensorStdinPublishesEachLineAndReportsTheBadOnes) {
             << R"({"nested":{"a":[1,{"b":null}]}})";  // the last line without a newline
     }
     auto sub = collector("telemetry/#", {"-C", "3", "-W", "30"});
-    const ProcessResult run =
-        run_program({"sh", "-c", shell_command(node({"--sensor-stdin"})) + " < '" + input + "'"});
+    const ProcessResult run = mqtls::cli_test::run_redirected(
+        node({"--sensor-stdin"}), mqtls::cli_test::input_from(input), node_timeout);
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("sensor error #1 (standard input line 3): sets \"seq\""),
               std::string::npos)
@@ -358,7 +301,7 @@ TEST_F(CliNodeRun, SensorStdinPublishesEachLineAndReportsTheBadOnes) {
                               "dropped, 3 sensor error(s)"),
               std::string::npos)
         << run.output;
-    ASSERT_EQ(sub->exit_code(), 0) << sub->err();
+    ASSERT_EQ(sub->result().exit_code, 0) << sub->err();
     const std::vector<std::string> payloads = lines_of(sub->out());
     ASSERT_EQ(payloads.size(), 3U) << sub->out();
     const Json first = Json::parse(payloads[0], nullptr, false);
@@ -385,7 +328,7 @@ TEST_F(CliNodeRun, TopicTemplatesAndNoStatus) {
         std::string::npos)
         << run.output;
     EXPECT_NE(run.output.find("no status messages, no will"), std::string::npos) << run.output;
-    ASSERT_EQ(sub->exit_code(), 0) << sub->err();
+    ASSERT_EQ(sub->result().exit_code, 0) << sub->err();
     for (const std::string& line : lines_of(sub->out())) {
         EXPECT_EQ(line.find("devices/" + device_ + "/messages/events/ {"), 0U) << line;
     }
@@ -443,7 +386,7 @@ TEST_F(CliNodeRun, TopicTemplatesThatGiveNoPublishableTopicAreUsageErrors) {
     }
     const ProcessResult wake = run_program(
         {MQTLS_CLI_PATH, "node", "-h", "127.0.0.1", "-p", "1", "--cafile", broker_->ca_file(),
-         "--device", "d1", "--outbox", dir_->file("o"), "--wake-cycle", "--sensor-stdin"});
+         "--device", "d1", "--outbox", path("o"), "--wake-cycle", "--sensor-stdin"});
     EXPECT_EQ(wake.exit_code, exit_usage) << wake.output;
     EXPECT_NE(wake.output.find("--sensor-stdin does not apply to --wake-cycle"), std::string::npos)
         << wake.output;

@@ -1,120 +1,46 @@
 // `mqtls pki` and `mqtls broker`, run as a user runs them: the built binary, real files, a real
 // Mosquitto on a loopback port, mosquitto_pub as the client.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdint>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "mqtls/pki/pki.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::accepts_tcp;
+using mqtls::cli_test::ChildProcess;
+using mqtls::cli_test::exists;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::free_port;
+using mqtls::cli_test::loopback;
+using mqtls::cli_test::mqtls;
+using mqtls::cli_test::permissions;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::run_mqtls;
 using mqtls::testing::FileDescriptor;
 using mqtls::testing::ProcessResult;
-using mqtls::testing::TempDir;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-
-ProcessResult run(std::vector<std::string> arguments,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << MQTLS_CLI_PATH;
-    return result ? *result : ProcessResult{};
-}
-
+// The clients (openssl, mosquitto_pub/_sub) answer within seconds on loopback.
 ProcessResult run_program(const std::vector<std::string>& arguments) {
-    auto result = mqtls::testing::run_process(arguments, std::chrono::seconds(10));
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-mode_t permissions(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return 07777;
-    return info.st_mode & 07777;
-}
-
-bool exists(const std::string& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-}
-
-// A port that 127.0.0.1 can bind right now, chosen by the kernel.
-std::uint16_t free_port() {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address = loopback(0);
-    EXPECT_EQ(::bind(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::getsockname(socket.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-    return ntohs(address.sin_port);
-}
-
-bool accepts_tcp(std::uint16_t port) {
-    const FileDescriptor socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const sockaddr_in address = loopback(port);
-    return ::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) ==
-           0;
+    return mqtls::cli_test::run_program(arguments, std::chrono::seconds(10));
 }
 
 // A PKI directory made with the commands under test: CA, broker (localhost, 127.0.0.1), device-1.
-class CliPki : public ::testing::Test {
+class CliPki : public mqtls::cli_test::PkiFolderTest {
 protected:
-    void SetUp() override {
-        auto dir = TempDir::create("mqtls-cli-test-");
-        ASSERT_TRUE(dir);
-        temp_.emplace(std::move(*dir));
-        pki_ = temp_->file("pki");
-    }
-
-    void make_pki() {
-        const auto init = run({"pki", "init", pki_});
-        ASSERT_EQ(init.exit_code, 0) << init.output;
-        const auto server =
-            run({"pki", "server", pki_, "--san", "localhost", "--san", "127.0.0.1"});
-        ASSERT_EQ(server.exit_code, 0) << server.output;
-        server_output_ = server.output;
-        const auto device = run({"pki", "device", pki_, "device-1"});
-        ASSERT_EQ(device.exit_code, 0) << device.output;
-    }
-
-    [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }
-
-    std::optional<TempDir> temp_;
-    std::string pki_;
-    std::string server_output_;
+    CliPki() : PkiFolderTest("mqtls-cli-test-") {}
 };
 
 TEST_F(CliPki, CreatesFilesWithPrivateModesAndVerifiableCertificates) {
@@ -150,7 +76,7 @@ TEST_F(CliPki, CreatesFilesWithPrivateModesAndVerifiableCertificates) {
 }
 
 TEST_F(CliPki, RsaCaIsRsa) {
-    const auto init = run({"pki", "init", pki_, "--rsa", "--cn", "Example CA"});
+    const auto init = run_mqtls({"pki", "init", pki_, "--rsa", "--cn", "Example CA"});
     ASSERT_EQ(init.exit_code, 0) << init.output;
     auto key = mqtls::pki::read_file(file("ca.key"));
     ASSERT_TRUE(key);
@@ -164,17 +90,17 @@ TEST_F(CliPki, RsaCaIsRsa) {
 
 TEST_F(CliPki, RefusesToOverwrite) {
     make_pki();
-    const std::string ca_key_before = read_text(file("ca.key"));
-    const auto init = run({"pki", "init", pki_});
+    const std::string ca_key_before = read_file(file("ca.key"));
+    const auto init = run_mqtls({"pki", "init", pki_});
     EXPECT_EQ(init.exit_code, exit_file) << init.output;
     EXPECT_NE(init.output.find(file("ca.key")), std::string::npos) << init.output;
-    EXPECT_EQ(read_text(file("ca.key")), ca_key_before);
+    EXPECT_EQ(read_file(file("ca.key")), ca_key_before);
 
-    const auto server = run({"pki", "server", pki_, "--san", "localhost"});
+    const auto server = run_mqtls({"pki", "server", pki_, "--san", "localhost"});
     EXPECT_EQ(server.exit_code, exit_file) << server.output;
     EXPECT_NE(server.output.find("broker.key"), std::string::npos) << server.output;
 
-    const auto device = run({"pki", "device", pki_, "device-1"});
+    const auto device = run_mqtls({"pki", "device", pki_, "device-1"});
     EXPECT_EQ(device.exit_code, exit_file) << device.output;
     EXPECT_NE(device.output.find("device-1.key"), std::string::npos) << device.output;
 }
@@ -192,7 +118,7 @@ TEST_F(CliPki, RejectsMissingAndMalformedArguments) {
         {"pki", "server", pki_, "--san", "localhost", "--name", "a/b"},
     };
     for (const auto& call : bad_calls) {
-        const auto result = run(call);
+        const auto result = run_mqtls(call);
         std::string joined;
         for (const auto& argument : call) joined += argument + " ";
         EXPECT_EQ(result.exit_code, exit_usage) << joined << "\n" << result.output;
@@ -203,7 +129,7 @@ TEST_F(CliPki, RejectsMissingAndMalformedArguments) {
 
 TEST_F(CliPki, DeviceWithoutCaSaysHowToMakeOne) {
     ASSERT_EQ(::mkdir(pki_.c_str(), 0700), 0);
-    const auto device = run({"pki", "device", pki_, "device-1"});
+    const auto device = run_mqtls({"pki", "device", pki_, "device-1"});
     EXPECT_EQ(device.exit_code, exit_file) << device.output;
     EXPECT_NE(device.output.find("mqtls pki init"), std::string::npos) << device.output;
     EXPECT_FALSE(exists(file("device-1.key")));
@@ -215,7 +141,7 @@ TEST_F(CliPki, HelpForEverySubcommand) {
                                                                   {"pki", "server", "--help"},
                                                                   {"pki", "device", "--help"},
                                                                   {"broker", "--help"}}) {
-        const auto result = run(call);
+        const auto result = run_mqtls(call);
         EXPECT_EQ(result.exit_code, 0) << result.output;
         EXPECT_NE(result.output.find("Usage"), std::string::npos) << result.output;
     }
@@ -225,8 +151,9 @@ using CliBroker = CliPki;
 
 TEST_F(CliBroker, PrintConfigIsTlsOnlyWithAcl) {
     make_pki();
-    const auto result = run({"broker", "--pki", pki_, "--require-certificate", "--acl-devices",
-                             "--collector", "collector", "--port", "18883", "--print-config"});
+    const auto result =
+        run_mqtls({"broker", "--pki", pki_, "--require-certificate", "--acl-devices", "--collector",
+                   "collector", "--port", "18883", "--print-config"});
     ASSERT_EQ(result.exit_code, 0) << result.output;
     const std::string& config = result.output;
     EXPECT_NE(config.find("listener 18883 127.0.0.1\n"), std::string::npos) << config;
@@ -247,8 +174,8 @@ TEST_F(CliBroker, PrintConfigIsTlsOnlyWithAcl) {
 
 TEST_F(CliBroker, PrintConfigNeverShowsPasswords) {
     make_pki();
-    const auto result =
-        run({"broker", "--pki", pki_, "--user", "collector:hunter2-secret", "--print-config"});
+    const auto result = run_mqtls(
+        {"broker", "--pki", pki_, "--user", "collector:hunter2-secret", "--print-config"});
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output.find("hunter2-secret"), std::string::npos);
     EXPECT_NE(result.output.find("password_file "), std::string::npos) << result.output;
@@ -265,7 +192,7 @@ TEST_F(CliBroker, RejectsBadArguments) {
         {"broker", "--pki", pki_, "--require-certificate", "--collector", "c"},  // needs ACL
     };
     for (const auto& call : bad_calls) {
-        const auto result = run(call);
+        const auto result = run_mqtls(call);
         std::string joined;
         for (const auto& argument : call) joined += argument + " ";
         EXPECT_EQ(result.exit_code, exit_usage) << joined << "\n" << result.output;
@@ -273,89 +200,20 @@ TEST_F(CliBroker, RejectsBadArguments) {
     }
 }
 
-// `mqtls broker` running in the background, stopped with SIGTERM by its PID.
-class RunningBroker {
-public:
-    RunningBroker(const std::vector<std::string>& arguments, const std::string& output_path) {
-        const int output =
-            ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(output, STDOUT_FILENO);
-            ::dup2(output, STDERR_FILENO);
-            std::vector<char*> argv{const_cast<char*>(MQTLS_CLI_PATH)};
-            for (const auto& argument : arguments)
-                argv.push_back(const_cast<char*>(argument.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(output);
-    }
-    RunningBroker(const RunningBroker&) = delete;
-    RunningBroker& operator=(const RunningBroker&) = delete;
-    ~RunningBroker() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    [[nodiscard]] pid_t pid() const { return pid_; }
-
-    // Whether it listens on `port` within the time limit (false at once when it exited).
-    bool wait_listening(std::uint16_t port) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (exited()) return false;
-            if (accepts_tcp(port)) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return false;
-    }
-
-    // Its exit status once it has exited, waiting at most `limit`; nullopt if still running.
-    std::optional<int> wait_exit(std::chrono::milliseconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        do {
-            if (exited()) return status_;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        } while (std::chrono::steady_clock::now() < deadline);
-        return std::nullopt;
-    }
-
-    void terminate() const { ::kill(pid_, SIGTERM); }
-
-private:
-    bool exited() {
-        if (pid_ <= 0) return true;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            pid_ = -1;
-            return true;
-        }
-        return false;
-    }
-
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
-
 TEST_F(CliBroker, MutualTlsDevicePublishesOwnTopicAndStopsOnSigterm) {
     make_pki();
     const std::uint16_t port = free_port();
     const std::string output = temp_->file("broker.out");
-    RunningBroker broker({"broker", "--pki", pki_, "--port", std::to_string(port),
-                          "--require-certificate", "--acl-devices"},
-                         output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls({"broker", "--pki", pki_, "--port", std::to_string(port),
+                               "--require-certificate", "--acl-devices"}),
+                        output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
 
     const auto publish = run_program({"mosquitto_pub", "--cafile", file("ca.crt"), "-h",
                                       "127.0.0.1", "-p", std::to_string(port), "--cert",
                                       file("device-1.crt"), "--key", file("device-1.key"), "-t",
                                       "telemetry/device-1/temperature", "-m", "21.5", "-q", "1"});
-    EXPECT_EQ(publish.exit_code, 0) << publish.output << "\n" << read_text(output);
+    EXPECT_EQ(publish.exit_code, 0) << publish.output << "\n" << read_file(output);
 
     // Without a client certificate the handshake is refused.
     const auto anonymous =
@@ -366,20 +224,21 @@ TEST_F(CliBroker, MutualTlsDevicePublishesOwnTopicAndStopsOnSigterm) {
     broker.terminate();
     const auto status = broker.wait_exit(std::chrono::seconds(5));
     ASSERT_TRUE(status.has_value()) << "mqtls broker did not exit after SIGTERM";
-    EXPECT_EQ(*status, 0) << read_text(output);
+    EXPECT_EQ(*status, 0) << read_file(output);
     EXPECT_FALSE(accepts_tcp(port)) << "mosquitto still listens after mqtls broker exited";
 }
 
 TEST_F(CliBroker, AclKeepsDevicesInTheirOwnTopicsAndLetsTheCollectorRead) {
     make_pki();
-    const auto collector_certificate = run({"pki", "device", pki_, "collector"});
+    const auto collector_certificate = run_mqtls({"pki", "device", pki_, "collector"});
     ASSERT_EQ(collector_certificate.exit_code, 0) << collector_certificate.output;
     const std::uint16_t port = free_port();
     const std::string output = temp_->file("broker.out");
-    RunningBroker broker({"broker", "--pki", pki_, "--port", std::to_string(port),
-                          "--require-certificate", "--acl-devices", "--collector", "collector"},
-                         output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(
+        mqtls({"broker", "--pki", pki_, "--port", std::to_string(port), "--require-certificate",
+               "--acl-devices", "--collector", "collector"}),
+        output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
 
     const auto publish_as = [&](const std::string& id, const std::string& topic) {
         return run_program({"mosquitto_pub", "--cafile", file("ca.crt"), "-h", "127.0.0.1", "-p",
@@ -413,20 +272,20 @@ TEST_F(CliBroker, PasswordUserPublishes) {
     const std::uint16_t port = free_port();
     const std::string output = temp_->file("broker.out");
     const std::string workdir = temp_->file("work");
-    RunningBroker broker({"broker", "--pki", pki_, "--port", std::to_string(port), "--user",
-                          "sensor-7:correct horse", "--acl-devices", "--workdir", workdir},
-                         output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(output);
+    ChildProcess broker(mqtls({"broker", "--pki", pki_, "--port", std::to_string(port), "--user",
+                               "sensor-7:correct horse", "--acl-devices", "--workdir", workdir}),
+                        output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(output);
     EXPECT_EQ(permissions(workdir), 0700u);
     EXPECT_EQ(permissions(workdir + "/passwords"), 0600u);
-    EXPECT_EQ(read_text(workdir + "/passwords").find("correct horse"), std::string::npos)
+    EXPECT_EQ(read_file(workdir + "/passwords").find("correct horse"), std::string::npos)
         << "the password file must hold hashes only";
 
     const auto publish =
         run_program({"mosquitto_pub", "--cafile", file("ca.crt"), "-h", "127.0.0.1", "-p",
                      std::to_string(port), "-u", "sensor-7", "-P", "correct horse", "-t",
                      "status/sensor-7", "-m", "online", "-q", "1"});
-    EXPECT_EQ(publish.exit_code, 0) << publish.output << "\n" << read_text(output);
+    EXPECT_EQ(publish.exit_code, 0) << publish.output << "\n" << read_file(output);
     const auto wrong_password = run_program(
         {"mosquitto_pub", "--cafile", file("ca.crt"), "-h", "127.0.0.1", "-p", std::to_string(port),
          "-u", "sensor-7", "-P", "wrong", "-t", "status/sensor-7", "-m", "x"});
@@ -435,8 +294,8 @@ TEST_F(CliBroker, PasswordUserPublishes) {
     broker.terminate();
     const auto status = broker.wait_exit(std::chrono::seconds(5));
     ASSERT_TRUE(status.has_value()) << "mqtls broker did not exit after SIGTERM";
-    EXPECT_EQ(*status, 0) << read_text(output);
-    EXPECT_EQ(read_text(output).find("correct horse"), std::string::npos);
+    EXPECT_EQ(*status, 0) << read_file(output);
+    EXPECT_EQ(read_file(output).find("correct horse"), std::string::npos);
 }
 
 TEST_F(CliBroker, TakenPortIsAClearError) {
@@ -450,8 +309,9 @@ TEST_F(CliBroker, TakenPortIsAClearError) {
     ASSERT_EQ(::getsockname(holder.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
     const std::string port = std::to_string(ntohs(address.sin_port));
 
-    const auto result = run({"broker", "--pki", pki_, "--port", port, "--require-certificate"},
-                            std::chrono::seconds(10));
+    const auto result =
+        run_mqtls({"broker", "--pki", pki_, "--port", port, "--require-certificate"},
+                  std::chrono::seconds(10));
     EXPECT_FALSE(result.timed_out) << result.output;
     EXPECT_NE(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("port " + port + " on 127.0.0.1 is already in use"),
@@ -460,17 +320,17 @@ TEST_F(CliBroker, TakenPortIsAClearError) {
 }
 
 TEST_F(CliBroker, MissingBrokerCertificateIsAFileError) {
-    const auto init = run({"pki", "init", pki_});
+    const auto init = run_mqtls({"pki", "init", pki_});
     ASSERT_EQ(init.exit_code, 0) << init.output;
-    const auto result = run({"broker", "--pki", pki_, "--require-certificate"});
+    const auto result = run_mqtls({"broker", "--pki", pki_, "--require-certificate"});
     EXPECT_EQ(result.exit_code, exit_file) << result.output;
     EXPECT_NE(result.output.find("broker.crt"), std::string::npos) << result.output;
 }
 
 TEST_F(CliBroker, MissingMosquittoSaysHowToInstall) {
     make_pki();
-    const auto result = run({"broker", "--pki", pki_, "--require-certificate", "--mosquitto",
-                             "/nonexistent/mosquitto"});
+    const auto result = run_mqtls({"broker", "--pki", pki_, "--require-certificate", "--mosquitto",
+                                   "/nonexistent/mosquitto"});
     EXPECT_NE(result.exit_code, 0) << result.output;
     EXPECT_NE(result.output.find("apt-get install mosquitto"), std::string::npos) << result.output;
 }

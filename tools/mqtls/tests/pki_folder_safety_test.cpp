@@ -5,60 +5,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
-using mqtls::testing::ProcessResult;
-using mqtls::testing::TempDir;
-
-constexpr int exit_file = 3;
-
-ProcessResult run_program(const std::vector<std::string>& arguments) {
-    auto result = mqtls::testing::run_process(arguments, std::chrono::seconds(20));
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-ProcessResult run_mqtls(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    return run_program(arguments);
-}
-
-bool exists(const std::string& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
+using mqtls::cli_test::exists;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::run_mqtls;
+using mqtls::cli_test::run_program;
 
 // The names in `folder`, sorted.
 std::vector<std::string> listing(const std::string& folder) {
-    const auto result = run_program({"ls", "-A", folder});
-    std::vector<std::string> names;
-    std::istringstream lines(result.output);
-    for (std::string line; std::getline(lines, line);) names.push_back(line);
-    return names;
+    return mqtls::cli_test::lines_of(run_program({"ls", "-A", folder}).output);
 }
 
-class CliPkiFolder : public ::testing::Test {
+class CliPkiFolder : public mqtls::cli_test::PkiFolderTest {
 protected:
-    void SetUp() override {
-        auto dir = TempDir::create("mqtls-pki-folder-test-");
-        ASSERT_TRUE(dir);
-        temp_.emplace(std::move(*dir));
-        pki_ = temp_->file("pki");
-        ASSERT_EQ(run_mqtls({"pki", "init", pki_}).exit_code, 0);
-        ASSERT_EQ(run_mqtls({"pki", "server", pki_, "--san", "localhost", "--san", "127.0.0.1"})
-                      .exit_code,
-                  0);
-        ASSERT_EQ(run_mqtls({"pki", "device", pki_, "device-1"}).exit_code, 0);
+    CliPkiFolder() : PkiFolderTest("mqtls-pki-folder-test-") {}
+
+    void set_up_in_directory() override {
+        make_pki({"device-1"});
+        if (HasFatalFailure()) return;
         // A request for `pki sign`, made by openssl as a device would.
         csr_ = temp_->file("csr-device.csr");
         const auto made =
@@ -67,8 +40,6 @@ protected:
                          temp_->file("csr-device.key"), "-out", csr_, "-subj", "/CN=csr-device"});
         ASSERT_EQ(made.exit_code, 0) << made.output;
     }
-
-    [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }
 
     // Every command that signs with the CA key: each must fail with exit 3, say `expected`, and
     // leave the folder as it was.
@@ -90,8 +61,6 @@ protected:
         }
     }
 
-    std::optional<TempDir> temp_;
-    std::string pki_;
     std::string csr_;
 };
 

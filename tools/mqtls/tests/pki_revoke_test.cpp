@@ -2,187 +2,45 @@
 // 10): one lost device is shut out without re-keying the fleet. Run as a user runs them: the
 // built binary, a real Mosquitto on a loopback port, `mqtls pub` as the devices, and openssl as
 // an independent reader of the CRL.
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "mqtls/pki/pki.hpp"
 #include "mqtls/testing/process.hpp"
-#include "mqtls_broker_process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
-using mqtls::cli_testing::accepts_tcp;
-using mqtls::cli_testing::free_port;
+using mqtls::cli_test::accepts_tcp;
+using mqtls::cli_test::ChildProcess;
+using mqtls::cli_test::count_of;
+using mqtls::cli_test::eventually;
+using mqtls::cli_test::exists;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_refused;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::free_port;
+using mqtls::cli_test::permissions;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::run_mqtls;
+using mqtls::cli_test::run_program;
 using mqtls::testing::ProcessResult;
-using mqtls::testing::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-constexpr int exit_refused = 6;
-
-ProcessResult run_program(const std::vector<std::string>& arguments,
-                          milliseconds timeout = seconds(20)) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-ProcessResult run_mqtls(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    return run_program(arguments);
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-bool exists(const std::string& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-mode_t permissions(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return 07777;
-    return info.st_mode & 07777;
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t count = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + needle.size())) {
-        ++count;
-    }
-    return count;
-}
-
-template <typename Condition>
-bool eventually(Condition condition, milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    do {
-        if (condition()) return true;
-        std::this_thread::sleep_for(milliseconds(20));
-    } while (std::chrono::steady_clock::now() < deadline);
-    return condition();
-}
-
-// A program in the background with its output in a file, stopped by its PID (SIGTERM, then
-// SIGKILL) when the test is done with it.
-class Background {
-public:
-    Background(const std::vector<std::string>& argv, const std::string& output_path) {
-        const int output =
-            ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        std::vector<char*> arguments;
-        arguments.reserve(argv.size() + 1);
-        for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
-        arguments.push_back(nullptr);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(output, STDOUT_FILENO);
-            ::dup2(output, STDERR_FILENO);
-            ::execvp(arguments[0], arguments.data());
-            ::_exit(127);
-        }
-        ::close(output);
-    }
-    Background(const Background&) = delete;
-    Background& operator=(const Background&) = delete;
-    Background(Background&&) = delete;
-    Background& operator=(Background&&) = delete;
-    ~Background() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        if (!wait_exit(seconds(5))) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    void signal(int number) const {
-        if (pid_ > 0) ::kill(pid_, number);
-    }
-
-    bool running() { return !exited(); }
-
-    bool wait_listening(std::uint16_t port) {
-        return eventually([&] { return exited() || accepts_tcp(port); }, seconds(10)) && !exited();
-    }
-
-    std::optional<int> wait_exit(milliseconds limit) {
-        if (eventually([&] { return exited(); }, limit)) return status_;
-        return std::nullopt;
-    }
-
-private:
-    bool exited() {
-        if (pid_ <= 0) return true;
-        int status = 0;
-        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            pid_ = -1;
-            return true;
-        }
-        return false;
-    }
-
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
-
-class CliPkiRevoke : public ::testing::Test {
+class CliPkiRevoke : public mqtls::cli_test::PkiFolderTest {
 protected:
-    void SetUp() override {
-        auto dir = TempDir::create("mqtls-revoke-test-");
-        ASSERT_TRUE(dir);
-        temp_.emplace(std::move(*dir));
-        pki_ = temp_->file("pki");
-    }
-
-    // CA, broker (localhost, 127.0.0.1) and a certificate for each of `devices`.
-    void make_pki(const std::vector<std::string>& devices) {
-        const auto init = run_mqtls({"pki", "init", pki_});
-        ASSERT_EQ(init.exit_code, 0) << init.output;
-        const auto server =
-            run_mqtls({"pki", "server", pki_, "--san", "localhost", "--san", "127.0.0.1"});
-        ASSERT_EQ(server.exit_code, 0) << server.output;
-        for (const auto& device : devices) {
-            const auto made = run_mqtls({"pki", "device", pki_, device});
-            ASSERT_EQ(made.exit_code, 0) << made.output;
-        }
-    }
-
-    [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }
+    CliPkiRevoke() : PkiFolderTest("mqtls-revoke-test-") {}
 
     [[nodiscard]] std::vector<std::string> broker_command(std::uint16_t port) const {
-        return {MQTLS_CLI_PATH,
-                "broker",
-                "--pki",
-                pki_,
-                "--port",
-                std::to_string(port),
-                "--require-certificate",
-                "--acl-devices",
-                "--collector",
-                "collector"};
+        return mqtls_broker_command(
+            port, {"--require-certificate", "--acl-devices", "--collector", "collector"});
     }
 
     // `mqtls pub` as `device`, QoS 1 to its own topic.
@@ -224,9 +82,6 @@ protected:
         ASSERT_TRUE(crl);
         ASSERT_TRUE(mqtls::pki::replace_file(file("crl.pem"), *crl, 0644));
     }
-
-    std::optional<TempDir> temp_;
-    std::string pki_;
 };
 
 void expect_refused_as_revoked(const ProcessResult& publish) {
@@ -248,10 +103,10 @@ TEST_F(CliPkiRevoke, RevokedDeviceIsRefusedAfterARestartWhileTheOthersPublish) {
     const std::uint16_t port = free_port();
     const std::string broker_output = temp_->file("broker.out");
     {
-        Background broker(broker_command(port), broker_output);
-        ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
-        EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_text(broker_output);
-        EXPECT_EQ(publish_as(port, "device-2").exit_code, 0) << read_text(broker_output);
+        ChildProcess broker(broker_command(port), broker_output);
+        ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
+        EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_file(broker_output);
+        EXPECT_EQ(publish_as(port, "device-2").exit_code, 0) << read_file(broker_output);
 
         const auto revoked =
             run_mqtls({"pki", "revoke", pki_, "device-2", "--reason", "keyCompromise"});
@@ -260,15 +115,15 @@ TEST_F(CliPkiRevoke, RevokedDeviceIsRefusedAfterARestartWhileTheOthersPublish) {
         broker.signal(SIGTERM);
         ASSERT_TRUE(broker.wait_exit(seconds(10)).has_value());
     }
-    Background broker(broker_command(port), broker_output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
-    EXPECT_NE(read_text(broker_output).find("CRL " + file("crl.pem") + ": 1 revoked"),
+    ChildProcess broker(broker_command(port), broker_output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
+    EXPECT_NE(read_file(broker_output).find("CRL " + file("crl.pem") + ": 1 revoked"),
               std::string::npos)
-        << read_text(broker_output);
+        << read_file(broker_output);
 
     expect_refused_as_revoked(publish_as(port, "device-2"));
     const auto other = publish_as(port, "device-1");
-    EXPECT_EQ(other.exit_code, 0) << other.output << read_text(broker_output);
+    EXPECT_EQ(other.exit_code, 0) << other.output << read_file(broker_output);
 }
 
 TEST_F(CliPkiRevoke, SighupMakesARunningBrokerRefuseNewConnectionsOfTheRevokedDevice) {
@@ -278,33 +133,33 @@ TEST_F(CliPkiRevoke, SighupMakesARunningBrokerRefuseNewConnectionsOfTheRevokedDe
     ASSERT_EQ(empty.exit_code, 0) << empty.output;
     const std::uint16_t port = free_port();
     const std::string broker_output = temp_->file("broker.out");
-    Background broker(broker_command(port), broker_output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
-    EXPECT_EQ(publish_as(port, "device-2").exit_code, 0) << read_text(broker_output);
+    ChildProcess broker(broker_command(port), broker_output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
+    EXPECT_EQ(publish_as(port, "device-2").exit_code, 0) << read_file(broker_output);
 
     // device-2 stays connected through the revocation and the reload.
     const std::string subscriber_output = temp_->file("device-2-sub.out");
-    Background connected({"mosquitto_sub", "--cafile", file("ca.crt"), "-h", "127.0.0.1", "-p",
-                          std::to_string(port), "--cert", file("device-2.crt"), "--key",
-                          file("device-2.key"), "-t", "telemetry/device-2/#", "-W", "30"},
-                         subscriber_output);
-    ASSERT_TRUE(eventually([&] { return count_of(read_text(broker_output), "u'device-2'") == 2; },
+    ChildProcess connected({"mosquitto_sub", "--cafile", file("ca.crt"), "-h", "127.0.0.1", "-p",
+                            std::to_string(port), "--cert", file("device-2.crt"), "--key",
+                            file("device-2.key"), "-t", "telemetry/device-2/#", "-W", "30"},
+                           subscriber_output);
+    ASSERT_TRUE(eventually([&] { return count_of(read_file(broker_output), "u'device-2'") == 2; },
                            seconds(10)))
-        << read_text(broker_output);
+        << read_file(broker_output);
 
     const auto revoked = run_mqtls({"pki", "revoke", pki_, "device-2"});
     ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
     broker.signal(SIGHUP);  // mqtls broker passes it on to Mosquitto
     ASSERT_TRUE(eventually(
-        [&] { return read_text(broker_output).find("Reloading config") != std::string::npos; },
+        [&] { return read_file(broker_output).find("Reloading config") != std::string::npos; },
         seconds(10)))
-        << read_text(broker_output);
+        << read_file(broker_output);
     EXPECT_TRUE(broker.running()) << "SIGHUP must reload the broker, not stop it";
 
     expect_refused_as_revoked(publish_as(port, "device-2"));
-    EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_text(broker_output);
+    EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_file(broker_output);
     // The documented limit of a reload: the connection device-2 already had is still open.
-    EXPECT_TRUE(connected.running()) << read_text(subscriber_output);
+    EXPECT_TRUE(connected.running()) << read_file(subscriber_output);
 }
 
 TEST_F(CliPkiRevoke, RevokingTwiceChangesNothingAndAnUnknownDeviceIsAFileError) {
@@ -318,15 +173,15 @@ TEST_F(CliPkiRevoke, RevokingTwiceChangesNothingAndAnUnknownDeviceIsAFileError) 
 
     const auto first = run_mqtls({"pki", "revoke", pki_, "device-1"});
     ASSERT_EQ(first.exit_code, 0) << first.output;
-    const std::string crl = read_text(file("crl.pem"));
-    const std::string record = read_text(file("revoked.txt"));
+    const std::string crl = read_file(file("crl.pem"));
+    const std::string record = read_file(file("revoked.txt"));
     const auto second = run_mqtls({"pki", "revoke", pki_, "device-1", "--reason", "superseded"});
     EXPECT_EQ(second.exit_code, 0) << second.output;
     EXPECT_NE(second.output.find("was already revoked on "), std::string::npos) << second.output;
     EXPECT_NE(second.output.find("(unspecified): nothing changed"), std::string::npos)
         << second.output;
-    EXPECT_EQ(read_text(file("crl.pem")), crl);
-    EXPECT_EQ(read_text(file("revoked.txt")), record);
+    EXPECT_EQ(read_file(file("crl.pem")), crl);
+    EXPECT_EQ(read_file(file("revoked.txt")), record);
 
     // A record ahead of its CRL (the CRL could not be written) is caught up by the retry.
     ASSERT_EQ(::unlink(file("crl.pem").c_str()), 0);
@@ -379,17 +234,17 @@ TEST_F(CliPkiRevoke, EveryCrlHasAGreaterNumberAndOpenSslVerifiesIt) {
 TEST_F(CliPkiRevoke, RevokesACertificateFileOfItsCaAndRefusesOthers) {
     make_pki({"device-1"});
     const std::string copy = temp_->file("elsewhere.crt");
-    std::ofstream(copy) << read_text(file("device-1.crt"));
+    mqtls::cli_test::write_file(copy, read_file(file("device-1.crt")));
     const auto by_file = run_mqtls({"pki", "revoke", pki_, "--cert", copy});
     EXPECT_EQ(by_file.exit_code, 0) << by_file.output;
-    EXPECT_NE(read_text(file("revoked.txt")).find(serial_of("device-1.crt") + " "),
+    EXPECT_NE(read_file(file("revoked.txt")).find(serial_of("device-1.crt") + " "),
               std::string::npos);
-    EXPECT_NE(read_text(file("revoked.txt")).find(" device-1\n"), std::string::npos);
+    EXPECT_NE(read_file(file("revoked.txt")).find(" device-1\n"), std::string::npos);
 
     const std::string other_pki = temp_->file("other");
     ASSERT_EQ(run_mqtls({"pki", "init", other_pki}).exit_code, 0);
     ASSERT_EQ(run_mqtls({"pki", "device", other_pki, "stranger"}).exit_code, 0);
-    const std::string record = read_text(file("revoked.txt"));
+    const std::string record = read_file(file("revoked.txt"));
     const auto foreign = run_mqtls({"pki", "revoke", pki_, "--cert", other_pki + "/stranger.crt"});
     EXPECT_EQ(foreign.exit_code, exit_file) << foreign.output;
     EXPECT_NE(foreign.output.find("was not issued by the CA of " + pki_), std::string::npos)
@@ -398,7 +253,7 @@ TEST_F(CliPkiRevoke, RevokesACertificateFileOfItsCaAndRefusesOthers) {
     EXPECT_EQ(own_ca.exit_code, exit_usage) << own_ca.output;
     EXPECT_NE(own_ca.output.find("is the CA's own certificate"), std::string::npos)
         << own_ca.output;
-    EXPECT_EQ(read_text(file("revoked.txt")), record);
+    EXPECT_EQ(read_file(file("revoked.txt")), record);
 
     const std::vector<std::vector<std::string>> bad_calls{
         {"pki", "revoke", pki_},
@@ -415,7 +270,7 @@ TEST_F(CliPkiRevoke, RevokesACertificateFileOfItsCaAndRefusesOthers) {
         for (const auto& argument : call) joined += argument + " ";
         EXPECT_EQ(result.exit_code, exit_usage) << joined << "\n" << result.output;
     }
-    EXPECT_EQ(read_text(file("revoked.txt")), record);
+    EXPECT_EQ(read_file(file("revoked.txt")), record);
 }
 
 TEST_F(CliPkiRevoke, BrokerConfiguresTheCrlOnlyWhenThereIsOneAndCertificatesAreRequired) {
@@ -482,14 +337,14 @@ TEST_F(CliPkiRevoke, BrokerWarnsWhenTheCrlEndsWithinThirtyDays) {
     ASSERT_EQ(run_mqtls({"pki", "crl", pki_, "--days", "10"}).exit_code, 0);
     const std::uint16_t port = free_port();
     const std::string broker_output = temp_->file("broker.out");
-    Background broker(broker_command(port), broker_output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
-    const std::string output = read_text(broker_output);
+    ChildProcess broker(broker_command(port), broker_output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
+    const std::string output = read_file(broker_output);
     EXPECT_NE(output.find("warning: the CRL " + file("crl.pem") + " expires on "),
               std::string::npos)
         << output;
     EXPECT_NE(output.find("refuses EVERY device"), std::string::npos) << output;
-    EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_text(broker_output);
+    EXPECT_EQ(publish_as(port, "device-1").exit_code, 0) << read_file(broker_output);
 }
 
 TEST_F(CliPkiRevoke, HelpSaysHowRevocationReachesTheBroker) {

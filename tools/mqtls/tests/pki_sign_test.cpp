@@ -2,13 +2,10 @@
 // openssl (an independent implementation), certificates checked by `openssl verify` and by a
 // Mosquitto started with `mqtls broker --require-certificate`.
 #include <dirent.h>
-#include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,54 +13,27 @@
 
 #include "mqtls/pki/pki.hpp"
 #include "mqtls/testing/process.hpp"
-#include "mqtls_broker_process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
-using mqtls::cli_testing::free_port;
-using mqtls::cli_testing::MqtlsBrokerProcess;
+using mqtls::cli_test::ChildProcess;
+using mqtls::cli_test::exists;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::free_port;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::run_mqtls;
+using mqtls::cli_test::run_program;
+using mqtls::cli_test::write_file;
 using mqtls::testing::ProcessResult;
-using mqtls::testing::TempDir;
 using namespace std::chrono_literals;
 using Clock = std::chrono::system_clock;
-
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-
-ProcessResult run_program(const std::vector<std::string>& arguments,
-                          std::chrono::milliseconds timeout = 20s) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-ProcessResult mqtls(std::vector<std::string> arguments) {
-    arguments.insert(arguments.begin(), MQTLS_CLI_PATH);
-    return run_program(arguments);
-}
 
 std::string joined(const std::vector<std::string>& arguments) {
     std::string text;
     for (const auto& argument : arguments) text += argument + " ";
     return text;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream file(path, std::ios::binary);
-    file << text;
-    ASSERT_TRUE(file.good()) << path;
-}
-
-bool exists(const std::string& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
 }
 
 std::set<std::string> files_in(const std::string& directory) {
@@ -91,13 +61,11 @@ Clock::time_point not_after_of(const std::string& path) {
 
 // A PKI made with `mqtls pki init` in a fresh directory, and openssl to make device keys and
 // their requests.
-class CliPkiSign : public ::testing::Test {
+class CliPkiSign : public mqtls::cli_test::PkiFolderTest {
 protected:
-    void SetUp() override {
-        auto dir = TempDir::create("mqtls-cli-sign-");
-        ASSERT_TRUE(dir);
-        temp_.emplace(std::move(*dir));
-        pki_ = temp_->file("pki");
+    CliPkiSign() : PkiFolderTest("mqtls-cli-sign-") {}
+
+    void set_up_in_directory() override {
         if (!run_program({"openssl", "version"}).succeeded()) {
             GTEST_SKIP() << "the openssl command is not installed";
         }
@@ -106,7 +74,7 @@ protected:
     void init_pki(const std::vector<std::string>& extra = {}) {
         std::vector<std::string> arguments{"pki", "init", pki_};
         arguments.insert(arguments.end(), extra.begin(), extra.end());
-        const auto init = mqtls(arguments);
+        const auto init = run_mqtls(arguments);
         ASSERT_EQ(init.exit_code, 0) << init.output;
     }
 
@@ -136,21 +104,16 @@ protected:
         EXPECT_EQ(made.exit_code, 0) << made.output;
         return path;
     }
-
-    [[nodiscard]] std::string file(const std::string& name) const { return pki_ + "/" + name; }
-
-    std::optional<TempDir> temp_;
-    std::string pki_;
 };
 
 TEST_F(CliPkiSign, OpensslRequestIsSignedVerifiedAndAcceptedByTheBroker) {
     init_pki();
-    ASSERT_EQ(mqtls({"pki", "server", pki_, "--san", "127.0.0.1"}).exit_code, 0);
-    ASSERT_EQ(mqtls({"pki", "device", pki_, "collector"}).exit_code, 0);
+    ASSERT_EQ(run_mqtls({"pki", "server", pki_, "--san", "127.0.0.1"}).exit_code, 0);
+    ASSERT_EQ(run_mqtls({"pki", "device", pki_, "collector"}).exit_code, 0);
     const std::string key = make_ec_key("device.key");
     const std::string request = make_request(key, "/CN=sensor-42", "device.csr");
 
-    const auto sign = mqtls({"pki", "sign", pki_, request});
+    const auto sign = run_mqtls({"pki", "sign", pki_, request});
     ASSERT_EQ(sign.exit_code, 0) << sign.output;
     EXPECT_TRUE(contains(sign.output, "wrote " + file("sensor-42.crt"))) << sign.output;
     EXPECT_TRUE(contains(sign.output, "device certificate CN=sensor-42 (ecdsa-p256"))
@@ -177,19 +140,18 @@ TEST_F(CliPkiSign, OpensslRequestIsSignedVerifiedAndAcceptedByTheBroker) {
 
     const std::uint16_t port = free_port();
     const std::string broker_output = temp_->file("broker.out");
-    MqtlsBrokerProcess broker(
-        {"broker", "--pki", pki_, "--port", std::to_string(port), "--require-certificate",
-         "--acl-devices", "--collector", "collector"},
-        broker_output);
-    ASSERT_TRUE(broker.wait_listening(port)) << read_text(broker_output);
+    ChildProcess broker(mqtls_broker_command(port, {"--require-certificate", "--acl-devices",
+                                                    "--collector", "collector"}),
+                        broker_output);
+    ASSERT_TRUE(broker.wait_listening(port)) << read_file(broker_output);
     const std::vector<std::string> connection{"-h",       "127.0.0.1",   "-p", std::to_string(port),
                                               "--cafile", file("ca.crt")};
     std::vector<std::string> publish{"pub"};
     publish.insert(publish.end(), connection.begin(), connection.end());
     publish.insert(publish.end(), {"--cert", file("sensor-42.crt"), "--key", key, "-i", "sensor-42",
                                    "-t", "telemetry/sensor-42/t", "-m", "21.5", "-q", "1", "-r"});
-    const auto published = mqtls(publish);
-    EXPECT_EQ(published.exit_code, 0) << published.output << "\n" << read_text(broker_output);
+    const auto published = run_mqtls(publish);
+    EXPECT_EQ(published.exit_code, 0) << published.output << "\n" << read_file(broker_output);
 
     // The broker took the CN as the user name: the ACL let it write its own topic, and the
     // collector reads what it retained.
@@ -198,7 +160,7 @@ TEST_F(CliPkiSign, OpensslRequestIsSignedVerifiedAndAcceptedByTheBroker) {
     subscribe.insert(subscribe.end(),
                      {"--cert", file("collector.crt"), "--key", file("collector.key"), "-t",
                       "telemetry/#", "-v", "-C", "1", "-W", "10"});
-    const auto received = mqtls(subscribe);
+    const auto received = run_mqtls(subscribe);
     EXPECT_EQ(received.exit_code, 0) << received.output;
     EXPECT_TRUE(contains(received.output, "telemetry/sensor-42/t 21.5")) << received.output;
 
@@ -208,7 +170,7 @@ TEST_F(CliPkiSign, OpensslRequestIsSignedVerifiedAndAcceptedByTheBroker) {
     wrong_key.insert(wrong_key.end(), connection.begin(), connection.end());
     wrong_key.insert(wrong_key.end(), {"--cert", file("sensor-42.crt"), "--key", other_key, "-t",
                                        "telemetry/sensor-42/t", "-m", "x"});
-    EXPECT_EQ(mqtls(wrong_key).exit_code, exit_file);
+    EXPECT_EQ(run_mqtls(wrong_key).exit_code, exit_file);
 
     broker.terminate();
     EXPECT_TRUE(broker.wait_exit(5s).has_value());
@@ -221,7 +183,7 @@ TEST_F(CliPkiSign, RsaRequestInDerFormGoesWhereOutSays) {
     const std::string request =
         make_request(key, "/O=Acme/CN=rsa-device", "rsa.der", {"-outform", "DER"});
     const std::string output = temp_->file("elsewhere.crt");
-    const auto sign = mqtls({"pki", "sign", pki_, request, "--out", output});
+    const auto sign = run_mqtls({"pki", "sign", pki_, request, "--out", output});
     ASSERT_EQ(sign.exit_code, 0) << sign.output;
     EXPECT_TRUE(contains(sign.output, "(rsa-3072 key")) << sign.output;
     // The O= of the request is dropped, and the user is told so.
@@ -241,8 +203,8 @@ TEST_F(CliPkiSign, ServerRequestGetsTheGivenNames) {
     const std::string key = make_ec_key("broker.key", "P-384");
     const std::string request = make_request(key, "/CN=broker.example", "broker.csr", {"-sha384"});
     const std::string output = temp_->file("broker.crt");
-    const auto sign = mqtls({"pki", "sign", pki_, request, "--server", "--san", "broker.example",
-                             "--san", "127.0.0.1", "--out", output});
+    const auto sign = run_mqtls({"pki", "sign", pki_, request, "--server", "--san",
+                                 "broker.example", "--san", "127.0.0.1", "--out", output});
     ASSERT_EQ(sign.exit_code, 0) << sign.output;
     EXPECT_TRUE(contains(sign.output, "server certificate CN=broker.example (ecdsa-p384"))
         << sign.output;
@@ -262,10 +224,10 @@ TEST_F(CliPkiSign, BadRequestsAreRefusedAndWriteNothing) {
     const std::string key = make_ec_key("device.key");
     // A signature byte flipped after openssl signed it.
     const std::string good = make_request(key, "/CN=sensor-43", "good.der", {"-outform", "DER"});
-    std::string tampered = read_text(good);
+    std::string tampered = read_file(good);
     ASSERT_GT(tampered.size(), 10U);
     tampered[tampered.size() - 3] = static_cast<char>(tampered[tampered.size() - 3] ^ 0x01);
-    write_text(temp_->file("tampered.der"), tampered);
+    write_file(temp_->file("tampered.der"), tampered);
 
     const std::string weak_rsa = make_request(
         make_key("rsa1024.key", {"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"}),
@@ -292,27 +254,27 @@ TEST_F(CliPkiSign, BadRequestsAreRefusedAndWriteNothing) {
     };
     const auto before = files_in(pki_);
     for (const auto& bad : cases) {
-        const auto sign = mqtls({"pki", "sign", pki_, bad.request});
+        const auto sign = run_mqtls({"pki", "sign", pki_, bad.request});
         EXPECT_EQ(sign.exit_code, exit_file) << bad.request << "\n" << sign.output;
         EXPECT_TRUE(contains(sign.output, bad.message)) << bad.request << "\n" << sign.output;
         EXPECT_TRUE(contains(sign.output, "hint: ")) << sign.output;
     }
     EXPECT_EQ(files_in(pki_), before);
     // The untampered request is fine, so the tampering was what got refused.
-    EXPECT_EQ(mqtls({"pki", "sign", pki_, good}).exit_code, 0);
+    EXPECT_EQ(run_mqtls({"pki", "sign", pki_, good}).exit_code, 0);
 }
 
 TEST_F(CliPkiSign, NeverOverwrites) {
     init_pki();
     const std::string request =
         make_request(make_ec_key("device.key"), "/CN=sensor-44", "device.csr");
-    ASSERT_EQ(mqtls({"pki", "sign", pki_, request}).exit_code, 0);
-    const std::string first = read_text(file("sensor-44.crt"));
-    const auto again = mqtls({"pki", "sign", pki_, request});
+    ASSERT_EQ(run_mqtls({"pki", "sign", pki_, request}).exit_code, 0);
+    const std::string first = read_file(file("sensor-44.crt"));
+    const auto again = run_mqtls({"pki", "sign", pki_, request});
     EXPECT_EQ(again.exit_code, exit_file) << again.output;
     EXPECT_TRUE(contains(again.output, "will not be overwritten")) << again.output;
-    EXPECT_EQ(read_text(file("sensor-44.crt")), first);
-    const auto onto_the_ca = mqtls({"pki", "sign", pki_, request, "--out", file("ca.crt")});
+    EXPECT_EQ(read_file(file("sensor-44.crt")), first);
+    const auto onto_the_ca = run_mqtls({"pki", "sign", pki_, request, "--out", file("ca.crt")});
     EXPECT_EQ(onto_the_ca.exit_code, exit_file) << onto_the_ca.output;
 }
 
@@ -334,14 +296,14 @@ TEST_F(CliPkiSign, MalformedArgumentsAreUsageErrors) {
         {"pki", "init", temp_->file("other"), "--days", "0"},
     };
     for (const auto& call : bad_calls) {
-        const auto result = mqtls(call);
+        const auto result = run_mqtls(call);
         EXPECT_EQ(result.exit_code, exit_usage) << joined(call) << "\n" << result.output;
         EXPECT_FALSE(result.output.empty()) << joined(call);
     }
     EXPECT_FALSE(exists(file("sensor-45.crt")));
     EXPECT_FALSE(exists(file("sensor-46.crt")));
     EXPECT_FALSE(exists(temp_->file("other")));
-    const auto help = mqtls({"pki", "sign", "--help"});
+    const auto help = run_mqtls({"pki", "sign", "--help"});
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_TRUE(contains(help.output, "--days")) << help.output;
 }
@@ -350,9 +312,9 @@ using CliPkiDays = CliPkiSign;
 
 TEST_F(CliPkiDays, DefaultsAreTenYearsAndOneYearWithoutWarnings) {
     const auto before = Clock::now();
-    const auto init = mqtls({"pki", "init", pki_});
+    const auto init = run_mqtls({"pki", "init", pki_});
     ASSERT_EQ(init.exit_code, 0) << init.output;
-    const auto device = mqtls({"pki", "device", pki_, "sensor-1"});
+    const auto device = run_mqtls({"pki", "device", pki_, "sensor-1"});
     ASSERT_EQ(device.exit_code, 0) << device.output;
     const auto after = Clock::now();
     EXPECT_TRUE(contains(init.output, "(3650 days)")) << init.output;
@@ -367,7 +329,7 @@ TEST_F(CliPkiDays, DefaultsAreTenYearsAndOneYearWithoutWarnings) {
 TEST_F(CliPkiDays, ShortValidityIsHonouredAndWarnedAbout) {
     init_pki();
     const auto before = Clock::now();
-    const auto device = mqtls({"pki", "device", pki_, "sensor-2", "--days", "10"});
+    const auto device = run_mqtls({"pki", "device", pki_, "sensor-2", "--days", "10"});
     const auto after = Clock::now();
     ASSERT_EQ(device.exit_code, 0) << device.output;
     const auto not_after = not_after_of(file("sensor-2.crt"));
@@ -383,29 +345,29 @@ TEST_F(CliPkiDays, ShortValidityIsHonouredAndWarnedAbout) {
 
     const std::string request =
         make_request(make_ec_key("device.key"), "/CN=sensor-3", "device.csr");
-    const auto sign = mqtls({"pki", "sign", pki_, request, "--days", "10"});
+    const auto sign = run_mqtls({"pki", "sign", pki_, request, "--days", "10"});
     ASSERT_EQ(sign.exit_code, 0) << sign.output;
     EXPECT_TRUE(
         contains(sign.output, "mqtls pki sign: warning: the certificate expires in 10 days"))
         << sign.output;
-    const auto server = mqtls({"pki", "server", pki_, "--san", "localhost", "--days", "29"});
+    const auto server = run_mqtls({"pki", "server", pki_, "--san", "localhost", "--days", "29"});
     ASSERT_EQ(server.exit_code, 0) << server.output;
     EXPECT_TRUE(contains(server.output, "warning: the certificate expires in 29 days"))
         << server.output;
     // A month and a day is not worth a warning.
-    const auto longer = mqtls({"pki", "device", pki_, "sensor-4", "--days", "31"});
+    const auto longer = run_mqtls({"pki", "device", pki_, "sensor-4", "--days", "31"});
     ASSERT_EQ(longer.exit_code, 0) << longer.output;
     EXPECT_FALSE(contains(longer.output, "warning")) << longer.output;
 }
 
 TEST_F(CliPkiDays, CertificateEndsWhenItsCaEnds) {
-    const auto init = mqtls({"pki", "init", pki_, "--days", "20"});
+    const auto init = run_mqtls({"pki", "init", pki_, "--days", "20"});
     ASSERT_EQ(init.exit_code, 0) << init.output;
     EXPECT_TRUE(contains(init.output, "warning: the certificate expires in 20 days"))
         << init.output;
     const auto ca_end = not_after_of(file("ca.crt"));
 
-    const auto device = mqtls({"pki", "device", pki_, "sensor-5"});  // 365 days asked for
+    const auto device = run_mqtls({"pki", "device", pki_, "sensor-5"});  // 365 days asked for
     ASSERT_EQ(device.exit_code, 0) << device.output;
     EXPECT_EQ(not_after_of(file("sensor-5.crt")), ca_end);
     EXPECT_TRUE(contains(device.output, "warning: the CA (" + file("ca.crt") + ") expires on " +
@@ -427,18 +389,18 @@ TEST_F(CliPkiDays, ExpiredCaIsRefused) {
     ASSERT_TRUE(mqtls::pki::write_public_file(file("ca.crt"), ca->certificate_pem));
     ASSERT_TRUE(mqtls::pki::write_private_key_file(file("ca.key"), ca->private_key_pem));
 
-    const auto device = mqtls({"pki", "device", pki_, "sensor-6"});
+    const auto device = run_mqtls({"pki", "device", pki_, "sensor-6"});
     EXPECT_EQ(device.exit_code, exit_file) << device.output;
     EXPECT_TRUE(contains(device.output, "the CA's certificate has expired")) << device.output;
     EXPECT_FALSE(exists(file("sensor-6.crt")));
     EXPECT_FALSE(exists(file("sensor-6.key")));
     const std::string csr = make_request(make_ec_key("device.key"), "/CN=sensor-7", "device.csr");
-    const auto sign = mqtls({"pki", "sign", pki_, csr});
+    const auto sign = run_mqtls({"pki", "sign", pki_, csr});
     EXPECT_EQ(sign.exit_code, exit_file) << sign.output;
     EXPECT_FALSE(exists(file("sensor-7.crt")));
 
     // `pki show` still shows it, with a warning, and succeeds.
-    const auto show = mqtls({"pki", "show", file("ca.crt")});
+    const auto show = run_mqtls({"pki", "show", file("ca.crt")});
     EXPECT_EQ(show.exit_code, 0) << show.output;
     EXPECT_TRUE(contains(show.output, "(expired 1 day ago)")) << show.output;
     EXPECT_TRUE(contains(show.output, "warning: " + file("ca.crt") + " expired on")) << show.output;
@@ -448,9 +410,10 @@ using CliPkiShow = CliPkiSign;
 
 TEST_F(CliPkiShow, PrintsWhatTheCertificateSays) {
     init_pki();
-    const auto server = mqtls({"pki", "server", pki_, "--san", "localhost", "--san", "127.0.0.1"});
+    const auto server =
+        run_mqtls({"pki", "server", pki_, "--san", "localhost", "--san", "127.0.0.1"});
     ASSERT_EQ(server.exit_code, 0) << server.output;
-    const auto show = mqtls({"pki", "show", file("broker.crt")});
+    const auto show = run_mqtls({"pki", "show", file("broker.crt")});
     ASSERT_EQ(show.exit_code, 0) << show.output;
     const std::string& out = show.output;
     EXPECT_TRUE(contains(out, "subject:        CN=localhost\n")) << out;
@@ -483,10 +446,10 @@ TEST_F(CliPkiShow, PrintsWhatTheCertificateSays) {
 
 TEST_F(CliPkiShow, BundlesAreShownCertificateByCertificate) {
     init_pki();
-    ASSERT_EQ(mqtls({"pki", "device", pki_, "sensor-8", "--days", "5"}).exit_code, 0);
+    ASSERT_EQ(run_mqtls({"pki", "device", pki_, "sensor-8", "--days", "5"}).exit_code, 0);
     const std::string bundle = temp_->file("bundle.pem");
-    write_text(bundle, read_text(file("sensor-8.crt")) + read_text(file("ca.crt")));
-    const auto show = mqtls({"pki", "show", bundle});
+    write_file(bundle, read_file(file("sensor-8.crt")) + read_file(file("ca.crt")));
+    const auto show = run_mqtls({"pki", "show", bundle});
     ASSERT_EQ(show.exit_code, 0) << show.output;
     EXPECT_TRUE(contains(show.output, "certificate 1 of 2\nsubject:        CN=sensor-8"))
         << show.output;
@@ -501,13 +464,13 @@ TEST_F(CliPkiShow, BundlesAreShownCertificateByCertificate) {
 TEST_F(CliPkiShow, WhatIsNotACertificateIsAFileError) {
     init_pki();
     for (const std::string& path : {file("ca.key"), temp_->file("missing.crt")}) {
-        const auto show = mqtls({"pki", "show", path});
+        const auto show = run_mqtls({"pki", "show", path});
         EXPECT_EQ(show.exit_code, exit_file) << path << "\n" << show.output;
         EXPECT_TRUE(contains(show.output, "hint: ")) << show.output;
         // Whatever the file holds (here a private key) is never echoed.
         EXPECT_FALSE(contains(show.output, "PRIVATE KEY")) << show.output;
     }
-    EXPECT_EQ(mqtls({"pki", "show"}).exit_code, exit_usage);
+    EXPECT_EQ(run_mqtls({"pki", "show"}).exit_code, exit_usage);
 }
 
 }  // namespace

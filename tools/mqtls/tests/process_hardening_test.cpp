@@ -3,13 +3,11 @@
 // `mqtls sub` that waits for a TLS answer from a listener that never answers: its
 // /proc/PID/limits shows no core size, and, run as `nobody` (setpriv, root only), its /proc
 // files belong to root, which is what the kernel does for a non-dumpable process (proc(5)).
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
+#include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -21,48 +19,16 @@
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
 #include "mqtls/testing/spawn.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::read_file;
 using namespace std::chrono_literals;
-
-// A TCP listener that accepts connections into its backlog and never says a word.
-class SilentListener {
-public:
-    SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-            ::listen(fd_, 4) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-            return;
-        }
-        port_ = ntohs(address.sin_port);
-    }
-    ~SilentListener() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    SilentListener(const SilentListener&) = delete;
-    SilentListener& operator=(const SilentListener&) = delete;
-    [[nodiscard]] int port() const { return port_; }
-
-private:
-    int fd_;
-    int port_ = 0;
-};
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 // Starts `prefix... mqtls sub ...` against the silent listener; returns its PID.
 std::optional<pid_t> start_waiting_sub(const std::vector<std::string>& prefix,
-                                       const std::string& ca_file, int port) {
+                                       const std::string& ca_file, std::uint16_t port) {
     std::vector<std::string> arguments = prefix;
     const std::vector<std::string> sub = {
         MQTLS_CLI_PATH, "sub", "-h", "127.0.0.1",         "-p", std::to_string(port), "--cafile",
@@ -73,35 +39,34 @@ std::optional<pid_t> start_waiting_sub(const std::vector<std::string>& prefix,
     return *pid;
 }
 
-class CliProcessHardening : public ::testing::Test {
+class CliProcessHardening : public mqtls::cli_test::TempDirTest {
 protected:
-    void SetUp() override {
-        auto dir = mqtls::testing::TempDir::create("mqtls-hardened-");
-        ASSERT_TRUE(dir);
-        dir_.emplace(std::move(*dir));
-        ASSERT_EQ(::chmod(dir_->path().c_str(), 0755), 0);  // readable for `nobody` below
+    CliProcessHardening() : TempDirTest("mqtls-hardened-") {}
+
+    void set_up_in_directory() override {
+        ASSERT_EQ(::chmod(temp_->path().c_str(), 0755), 0);  // readable for `nobody` below
         auto pki = mqtls::testing::BrokerPki::generate();
         ASSERT_TRUE(pki);
-        std::ofstream(dir_->file("ca.crt")) << pki->ca.certificate_pem;
-        ASSERT_EQ(::chmod(dir_->file("ca.crt").c_str(), 0644), 0);
+        mqtls::cli_test::write_file(path("ca.crt"), pki->ca.certificate_pem, 0644);
         ASSERT_NE(listener_.port(), 0);
     }
-    std::optional<mqtls::testing::TempDir> dir_;
-    SilentListener listener_;
+    mqtls::cli_test::SilentListener listener_;
 };
 
 // Waits (at most 5 s) until `path` can be read and is not empty.
 std::string wait_for_file(const std::string& path) {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string text = read_file(path);
-        if (!text.empty()) return text;
-        std::this_thread::sleep_for(50ms);
-    }
-    return {};
+    std::string text;
+    (void)mqtls::cli_test::eventually(
+        [&] {
+            text = read_file(path);
+            return !text.empty();
+        },
+        5s, 50ms);
+    return text;
 }
 
 TEST_F(CliProcessHardening, NoCoreDumps) {
-    auto pid = start_waiting_sub({}, dir_->file("ca.crt"), listener_.port());
+    auto pid = start_waiting_sub({}, path("ca.crt"), listener_.port());
     ASSERT_TRUE(pid);
     std::this_thread::sleep_for(300ms);  // past main()'s first line
     const std::string limits = wait_for_file("/proc/" + std::to_string(*pid) + "/limits");
@@ -126,7 +91,7 @@ TEST_F(CliProcessHardening, MemoryIsClosedToProcessesOfTheSameUser) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to run mqtls as another user";
     if (mqtls::testing::find_program("setpriv").empty()) GTEST_SKIP() << "no setpriv";
     auto pid = start_waiting_sub({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"},
-                                 dir_->file("ca.crt"), listener_.port());
+                                 path("ca.crt"), listener_.port());
     ASSERT_TRUE(pid);
     std::this_thread::sleep_for(500ms);
     struct stat status {};

@@ -1,17 +1,10 @@
 // `mqtls pub` and `mqtls sub`, run as a user runs them: the built binary against a real
 // Mosquitto on a loopback port, with mosquitto_pub / mosquitto_sub on the other side.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,92 +12,32 @@
 #include "mqtls/pki/certificate.hpp"
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::BackgroundRun;
+using mqtls::cli_test::ChildProcess;
+using mqtls::cli_test::concat;
+using mqtls::cli_test::exit_refused;
+using mqtls::cli_test::exit_timeout;
+using mqtls::cli_test::exit_tls;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::mqtls_command;
+using mqtls::cli_test::run_program;
+using mqtls::cli_test::run_redirected;
+using mqtls::cli_test::wait_for_log;
+using mqtls::cli_test::wait_for_subscription;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
 using namespace std::chrono_literals;
-
-constexpr int exit_usage = 2;
-constexpr int exit_tls = 5;
-constexpr int exit_refused = 6;
-constexpr int exit_timeout = 7;
 
 constexpr const char* device_password = "device-1-cli-password";
 constexpr const char* collector_password = "collector-cli-password";
 
 std::unique_ptr<MosquittoBroker> start_telemetry_broker() {
-    mqtls::testing::BrokerOptions options;
-    options.users = {{"device-1", device_password}, {"collector", collector_password}};
-    options.acl =
-        "user device-1\n"
-        "topic write telemetry/device-1/#\n"
-        "user collector\n"
-        "topic read #\n";
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
-}
-
-ProcessResult run_program(const std::vector<std::string>& arguments,
-                          std::chrono::milliseconds timeout = 20s) {
-    auto result = mqtls::testing::run_process(arguments, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
-    return result ? *result : ProcessResult{};
-}
-
-// The arguments every mqtls pub/sub call needs to reach `broker` as `user`.
-std::vector<std::string> mqtls_command(const char* subcommand, const MosquittoBroker& broker,
-                                       const std::string& user, const std::string& password) {
-    return {MQTLS_CLI_PATH, subcommand,
-            "-h",           MosquittoBroker::host(),
-            "-p",           std::to_string(broker.tls_port()),
-            "--cafile",     broker.ca_file(),
-            "-u",           user,
-            "-P",           password};
-}
-
-std::vector<std::string> with(std::vector<std::string> arguments,
-                              const std::vector<std::string>& more) {
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return arguments;
-}
-
-// Runs a subscriber in the background; result() joins it.
-class BackgroundRun {
-public:
-    explicit BackgroundRun(std::vector<std::string> arguments)
-        : thread_([this, arguments = std::move(arguments)] {
-              result_ = run_program(arguments, 20s);
-          }) {}
-    ~BackgroundRun() {
-        if (thread_.joinable()) thread_.join();
-    }
-    BackgroundRun(const BackgroundRun&) = delete;
-    BackgroundRun& operator=(const BackgroundRun&) = delete;
-    const ProcessResult& result() {
-        if (thread_.joinable()) thread_.join();
-        return result_;
-    }
-
-private:
-    ProcessResult result_;
-    std::thread thread_;
-};
-
-// Waits (at most 10 s) until the broker logs a SUBSCRIBE from `client_id`, so that a message
-// published afterwards reaches it.
-bool wait_for_subscription(const MosquittoBroker& broker, const std::string& client_id) {
-    const std::string logged = "Received SUBSCRIBE from " + client_id;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        if (broker.log().find(logged) != std::string::npos) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return mqtls::cli_test::start_broker(
+        mqtls::cli_test::telemetry_broker_options(device_password, collector_password));
 }
 
 TEST(CliPubSub, PubMessageReachesMosquittoSub) {
@@ -133,8 +66,8 @@ TEST(CliPubSub, PubMessageReachesMosquittoSub) {
                            "10"});
     ASSERT_TRUE(wait_for_subscription(*broker, "watcher")) << broker->log();
     const ProcessResult pub =
-        run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
-                         {"-t", "telemetry/device-1", "-m", "{\"t\":21.5}", "-q", "1"}));
+        run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                           {"-t", "telemetry/device-1", "-m", "{\"t\":21.5}", "-q", "1"}));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     EXPECT_EQ(pub.output, "") << "pub prints nothing on success";
     const ProcessResult& received = watcher.result();
@@ -145,9 +78,9 @@ TEST(CliPubSub, PubMessageReachesMosquittoSub) {
 TEST(CliPubSub, SubPrintsWhatMosquittoPubSends) {
     auto broker = start_telemetry_broker();
     ASSERT_TRUE(broker);
-    BackgroundRun subscriber(with(mqtls_command("sub", *broker, "collector", collector_password),
-                                  {"-i", "mqtls-watcher", "-t", "telemetry/#", "-t", "other/#",
-                                   "-q", "1", "-C", "1", "-W", "10", "-v"}));
+    BackgroundRun subscriber(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                                    {"-i", "mqtls-watcher", "-t", "telemetry/#", "-t", "other/#",
+                                     "-q", "1", "-C", "1", "-W", "10", "-v"}));
     ASSERT_TRUE(wait_for_subscription(*broker, "mqtls-watcher")) << broker->log();
     const ProcessResult pub = run_program(
         {"mosquitto_pub", "-h", MosquittoBroker::host(), "-p", std::to_string(broker->tls_port()),
@@ -170,19 +103,15 @@ TEST(CliPubSub, PubLinesAtQos1AreAllReceivedInOrder) {
         std::ofstream out(lines_file);
         for (const std::string& line : lines) out << line << '\n';
     }
-    BackgroundRun subscriber(with(mqtls_command("sub", *broker, "collector", collector_password),
-                                  {"-i", "line-counter", "-t", "telemetry/device-1/lines", "-q",
-                                   "1", "-C", std::to_string(lines.size()), "-W", "10"}));
+    BackgroundRun subscriber(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                                    {"-i", "line-counter", "-t", "telemetry/device-1/lines", "-q",
+                                     "1", "-C", std::to_string(lines.size()), "-W", "10"}));
     ASSERT_TRUE(wait_for_subscription(*broker, "line-counter")) << broker->log();
     // run_process gives programs /dev/null as standard input; a shell redirects the file.
-    std::string pub_command = "exec";
-    for (const std::string& argument :
-         with(mqtls_command("pub", *broker, "device-1", device_password),
-              {"-t", "telemetry/device-1/lines", "-l", "-q", "1"})) {
-        pub_command += " '" + argument + "'";
-    }
-    pub_command += " < '" + lines_file + "'";
-    const ProcessResult pub = run_program({"sh", "-c", pub_command});
+    const ProcessResult pub =
+        run_redirected(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                              {"-t", "telemetry/device-1/lines", "-l", "-q", "1"}),
+                       mqtls::cli_test::input_from(lines_file));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     const ProcessResult& received = subscriber.result();
     EXPECT_EQ(received.exit_code, 0) << received.output;
@@ -199,8 +128,8 @@ TEST(CliPubSub, BrokerSignedByAnotherCaIsRefusedNamingTheCa) {
     const std::string other_ca = dir->file("other-ca.crt");
     std::ofstream(other_ca) << other->ca.certificate_pem;
     std::vector<std::string> arguments =
-        with(mqtls_command("pub", *broker, "device-1", device_password),
-             {"-t", "telemetry/device-1", "-m", "x"});
+        concat(mqtls_command("pub", *broker, "device-1", device_password),
+               {"-t", "telemetry/device-1", "-m", "x"});
     for (std::size_t i = 0; i + 1 < arguments.size(); ++i) {
         if (arguments[i] == "--cafile") arguments[i + 1] = other_ca;
     }
@@ -224,12 +153,12 @@ TEST(CliPubSub, MissingCafileIsAUsageError) {
 TEST(CliPubSub, ConflictingOrInvalidPubArgumentsAreUsageErrors) {
     const std::vector<std::string> base = {MQTLS_CLI_PATH, "pub", "--cafile",
                                            "/nonexistent", "-t",  "telemetry/x"};
-    const ProcessResult both = run_program(with(base, {"-m", "x", "-l"}));
+    const ProcessResult both = run_program(concat(base, {"-m", "x", "-l"}));
     EXPECT_EQ(both.exit_code, exit_usage) << both.output;
     EXPECT_NE(both.output.find("exactly one of -m, -l and -f"), std::string::npos) << both.output;
     const ProcessResult none = run_program(base);
     EXPECT_EQ(none.exit_code, exit_usage) << none.output;
-    const ProcessResult bad_qos = run_program(with(base, {"-m", "x", "-q", "3"}));
+    const ProcessResult bad_qos = run_program(concat(base, {"-m", "x", "-q", "3"}));
     EXPECT_EQ(bad_qos.exit_code, exit_usage) << bad_qos.output;
     EXPECT_NE(bad_qos.output.find("-q"), std::string::npos) << bad_qos.output;
     const ProcessResult no_topic =
@@ -242,12 +171,12 @@ TEST(CliPubSub, WrongPasswordIsRefusedWithoutPrintingIt) {
     ASSERT_TRUE(broker);
     const std::string wrong_password = "not-the-device-password";
     const ProcessResult pub =
-        run_program(with(mqtls_command("pub", *broker, "device-1", wrong_password),
-                         {"-t", "telemetry/device-1", "-m", "x"}));
+        run_program(concat(mqtls_command("pub", *broker, "device-1", wrong_password),
+                           {"-t", "telemetry/device-1", "-m", "x"}));
     EXPECT_EQ(pub.exit_code, exit_refused) << pub.output;
     EXPECT_EQ(pub.output.find(wrong_password), std::string::npos) << pub.output;
     const ProcessResult sub = run_program(
-        with(mqtls_command("sub", *broker, "collector", wrong_password), {"-t", "#", "-W", "2"}));
+        concat(mqtls_command("sub", *broker, "collector", wrong_password), {"-t", "#", "-W", "2"}));
     EXPECT_EQ(sub.exit_code, exit_refused) << sub.output;
     EXPECT_EQ(sub.output.find(wrong_password), std::string::npos) << sub.output;
 }
@@ -257,8 +186,8 @@ TEST(CliPubSub, SubTimesOutWithStatus7) {
     ASSERT_TRUE(broker);
     const auto started = std::chrono::steady_clock::now();
     const ProcessResult sub =
-        run_program(with(mqtls_command("sub", *broker, "collector", collector_password),
-                         {"-t", "quiet/topic", "-C", "1", "-W", "1"}));
+        run_program(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                           {"-t", "quiet/topic", "-C", "1", "-W", "1"}));
     EXPECT_EQ(sub.exit_code, exit_timeout) << sub.output;
     EXPECT_NE(sub.output.find("timed out"), std::string::npos) << sub.output;
     EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
@@ -268,8 +197,8 @@ TEST(CliPubSub, DebugPrintsTheTlsSession) {
     auto broker = start_telemetry_broker();
     ASSERT_TRUE(broker);
     const ProcessResult pub =
-        run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
-                         {"-t", "telemetry/device-1", "-m", "x", "-d"}));
+        run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                           {"-t", "telemetry/device-1", "-m", "x", "-d"}));
     EXPECT_EQ(pub.exit_code, 0) << pub.output;
     EXPECT_NE(pub.output.find("TLSv1.2"), std::string::npos) << pub.output;
     EXPECT_NE(pub.output.find("verified name 127.0.0.1"), std::string::npos) << pub.output;
@@ -282,13 +211,14 @@ TEST(CliPubSub, PinnedKeyMustMatchTheBroker) {
     const auto broker_pin = mqtls::pki::spki_sha256_hex(broker->server_certificate_pem());
     ASSERT_TRUE(broker_pin);
     const std::vector<std::string> publish =
-        with(mqtls_command("pub", *broker, "device-1", device_password),
-             {"-t", "telemetry/device-1", "-m", "x"});
-    const ProcessResult matching = run_program(with(publish, {"--pin-sha256", *broker_pin}));
+        concat(mqtls_command("pub", *broker, "device-1", device_password),
+               {"-t", "telemetry/device-1", "-m", "x"});
+    const ProcessResult matching = run_program(concat(publish, {"--pin-sha256", *broker_pin}));
     EXPECT_EQ(matching.exit_code, 0) << matching.output;
-    const ProcessResult other = run_program(with(publish, {"--pin-sha256", std::string(64, 'a')}));
+    const ProcessResult other =
+        run_program(concat(publish, {"--pin-sha256", std::string(64, 'a')}));
     EXPECT_EQ(other.exit_code, exit_tls) << other.output;
-    const ProcessResult malformed = run_program(with(publish, {"--pin-sha256", "abc"}));
+    const ProcessResult malformed = run_program(concat(publish, {"--pin-sha256", "abc"}));
     EXPECT_EQ(malformed.exit_code, exit_usage) << malformed.output;
 }
 
@@ -307,14 +237,14 @@ TEST(CliPubSub, PasswordFromFileOrEnvironment) {
                                            "-u",           "device-1",
                                            "-t",           "telemetry/device-1",
                                            "-m",           "x"};
-    const ProcessResult from_file = run_program(with(base, {"--pw-file", password_file}));
+    const ProcessResult from_file = run_program(concat(base, {"--pw-file", password_file}));
     EXPECT_EQ(from_file.exit_code, 0) << from_file.output;
 
     const auto with_environment = [&](const std::string& value,
                                       const std::vector<std::string>& more) {
         std::vector<std::string> arguments = {"env", "MQTLS_PASSWORD=" + value};
         arguments.insert(arguments.end(), base.begin(), base.end());
-        return run_program(with(arguments, more));
+        return run_program(concat(arguments, more));
     };
     const ProcessResult from_environment = with_environment(device_password, {});
     EXPECT_EQ(from_environment.exit_code, 0) << from_environment.output;
@@ -328,86 +258,16 @@ TEST(CliPubSub, PasswordFromFileOrEnvironment) {
         with_environment("wrong-env-password", {"--pw-file", password_file});
     EXPECT_EQ(file_wins.exit_code, 0) << file_wins.output;
 
-    const ProcessResult missing = run_program(with(base, {"--pw-file", dir->file("none")}));
+    const ProcessResult missing = run_program(concat(base, {"--pw-file", dir->file("none")}));
     EXPECT_EQ(missing.exit_code, 3) << missing.output;
     EXPECT_NE(missing.output.find("--pw-file " + dir->file("none")), std::string::npos)
         << missing.output;
     const ProcessResult both =
-        run_program(with(base, {"--pw-file", password_file, "-P", device_password}));
+        run_program(concat(base, {"--pw-file", password_file, "-P", device_password}));
     EXPECT_EQ(both.exit_code, exit_usage) << both.output;
     EXPECT_NE(both.output.find("excludes"), std::string::npos) << both.output;
     EXPECT_EQ(both.output.find(device_password), std::string::npos) << both.output;
 }
-
-// mqtls started in the background with its output in a file; killed and reaped if still there.
-class BackgroundMqtls {
-public:
-    BackgroundMqtls(const std::vector<std::string>& arguments, std::string output_path)
-        : output_path_(std::move(output_path)) {
-        std::vector<char*> argv;
-        argv.reserve(arguments.size() + 1);
-        for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-        argv.push_back(nullptr);
-        const int output =
-            ::open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(output, STDOUT_FILENO);
-            ::dup2(output, STDERR_FILENO);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(output);
-    }
-    BackgroundMqtls(const BackgroundMqtls&) = delete;
-    BackgroundMqtls& operator=(const BackgroundMqtls&) = delete;
-    ~BackgroundMqtls() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-
-    [[nodiscard]] std::string output() const {
-        std::ifstream file(output_path_, std::ios::binary);
-        std::ostringstream text;
-        text << file.rdbuf();
-        return text.str();
-    }
-
-    // Waits (at most 10 s) until the output contains `text`; false at once if it exited.
-    bool wait_for_output(const std::string& text) {
-        for (int attempt = 0; attempt < 500; ++attempt) {
-            if (output().find(text) != std::string::npos) return true;
-            if (exit_status(0ms)) return false;
-            std::this_thread::sleep_for(20ms);
-        }
-        return false;
-    }
-
-    void signal(int number) const { ::kill(pid_, number); }
-
-    // The exit status (128 + signal when killed) once it exited within `limit`, else nullopt.
-    std::optional<int> exit_status(std::chrono::milliseconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        for (;;) {
-            if (pid_ <= 0) return status_;
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                pid_ = -1;
-                return status_;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-
-private:
-    std::string output_path_;
-    pid_t pid_ = -1;
-    int status_ = -1;
-};
 
 TEST(CliPubSub, SubAnnouncesSubscriptionsWithDebugAndStopsCleanlyOnSignals) {
     auto broker = start_telemetry_broker();
@@ -416,9 +276,9 @@ TEST(CliPubSub, SubAnnouncesSubscriptionsWithDebugAndStopsCleanlyOnSignals) {
     ASSERT_TRUE(dir);
     for (const int signal_number : {SIGTERM, SIGINT}) {
         const std::string client_id = "signal-sub-" + std::to_string(signal_number);
-        BackgroundMqtls subscriber(
-            with(mqtls_command("sub", *broker, "collector", collector_password),
-                 {"-i", client_id, "-t", "telemetry/#", "-t", "status/+", "-q", "1", "-d"}),
+        ChildProcess subscriber(
+            concat(mqtls_command("sub", *broker, "collector", collector_password),
+                   {"-i", client_id, "-t", "telemetry/#", "-t", "status/+", "-q", "1", "-d"}),
             dir->file(client_id + ".out"));
         ASSERT_TRUE(subscriber.wait_for_output("subscribed to status/+ (granted QoS 1)"))
             << subscriber.output() << broker->log();
@@ -427,26 +287,20 @@ TEST(CliPubSub, SubAnnouncesSubscriptionsWithDebugAndStopsCleanlyOnSignals) {
             std::string::npos)
             << subscriber.output();
         // The announcement means the subscription is active: a message sent now arrives.
-        const ProcessResult pub =
-            run_program(with(mqtls_command("pub", *broker, "device-1", device_password),
-                             {"-t", "telemetry/device-1", "-m", "after-announcement", "-q", "1"}));
+        const ProcessResult pub = run_program(
+            concat(mqtls_command("pub", *broker, "device-1", device_password),
+                   {"-t", "telemetry/device-1", "-m", "after-announcement", "-q", "1"}));
         ASSERT_EQ(pub.exit_code, 0) << pub.output;
         ASSERT_TRUE(subscriber.wait_for_output("after-announcement\n")) << subscriber.output();
 
         const auto signalled = std::chrono::steady_clock::now();
         subscriber.signal(signal_number);
-        const auto status = subscriber.exit_status(5s);
+        const auto status = subscriber.wait_exit(5s);
         ASSERT_TRUE(status.has_value()) << "sub did not exit after signal " << signal_number;
         EXPECT_EQ(*status, 0) << subscriber.output();
         EXPECT_LT(std::chrono::steady_clock::now() - signalled, 3s);
         // A DISCONNECT, not a dropped socket: Mosquitto logs "Client <id> disconnected."
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            if (broker->log().find("Client " + client_id + " disconnected.") != std::string::npos) {
-                break;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        EXPECT_NE(broker->log().find("Client " + client_id + " disconnected."), std::string::npos)
+        EXPECT_TRUE(wait_for_log(*broker, "Client " + client_id + " disconnected.", 2s))
             << broker->log();
     }
 }

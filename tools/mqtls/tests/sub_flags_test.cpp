@@ -9,27 +9,29 @@
 #include <functional>
 #include <memory>
 #include <regex>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
+using mqtls::cli_test::concat;
+using mqtls::cli_test::exit_file;
+using mqtls::cli_test::exit_network;
+using mqtls::cli_test::exit_refused;
+using mqtls::cli_test::exit_timeout;
+using mqtls::cli_test::exit_usage;
+using mqtls::cli_test::read_file;
+using mqtls::cli_test::wait_for_subscription;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::TempDir;
 using namespace std::chrono_literals;
 
-constexpr int exit_usage = 2;
-constexpr int exit_file = 3;
-constexpr int exit_network = 4;
-constexpr int exit_refused = 6;
-constexpr int exit_timeout = 7;
 constexpr int mosquitto_timeout = 27;
 
 constexpr const char* user = "tester";
@@ -38,12 +40,7 @@ constexpr const char* password = "sub-flags-test-password";
 std::unique_ptr<MosquittoBroker> start_broker() {
     mqtls::testing::BrokerOptions options;
     options.users = {{user, password}};  // no ACL: the user may read and write everything
-    auto broker = MosquittoBroker::start(options);
-    if (!broker) {
-        ADD_FAILURE() << "mosquitto did not start: " << broker.error().message();
-        return nullptr;
-    }
-    return std::move(*broker);
+    return mqtls::cli_test::start_broker(options);
 }
 
 std::unique_ptr<TempDir> make_dir() {
@@ -53,13 +50,6 @@ std::unique_ptr<TempDir> make_dir() {
         return nullptr;
     }
     return std::make_unique<TempDir>(std::move(*dir));
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 // How a program ended, with its standard output and standard error apart.
@@ -75,40 +65,27 @@ ProgramRun run_split(const TempDir& dir, const std::string& tag,
                      const std::vector<std::string>& arguments,
                      std::chrono::milliseconds timeout = 20s) {
     const std::string err_path = dir.file(tag + ".err");
-    // The arguments reach sh as positional parameters: no quoting, any byte but NUL.
-    std::vector<std::string> command = {"sh", "-c", R"(err="$1"; shift; exec "$@" 2>"$err")", "sh",
-                                        err_path};
-    command.insert(command.end(), arguments.begin(), arguments.end());
-    auto result = mqtls::testing::run_process(command, timeout);
-    EXPECT_TRUE(result) << "could not run " << arguments.front();
+    const mqtls::testing::ProcessResult result =
+        mqtls::cli_test::run_redirected(arguments, mqtls::cli_test::error_to(err_path), timeout);
     ProgramRun run;
-    if (result) {
-        run.exit_code = result->exit_code;
-        run.timed_out = result->timed_out;
-        run.out = result->output;
-    }
+    run.exit_code = result.exit_code;
+    run.timed_out = result.timed_out;
+    run.out = result.output;
     run.err = read_file(err_path);
     return run;
-}
-
-std::vector<std::string> with(std::vector<std::string> arguments,
-                              const std::vector<std::string>& more) {
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return arguments;
 }
 
 // `program` (with `subcommand`, for mqtls) connected to `broker` as the test user.
 std::vector<std::string> connected(std::vector<std::string> program, const MosquittoBroker& broker,
                                    const std::vector<std::string>& more) {
-    return with(with(std::move(program),
-                     {"-h", MosquittoBroker::host(), "-p", std::to_string(broker.tls_port()),
-                      "--cafile", broker.ca_file(), "-u", user, "-P", password}),
-                more);
+    return concat(
+        concat(std::move(program), mqtls::cli_test::broker_connection(broker, user, password)),
+        more);
 }
 
 std::vector<std::string> mqtls_sub(const MosquittoBroker& broker,
                                    const std::vector<std::string>& more) {
-    return connected({MQTLS_CLI_PATH, "sub"}, broker, more);
+    return connected(mqtls::cli_test::mqtls({"sub"}), broker, more);
 }
 
 std::vector<std::string> mosquitto_sub(const MosquittoBroker& broker,
@@ -125,44 +102,20 @@ void publish(const MosquittoBroker& broker, const TempDir& dir, const std::strin
     } else {
         // A file carries any byte (argv cannot carry NUL, and -m would do no harm otherwise).
         const std::string file = dir.file("payload");
-        std::ofstream(file, std::ios::binary | std::ios::trunc) << payload;
-        arguments = with(arguments, {"-f", file});
+        mqtls::cli_test::write_file(file, payload);
+        arguments = concat(arguments, {"-f", file});
     }
-    const ProgramRun published = run_split(dir, "publish", with(arguments, more), 10s);
+    const ProgramRun published = run_split(dir, "publish", concat(arguments, more), 10s);
     ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
 }
 
-// Waits (at most 10 s) until the broker logs a SUBSCRIBE from `client_id`, so that a message
-// published afterwards reaches it.
-bool wait_for_subscription(const MosquittoBroker& broker, const std::string& client_id) {
-    const std::string logged = "Received SUBSCRIBE from " + client_id;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        if (broker.log().find(logged) != std::string::npos) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return false;
-}
-
-// Runs a program in the background (run_split); result() joins it.
-class BackgroundRun {
+// run_split() on a thread of its own; result() joins it.
+class BackgroundRun : public mqtls::cli_test::BackgroundJob<ProgramRun> {
 public:
     BackgroundRun(const TempDir& dir, std::string tag, std::vector<std::string> arguments)
-        : thread_([this, &dir, tag = std::move(tag), arguments = std::move(arguments)] {
-              result_ = run_split(dir, tag, arguments);
+        : BackgroundJob([&dir, tag = std::move(tag), arguments = std::move(arguments)] {
+              return run_split(dir, tag, arguments);
           }) {}
-    ~BackgroundRun() {
-        if (thread_.joinable()) thread_.join();
-    }
-    BackgroundRun(const BackgroundRun&) = delete;
-    BackgroundRun& operator=(const BackgroundRun&) = delete;
-    const ProgramRun& result() {
-        if (thread_.joinable()) thread_.join();
-        return result_;
-    }
-
-private:
-    ProgramRun result_;
-    std::thread thread_;
 };
 
 struct SideBySide {
@@ -178,9 +131,9 @@ SideBySide run_side_by_side(const MosquittoBroker& broker, const TempDir& dir,
                             const std::function<void()>& publish_messages) {
     SideBySide runs;
     {
-        BackgroundRun ours(dir, "mqtls", mqtls_sub(broker, with({"-i", "side-mqtls"}, flags)));
+        BackgroundRun ours(dir, "mqtls", mqtls_sub(broker, concat({"-i", "side-mqtls"}, flags)));
         BackgroundRun theirs(dir, "mosquitto",
-                             mosquitto_sub(broker, with({"-i", "side-mosquitto"}, flags)));
+                             mosquitto_sub(broker, concat({"-i", "side-mosquitto"}, flags)));
         const bool subscribed = wait_for_subscription(broker, "side-mqtls") &&
                                 wait_for_subscription(broker, "side-mosquitto");
         EXPECT_TRUE(subscribed) << broker.log();
@@ -470,9 +423,9 @@ TEST(CliSubFlags, VerboseAndFormatKeepWorkingWithDedupe) {
          {std::vector<std::string>{"-v"}, std::vector<std::string>{"-F", "%t=%p|%l|%r"}}) {
         const std::string client_id = "dedupe-sub" + output.front();
         BackgroundRun sub(*dir, "sub",
-                          mqtls_sub(*broker, with({"-i", client_id, "-t", "dd/#", "--dedupe",
-                                                   "--until-complete", "2", "-W", "10"},
-                                                  output)));
+                          mqtls_sub(*broker, concat({"-i", client_id, "-t", "dd/#", "--dedupe",
+                                                     "--until-complete", "2", "-W", "10"},
+                                                    output)));
         ASSERT_TRUE(wait_for_subscription(*broker, client_id)) << broker->log();
         publish(*broker, *dir, "dd/d1", first);
         publish(*broker, *dir, "dd/d1", first);  // a duplicate: not printed
@@ -562,14 +515,15 @@ TEST(CliSubFlags, UnsubscribeUndoesASubscriptionOfTheRun) {
     const auto runs = run_side_by_side(
         *broker, *dir, {"-t", "u/#", "-t", "v/#", "-U", "v/#", "-C", "1", "-W", "10", "-v"}, [&] {
             // Both have unsubscribed once the broker logs the UNSUBSCRIBE.
-            for (int attempt = 0; attempt < 200; ++attempt) {
-                const std::string log = broker->log();
-                if (log.find("Received UNSUBSCRIBE from side-mqtls") != std::string::npos &&
-                    log.find("Received UNSUBSCRIBE from side-mosquitto") != std::string::npos) {
-                    break;
-                }
-                std::this_thread::sleep_for(50ms);
-            }
+            EXPECT_TRUE(mqtls::cli_test::eventually(
+                [&] {
+                    const std::string log = broker->log();
+                    return log.find("Received UNSUBSCRIBE from side-mqtls") != std::string::npos &&
+                           log.find("Received UNSUBSCRIBE from side-mosquitto") !=
+                               std::string::npos;
+                },
+                10s))
+                << broker->log();
             publish(*broker, *dir, "v/x", "not any more");
             publish(*broker, *dir, "u/x", "still subscribed");
         });
@@ -723,7 +677,7 @@ TEST(CliSubFlags, QuietPrintsNoRuntimeErrors) {
     const ProgramRun loud = run_split(*dir, "loud", closed);
     EXPECT_EQ(loud.exit_code, exit_network);
     EXPECT_NE(loud.err, "");
-    const ProgramRun quiet = run_split(*dir, "quiet", with(closed, {"--quiet"}));
+    const ProgramRun quiet = run_split(*dir, "quiet", concat(closed, {"--quiet"}));
     EXPECT_EQ(quiet.exit_code, exit_network);
     EXPECT_EQ(quiet.err, "");
     const ProgramRun theirs = run_split(*dir, "mosquitto",
@@ -744,7 +698,7 @@ TEST(CliSubFlags, QuietPrintsNoRuntimeErrors) {
     EXPECT_EQ(refused.err, "");
 
     // Mistakes in the command line and its files are still shown.
-    const ProgramRun usage = run_split(*dir, "usage", with(closed, {"-t", "a/#/b", "--quiet"}));
+    const ProgramRun usage = run_split(*dir, "usage", concat(closed, {"-t", "a/#/b", "--quiet"}));
     EXPECT_EQ(usage.exit_code, exit_usage);
     EXPECT_NE(usage.err, "");
     const ProgramRun file = run_split(
@@ -805,16 +759,16 @@ TEST(CliSubFlags, InvalidTopicFiltersAreUsageErrors) {
     for (const Case& c : cases) {
         // Port 1 has no broker: a run that got past the checks would exit 4, not 2.
         const ProgramRun ours = run_split(*dir, "mqtls",
-                                          with({MQTLS_CLI_PATH, "sub", "-h", "127.0.0.1", "-p", "1",
-                                                "--cafile", "/nonexistent/ca.crt"},
-                                               c.flags));
+                                          concat({MQTLS_CLI_PATH, "sub", "-h", "127.0.0.1", "-p",
+                                                  "1", "--cafile", "/nonexistent/ca.crt"},
+                                                 c.flags));
         EXPECT_EQ(ours.exit_code, exit_usage) << c.where << ": " << ours.err;
         EXPECT_NE(ours.err.find("mqtls sub: the topic "), std::string::npos) << ours.err;
         EXPECT_NE(ours.err.find(c.where + "\n  hint: "), std::string::npos) << ours.err;
         EXPECT_EQ(ours.err.find("a/#/b"), std::string::npos) << "the filter is not echoed";
         if (!c.mosquitto_checks_it) continue;
         const ProgramRun theirs = run_split(
-            *dir, "mosquitto", with({"mosquitto_sub", "-h", "127.0.0.1", "-p", "1"}, c.flags));
+            *dir, "mosquitto", concat({"mosquitto_sub", "-h", "127.0.0.1", "-p", "1"}, c.flags));
         EXPECT_EQ(theirs.exit_code, 1) << c.where << ": mosquitto_sub rejects it too";
     }
     const ProgramRun both =

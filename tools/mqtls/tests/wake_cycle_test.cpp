@@ -17,6 +17,7 @@
 #include "mqtls/client/client.hpp"
 #include "mqtls/testing/mosquitto_broker.hpp"
 #include "mqtls/testing/process.hpp"
+#include "support/cli_test_support.hpp"
 
 namespace {
 
@@ -26,27 +27,22 @@ using namespace std::chrono_literals;
 
 constexpr const char* wake_password = "wake-test-password";
 
-class CliWake : public ::testing::Test {
+class CliWake : public mqtls::cli_test::TempDirTest {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/mqtls-wake-test-XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        directory_ = pattern;
-        device_ =
-            std::string("wake-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        device_ = device_.substr(0, 40);
+    CliWake() : TempDirTest("mqtls-wake-test-") {}
+
+    void set_up_in_directory() override {
+        device_ = mqtls::cli_test::device_id_for_this_test("wake-");
         mqtls::testing::BrokerOptions options;
         options.users = {{device_, wake_password}, {"collector", wake_password}};
         options.acl = "user " + device_ + "\ntopic write telemetry/" + device_ +
                       "\nuser collector\ntopic read telemetry/#\n";
-        auto broker = MosquittoBroker::start(options);
-        ASSERT_TRUE(broker) << broker.error().message();
-        broker_ = std::move(*broker);
+        broker_ = mqtls::cli_test::start_broker(options);
+        ASSERT_TRUE(broker_);
     }
-    void TearDown() override { std::filesystem::remove_all(directory_); }
 
-    std::string outbox() const { return directory_ + "/outbox"; }
-    std::string report_file() const { return directory_ + "/report.json"; }
+    std::string outbox() const { return path("outbox"); }
+    std::string report_file() const { return path("report.json"); }
 
     std::vector<std::string> wake_command(std::vector<std::string> more,
                                           std::uint16_t port = 0) const {
@@ -113,7 +109,6 @@ protected:
         return sequences;
     }
 
-    std::string directory_;
     std::string device_;
     std::unique_ptr<MosquittoBroker> broker_;
     std::string last_output_;
