@@ -7,7 +7,7 @@
 
 get_filename_component(_mqtls_testing_dir "${CMAKE_CURRENT_LIST_DIR}/../../testing" ABSOLUTE)
 set(MQTLS_NODE_PORTABLE_TEST_INCLUDE_DIRS
-  ${_mqtls_testing_dir}       # mqtls_test.hpp
+  ${_mqtls_testing_dir}       # mqtls_test.hpp, retained_power_cut.hpp
 )
 unset(_mqtls_testing_dir)
 
@@ -18,4 +18,5 @@ set(MQTLS_NODE_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/telemetry_node_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_reading_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/outbox_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/retained_log_storage_test.cpp
 )
