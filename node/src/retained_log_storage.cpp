@@ -18,13 +18,6 @@ constexpr std::size_t length_at = 16;
 constexpr std::size_t crc_at = 20;
 static_assert(crc_at + 4 == retained_log_header_bytes);
 
-std::size_t capacity_of(std::size_t region_size) noexcept {
-    if (region_size < retained_log_overhead) return 0;
-    const std::size_t data = region_size - retained_log_overhead;
-    // The header stores the capacity and length as u32.
-    return data > 0xFFFFFFFFU ? std::size_t{0xFFFFFFFFU} : data;
-}
-
 void encode_header(std::uint8_t (&out)[retained_log_header_bytes], std::size_t capacity,
                    std::uint32_t sequence, std::size_t length) noexcept {
     std::memset(out, 0, sizeof out);
@@ -39,9 +32,11 @@ void encode_header(std::uint8_t (&out)[retained_log_header_bytes], std::size_t c
 
 }  // namespace
 
-RetainedLogStorage::RetainedLogStorage(mutable_bytes region, RetainedStoreHook* hook) noexcept
-    : memory_(region, hook), capacity_(capacity_of(region.size())) {
-    recover();
+std::size_t RetainedLogStorage::capacity_of(std::size_t region_size) noexcept {
+    if (region_size < retained_log_overhead) return 0;
+    const std::size_t data = region_size - retained_log_overhead;
+    // The header stores the capacity and length as u32.
+    return data > 0xFFFFFFFFU ? std::size_t{0xFFFFFFFFU} : data;
 }
 
 RetainedLogStorage::Header RetainedLogStorage::header_in(std::size_t slot) const noexcept {
@@ -68,8 +63,10 @@ void RetainedLogStorage::recover() noexcept {
         newest = 1;
     }
     if (!slots[newest].valid) {
-        contents_ = memory_.all_zero(0, memory_.size()) ? RetainedContents::blank
-                                                        : RetainedContents::discarded;
+        // Only the headers tell: data bytes past a length never committed are not contents.
+        const bool never_written =
+            memory_.size() < retained_log_overhead || memory_.all_zero(0, retained_log_overhead);
+        contents_ = never_written ? RetainedContents::blank : RetainedContents::discarded;
         return;  // empty; the first commit goes to slot 0 over whatever is there
     }
     contents_ = RetainedContents::recovered;

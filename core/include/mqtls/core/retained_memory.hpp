@@ -21,9 +21,10 @@ namespace mqtls {
 /// What a retained store found in its region when it looked.
 enum class RetainedContents : std::uint8_t {
     recovered,  ///< a valid header: the contents written before the reset are back
-    blank,      ///< all zero (the first boot after power-on): starts empty, nothing was lost
-    discarded,  ///< neither header is valid (garbage, another layout or size): starts empty,
-                ///< and whatever the region held is lost; worth reporting
+    blank,      ///< headers all zero (the first boot after power-on): empty, nothing was lost
+    discarded,  ///< neither header is valid (garbage, another layout or size, or a reset tore
+                ///< the very first commit): starts empty, whatever the region held is lost;
+                ///< worth reporting
 };
 
 /// A test seam: sees every store to a retained region before it happens and decides how much

@@ -55,14 +55,18 @@ public:
     /// length, or an empty log (contents() says whether the region was blank or discarded).
     /// A region smaller than retained_log_overhead has capacity 0 and refuses every write.
     /// `hook` is for simulations that cut the power (RetainedStoreHook); leave it out.
-    explicit RetainedLogStorage(mutable_bytes region, RetainedStoreHook* hook = nullptr) noexcept;
+    explicit RetainedLogStorage(mutable_bytes region, RetainedStoreHook* hook = nullptr) noexcept
+        : memory_(region, hook), capacity_(capacity_of(region.size())) {
+        recover();
+    }
     template <std::size_t DataBytes>
     explicit RetainedLogStorage(RetainedLogRegion<DataBytes>& region,
                                 RetainedStoreHook* hook = nullptr) noexcept
         : RetainedLogStorage(mutable_bytes(region.bytes), hook) {}
 
-    // Inline overrides (no key function): the vtable is emitted where the storage is used, as
-    // for RamLogStorage, so RTTI-enabled host code links against this RTTI-free layer.
+    // The constructor and the overrides are inline (no key function, and no vtable reference
+    // in the library): the vtable is emitted where the storage is used, as for RamLogStorage,
+    // so RTTI-enabled host code (UBSan's vptr checks) links against this RTTI-free layer.
     Result<std::size_t> size() noexcept override { return used_; }
     Result<std::size_t> read(std::size_t offset, mutable_bytes out) noexcept override {
         return read_data(offset, out);
@@ -88,6 +92,7 @@ private:
         std::uint32_t length = 0;
     };
 
+    static std::size_t capacity_of(std::size_t region_size) noexcept;
     [[nodiscard]] Header header_in(std::size_t slot) const noexcept;
     void recover() noexcept;
     Result<void> commit(std::size_t length) noexcept;

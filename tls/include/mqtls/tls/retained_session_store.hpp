@@ -98,12 +98,16 @@ public:
                    : slot_bytes() - retained_session_header_bytes;
     }
 
-    /// What the region holds: recovered (a valid entry, possibly an erased one), blank (all
-    /// zero) or discarded (garbage: load() returns nothing; worth reporting).
+    /// What the region holds: recovered (a valid entry, possibly an erased one), blank (both
+    /// headers all zero: never saved) or discarded (garbage, or the very first save was torn:
+    /// load() returns nothing; worth reporting).
     [[nodiscard]] RetainedContents contents() const noexcept {
         if (newest_slot().valid) return RetainedContents::recovered;
-        return memory_.all_zero(0, memory_.size()) ? RetainedContents::blank
-                                                   : RetainedContents::discarded;
+        // Only the headers tell: a first save torn before its header leaves blob bytes alone.
+        const bool never_written = slot_bytes() < retained_session_header_bytes ||
+                                   (memory_.all_zero(0, retained_session_header_bytes) &&
+                                    memory_.all_zero(slot_bytes(), retained_session_header_bytes));
+        return never_written ? RetainedContents::blank : RetainedContents::discarded;
     }
 
     /// The generation of the newest valid entry (0: none).
