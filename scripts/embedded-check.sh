@@ -5,8 +5,10 @@
 #   scripts/embedded-check.sh                     cortex-m4 and rv32imc
 #   scripts/embedded-check.sh rv32imc             one target
 # Build trees: build/embedded-<target> (MQTLS_BUILD_ROOT overrides build/). Incremental: a second
-# run only rebuilds what changed. Prints "target  text  data  bss" for libmqtls_mqtt.a (summed
-# over its objects; core is header-only, so its code is inside) and exits non-zero on any failure.
+# run only rebuilds what changed. Prints the size (text, data, bss) of each embeddable archive per
+# object and as "target  text  data  bss" tables: libmqtls_mqtt.a (core is header-only, so its code
+# is inside), libmqtls_node.a, the retained stores (node::RetainedLogStorage's object and the
+# header-only tls::RetainedSessionStore's probe archive); exits non-zero on any failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +49,7 @@ triple_of() {
     esac
 }
 
-declare -A size_row node_row frame_row
+declare -A size_row node_row log_store_row session_store_row frame_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -74,7 +76,8 @@ for target in "${targets[@]}"; do
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
     # Only the library and the runner: nothing else in the tree is meant for bare metal.
-    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_embedded_tests
+    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_retained_session_probe \
+        mqtls_embedded_tests
 
     echo "=== embedded $target: portable tests under QEMU"
     # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
@@ -100,11 +103,21 @@ for target in "${targets[@]}"; do
     echo "    largest stack frame of one function: ${max_frame:-unknown (no .su files)}"
 
     node_lib="$build/node/libmqtls_node.a"
+    echo "=== embedded $target: size of $(basename "$node_lib") per object"
+    "$triple-size" "$node_lib"
     read -r node_text node_data node_bss _ < <("$triple-size" -t "$node_lib" | tail -1)
     node_row[$target]="$node_text $node_data $node_bss"
+    # The retained log storage is one object of the node archive (its CRC-32 is core's, inline).
+    read -r log_text log_data log_bss _ < <("$triple-size" "$node_lib" |
+        awk '$6 ~ /retained_log_storage/ { print $1, $2, $3 }')
+    log_store_row[$target]="${log_text:-?} ${log_data:-?} ${log_bss:-?}"
+    # The session store is header-only: its probe archive holds load/save/erase/contents once.
+    session_lib="$build/embedded/libmqtls_retained_session_probe.a"
+    read -r session_text session_data session_bss _ < <("$triple-size" -t "$session_lib" | tail -1)
+    session_store_row[$target]="$session_text $session_data $session_bss"
 
     # Every embeddable layer passes the same gate.
-    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib"; do
+    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$session_lib"; do
         echo "=== embedded $target: symbols $(basename "$lib") needs from the platform"
         # A layer may use the layers below it: node calls mqtt's topic checks, and the firmware
         # links both. What mqtt defines is therefore not a platform dependency of node.
@@ -138,11 +151,23 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${size_row[$target]}
 done
-echo "=== libmqtls_node.a (node runtime: TelemetryNode, schedule, backoff, JSON, sensors), -Os, bytes"
+echo "=== libmqtls_node.a (node runtime: TelemetryNode, outbox, retained log storage, schedule, backoff, JSON, sensors), -Os, bytes"
 printf '%-10s %8s %6s %6s\n' target text data bss
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${node_row[$target]}
+done
+echo "=== node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${log_store_row[$target]}
+done
+echo "=== tls::RetainedSessionStore (header-only; libmqtls_retained_session_probe.a), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${session_store_row[$target]}
 done
 echo "(largest single stack frame: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
 

@@ -1,9 +1,9 @@
 #pragma once
 /// @file
 /// Where the outbox keeps its log: an append-only byte sequence that can be read back,
-/// shortened and synced. A file on Linux (ports/posix), a flash partition or RTC memory on a
-/// device, RAM in tests. The outbox needs two of them (it compacts from one into the other),
-/// so a crash never leaves it without a complete copy.
+/// shortened and synced. A file on Linux (ports/posix), a flash partition or RTC memory
+/// (RetainedLogStorage) on a device, RAM in tests (RamLogStorage). The outbox needs two of them (it
+/// compacts from one into the other), so a crash never leaves it without a complete copy.
 ///
 /// Durability contract: after sync() returns, everything appended and every truncation before
 /// it survives a power loss. Appends after the last sync may be lost on power loss, in part
@@ -43,10 +43,10 @@ protected:
 };
 
 /// A log in a caller-provided RAM buffer: the in-RAM outbox (no persistence across reboots,
-/// but across reconnects), and on a device a region of RTC memory that survives deep sleep.
-/// Defined inline: with no out-of-line virtual function, its vtable is emitted wherever it is
-/// used, so host code built with RTTI (and UBSan's vptr checks) links against this
-/// RTTI-free layer.
+/// but across reconnects). It always starts empty; for a log that survives deep sleep and
+/// resets in RTC memory use RetainedLogStorage (retained_log_storage.hpp). Defined inline: with no
+/// out-of-line virtual function, its vtable is emitted wherever it is used, so host code built with
+/// RTTI (and UBSan's vptr checks) links against this RTTI-free layer.
 class RamLogStorage final : public LogStorage {
 public:
     explicit RamLogStorage(mutable_bytes memory) noexcept : memory_(memory) {}

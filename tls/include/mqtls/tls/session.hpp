@@ -3,7 +3,8 @@
 /// TLS session resumption that survives a deep sleep. After a full handshake the client Engine
 /// exports its session *sealed*: encrypted and authenticated (AES-256-GCM) under a key the
 /// device holds, and bound to the server name, the trusted roots, the pins and our own
-/// certificate. A SessionStore keeps the sealed blob (a file on Linux, RTC memory on an ESP32);
+/// certificate. A SessionStore keeps the sealed blob (a file on Linux; RTC memory on an ESP32,
+/// RetainedSessionStore in retained_session_store.hpp);
 /// the next connection offers it and, if the broker still knows it, skips the certificate
 /// exchange and all public-key operations (an abbreviated handshake: 1 round trip, no ECDHE,
 /// no signature checks).
@@ -60,8 +61,10 @@ protected:
     ~SessionStore() = default;
 };
 
-/// A store in memory: for tests, and on an ESP32 placed in RTC slow memory
-/// (RTC_DATA_ATTR), which keeps its contents through deep sleep.
+/// A store in ordinary memory, for tests and for sessions that need not outlive the program:
+/// a fixed 4 KiB object with its length outside the bytes, so a new object never sees an old
+/// one's blob. To keep the session through deep sleep and resets, use RetainedSessionStore
+/// (retained_session_store.hpp) over a region in RTC memory.
 class RamSessionStore final : public SessionStore {
 public:
     Result<std::size_t> load(mutable_bytes out) noexcept override {
