@@ -25,7 +25,7 @@ static_assert(std::is_standard_layout_v<RetainedLogRegion<64>>);
 static_assert(sizeof(RetainedLogRegion<64>) == retained_log_overhead + 64);
 
 bytes_view text(const char* value) {
-    return bytes_view(reinterpret_cast<const std::uint8_t*>(value), std::strlen(value));
+    return {reinterpret_cast<const std::uint8_t*>(value), std::strlen(value)};
 }
 
 // The log's whole contents equal `expected`.

@@ -35,7 +35,7 @@ struct Blob {
             bytes[i] = static_cast<std::uint8_t>(seed + i * 13U);
         }
     }
-    [[nodiscard]] bytes_view view() const { return bytes_view(bytes, size); }
+    [[nodiscard]] bytes_view view() const { return {bytes, size}; }
 };
 
 // What load() returns: 0 = nothing, 1 = `first`, 2 = `second`, -1 = anything else (a mix, or
@@ -200,6 +200,43 @@ std::size_t bytes_stored(Region& region, const CutCase& cut) {
     return power.stored - start;
 }
 
+// One reset after `landed` of the operation's `total` bytes: never a mix, never an error, and
+// the old state or the new one as the tear allows.
+void check_cut(Region& region, const CutCase& cut, std::size_t landed, std::size_t total,
+               Tear tear) {
+    bool finished = false;
+    const int got = cut_once(region, cut, landed, tear, finished);
+    EXPECT_EQ(finished, landed == total) << landed;
+    // The operation counts once its header is whole (a save writes its blob first).
+    const bool header_whole =
+        cut.after != nullptr ? landed == total : landed >= retained_session_header_bytes;
+    const int old_state = cut.saves_before == 0 ? 0 : 1;
+    const int new_state = cut.after != nullptr ? 2 : 0;
+    EXPECT_TRUE(got == old_state || got == new_state)
+        << "saves before " << cut.saves_before << ", landed " << landed;
+    // Torn front first, the header's checksum lands last: the old state until the header is
+    // whole. Torn back first, the new header can be complete before the store returns (its
+    // first fields equal the old header's): the new state, early.
+    if (tear != Tear::suffix || header_whole) {
+        EXPECT_EQ(got, header_whole ? new_state : old_state)
+            << "saves before " << cut.saves_before << ", landed " << landed;
+    }
+}
+
+// Cuts `cut` at every byte it stores, torn in each way; returns the number of resets.
+std::size_t cut_at_every_byte(Region& region, const CutCase& cut) {
+    const std::size_t total = bytes_stored(region, cut);
+    EXPECT_GT(total, retained_session_header_bytes);
+    std::size_t cuts = 0;
+    for (const Tear tear : {Tear::prefix, Tear::prefix_garbage, Tear::suffix}) {
+        for (std::size_t landed = 0; landed <= total; ++landed) {
+            check_cut(region, cut, landed, total, tear);
+            ++cuts;
+        }
+    }
+    return cuts;
+}
+
 TEST(RetainedSessionStore, AResetAtEveryByteOfASaveOrEraseLeavesTheOldSessionOrTheNewOne) {
     static Region region;
     const Blob old_blob(10, 170);
@@ -211,34 +248,7 @@ TEST(RetainedSessionStore, AResetAtEveryByteOfASaveOrEraseLeavesTheOldSessionOrT
         {&old_blob, nullptr, 2},    // erase: the old one or nothing
     };
     std::size_t cuts = 0;
-    for (const CutCase& cut : cases) {
-        const std::size_t total = bytes_stored(region, cut);
-        ASSERT_GT(total, retained_session_header_bytes);
-        for (const Tear tear : {Tear::prefix, Tear::prefix_garbage, Tear::suffix}) {
-            for (std::size_t landed = 0; landed <= total; ++landed) {
-                bool finished = false;
-                const int got = cut_once(region, cut, landed, tear, finished);
-                EXPECT_EQ(finished, landed == total) << landed;
-                // Whole or nothing: the operation counts once its header is whole.
-                const bool header_whole = cut.after != nullptr
-                                              ? landed == total
-                                              : landed >= retained_session_header_bytes;
-                const int old_state = cut.saves_before == 0 ? 0 : 1;
-                const int new_state = cut.after != nullptr ? 2 : 0;
-                // Never a mix, never an error: the old state or the new one.
-                EXPECT_TRUE(got == old_state || got == new_state)
-                    << "saves before " << cut.saves_before << ", landed " << landed;
-                // Torn front first, the header's checksum lands last: the old state until the
-                // header is whole. Torn back first, the new header can be complete before the
-                // store returns (its first fields equal the old header's): the new state, early.
-                if (tear != Tear::suffix || header_whole) {
-                    EXPECT_EQ(got, header_whole ? new_state : old_state)
-                        << "saves before " << cut.saves_before << ", landed " << landed;
-                }
-                ++cuts;
-            }
-        }
-    }
+    for (const CutCase& cut : cases) cuts += cut_at_every_byte(region, cut);
     EXPECT_GT(cuts, 1000U);
     std::printf("retained session store: %u resets during a save or erase, each whole\n",
                 static_cast<unsigned>(cuts));
