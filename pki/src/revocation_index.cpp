@@ -95,6 +95,27 @@ std::string revocation_index_text(const RevocationIndex& index) {
     return text.str();
 }
 
+namespace {
+
+// One non-comment line of the index into `index`; false when it is malformed or repeats what
+// may appear once (the CRL number, a serial).
+bool parse_index_line(std::string_view line, RevocationIndex& index, bool& has_number) {
+    if (line.substr(0, crl_number_keyword.size()) == crl_number_keyword) {
+        auto number = parse_number(line.substr(crl_number_keyword.size()));
+        if (!number || has_number) return false;
+        index.last_crl_number = *number;
+        has_number = true;
+        return true;
+    }
+    if (line.substr(0, revoked_keyword.size()) != revoked_keyword) return false;
+    auto record = parse_record(line.substr(revoked_keyword.size()));
+    if (!record || index.find(record->certificate.serial) != nullptr) return false;
+    index.records.push_back(std::move(*record));
+    return true;
+}
+
+}  // namespace
+
 Result<RevocationIndex> parse_revocation_index(std::string_view text) {
     RevocationIndex index;
     bool has_number = false;
@@ -104,19 +125,9 @@ Result<RevocationIndex> parse_revocation_index(std::string_view text) {
         const std::size_t newline = text.find('\n');
         const std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-        const Error bad_line{Errc::invalid_argument, line_number};
         if (line.empty() || line.front() == '#') continue;
-        if (line.substr(0, crl_number_keyword.size()) == crl_number_keyword) {
-            auto number = parse_number(line.substr(crl_number_keyword.size()));
-            if (!number || has_number) return bad_line;
-            index.last_crl_number = *number;
-            has_number = true;
-        } else if (line.substr(0, revoked_keyword.size()) == revoked_keyword) {
-            auto record = parse_record(line.substr(revoked_keyword.size()));
-            if (!record || index.find(record->certificate.serial) != nullptr) return bad_line;
-            index.records.push_back(std::move(*record));
-        } else {
-            return bad_line;
+        if (!parse_index_line(line, index, has_number)) {
+            return Error{Errc::invalid_argument, line_number};
         }
     }
     return index;

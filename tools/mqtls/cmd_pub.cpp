@@ -103,6 +103,33 @@ Result<long> read_stdin_chunk(std::vector<char>& chunk) {
 // in large chunks for throughput; while input is idle, keeps the connection alive. Ends at end
 // of input; each turn is bounded in time by poll and the client's timeouts, and the unfinished
 // line held is never longer than a message may be.
+// Publishes the whole lines of `pending` and keeps the rest, which must still fit a message.
+int publish_lines_read(client::Client& client, const PubFlags& flags, std::string& pending) {
+    if (const int status = publish_complete_lines(client, flags, pending); status != exit_ok) {
+        return status;
+    }
+    if (pending.size() > flags.connection.max_packet_size) {
+        return report_message_over_limit(
+            command_name, "a line of standard input",
+            client::publish_packet_size(flags.topic, pending.size(), qos_of(flags)),
+            flags.connection, /*at_least=*/true);
+    }
+    return exit_ok;
+}
+
+// Like mosquitto_pub, a last line without '\n' is still a message; then everything is sent.
+int publish_last_line_and_flush(client::Client& client, const PubFlags& flags,
+                                const std::string& pending) {
+    if (!pending.empty()) {
+        if (const int status = publish_line(client, flags, pending); status != exit_ok) {
+            return status;
+        }
+    }
+    auto flushed = client.flush(final_flush_timeout);
+    if (!flushed) return report_publish_error(flushed.error(), flags);
+    return exit_ok;
+}
+
 int publish_stdin_lines(client::Client& client, const PubFlags& flags) {
     std::string pending;  // bytes read but not yet published (an incomplete last line)
     std::vector<char> chunk(stdin_chunk_bytes);
@@ -116,25 +143,11 @@ int publish_stdin_lines(client::Client& client, const PubFlags& flags) {
             continue;
         }
         pending.append(chunk.data(), static_cast<std::size_t>(*got));
-        if (const int status = publish_complete_lines(client, flags, pending); status != exit_ok) {
-            return status;
-        }
-        if (pending.size() > flags.connection.max_packet_size) {
-            return report_message_over_limit(
-                command_name, "a line of standard input",
-                client::publish_packet_size(flags.topic, pending.size(), qos_of(flags)),
-                flags.connection, /*at_least=*/true);
-        }
-    }
-    // Like mosquitto_pub, a last line without '\n' is still a message.
-    if (!pending.empty()) {
-        if (const int status = publish_line(client, flags, pending); status != exit_ok) {
+        if (const int status = publish_lines_read(client, flags, pending); status != exit_ok) {
             return status;
         }
     }
-    auto flushed = client.flush(final_flush_timeout);
-    if (!flushed) return report_publish_error(flushed.error(), flags);
-    return exit_ok;
+    return publish_last_line_and_flush(client, flags, pending);
 }
 
 // A whole message read from a file or standard input: its bytes, or the news that there were
@@ -262,6 +275,33 @@ int check_pub_flags(PubFlags& flags) {
     return exit_ok;
 }
 
+// A single message is read and measured before connecting: a message that is too large is found
+// without a wasted handshake.
+int read_and_measure_message(const PubFlags& flags, std::string& payload) {
+    if (const int status = read_single_message(flags, payload); status != exit_ok) return status;
+    const std::size_t size =
+        client::publish_packet_size(flags.topic, payload.size(), qos_of(flags));
+    if (size > flags.connection.max_packet_size) {
+        return report_message_over_limit(command_name, "the message", size, flags.connection);
+    }
+    return exit_ok;
+}
+
+int publish_single_message(client::Client& client, const PubFlags& flags,
+                           const std::string& payload) {
+    auto published = client.publish(flags.topic, payload, qos_of(flags), flags.retain);
+    return published ? exit_ok : report_publish_error(published.error(), flags);
+}
+
+void say_goodbye(client::Client& client, const PubFlags& flags) {
+    auto disconnected = client.disconnect();
+    if (!disconnected && !flags.quiet) {
+        // Everything was delivered already; a failed goodbye is worth a note, not a failure.
+        std::fprintf(stderr, "mqtls pub: note: disconnect failed: %s\n",
+                     disconnected.error().message());
+    }
+}
+
 int run_pub(PubFlags& flags) {
     if (const int status = check_pub_flags(flags); status != exit_ok) return status;
     client::ClientOptions options;
@@ -269,17 +309,10 @@ int run_pub(PubFlags& flags) {
         status != exit_ok) {
         return status;
     }
-    // A single message is read and measured before connecting: a message that is too large is
-    // found without a wasted handshake.
     std::string payload;
     if (!flags.lines_from_stdin) {
-        if (const int status = read_single_message(flags, payload); status != exit_ok) {
+        if (const int status = read_and_measure_message(flags, payload); status != exit_ok) {
             return status;
-        }
-        const std::size_t size =
-            client::publish_packet_size(flags.topic, payload.size(), qos_of(flags));
-        if (size > flags.connection.max_packet_size) {
-            return report_message_over_limit(command_name, "the message", size, flags.connection);
         }
     }
     client::Client client(client_limits(flags.connection, flags.max_inflight));
@@ -287,21 +320,9 @@ int run_pub(PubFlags& flags) {
         status != exit_ok) {
         return status;
     }
-    int status = exit_ok;
-    if (flags.lines_from_stdin) {
-        status = publish_stdin_lines(client, flags);
-    } else {
-        auto published = client.publish(flags.topic, payload, qos_of(flags), flags.retain);
-        if (!published) status = report_publish_error(published.error(), flags);
-    }
-    if (status == exit_ok) {
-        auto disconnected = client.disconnect();
-        if (!disconnected && !flags.quiet) {
-            // Everything was delivered already; a failed goodbye is worth a note, not a failure.
-            std::fprintf(stderr, "mqtls pub: note: disconnect failed: %s\n",
-                         disconnected.error().message());
-        }
-    }
+    const int status = flags.lines_from_stdin ? publish_stdin_lines(client, flags)
+                                              : publish_single_message(client, flags, payload);
+    if (status == exit_ok) say_goodbye(client, flags);
     return status;
 }
 

@@ -215,6 +215,27 @@ std::optional<milliseconds> next_wait(const Receiving& receiving,
     return wait;
 }
 
+// One turn of receive_messages(): nullopt to go on, else the exit status to end with.
+std::optional<int> receive_one(Receiving& receiving, steady_clock::time_point& last_seen) {
+    const SubFlags& flags = receiving.flags;
+    int status = exit_ok;
+    const std::optional<milliseconds> wait = next_wait(receiving, last_seen, status);
+    if (!wait) {
+        if (status == exit_timeout) report_timeout(receiving);
+        return status;
+    }
+    auto message = receiving.client.receive(*wait);
+    if (!message) {
+        if (stop_requested() != 0) return exit_ok;  // interrupted while shutting down
+        return report_unless_quiet(flags, message.error(), "receiving");
+    }
+    if (!*message) return std::nullopt;
+    last_seen = steady_clock::now();
+    status = handle_message(**message, receiving);
+    if (status != exit_ok) return status;
+    return std::nullopt;
+}
+
 // Receives until -C messages (with --dedupe: unique readings) arrived, --until-complete is met,
 // --retained-only is done (exit_ok), or -W passed (exit_timeout).
 int receive_messages(Receiving& receiving) {
@@ -230,21 +251,7 @@ int receive_messages(Receiving& receiving) {
             }
             return exit_ok;
         }
-        int status = exit_ok;
-        const std::optional<milliseconds> wait = next_wait(receiving, last_seen, status);
-        if (!wait) {
-            if (status == exit_timeout) report_timeout(receiving);
-            return status;
-        }
-        auto message = receiving.client.receive(*wait);
-        if (!message) {
-            if (stop_requested() != 0) return exit_ok;  // interrupted while shutting down
-            return report_unless_quiet(flags, message.error(), "receiving");
-        }
-        if (!*message) continue;
-        last_seen = steady_clock::now();
-        status = handle_message(**message, receiving);
-        if (status != exit_ok) return status;
+        if (const std::optional<int> ended = receive_one(receiving, last_seen)) return *ended;
     }
     return exit_ok;
 }

@@ -103,41 +103,48 @@ private:
 
 }  // namespace
 
-ExternalReading parse_external_reading(std::string_view text) {
-    ExternalReading reading;
+namespace {
+
+// Why `text` cannot even be looked at as a reading; empty when it can.
+std::string problem_before_parsing(std::string_view text) {
     if (text.size() > max_external_input_bytes) {
-        reading.problem = "larger than " + std::to_string(max_external_input_bytes) + " bytes";
-        return reading;
+        return "larger than " + std::to_string(max_external_input_bytes) + " bytes";
     }
-    const std::size_t first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        reading.problem = "empty (no JSON object)";
-        return reading;
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return "empty (no JSON object)";
     }
     ReadingChecker checker;
     const bool parsed = OrderedJson::sax_parse(text.begin(), text.end(), &checker,
                                                nlohmann::detail::input_format_t::json,
                                                /*strict=*/true);
     if (!parsed || !checker.problem.empty()) {
-        reading.problem = checker.problem.empty() ? "not JSON" : checker.problem;
-        return reading;
+        return checker.problem.empty() ? "not JSON" : checker.problem;
     }
-    const OrderedJson value = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
-    if (!value.is_object()) {
-        reading.problem = value.is_discarded() ? "not JSON" : "not a JSON object";
-        return reading;
-    }
-    if (value.empty()) {
-        reading.problem = "has no sensor fields ({})";
-        return reading;
-    }
+    return {};
+}
+
+// Why the parsed `value` is not a reading the node may publish; empty when it is one.
+std::string problem_with_fields(const OrderedJson& value) {
+    if (!value.is_object()) return value.is_discarded() ? "not JSON" : "not a JSON object";
+    if (value.empty()) return "has no sensor fields ({})";
     for (const char* reserved : reserved_keys) {
         if (value.contains(reserved)) {
-            reading.problem = std::string("sets \"") + reserved +
-                              "\", which the node adds itself (rename the field)";
-            return reading;
+            return std::string("sets \"") + reserved +
+                   "\", which the node adds itself (rename the field)";
         }
     }
+    return {};
+}
+
+}  // namespace
+
+ExternalReading parse_external_reading(std::string_view text) {
+    ExternalReading reading;
+    reading.problem = problem_before_parsing(text);
+    if (!reading.problem.empty()) return reading;
+    const OrderedJson value = OrderedJson::parse(text.begin(), text.end(), nullptr, false);
+    reading.problem = problem_with_fields(value);
+    if (!reading.problem.empty()) return reading;
     for (const auto& [key, member] : value.items()) {
         if (!reading.fields.empty()) reading.fields += ',';
         // Valid UTF-8 throughout (the parser checked it), so strict dumping cannot throw.

@@ -139,17 +139,22 @@ void print_hint_footer(const std::string& label) {
 
 // The 1-based positions in argv of the arguments that were left over. They come in argv
 // order (per level of subcommands), so each is looked for after the one before it first.
+// The first unused argument from `from` on that equals `extra`; 0 if none.
+int find_unused(const std::string& extra, int from, int argc, char** argv,
+                const std::vector<bool>& used) {
+    for (int i = from; i < argc; ++i) {
+        if (!used[static_cast<std::size_t>(i)] && extra == argv[i]) return i;
+    }
+    return 0;
+}
+
 std::vector<int> positions_of(const std::vector<std::string>& extras, int argc, char** argv) {
     std::vector<int> positions;
     std::vector<bool> used(static_cast<std::size_t>(argc), false);
     int after = 0;
     for (const std::string& extra : extras) {
-        int found = 0;
-        for (int pass = 0; pass < 2 && found == 0; ++pass) {
-            for (int i = pass == 0 ? after + 1 : 1; i < argc && found == 0; ++i) {
-                if (!used[static_cast<std::size_t>(i)] && extra == argv[i]) found = i;
-            }
-        }
+        int found = find_unused(extra, after + 1, argc, argv, used);
+        if (found == 0) found = find_unused(extra, 1, argc, argv, used);
         if (found == 0) continue;
         used[static_cast<std::size_t>(found)] = true;
         positions.push_back(found);
@@ -166,6 +171,23 @@ std::string list_positions(const std::vector<int>& positions) {
     return list;
 }
 
+// One option the command does not have: mosquitto's meaning and ours, or "did you mean".
+void report_unknown_option(CLI::App& command, const std::string& label,
+                           const std::string& argument) {
+    const std::string option = option_name_of(argument);
+    const std::string_view answer = answer_for_mosquitto_option(option, command.get_name());
+    if (!answer.empty()) {
+        std::fprintf(stderr, "%s: %s is not an option of %s\n  hint: %.*s\n", label.c_str(),
+                     option.c_str(), label.c_str(), static_cast<int>(answer.size()), answer.data());
+        return;
+    }
+    std::fprintf(stderr, "%s: unknown option %s\n", label.c_str(), option.c_str());
+    if (option.size() <= 2) return;
+    if (const std::string near = closest_option(command, option.substr(2)); !near.empty()) {
+        std::fprintf(stderr, "  hint: did you mean --%s?\n", near.c_str());
+    }
+}
+
 int report_extras(CLI::App& app, CLI::App& command, int argc, char** argv) {
     const std::string label = command_label(command);
     // With fallthrough an unknown option of a subcommand goes up to the top level: collect
@@ -173,30 +195,15 @@ int report_extras(CLI::App& app, CLI::App& command, int argc, char** argv) {
     const std::vector<std::string> extras = app.remaining(true);
     const std::vector<int> positions = positions_of(extras, argc, argv);
     std::vector<int> value_positions;
+    std::size_t values = 0;
     for (std::size_t index = 0; index < extras.size(); ++index) {
-        const std::string& argument = extras[index];
-        if (!looks_like_option(argument)) {
-            if (index < positions.size()) value_positions.push_back(positions[index]);
+        if (looks_like_option(extras[index])) {
+            report_unknown_option(command, label, extras[index]);
             continue;
         }
-        const std::string option = option_name_of(argument);
-        const std::string_view answer = answer_for_mosquitto_option(option, command.get_name());
-        if (!answer.empty()) {
-            std::fprintf(stderr, "%s: %s is not an option of %s\n  hint: %.*s\n", label.c_str(),
-                         option.c_str(), label.c_str(), static_cast<int>(answer.size()),
-                         answer.data());
-            continue;
-        }
-        std::fprintf(stderr, "%s: unknown option %s\n", label.c_str(), option.c_str());
-        if (option.size() > 2) {
-            if (const std::string near = closest_option(command, option.substr(2)); !near.empty()) {
-                std::fprintf(stderr, "  hint: did you mean --%s?\n", near.c_str());
-            }
-        }
+        ++values;
+        if (index < positions.size()) value_positions.push_back(positions[index]);
     }
-    const auto values = static_cast<std::size_t>(
-        std::count_if(extras.begin(), extras.end(),
-                      [](const std::string& argument) { return !looks_like_option(argument); }));
     if (values > 0) {
         // Never the value itself: it may be a password, or half of one (-P two words).
         const std::string where = list_positions(value_positions);

@@ -208,38 +208,43 @@ ReadingOutcome ReadingTally::add(std::string_view device, std::string_view run, 
         ++not_readings_;
         return ReadingOutcome::not_a_reading;
     }
+    SeqTally* tally = stream_for(device, run);
+    if (tally == nullptr) {
+        ++over_device_limit_;
+        return ReadingOutcome::over_device_limit;
+    }
+    return count_reading(*tally, seq);
+}
+
+SeqTally* ReadingTally::stream_for(std::string_view device, std::string_view run) {
     auto found = devices_.find(device);
     const bool new_device = found == devices_.end();
-    SeqTally* tally = nullptr;
     if (!new_device) {
-        if (run.empty()) {
-            if (found->second.without_run.received > 0) tally = &found->second.without_run;
-        } else if (auto known = found->second.runs.find(run); known != found->second.runs.end()) {
-            tally = &known->second;
+        DeviceTally& known = found->second;
+        if (run.empty() && known.without_run.received > 0) return &known.without_run;
+        if (auto known_run = known.runs.find(run); !run.empty() && known_run != known.runs.end()) {
+            return &known_run->second;
         }
     }
-    if (tally == nullptr) {
-        // A new device, run, or the first reading of a device without a run.
-        if (streams_ >= max_devices_) {
-            ++over_device_limit_;
-            return ReadingOutcome::over_device_limit;
-        }
-        if (new_device) found = devices_.emplace(std::string(device), DeviceTally{}).first;
-        tally = run.empty()
-                    ? &found->second.without_run
-                    : &found->second.runs.emplace(std::string(run), SeqTally{}).first->second;
-        ++streams_;
-    }
-    ++tally->received;
-    if (!tally->seen.insert(seq)) {
-        ++tally->duplicates;
+    // A new device, run, or the first reading of a device without a run.
+    if (streams_ >= max_devices_) return nullptr;
+    if (new_device) found = devices_.emplace(std::string(device), DeviceTally{}).first;
+    ++streams_;
+    return run.empty() ? &found->second.without_run
+                       : &found->second.runs.emplace(std::string(run), SeqTally{}).first->second;
+}
+
+ReadingOutcome ReadingTally::count_reading(SeqTally& tally, std::uint64_t seq) {
+    ++tally.received;
+    if (!tally.seen.insert(seq)) {
+        ++tally.duplicates;
         ++duplicates_;
         return ReadingOutcome::duplicate;
     }
     ++new_readings_;
-    if (completion_target_ > 0 && !tally->complete &&
-        tally->seen.covers_from_one(completion_target_)) {
-        tally->complete = true;
+    if (completion_target_ > 0 && !tally.complete &&
+        tally.seen.covers_from_one(completion_target_)) {
+        tally.complete = true;
         ++complete_streams_;
     }
     return ReadingOutcome::new_reading;

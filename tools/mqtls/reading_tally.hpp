@@ -154,6 +154,11 @@ public:
     [[nodiscard]] std::string json_report(std::size_t max_missing_ranges = 10'000) const;
 
 private:
+    /// The tally of (device, run), created when there is room; nullptr when it is new and the
+    /// device limit is reached.
+    SeqTally* stream_for(std::string_view device, std::string_view run);
+    ReadingOutcome count_reading(SeqTally& tally, std::uint64_t seq);
+
     std::map<std::string, DeviceTally, std::less<>> devices_;
     std::size_t max_devices_;
     std::uint64_t completion_target_ = 0;

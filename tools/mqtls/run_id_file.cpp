@@ -37,6 +37,19 @@ struct Stored {
     std::uint64_t id = 0;  // 0: none usable
 };
 
+// Reads until `capacity` bytes or the end of the file; returns how many.
+Result<std::size_t> read_up_to(int fd, char* out, std::size_t capacity) {
+    std::size_t filled = 0;
+    for (int guard = 0; filled < capacity && guard < 100; ++guard) {
+        const ssize_t got = ::read(fd, out + filled, capacity - filled);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return Error{Errc::file_read_failed, errno};
+        if (got == 0) break;
+        filled += static_cast<std::size_t>(got);
+    }
+    return filled;
+}
+
 Result<Stored> read_stored(const std::string& path) {
     // Whoever can write the id can make a collector take this device's new readings for
     // duplicates of old ones and drop them: the project's private-file rules apply.
@@ -49,14 +62,9 @@ Result<Stored> read_stored(const std::string& path) {
     }
     const Descriptor file(opened->fd);
     char text[run_id_file_bytes + 1];
-    std::size_t filled = 0;
-    for (int guard = 0; filled < sizeof text && guard < 100; ++guard) {
-        const ssize_t got = ::read(file.get(), text + filled, sizeof text - filled);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return Error{Errc::file_read_failed, errno};
-        if (got == 0) break;
-        filled += static_cast<std::size_t>(got);
-    }
+    auto read = read_up_to(file.get(), text, sizeof text);
+    if (!read) return read.error();
+    const std::size_t filled = *read;
     Stored stored;
     stored.exists = true;
     if (filled == run_id_file_bytes && text[filled - 1] == '\n') {

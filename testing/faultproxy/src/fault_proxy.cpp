@@ -171,12 +171,17 @@ struct FaultProxy::Loop {
     Loop(FaultProxy& owner, int listening) : proxy(owner), listener(listening) {}
 
     void run();
+    bool poll_once();
+    void service_ready(Clock::time_point now);
+    void shut_down();
     void apply_settings();
     void apply_refuse();
     void accept_pending();
     void open_upstream(Connection& connection);
     [[nodiscard]] int poll_wait_ms(Clock::time_point now) const;
     void build_poll_set();
+    [[nodiscard]] std::pair<short, short> poll_events_of(const Connection& connection,
+                                                         Clock::time_point now) const noexcept;
     void service(Connection& connection, short client_events, short upstream_events,
                  Clock::time_point now);
     void finish_connect(Connection& connection);
@@ -186,6 +191,9 @@ struct FaultProxy::Loop {
     // Writes the due chunks of `pipe` to `destination`; false when the connection was closed.
     bool flush(Connection& connection, Pipe& pipe, int destination, Direction direction,
                Clock::time_point now);
+    enum class ChunkResult : std::uint8_t { sent, wait, connection_ended };
+    ChunkResult send_chunk(Connection& connection, Pipe& pipe, int destination,
+                           Direction direction);
     void enter_black_hole(Connection& connection);
     void set_budget(Connection& connection, Direction direction, std::uint64_t n);
     void cut_at_budget(Connection& connection, Direction direction);
@@ -205,34 +213,44 @@ void FaultProxy::Loop::run() {
     while (!proxy.stopping_.load()) {
         apply_settings();
         build_poll_set();
-        const int ready = ::poll(fds.data(), fds.size(), poll_wait_ms(Clock::now()));
-        if (ready < 0 && errno != EINTR) {
-            break;  // cannot happen with valid descriptors; stop rather than spin
-        }
-        if (ready <= 0) {
-            // Timeout: chunks may have come due.
-            for (auto& pfd : fds) {
-                pfd.revents = 0;
-            }
-        }
-        if ((fds[0].revents & POLLIN) != 0) {
-            std::uint64_t count = 0;
-            (void)::read(proxy.wake_fd_, &count, sizeof count);
-        }
-        const auto now = Clock::now();
-        // fds: [0] wake, [1] listener (fd -1 when closed), then client and upstream of each
-        // connection, in order.
-        const std::size_t polled = (fds.size() - 2) / 2;
-        for (std::size_t i = 0; i < polled; ++i) {
-            Connection& connection = *connections[i];
-            if (!connection.closed) {
-                service(connection, fds[2 + 2 * i].revents, fds[3 + 2 * i].revents, now);
-            }
-        }
-        if ((fds[1].revents & POLLIN) != 0) {
-            accept_pending();
+        if (!poll_once()) break;  // cannot happen with valid descriptors; stop rather than spin
+        service_ready(Clock::now());
+    }
+    shut_down();
+}
+
+bool FaultProxy::Loop::poll_once() {
+    const int ready = ::poll(fds.data(), fds.size(), poll_wait_ms(Clock::now()));
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) {
+        // Timeout (chunks may have come due) or EINTR: nothing is ready.
+        for (auto& pfd : fds) {
+            pfd.revents = 0;
         }
     }
+    if ((fds[0].revents & POLLIN) != 0) {
+        std::uint64_t count = 0;
+        (void)::read(proxy.wake_fd_, &count, sizeof count);
+    }
+    return true;
+}
+
+void FaultProxy::Loop::service_ready(Clock::time_point now) {
+    // fds: [0] wake, [1] listener (fd -1 when closed), then client and upstream of each
+    // connection, in order.
+    const std::size_t polled = (fds.size() - 2) / 2;
+    for (std::size_t i = 0; i < polled; ++i) {
+        Connection& connection = *connections[i];
+        if (!connection.closed) {
+            service(connection, fds[2 + 2 * i].revents, fds[3 + 2 * i].revents, now);
+        }
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+        accept_pending();
+    }
+}
+
+void FaultProxy::Loop::shut_down() {
     for (auto& connection : connections) {
         if (!connection->closed) {
             abort(*connection);
@@ -385,29 +403,29 @@ void FaultProxy::Loop::build_poll_set() {
     fds.push_back({listener, POLLIN, 0});  // poll() ignores a negative fd
     const auto now = Clock::now();
     for (const auto& connection : connections) {
-        short client_events = 0;
-        short upstream_events = 0;
-        if (connection->connecting) {
-            upstream_events = POLLOUT;
-        } else {
-            if (wants_read(*connection, connection->up)) {
-                client_events |= POLLIN;
-            }
-            if (wants_read(*connection, connection->down) && connection->upstream >= 0) {
-                upstream_events |= POLLIN;
-            }
-            if (!connection->black_holed && wants_write(connection->down, now)) {
-                client_events |= POLLOUT;
-            }
-            if (!connection->black_holed && wants_write(connection->up, now)) {
-                upstream_events |= POLLOUT;
-            }
-        }
+        const auto [client_events, upstream_events] = poll_events_of(*connection, now);
         // A socket we neither read nor write is left out: poll() would report POLLHUP on it
         // again and again.
         fds.push_back({client_events != 0 ? connection->client : -1, client_events, 0});
         fds.push_back({upstream_events != 0 ? connection->upstream : -1, upstream_events, 0});
     }
+}
+
+// What to poll for on the connection's client and upstream sockets.
+std::pair<short, short> FaultProxy::Loop::poll_events_of(const Connection& connection,
+                                                         Clock::time_point now) const noexcept {
+    if (connection.connecting) return {0, POLLOUT};
+    short client_events = 0;
+    short upstream_events = 0;
+    if (wants_read(connection, connection.up)) client_events |= POLLIN;
+    if (wants_read(connection, connection.down) && connection.upstream >= 0) {
+        upstream_events |= POLLIN;
+    }
+    if (!connection.black_holed) {
+        if (wants_write(connection.down, now)) client_events |= POLLOUT;
+        if (wants_write(connection.up, now)) upstream_events |= POLLOUT;
+    }
+    return {client_events, upstream_events};
 }
 
 void FaultProxy::Loop::service(Connection& connection, short client_events, short upstream_events,
@@ -497,8 +515,6 @@ void FaultProxy::Loop::read_into(Pipe& pipe, int source, Clock::time_point now) 
 
 bool FaultProxy::Loop::flush(Connection& connection, Pipe& pipe, int destination,
                              Direction direction, Clock::time_point now) {
-    auto& forwarded = direction == Direction::to_upstream ? proxy.counters_.bytes_to_upstream
-                                                          : proxy.counters_.bytes_to_client;
     while (!pipe.queue.empty() && pipe.queue.front().due <= now) {
         Connection::Chunk& chunk = pipe.queue.front();
         if (chunk.eof) {
@@ -511,36 +527,48 @@ bool FaultProxy::Loop::flush(Connection& connection, Pipe& pipe, int destination
             pipe.done = true;
             return true;
         }
-        std::size_t length = chunk.bytes.size() - chunk.offset;
-        if (pipe.budget) {
-            length = static_cast<std::size_t>(std::min<std::uint64_t>(length, *pipe.budget));
-        }
-        const ssize_t n = ::send(destination, chunk.bytes.data() + chunk.offset, length,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) {
-                return true;
-            }
-            abort(connection);
-            return false;
-        }
-        const auto written = static_cast<std::size_t>(n);
-        chunk.offset += written;
-        pipe.queued -= written;
-        forwarded.fetch_add(written);
-        if (pipe.budget) {
-            *pipe.budget -= written;
-            if (*pipe.budget == 0) {
-                cut_at_budget(connection, direction);
+        switch (send_chunk(connection, pipe, destination, direction)) {
+            case ChunkResult::connection_ended:
                 return false;
-            }
+            case ChunkResult::wait:
+                return true;  // EAGAIN or a partial write: wait for POLLOUT
+            case ChunkResult::sent:
+                pipe.queue.pop_front();
+                break;
         }
-        if (chunk.offset < chunk.bytes.size()) {
-            return true;  // partial write: wait for POLLOUT
-        }
-        pipe.queue.pop_front();
     }
     return true;
+}
+
+// Sends what is left of the front chunk, within the pipe's cut budget.
+FaultProxy::Loop::ChunkResult FaultProxy::Loop::send_chunk(Connection& connection, Pipe& pipe,
+                                                           int destination, Direction direction) {
+    Connection::Chunk& chunk = pipe.queue.front();
+    std::size_t length = chunk.bytes.size() - chunk.offset;
+    if (pipe.budget) {
+        length = static_cast<std::size_t>(std::min<std::uint64_t>(length, *pipe.budget));
+    }
+    const ssize_t n =
+        ::send(destination, chunk.bytes.data() + chunk.offset, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return ChunkResult::wait;
+        abort(connection);
+        return ChunkResult::connection_ended;
+    }
+    const auto written = static_cast<std::size_t>(n);
+    chunk.offset += written;
+    pipe.queued -= written;
+    auto& forwarded = direction == Direction::to_upstream ? proxy.counters_.bytes_to_upstream
+                                                          : proxy.counters_.bytes_to_client;
+    forwarded.fetch_add(written);
+    if (pipe.budget) {
+        *pipe.budget -= written;
+        if (*pipe.budget == 0) {
+            cut_at_budget(connection, direction);
+            return ChunkResult::connection_ended;
+        }
+    }
+    return chunk.offset < chunk.bytes.size() ? ChunkResult::wait : ChunkResult::sent;
 }
 
 void FaultProxy::Loop::enter_black_hole(Connection& connection) {
