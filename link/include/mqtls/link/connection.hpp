@@ -77,7 +77,7 @@ struct ConnectionMemoryUsage {
     std::size_t session_bytes = 0;  ///< ConnectionMemory::session, all of it
     std::size_t scratch_bytes = 0;
     std::size_t sealed_session_bytes = 0;
-    std::size_t channel_peak = 0;   ///< SecureChannel::memory_peak() of the last connection
+    std::size_t channel_peak = 0;  ///< SecureChannel::memory_peak() of the last connection
 };
 
 class Connection {
