@@ -29,10 +29,9 @@ int exit_code_for(const Error& error) noexcept {
         case Errc::client_certificate_required:
             return exit_refused;
         case Errc::peer_alert:
-            // Certificate alerts (RFC 5246 7.2.2: bad_certificate 42 .. unknown_ca 48,
-            // access_denied 49) mean the broker refused our client certificate.
-            return error.detail >= 42 && error.detail <= 49 && error.detail != 47 ? exit_refused
-                                                                                  : exit_network;
+            // A certificate alert means the broker refused our client certificate (the same
+            // test as the stop-or-retry rule, core/error.hpp).
+            return is_certificate_refusal_alert(error.detail) ? exit_refused : exit_network;
         case Errc::io_timed_out:
         case Errc::connect_timeout:
         case Errc::connect_timed_out:
