@@ -229,7 +229,7 @@ Result<Process> Process::spawn(const SpawnOptions& options) {
     if (options.argv.empty() || options.argv[0].empty()) return Errc::invalid_argument;
     Streams streams;
     const std::array<const StreamOptions*, 3> setups{&options.input, &options.output,
-                                                      &options.error};
+                                                     &options.error};
     for (std::size_t i = 0; i < setups.size(); ++i) {
         if (auto prepared = prepare_stream(i, *setups[i], streams); !prepared) {
             streams.close_all();
@@ -239,9 +239,14 @@ Result<Process> Process::spawn(const SpawnOptions& options) {
     const std::string path = find_program(options.argv[0]);
     const CStringArray argv(options.argv);
     const CStringArray envp(options.environment ? *options.environment : parent_environment());
-    const ChildPlan plan{path.c_str(),      argv.get(),           envp.get(),
-                         argv.get()[0],     &streams,             options.death_signal,
-                         options.own_process_group, ::getpid()};
+    const ChildPlan plan{path.c_str(),
+                         argv.get(),
+                         envp.get(),
+                         argv.get()[0],
+                         &streams,
+                         options.death_signal,
+                         options.own_process_group,
+                         ::getpid()};
 
     const pid_t child = ::fork();
     if (child < 0) {

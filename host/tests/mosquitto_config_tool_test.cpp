@@ -49,9 +49,10 @@ TEST(HostMosquittoConfigTool, HelpNamesEveryOption) {
 }
 
 TEST(HostMosquittoConfigTool, PrintsTheBenchmarksListeners) {
-    const ToolRun run = run_tool({"--listener", "18001:/w/pki-ecdsa", "--listener", "18002:/w/pki-rsa",
-                              "--listener", "18003:/w/pki-ecdsa:client-certificate",
-                              "--allow-anonymous", "--log-file", "/w/mosquitto.log"});
+    const ToolRun run =
+        run_tool({"--listener", "18001:/w/pki-ecdsa", "--listener", "18002:/w/pki-rsa",
+                  "--listener", "18003:/w/pki-ecdsa:client-certificate", "--allow-anonymous",
+                  "--log-file", "/w/mosquitto.log"});
     ASSERT_EQ(run.code, 0) << run.output;
     const std::string& text = run.output;
     EXPECT_NE(text.find("\nlistener 18001 127.0.0.1\ncafile /w/pki-ecdsa/ca.crt\n"),
