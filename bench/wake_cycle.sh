@@ -93,7 +93,7 @@ if [[ $do_build -eq 1 ]]; then
     if [[ ! -f "$build/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
         configure+=(-G Ninja)
     fi
-    echo "wake_cycle.sh: building mqtls, mqtls_delay_proxy and mqtls_mosquitto_config (Release, $build)"
+    echo "wake_cycle.sh: building the programs it runs (Release, $build)"
     "${configure[@]}" >/dev/null
     cmake --build "$build" --target mqtls mqtls_delay_proxy mqtls_mosquitto_config
 fi
