@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 
 #include "mqtls/core/error.hpp"
@@ -129,26 +130,32 @@ std::map<Errc, RetryClass> table_classes() {
     };
 }
 
+void expect_decided(const std::map<Errc, RetryClass>& decided, Errc code, RetryClass retry) {
+    const auto found = decided.find(code);
+    ASSERT_NE(found, decided.end())
+        << name(code) << " has no decision in this test: add it to decided_classes()";
+    EXPECT_EQ(found->second, retry) << name(code);
+    EXPECT_EQ(retry_class(code), retry) << name(code);
+}
+
 TEST(RetryClass, EveryCodeIsDecidedHere) {
     const auto decided = decided_classes();
     const auto table = table_classes();
-    for (const auto& [code, retry] : table) {
-        const auto found = decided.find(code);
-        ASSERT_NE(found, decided.end())
-            << name(code) << " has no decision in this test: add it to decided_classes()";
-        EXPECT_EQ(found->second, retry) << name(code);
-        EXPECT_EQ(retry_class(code), retry) << name(code);
-    }
+    for (const auto& [code, retry] : table) expect_decided(decided, code, retry);
     EXPECT_EQ(decided.size(), table.size()) << "decided_classes() lists a code the table lacks";
+}
+
+// is_permanent() for `code` whatever the detail says: its class alone decides.
+void expect_detail_ignored(Errc code, RetryClass retry) {
+    for (const std::int32_t detail : {0, 3, 5, 42, -1}) {
+        EXPECT_EQ(is_permanent(Error{code, detail}), retry == RetryClass::permanent)
+            << name(code) << " detail " << detail;
+    }
 }
 
 TEST(RetryClass, IsPermanentFollowsTheClassWhereTheDetailDoesNotDecide) {
     for (const auto& [code, retry] : table_classes()) {
-        if (retry == RetryClass::by_detail) continue;
-        for (const std::int32_t detail : {0, 3, 5, 42, -1}) {
-            EXPECT_EQ(is_permanent(Error{code, detail}), retry == RetryClass::permanent)
-                << name(code) << " detail " << detail;
-        }
+        if (retry != RetryClass::by_detail) expect_detail_ignored(code, retry);
     }
 }
 
@@ -163,17 +170,18 @@ TEST(RetryClass, DetailDecidesForConnackRefusals) {
     static_assert(!is_permanent(Error{Errc::broker_refused, connack_server_unavailable}));
 }
 
+void expect_alerts(std::initializer_list<std::int32_t> alerts, bool permanent) {
+    for (const std::int32_t alert : alerts) {
+        EXPECT_EQ(is_permanent(Error{Errc::peer_alert, alert}), permanent) << "alert " << alert;
+        EXPECT_EQ(is_certificate_refusal_alert(alert), permanent) << "alert " << alert;
+    }
+}
+
 TEST(RetryClass, DetailDecidesForTlsAlerts) {
     // RFC 5246 7.2.2: the broker refused our client certificate.
-    for (const std::int32_t alert : {42, 43, 44, 45, 46, 48, 49}) {
-        EXPECT_TRUE(is_permanent(Error{Errc::peer_alert, alert})) << "alert " << alert;
-        EXPECT_TRUE(is_certificate_refusal_alert(alert)) << "alert " << alert;
-    }
+    expect_alerts({42, 43, 44, 45, 46, 48, 49}, true);
     // A malformed message, a failed handshake, an internal error, a version problem: transient.
-    for (const std::int32_t alert : {0, 10, 20, 40, 41, 47, 50, 51, 70, 80, 116}) {
-        EXPECT_FALSE(is_permanent(Error{Errc::peer_alert, alert})) << "alert " << alert;
-        EXPECT_FALSE(is_certificate_refusal_alert(alert)) << "alert " << alert;
-    }
+    expect_alerts({0, 10, 20, 40, 41, 47, 50, 51, 70, 80, 116}, false);
 }
 
 TEST(RetryClass, UnknownCodeIsTransient) {

@@ -41,7 +41,7 @@ SpawnOptions shell(const std::string& script) {
 }
 
 TEST(HostProcess, RunsAProgramFromPathWithItsArgumentsAndExitCode) {
-    SpawnOptions options = shell("printf '%s|%s' \"$0\" \"$1\"; exit 3");
+    SpawnOptions options = shell(R"(printf '%s|%s' "$0" "$1"; exit 3)");
     options.argv.emplace_back("first argument");
     options.output = StreamOptions::pipe();
     auto child = Process::spawn(options);
@@ -117,7 +117,7 @@ TEST(HostProcess, EnvironmentIsInheritedOrReplaced) {
     (void)first->wait();
 
     SpawnOptions replaced = inherited;
-    replaced.argv = {"/bin/sh", "-c", "printf '%s,%s' \"$MQTLS_HOST_TEST_INHERITED\" \"$ONLY\""};
+    replaced.argv = {"/bin/sh", "-c", R"(printf '%s,%s' "$MQTLS_HOST_TEST_INHERITED" "$ONLY")"};
     replaced.environment = std::vector<std::string>{"ONLY=this"};
     auto second = Process::spawn(replaced);
     ASSERT_TRUE(second);

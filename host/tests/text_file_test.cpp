@@ -22,7 +22,7 @@ protected:
     }
     void TearDown() override { (void)std::system(("rm -rf '" + dir_ + "'").c_str()); }
     std::string write(const std::string& name, const std::string& text) {
-        const std::string path = dir_ + "/" + name;
+        std::string path = dir_ + "/" + name;
         std::ofstream(path, std::ios::binary) << text;
         return path;
     }

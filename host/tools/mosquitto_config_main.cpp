@@ -5,6 +5,7 @@
 // anonymous clients and checks the PKI first.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -66,9 +67,8 @@ int usage_error(const char* what, const char* hint) {
     return exit_usage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The tool itself; main() only catches what it throws (out of memory).
+int run(int argc, char** argv) {
     CLI::App app{
         "Print a Mosquitto 2.0 configuration made by mqtls's shared generator (the one "
         "'mqtls broker' and the test fixture use): TLS 1.2/1.3 listeners with AEAD suites only, "
@@ -123,4 +123,15 @@ int main(int argc, char** argv) {
     config.client_id_is_user_name = !config.allow_anonymous;
     std::fputs(mqtls::host::mosquitto_config_text(config).c_str(), stdout);
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "mqtls_mosquitto_config: %s\n", error.what());
+        return 1;
+    }
 }
