@@ -8,9 +8,9 @@
 #                       [--no-build] [other bench/wake_cycle.py options, e.g. --cases a,b]
 #
 # Installs what is missing with apt-get (tcpdump, gnuplot, valgrind, Mosquitto and its clients,
-# python3, and the build dependencies), builds Release into build/release (targets mqtls and
-# mqtls_delay_proxy), then runs bench/wake_cycle.py, which writes wake-cycle.json, .md and .svg
-# into the out dir and prints the table. Needs root (tcpdump on lo). Exit status: that of
+# python3, and the build dependencies), builds Release into build/release (targets mqtls,
+# mqtls_delay_proxy and mqtls_mosquitto_config), then runs bench/wake_cycle.py, which writes
+# wake-cycle.json, .md and .svg into the out dir and prints the table. Needs root (tcpdump on lo). Exit status: that of
 # wake_cycle.py (0 all cases measured, 1 some failed, 2 bad arguments, 3 unusable environment).
 set -euo pipefail
 
@@ -46,7 +46,7 @@ while [[ $# -gt 0 ]]; do
         -h | --help)
             usage
             echo
-            echo "Options of bench/wake_cycle.py (all but --mqtls/--proxy may be given here):"
+            echo "Options of bench/wake_cycle.py (all but --mqtls/--proxy/--mosquitto-config may be given here):"
             python3 "$root/bench/wake_cycle.py" --help | sed -n '/^options:/,$p'
             exit 0
             ;;
@@ -93,15 +93,16 @@ if [[ $do_build -eq 1 ]]; then
     if [[ ! -f "$build/CMakeCache.txt" ]] && command -v ninja >/dev/null; then
         configure+=(-G Ninja)
     fi
-    echo "wake_cycle.sh: building mqtls and mqtls_delay_proxy (Release, $build)"
+    echo "wake_cycle.sh: building the programs it runs (Release, $build)"
     "${configure[@]}" >/dev/null
-    cmake --build "$build" --target mqtls mqtls_delay_proxy
+    cmake --build "$build" --target mqtls mqtls_delay_proxy mqtls_mosquitto_config
 fi
 
 status=0
 python3 "$root/bench/wake_cycle.py" --runs "$runs" --delay-ms "$delay_ms" \
     --out-dir "$out_dir" --mqtls "$build/tools/mqtls/mqtls" \
-    --proxy "$build/testing/faultproxy/mqtls_delay_proxy" "${passthrough[@]}" || status=$?
+    --proxy "$build/testing/faultproxy/mqtls_delay_proxy" \
+    --mosquitto-config "$build/host/mqtls_mosquitto_config" "${passthrough[@]}" || status=$?
 # The ESP32 energy model on what was measured (docs/energy-model.md), at the bench's round-trip
 # time; it writes energy.md and energy.svg beside the measurements.
 if [[ -f "$out_dir/wake-cycle.json" && $status -le 1 ]]; then

@@ -21,7 +21,7 @@ struct DeclaredCode {
 
 std::vector<DeclaredCode> all_codes() {
     return {
-#define MQTLS_TEST_DECLARED_CODE(name, value, message, hint) {Errc::name, value, #name},
+#define MQTLS_TEST_DECLARED_CODE(name, value, retry, message, hint) {Errc::name, value, #name},
         MQTLS_ERRC_TABLE(MQTLS_TEST_DECLARED_CODE)
 #undef MQTLS_TEST_DECLARED_CODE
     };

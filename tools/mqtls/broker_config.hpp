@@ -1,6 +1,7 @@
 #pragma once
-// What `mqtls broker` writes for Mosquitto 2.0: its configuration file and the ACL. Both are
-// text only; cmd_broker.cpp decides where they go and runs Mosquitto.
+// What `mqtls broker` writes for Mosquitto 2.0: its configuration file and the ACL, made by the
+// shared generator (host/mosquitto_config.hpp) from the broker's flags. Both are text only;
+// cmd_broker.cpp decides where they go and runs Mosquitto.
 
 #include <string>
 #include <vector>
@@ -38,17 +39,6 @@ struct ConfigPaths {
     std::string acl_file;       // empty: none
     std::string log_file;
 };
-
-/// The TLS 1.2 suites the listener allows (OpenSSL names): ECDHE key exchange (forward secrecy)
-/// with an AEAD cipher, for ECDSA and RSA broker certificates. The same six suites the mqtls
-/// client offers (tls/src/config.cpp).
-inline constexpr const char* tls12_cipher_list =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
-/// The TLS 1.3 suites it allows: the three AEAD suites of RFC 8446 that OpenSSL enables
-/// (TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256 are not).
-inline constexpr const char* tls13_cipher_list =
-    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 /// mosquitto.conf: one TLS listener, no anonymous clients, client ids bound to user names.
 std::string config_text(const BrokerOptions& options, const ConfigPaths& paths);

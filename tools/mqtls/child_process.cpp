@@ -1,19 +1,12 @@
 #include "child_process.hpp"
 
-#include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <thread>
 
 namespace mqtls::cli {
 namespace {
-
-// How often stop() looks whether the child has gone.
-constexpr std::chrono::milliseconds reap_poll{10};
 
 void close_fd(int& fd) {
     if (fd >= 0) ::close(fd);
@@ -61,99 +54,26 @@ void LineReader::read_available(std::vector<std::string>& lines) {
 }
 
 std::optional<ChildProcess> ChildProcess::start(const std::vector<std::string>& argv, int& error) {
-    int out_pipe[2];
-    int err_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-        error = errno;
+    host::SpawnOptions options;
+    options.argv = argv;
+    options.output = host::StreamOptions::pipe();
+    options.error = host::StreamOptions::pipe();
+    options.own_process_group = true;
+    options.death_signal = SIGTERM;
+    auto process = host::Process::spawn(options);
+    if (!process) {
+        error = process.error().detail != 0 ? process.error().detail : EINVAL;
         return std::nullopt;
     }
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        error = errno;
-        ::close(out_pipe[0]);
-        ::close(out_pipe[1]);
-        return std::nullopt;
-    }
-    std::vector<char*> arguments;
-    arguments.reserve(argv.size() + 1);
-    for (const std::string& argument : argv)
-        arguments.push_back(const_cast<char*>(argument.c_str()));
-    arguments.push_back(nullptr);
-
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        error = errno;
-        for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-        return std::nullopt;
-    }
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (::getppid() != parent) ::_exit(1);  // the demo died before the line above
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_pipe[1], STDERR_FILENO);
-        ::execv(arguments[0], arguments.data());
-        ::_exit(127);
-    }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    return ChildProcess(pid, out_pipe[0], err_pipe[0]);
-}
-
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_),
-      reaped_(other.reaped_),
-      exit_status_(other.exit_status_),
-      out_(std::move(other.out_)),
-      err_(std::move(other.err_)) {
-    other.pid_ = -1;  // the moved-from object must not kill the child in its destructor
-}
-
-ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
-    if (this != &other) {
-        kill_and_reap();
-        pid_ = other.pid_;
-        reaped_ = other.reaped_;
-        exit_status_ = other.exit_status_;
-        out_ = std::move(other.out_);
-        err_ = std::move(other.err_);
-        other.pid_ = -1;
-    }
-    return *this;
-}
-
-void ChildProcess::kill_and_reap() noexcept {
-    if (pid_ >= 0 && !reaped_) {
-        ::kill(pid_, SIGKILL);
-        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-        }
-        reaped_ = true;
-    }
-}
-
-bool ChildProcess::exited() {
-    if (reaped_ || pid_ < 0) return true;
-    int status = 0;
-    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done != pid_) return false;
-    reaped_ = true;
-    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return true;
+    return ChildProcess(std::move(*process));
 }
 
 bool ChildProcess::stop(std::chrono::milliseconds grace) {
     if (exited()) return true;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (exited()) return true;
-        std::this_thread::sleep_for(reap_poll);
-    }
-    kill_and_reap();
-    exit_status_ = 128 + SIGKILL;
+    (void)process_.send_signal(SIGTERM);
+    if (process_.wait_for(grace)) return true;
+    (void)process_.kill();
     return false;
 }
-
-ChildProcess::~ChildProcess() { kill_and_reap(); }
 
 }  // namespace mqtls::cli

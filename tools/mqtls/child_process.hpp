@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "mqtls/host/process.hpp"
+
 namespace mqtls::cli {
 
 /// The output of one child stream, split into lines as bytes arrive.
@@ -36,39 +38,37 @@ private:
     std::string partial_;
 };
 
+/// A child of the demo or of the wake-cycle driver, over the shared host::Process.
 class ChildProcess {
 public:
-    /// Starts `argv[0]` (a path) with `argv`. Errors are reported as an errno in `error`.
+    /// Starts `argv[0]` (a path, or a program in PATH) with `argv`. Errors are reported as an
+    /// errno in `error`.
     static std::optional<ChildProcess> start(const std::vector<std::string>& argv, int& error);
 
-    ChildProcess(ChildProcess&& other) noexcept;
-    /// Kills this object's own child first, if it has one still running.
-    ChildProcess& operator=(ChildProcess&& other) noexcept;
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-    /// Stops the child if it is still running (SIGKILL): nothing outlives the demo.
-    ~ChildProcess();
-
-    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+    [[nodiscard]] pid_t pid() const noexcept { return process_.pid(); }
     LineReader& out() noexcept { return out_; }
     LineReader& err() noexcept { return err_; }
 
     /// Whether the child has exited (reaping it); its status is then in exit_status().
-    bool exited();
-    /// The exit status as a shell reports it: the code, or 128 + signal.
-    [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
+    bool exited() { return process_.try_wait().has_value(); }
+    /// The exit status as a shell reports it: the code, or 128 + signal; -1 while it runs.
+    [[nodiscard]] int exit_status() const noexcept {
+        return process_.status() ? process_.status()->shell_status() : -1;
+    }
 
     /// Sends SIGTERM, waits up to `grace` for the exit, then SIGKILL. Returns true if the child
     /// stopped within the grace period.
     bool stop(std::chrono::milliseconds grace);
 
 private:
-    void kill_and_reap() noexcept;
-    ChildProcess(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_(out_fd), err_(err_fd) {}
+    explicit ChildProcess(host::Process process)
+        : process_(std::move(process)),
+          out_(process_.release_output_fd()),
+          err_(process_.release_error_fd()) {}
 
-    pid_t pid_ = -1;
-    bool reaped_ = false;
-    int exit_status_ = -1;
+    // Declared first: destroyed last, after the readers have closed their ends. Its destructor
+    // stops the child if it is still running (SIGKILL): nothing outlives the demo.
+    host::Process process_;
     LineReader out_;
     LineReader err_;
 };

@@ -7,6 +7,7 @@
 
 #include "mqtls/core/error.hpp"
 #include "mqtls/core/result.hpp"
+#include "mqtls/host/text_file.hpp"
 
 namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
@@ -39,16 +40,9 @@ const char* hint_for(const Error& error) noexcept;
 /// matching exit code. `context` names the object (a path, a host:port) and must not be secret.
 int report(std::string_view command, const Error& error, std::string_view context = {});
 
-/// The most read_text_file() takes by default: a PEM bundle, a password file (Debian's whole CA
-/// bundle is about 220 KB).
-constexpr std::size_t default_max_file_bytes = std::size_t{4} * 1024 * 1024;
-
-/// Reads a whole regular file of at most `max_bytes`, e.g. a PEM certificate. A FIFO or a
-/// device (--cafile /dev/zero) is refused before reading, so nothing blocks or grows without
-/// bound. Errors: file_not_regular (detail: the type bits), file_too_large (detail: the
-/// limit), file_read_failed (detail: errno).
-Result<std::string> read_text_file(const std::string& path,
-                                   std::size_t max_bytes = default_max_file_bytes);
+// The one whole-file reader, shared with the other host tools (host/text_file.hpp).
+using host::default_max_file_bytes;
+using host::read_text_file;
 
 /// Prints a warning when the secret file `path` (given as `flag`) can be read by other users.
 void warn_if_readable_by_others(std::string_view command, std::string_view flag,

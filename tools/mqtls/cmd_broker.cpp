@@ -3,9 +3,7 @@
 // ids bound to the authenticated identity, and optionally an ACL that keeps every device inside
 // its own topics.
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -26,6 +23,7 @@
 #include "broker_users.hpp"
 #include "cli_support.hpp"
 #include "cmd_broker_crl.hpp"
+#include "mqtls/host/process.hpp"
 #include "mqtls/pki/pki.hpp"
 
 namespace mqtls::cli {
@@ -63,21 +61,6 @@ std::string absolute_path(const std::string& path) {
     return error ? path : absolute.lexically_normal().string();
 }
 
-// The executable `program` resolves to (as execvp would find it), or empty.
-std::string find_program(const std::string& program) {
-    if (program.find('/') != std::string::npos) {
-        return ::access(program.c_str(), X_OK) == 0 ? program : std::string{};
-    }
-    const char* search_path = std::getenv("PATH");
-    std::stringstream directories(search_path != nullptr ? search_path : "/usr/bin:/bin");
-    std::string directory;
-    while (std::getline(directories, directory, ':')) {
-        std::string candidate = (directory.empty() ? "." : directory) + "/" + program;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return {};
-}
-
 // Creates `path` 0600 (replacing an older file of ours) with `text`.
 Result<void> write_private_text(const std::string& path, const std::string& text) {
     ::unlink(path.c_str());
@@ -99,24 +82,13 @@ Result<void> write_private_text(const std::string& path, const std::string& text
     return ok();
 }
 
-// Runs argv to completion with inherited output; its exit status, 127 when it cannot run.
+// Runs argv to completion with inherited output; its exit status, 127 when it cannot run, -1
+// when it could not be started or a signal ended it.
 int run_and_wait(const std::vector<std::string>& argv) {
-    // Built before fork(): the child only calls async-signal-safe functions.
-    std::vector<char*> arguments;
-    arguments.reserve(argv.size() + 1);
-    for (const auto& argument : argv) arguments.push_back(const_cast<char*>(argument.c_str()));
-    arguments.push_back(nullptr);
-    const pid_t child = ::fork();
-    if (child < 0) return -1;
-    if (child == 0) {
-        ::execvp(arguments[0], arguments.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) return -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    host::SpawnOptions options;
+    options.argv = argv;
+    auto child = host::Process::spawn(options);
+    return child ? child->wait().code() : -1;
 }
 
 // The password file: plain "name:password" lines hashed in place by `mosquitto_passwd -U`.
@@ -124,7 +96,7 @@ int run_and_wait(const std::vector<std::string>& argv) {
 // users could read it in /proc. The plain file is 0600 in a 0700 directory and removed if hashing
 // fails.
 int write_password_file(const std::string& path, const std::vector<Login>& users) {
-    const std::string mosquitto_passwd = find_program("mosquitto_passwd");
+    const std::string mosquitto_passwd = host::find_program("mosquitto_passwd");
     if (mosquitto_passwd.empty()) {
         std::fprintf(stderr, "mqtls broker: mosquitto_passwd was not found in PATH\n  hint: %s\n",
                      install_hint);
@@ -158,13 +130,6 @@ extern "C" void forward_signal(int signal_number) {
     if (child > 0) ::kill(child, signal_number);
 }
 
-std::string read_whole(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
 // Starts Mosquitto, waits for it and returns the exit status for mqtls.
 int run_mosquitto(const std::string& program, const std::string& config_path,
                   const BrokerOptions& options, const std::string& log_path) {
@@ -178,45 +143,38 @@ int run_mosquitto(const std::string& program, const std::string& config_path,
     ::sigaction(SIGTERM, &forwarding, &old_terminate);
     ::sigaction(SIGHUP, &forwarding, &old_hangup);
 
-    const pid_t parent = ::getpid();
-    const pid_t child = ::fork();
-    if (child < 0) return report(command_name, Error{Errc::socket_error, errno}, "fork");
-    if (child == 0) {
+    // The forwarding handlers become the default action in the child at exec (Mosquitto
+    // installs its own); if mqtls is killed outright, the broker must not keep running
+    // unattended (death_signal).
+    host::SpawnOptions spawn;
+    spawn.argv = {program, "-c", config_path};
+    spawn.death_signal = SIGTERM;
+    auto child = host::Process::spawn(spawn);
+    if (!child) {
         ::sigaction(SIGINT, &old_interrupt, nullptr);
         ::sigaction(SIGTERM, &old_terminate, nullptr);
         ::sigaction(SIGHUP, &old_hangup, nullptr);
-        // If mqtls is killed outright, the broker must not keep running unattended.
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (::getppid() != parent) ::_exit(1);
-        ::execl(program.c_str(), program.c_str(), "-c", config_path.c_str(),
-                static_cast<char*>(nullptr));
-        ::_exit(127);
+        return report(command_name, child.error(), "fork");
     }
-    broker_child.store(child);
+    broker_child.store(child->pid());
     std::fprintf(stderr, "mqtls broker: mosquitto (pid %d) on %s:%d (TLS), config %s\n",
-                 static_cast<int>(child), options.bind_address.c_str(), options.port,
+                 static_cast<int>(child->pid()), options.bind_address.c_str(), options.port,
                  config_path.c_str());
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) {
-            status = -1;
-            break;
-        }
-    }
+    const host::ExitStatus status = child->wait();
     broker_child.store(-1);
     ::sigaction(SIGINT, &old_interrupt, nullptr);
     ::sigaction(SIGTERM, &old_terminate, nullptr);
     ::sigaction(SIGHUP, &old_hangup, nullptr);
 
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : exit_failure;
+    if (!status.exited()) return status.shell_status();
+    const int exit_status = status.code();
     if (exit_status == 0) return exit_ok;
     if (exit_status == 127) {
         std::fprintf(stderr, "mqtls broker: could not run %s\n  hint: %s\n", program.c_str(),
                      install_hint);
         return exit_failure;
     }
-    const std::string log = read_whole(log_path);
+    const std::string log = read_text_file(log_path).value_or(std::string{});
     if (log.find("Address already in use") != std::string::npos) {
         std::fprintf(stderr,
                      "mqtls broker: port %d on %s is already in use\n"
@@ -427,7 +385,7 @@ int check_prerequisites(const BrokerOptions& options, const ConfigPaths& paths,
             return status;
         }
     }
-    mosquitto = find_program(options.mosquitto);
+    mosquitto = host::find_program(options.mosquitto);
     if (mosquitto.empty()) {
         std::fprintf(stderr,
                      "mqtls broker: %s was not found\n  hint: %s, or pass --mosquitto PATH\n",

@@ -75,6 +75,7 @@ struct WakeReport {
     double wake_ms = 0;      // start of the wake to the end of the disconnect
     int exit_status = exit_ok;
     std::string error;
+    bool permanent = false;  // mqtls::is_permanent(the error): the --cycles driver stops on it
 };
 
 class WakeCycle {
@@ -140,6 +141,7 @@ Duration WakeCycle::time_left() const {
 
 std::optional<int> WakeCycle::fail(const Error& error, const std::string& context) {
     report_.error = std::string(error.message()) + " [" + name(error.code) + "]";
+    report_.permanent = mqtls::is_permanent(error);
     return report(command_name, error, context);
 }
 
@@ -373,6 +375,7 @@ void WakeCycle::write_report() const {
         {"wake_ms", report_.wake_ms},
         {"exit_status", report_.exit_status},
         {"error", report_.error},
+        {"permanent", report_.permanent},
     };
     std::ofstream out(flags_.wake.report_file, std::ios::trunc);
     out << json.dump() << '\n';
@@ -503,9 +506,14 @@ bool follow_child(ChildProcess& child, std::chrono::steady_clock::time_point lim
     return false;
 }
 
-bool is_permanent_status(int status) {
-    return status == exit_usage || status == exit_file || status == exit_tls ||
-           status == exit_refused;
+// Whether a failed wake ends the cycles: the wake's own verdict from the library's rule (its
+// report's "permanent"). A wake that failed before it had a report could not open its outbox or
+// device, which the next wake would meet again; one that was killed (128 + signal) may recover.
+bool ends_cycles(int status, const nlohmann::json& wake) {
+    if (status == exit_ok) return false;
+    const auto verdict = wake.find("permanent");
+    if (verdict != wake.end() && verdict->is_boolean()) return verdict->get<bool>();
+    return status < 128;
 }
 
 }  // namespace
@@ -601,7 +609,7 @@ int run_wake_cycles(const NodeFlags& flags) {
                   "cycle %u/%u: exit %d, TLS %s, %zu delivered, %zu pending", cycle,
                   flags.wake.cycles, status, handshake.c_str(), delivered, pending);
         tally.add(cycle, status, std::move(wake));
-        if (is_permanent_status(status)) break;  // retrying cannot fix it
+        if (ends_cycles(status, tally.cycles.back())) break;  // retrying cannot fix it
         if (cycle < flags.wake.cycles) sleep_between_wakes(flags.wake.sleep_s);
     }
     (void)::rmdir(directory);

@@ -20,230 +20,271 @@ enum class ErrorClass : std::uint8_t {
     node = 0x07,       ///< the device runtime: sensors and readings
 };
 
-// One table drives the enum, message() and hint(), so they cannot drift apart.
-// X(name, value, message, hint)
+/// Whether retrying (a new connection, after a backoff) can cure an error. The device runtime
+/// stops on a permanent error instead of hammering the broker, and retries a transient one.
+enum class RetryClass : std::uint8_t {
+    /// The network, the broker's load or the conversation went wrong; a new connection starts
+    /// afresh and may succeed.
+    transient,
+    /// Retrying cannot help: a broker we must not trust, credentials or a client certificate it
+    /// refuses, files or arguments we cannot use. A person has to change something.
+    permanent,
+    /// The detail decides (is_permanent()): a CONNACK return code, a TLS alert number.
+    by_detail,
+};
+
+// One table drives the enum, message(), hint() and retry_class(), so they cannot drift apart; a
+// code added without a retry class does not compile.
+// X(name, value, retry class, message, hint)
 #define MQTLS_ERRC_TABLE(X)                                                                        \
-    X(need_more, 0x0101, "the packet is incomplete: more bytes are needed",                        \
+    X(need_more, 0x0101, transient, "the packet is incomplete: more bytes are needed",             \
       "not an error: feed the next bytes from the transport and try again")                        \
-    X(buffer_too_small, 0x0102, "the output buffer is too small for the packet",                   \
+    X(buffer_too_small, 0x0102, transient, "the output buffer is too small for the packet",        \
       "size the buffer with encoded_size() first")                                                 \
-    X(malformed_remaining_length, 0x0103, "the remaining length field is longer than 4 bytes",     \
+    X(malformed_remaining_length, 0x0103, transient,                                               \
+      "the remaining length field is longer than 4 bytes",                                         \
       "the peer is not speaking MQTT 3.1.1, or the stream is out of sync; close the connection")   \
-    X(overlong_remaining_length, 0x0104, "the remaining length is not in its shortest form",       \
+    X(overlong_remaining_length, 0x0104, transient,                                                \
+      "the remaining length is not in its shortest form",                                          \
       "the peer's encoder is broken; close the connection")                                        \
-    X(packet_too_large, 0x0105, "the packet is larger than the configured maximum",                \
+    X(packet_too_large, 0x0105, transient, "the packet is larger than the configured maximum",     \
       "raise the maximum packet size, or ask the sender for smaller messages")                     \
-    X(invalid_packet_type, 0x0106, "the packet type is reserved (0 or 15)",                        \
+    X(invalid_packet_type, 0x0106, transient, "the packet type is reserved (0 or 15)",             \
       "the peer is not speaking MQTT 3.1.1; close the connection")                                 \
-    X(invalid_fixed_header_flags, 0x0107, "the reserved flag bits of the fixed header are wrong",  \
+    X(invalid_fixed_header_flags, 0x0107, transient,                                               \
+      "the reserved flag bits of the fixed header are wrong",                                      \
       "the peer violates MQTT 3.1.1 section 2.2.2; close the connection")                          \
-    X(invalid_qos, 0x0108, "the QoS level is 3, which MQTT does not define", "use QoS 0, 1 or 2")  \
-    X(zero_packet_id, 0x0109, "the packet identifier is 0, which MQTT forbids here",               \
+    X(invalid_qos, 0x0108, transient, "the QoS level is 3, which MQTT does not define",            \
+      "use QoS 0, 1 or 2")                                                                         \
+    X(zero_packet_id, 0x0109, transient, "the packet identifier is 0, which MQTT forbids here",    \
       "packet identifiers of QoS 1/2, SUBSCRIBE and UNSUBSCRIBE packets must be 1..65535")         \
-    X(length_mismatch, 0x010a, "the packet's contents do not match its remaining length",          \
+    X(length_mismatch, 0x010a, transient,                                                          \
+      "the packet's contents do not match its remaining length",                                   \
       "the packet is truncated or has trailing bytes; close the connection")                       \
-    X(malformed_utf8, 0x010b, "a string is not well-formed UTF-8",                                 \
+    X(malformed_utf8, 0x010b, transient, "a string is not well-formed UTF-8",                      \
       "MQTT strings must be UTF-8 (MQTT-1.5.3-1)")                                                 \
-    X(utf8_null_character, 0x010c, "a string contains the character U+0000",                       \
+    X(utf8_null_character, 0x010c, transient, "a string contains the character U+0000",            \
       "MQTT strings must not contain U+0000 (MQTT-1.5.3-2)")                                       \
-    X(utf8_surrogate, 0x010d, "a string contains a UTF-16 surrogate (U+D800..U+DFFF)",             \
+    X(utf8_surrogate, 0x010d, transient, "a string contains a UTF-16 surrogate (U+D800..U+DFFF)",  \
       "encode the text as proper UTF-8")                                                           \
-    X(string_too_long, 0x010e, "a string or binary field is longer than 65535 bytes",              \
+    X(string_too_long, 0x010e, transient, "a string or binary field is longer than 65535 bytes",   \
       "MQTT length-prefixes fields with 16 bits; shorten it")                                      \
-    X(empty_topic, 0x010f, "the topic name or filter is empty",                                    \
+    X(empty_topic, 0x010f, transient, "the topic name or filter is empty",                         \
       "topics must be at least one character long (MQTT-4.7.3-1)")                                 \
-    X(wildcard_in_topic, 0x0110, "the topic name contains a wildcard ('+' or '#')",                \
+    X(wildcard_in_topic, 0x0110, transient, "the topic name contains a wildcard ('+' or '#')",     \
       "wildcards are only allowed in subscription filters, not when publishing (MQTT-3.3.2-2)")    \
-    X(invalid_topic_filter, 0x0111, "the topic filter misplaces '+' or '#'",                       \
+    X(invalid_topic_filter, 0x0111, transient, "the topic filter misplaces '+' or '#'",            \
       "'#' must be last and alone in its level; '+' must fill a whole level, e.g. a/+/c or a/#")   \
-    X(invalid_protocol_name, 0x0112, "the CONNECT protocol name is not \"MQTT\"",                  \
+    X(invalid_protocol_name, 0x0112, transient, "the CONNECT protocol name is not \"MQTT\"",       \
       "the peer speaks MQTT 3.1 (\"MQIsdp\") or another protocol; only MQTT 3.1.1 is supported")   \
-    X(unsupported_protocol_level, 0x0113, "the CONNECT protocol level is not 4 (MQTT 3.1.1)",      \
+    X(unsupported_protocol_level, 0x0113, transient,                                               \
+      "the CONNECT protocol level is not 4 (MQTT 3.1.1)",                                          \
       "the detail holds the level the peer asked for; configure it for MQTT 3.1.1 (level 4)")      \
-    X(invalid_connect_flags, 0x0114, "the CONNECT flags are inconsistent or use a reserved bit",   \
+    X(invalid_connect_flags, 0x0114, transient,                                                    \
+      "the CONNECT flags are inconsistent or use a reserved bit",                                  \
       "see MQTT 3.1.1 section 3.1.2.3")                                                            \
-    X(invalid_connack_flags, 0x0115, "the CONNACK flags use reserved bits or are inconsistent",    \
+    X(invalid_connack_flags, 0x0115, transient,                                                    \
+      "the CONNACK flags use reserved bits or are inconsistent",                                   \
       "the broker violates MQTT 3.1.1 section 3.2.2.1; close the connection")                      \
-    X(invalid_return_code, 0x0116, "a CONNACK or SUBACK return code is not defined by MQTT 3.1.1", \
+    X(invalid_return_code, 0x0116, transient,                                                      \
+      "a CONNACK or SUBACK return code is not defined by MQTT 3.1.1",                              \
       "the broker may speak another MQTT version; close the connection")                           \
-    X(empty_subscription_list, 0x0117, "a SUBSCRIBE, SUBACK or UNSUBSCRIBE carries no entries",    \
+    X(empty_subscription_list, 0x0117, transient,                                                  \
+      "a SUBSCRIBE, SUBACK or UNSUBSCRIBE carries no entries",                                     \
       "give at least one topic filter (MQTT-3.8.3-3, MQTT-3.10.3-2)")                              \
-    X(invalid_subscription_options, 0x0118, "the requested-QoS byte has reserved bits set",        \
+    X(invalid_subscription_options, 0x0118, transient,                                             \
+      "the requested-QoS byte has reserved bits set",                                              \
       "the upper six bits must be zero (MQTT-3-8.3-4)")                                            \
-    X(not_connected, 0x0201, "the session is not connected",                                       \
+    X(not_connected, 0x0201, transient, "the session is not connected",                            \
       "call start_connect() and wait for the Connected event")                                     \
-    X(already_connected, 0x0202, "the session is already connecting or connected",                 \
+    X(already_connected, 0x0202, transient, "the session is already connecting or connected",      \
       "disconnect or wait for the transport to close before connecting again")                     \
-    X(inflight_full, 0x0203, "the in-flight window is full",                                       \
+    X(inflight_full, 0x0203, transient, "the in-flight window is full",                            \
       "wait for acknowledgements (PublishAcked events) before publishing more, or raise the "      \
       "in-flight capacity")                                                                        \
-    X(output_full, 0x0204, "the output buffer has no room for the packet",                         \
+    X(output_full, 0x0204, transient, "the output buffer has no room for the packet",              \
       "send pending_output() to the transport and call consume_output(), then try again")          \
-    X(keepalive_timeout, 0x0205, "the broker did not answer a ping in time",                       \
+    X(keepalive_timeout, 0x0205, transient, "the broker did not answer a ping in time",            \
       "the connection is dead or too slow; reconnect")                                             \
-    X(connect_timeout, 0x0206, "the broker did not answer CONNECT in time",                        \
+    X(connect_timeout, 0x0206, transient, "the broker did not answer CONNECT in time",             \
       "check that the address is an MQTT broker and that it is not overloaded; reconnect")         \
-    X(protocol_violation, 0x0207, "the broker sent a packet that is not allowed at this point",    \
+    X(protocol_violation, 0x0207, transient,                                                       \
+      "the broker sent a packet that is not allowed at this point",                                \
       "the broker is broken or hostile; the session is closed")                                    \
-    X(unknown_packet_id, 0x0208, "the broker acknowledged a packet identifier we are not using",   \
+    X(unknown_packet_id, 0x0208, transient,                                                        \
+      "the broker acknowledged a packet identifier we are not using",                              \
       "the broker is broken or the stream is out of sync; the session is closed")                  \
-    X(broker_refused, 0x0209, "the broker refused the connection",                                 \
+    X(broker_refused, 0x0209, by_detail, "the broker refused the connection",                      \
       "see the CONNACK return code in the detail: credentials, client id or protocol version")     \
-    X(incoming_window_full, 0x020a,                                                                \
+    X(incoming_window_full, 0x020a, transient,                                                     \
       "the broker has more QoS 2 messages in flight than we can track",                            \
       "raise the incoming QoS 2 capacity of the session storage")                                  \
-    X(event_queue_full, 0x020b, "the event queue is full",                                         \
+    X(event_queue_full, 0x020b, transient, "the event queue is full",                              \
       "call poll_event() until it returns nothing after every receive()")                          \
-    X(message_too_large, 0x020c, "the message does not fit the session's buffers",                 \
+    X(message_too_large, 0x020c, transient, "the message does not fit the session's buffers",      \
       "raise the session's buffer sizes or send a smaller payload")                                \
-    X(closed, 0x020d, "the session has been closed", "start a new connection")                     \
-    X(unexpected_session_present, 0x020e,                                                          \
+    X(closed, 0x020d, transient, "the session has been closed", "start a new connection")          \
+    X(unexpected_session_present, 0x020e, transient,                                               \
       "the broker says it kept a session although we asked for a clean one",                       \
       "a broker must answer a clean session with Session Present 0 (MQTT-3.2.2-1); this one is "   \
       "broken or not the broker it claims to be: the connection is closed")                        \
-    X(resolve_failed, 0x0301, "the broker's host name could not be resolved",                      \
+    X(resolve_failed, 0x0301, transient, "the broker's host name could not be resolved",           \
       "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
-    X(connection_refused, 0x0302, "the broker refused the TCP connection",                         \
+    X(connection_refused, 0x0302, transient, "the broker refused the TCP connection",              \
       "check the port (8883 for MQTT over TLS) and that the broker is running")                    \
-    X(connect_timed_out, 0x0303, "the TCP connection was not established in time",                 \
+    X(connect_timed_out, 0x0303, transient, "the TCP connection was not established in time",      \
       "check that the host is reachable and no firewall drops the port; raise the timeout")        \
-    X(network_unreachable, 0x0304, "no route to the broker's address",                             \
+    X(network_unreachable, 0x0304, transient, "no route to the broker's address",                  \
       "check the device's network connection and address family (IPv4/IPv6)")                      \
-    X(connection_reset, 0x0305, "the connection was reset or closed by the peer",                  \
+    X(connection_reset, 0x0305, transient, "the connection was reset or closed by the peer",       \
       "the broker closed the connection (check its log for the reason); reconnect")                \
-    X(socket_error, 0x0306, "a socket operation failed",                                           \
+    X(socket_error, 0x0306, transient, "a socket operation failed",                                \
       "detail holds the errno; check system limits (open files) and the network")                  \
-    X(io_timed_out, 0x0307, "the operation did not complete in time",                              \
+    X(io_timed_out, 0x0307, transient, "the operation did not complete in time",                   \
       "the broker or network is slow or gone; raise the timeout or reconnect")                     \
-    X(entropy_unavailable, 0x0308, "the system's random number source failed",                     \
+    X(entropy_unavailable, 0x0308, transient, "the system's random number source failed",          \
       "detail holds the errno; the device cannot make keys or TLS sessions without it")            \
-    X(tls_setup_failed, 0x0401, "the TLS configuration could not be set up",                       \
+    X(tls_setup_failed, 0x0401, transient, "the TLS configuration could not be set up",            \
       "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
       "memory")                                                                                    \
-    X(ca_bundle_invalid, 0x0402, "the CA bundle holds no usable certificate",                      \
+    X(ca_bundle_invalid, 0x0402, permanent, "the CA bundle holds no usable certificate",           \
       "pass the broker's root CA in PEM form (-----BEGIN CERTIFICATE-----), e.g. with --cafile")   \
-    X(client_certificate_invalid, 0x0403, "the client certificate could not be parsed",            \
+    X(client_certificate_invalid, 0x0403, permanent, "the client certificate could not be parsed", \
       "pass the device certificate in PEM form, e.g. with --cert")                                 \
-    X(client_key_invalid, 0x0404, "the client private key could not be parsed",                    \
+    X(client_key_invalid, 0x0404, permanent, "the client private key could not be parsed",         \
       "pass the device's private key in PEM form, unencrypted, e.g. with --key")                   \
-    X(client_key_mismatch, 0x0405, "the client private key does not belong to the certificate",    \
+    X(client_key_mismatch, 0x0405, permanent,                                                      \
+      "the client private key does not belong to the certificate",                                 \
       "pass the key that was generated together with this certificate")                            \
-    X(certificate_untrusted, 0x0406, "the broker's certificate is not signed by a trusted CA",     \
+    X(certificate_untrusted, 0x0406, permanent,                                                    \
+      "the broker's certificate is not signed by a trusted CA",                                    \
       "pass the root CA that issued the broker's certificate, e.g. with --cafile; if it should "   \
       "have been trusted, someone may be intercepting the connection")                             \
-    X(certificate_expired, 0x0407, "the broker's certificate (or its CA) has expired",             \
+    X(certificate_expired, 0x0407, permanent, "the broker's certificate (or its CA) has expired",  \
       "renew the broker certificate; if it is still valid, check the device clock")                \
-    X(certificate_not_yet_valid, 0x0408, "the broker's certificate (or its CA) is not yet valid",  \
+    X(certificate_not_yet_valid, 0x0408, permanent,                                                \
+      "the broker's certificate (or its CA) is not yet valid",                                     \
       "check the device clock; otherwise the certificate was issued with a future start date")     \
-    X(hostname_mismatch, 0x0409, "the broker's certificate is not for the host name we dialed",    \
+    X(hostname_mismatch, 0x0409, permanent,                                                        \
+      "the broker's certificate is not for the host name we dialed",                               \
       "dial the name (or IP address) listed in the certificate's subjectAltName, or reissue the "  \
       "certificate with this name; a mismatch may also mean interception")                         \
-    X(pin_mismatch, 0x040a, "the broker's public key does not match the pinned SHA-256",           \
+    X(pin_mismatch, 0x040a, permanent,                                                             \
+      "the broker's public key does not match the pinned SHA-256",                                 \
       "the broker's key changed: update the pin if the change is legitimate; otherwise someone "   \
       "may be intercepting the connection")                                                        \
-    X(clock_unset, 0x040b, "the device clock is not set, so certificate dates cannot be checked",  \
+    X(clock_unset, 0x040b, transient,                                                              \
+      "the device clock is not set, so certificate dates cannot be checked",                       \
       "set the wall clock first (e.g. SNTP on an ESP32) and connect again")                        \
-    X(handshake_failed, 0x040c, "the TLS handshake failed",                                        \
+    X(handshake_failed, 0x040c, transient, "the TLS handshake failed",                             \
       "detail holds the mbedTLS error code; check that the broker speaks TLS 1.2 with ECDHE "      \
       "AES-GCM or ChaCha20 suites on this port")                                                   \
-    X(peer_alert, 0x040d, "the broker sent a fatal TLS alert",                                     \
+    X(peer_alert, 0x040d, by_detail, "the broker sent a fatal TLS alert",                          \
       "detail: the alert number (40 handshake, 42/48 certificate refused); see the broker's log")  \
-    X(tls_record_error, 0x040e, "a TLS record could not be decrypted or verified",                 \
+    X(tls_record_error, 0x040e, transient, "a TLS record could not be decrypted or verified",      \
       "the connection was corrupted or tampered with; reconnect")                                  \
-    X(tls_closed, 0x040f, "the TLS connection was closed by the peer (close_notify)",              \
+    X(tls_closed, 0x040f, transient, "the TLS connection was closed by the peer (close_notify)",   \
       "reconnect if needed")                                                                       \
-    X(session_invalid, 0x0410, "the stored TLS session is corrupt, truncated or tampered with",    \
+    X(session_invalid, 0x0410, transient,                                                          \
+      "the stored TLS session is corrupt, truncated or tampered with",                             \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
-    X(session_mismatch, 0x0411,                                                                    \
+    X(session_mismatch, 0x0411, transient,                                                         \
       "the stored TLS session is for another broker name, CA bundle, pin set or device identity",  \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
-    X(session_expired, 0x0412,                                                                     \
+    X(session_expired, 0x0412, transient,                                                          \
       "the stored TLS session is past its lifetime, or the broker certificate it vouches for "     \
       "has expired",                                                                               \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
-    X(client_certificate_required, 0x0413,                                                         \
+    X(client_certificate_required, 0x0413, permanent,                                              \
       "the broker requires a client certificate, and none was given",                              \
       "pass the device's certificate and key with --cert and --key (e.g. made by 'mqtls pki "      \
       "device'); retrying without one cannot succeed")                                             \
-    X(file_exists, 0x0501, "the file already exists and will not be overwritten",                  \
+    X(file_exists, 0x0501, permanent, "the file already exists and will not be overwritten",       \
       "choose another output path, or remove the old file if you really mean to replace it")       \
-    X(file_read_failed, 0x0502, "the file could not be read",                                      \
+    X(file_read_failed, 0x0502, permanent, "the file could not be read",                           \
       "check the path and its permissions; detail holds the errno")                                \
-    X(file_write_failed, 0x0503, "the file could not be written",                                  \
+    X(file_write_failed, 0x0503, permanent, "the file could not be written",                       \
       "check the directory exists, is writable and the disk is not full; detail holds the errno")  \
-    X(storage_full, 0x0504, "the storage has no room for the record",                              \
+    X(storage_full, 0x0504, permanent, "the storage has no room for the record",                   \
       "free space on the device or file system, or lower the outbox capacity")                     \
-    X(outbox_full, 0x0505, "the outbox is full and its policy is to refuse new readings",          \
+    X(outbox_full, 0x0505, permanent,                                                              \
+      "the outbox is full and its policy is to refuse new readings",                               \
       "deliver (connect) to make room, or choose --outbox-full drop-oldest / drop-newest")         \
-    X(outbox_record_too_large, 0x0506, "the reading is larger than an outbox record may be",       \
+    X(outbox_record_too_large, 0x0506, permanent,                                                  \
+      "the reading is larger than an outbox record may be",                                        \
       "raise the outbox's max record size or send smaller readings")                               \
-    X(storage_in_use, 0x0507, "the outbox is in use by another process",                           \
+    X(storage_in_use, 0x0507, permanent, "the outbox is in use by another process",                \
       "stop the other program using it, or give this one its own outbox path")                     \
-    X(file_permissions_unsafe, 0x0508,                                                             \
+    X(file_permissions_unsafe, 0x0508, permanent,                                                  \
       "the file belongs to another user or is readable or writable by other users",                \
       "chown it to this user and chmod 600 it (and check who else could have read or changed "     \
       "it): mqtls never writes through such a file or trusts what it holds")                       \
-    X(file_type_unsafe, 0x050a,                                                                    \
+    X(file_type_unsafe, 0x050a, permanent,                                                         \
       "the path is a symbolic link, hard link, FIFO, device or other non-regular file",            \
       "mqtls keeps and reads its files only as regular files: a link could redirect its writes "   \
       "to "                                                                                        \
       "another file; remove it (detail -1: a link) and let mqtls create the file")                 \
-    X(folder_permissions_unsafe, 0x050b,                                                           \
+    X(folder_permissions_unsafe, 0x050b, permanent,                                                \
       "the folder belongs to another user, or other users may write into it (or into its parent)", \
       "chown it to this user and chmod 700 it: whoever can write the folder can swap the files "   \
       "in it; detail holds the mode")                                                              \
-    X(file_too_large, 0x050c, "the file is larger than mqtls accepts for it",                      \
+    X(file_too_large, 0x050c, permanent, "the file is larger than mqtls accepts for it",           \
       "check that the path names the right file; detail holds the limit in bytes")                 \
-    X(file_not_regular, 0x050d,                                                                    \
+    X(file_not_regular, 0x050d, permanent,                                                         \
       "the path is not a regular file (a directory, FIFO, device or socket)",                      \
       "give a regular file: reading a pipe or a device could block or never end; detail holds "    \
       "the file type bits")                                                                        \
-    X(sequence_exhausted, 0x050e, "the outbox has used every sequence number (2^53 - 1)",          \
+    X(sequence_exhausted, 0x050e, permanent,                                                       \
+      "the outbox has used every sequence number (2^53 - 1)",                                      \
       "start a new outbox (a new folder): its readings get a new run id and seq from 1")           \
-    X(session_key_invalid, 0x0509, "the session key file does not hold exactly 32 bytes",          \
+    X(session_key_invalid, 0x0509, permanent,                                                      \
+      "the session key file does not hold exactly 32 bytes",                                       \
       "remove it: a new key is made, and the next connection does one full TLS handshake")         \
-    X(csr_invalid, 0x0520, "the file is not a certificate signing request mqtls can read",         \
+    X(csr_invalid, 0x0520, permanent,                                                              \
+      "the file is not a certificate signing request mqtls can read",                              \
       "pass a PKCS#10 CSR, PEM (-----BEGIN CERTIFICATE REQUEST-----) or DER, e.g. from "           \
       "openssl req -new; detail holds the mbedTLS error code")                                     \
-    X(csr_signature_invalid, 0x0521,                                                               \
+    X(csr_signature_invalid, 0x0521, permanent,                                                    \
       "the CSR's signature does not verify with the key it carries",                               \
       "do not sign it: it was altered or damaged after it was made, or signed with another key; "  \
       "make a new CSR on the device")                                                              \
-    X(csr_key_rejected, 0x0522, "the CSR's key is of a type or size mqtls does not accept",        \
+    X(csr_key_rejected, 0x0522, permanent,                                                         \
+      "the CSR's key is of a type or size mqtls does not accept",                                  \
       "make a new key and CSR: ECDSA P-256 (or P-384, P-521), or RSA with at least 2048 bits")     \
-    X(csr_common_name_invalid, 0x0523,                                                             \
+    X(csr_common_name_invalid, 0x0523, permanent,                                                  \
       "the CSR's subject common name (CN) is missing, repeated, or not a valid device id",         \
       "the CN becomes the device id (printable ASCII without spaces, '/', '+', '#' or '\\', "      \
       "at most 64 characters, not starting with '-'): make a new CSR, e.g. with -subj "            \
       "/CN=sensor-17")                                                                             \
-    X(issuer_expired, 0x0524,                                                                      \
+    X(issuer_expired, 0x0524, permanent,                                                           \
       "the CA's certificate has expired, or expires before the new certificate would begin",       \
       "certificates it signs would not verify: make a new CA (mqtls pki init NEWDIR) and "         \
       "reissue the broker and device certificates from it")                                        \
-    X(csr_signature_algorithm_refused, 0x0525,                                                     \
+    X(csr_signature_algorithm_refused, 0x0525, permanent,                                          \
       "the CSR is signed with an algorithm mqtls does not accept",                                 \
       "make the CSR again signed with SHA-256 or stronger, by ECDSA or RSA PKCS#1 v1.5 (not "      \
       "SHA-1, MD5 or RSA-PSS), e.g. openssl req -new -sha256")                                     \
-    X(invalid_argument, 0x0601, "an argument is out of range or inconsistent",                     \
+    X(invalid_argument, 0x0601, permanent, "an argument is out of range or inconsistent",          \
       "check the call against its documentation")                                                  \
-    X(pem_invalid, 0x0602, "the PEM data could not be parsed",                                     \
+    X(pem_invalid, 0x0602, permanent, "the PEM data could not be parsed",                          \
       "check that the file is a PEM certificate or key and not truncated; detail holds the "       \
       "mbedTLS error code")                                                                        \
-    X(key_generation_failed, 0x0603, "the key could not be generated",                             \
+    X(key_generation_failed, 0x0603, permanent, "the key could not be generated",                  \
       "detail holds the mbedTLS error code; check the entropy source")                             \
-    X(certificate_generation_failed, 0x0604, "the certificate could not be written",               \
+    X(certificate_generation_failed, 0x0604, permanent, "the certificate could not be written",    \
       "detail holds the mbedTLS error code; check the names and dates given")                      \
-    X(invalid_device_id, 0x0605,                                                                   \
+    X(invalid_device_id, 0x0605, permanent,                                                        \
       "the device id is empty, too long, or has a character outside "                              \
       "A-Z a-z 0-9 . _ -",                                                                         \
       "device ids become MQTT topic levels and certificate names: use e.g. sensor-17")             \
-    X(sensor_read_failed, 0x0701, "the sensor could not be read",                                  \
+    X(sensor_read_failed, 0x0701, transient, "the sensor could not be read",                       \
       "detail holds the sensor driver's code; the reading is skipped, the next one is tried")      \
-    X(too_many_sensor_values, 0x0702, "the sensor returned more values than a reading holds",      \
+    X(too_many_sensor_values, 0x0702, transient,                                                   \
+      "the sensor returned more values than a reading holds",                                      \
       "raise max_sensor_values or read fewer values")
 
 enum class Errc : std::uint16_t {
-#define MQTLS_ERRC_ENUM(name, value, message, hint) name = value,
+#define MQTLS_ERRC_ENUM(name, value, retry, message, hint) name = value,
     MQTLS_ERRC_TABLE(MQTLS_ERRC_ENUM)
 #undef MQTLS_ERRC_ENUM
 };
@@ -256,8 +297,8 @@ constexpr ErrorClass error_class(Errc code) noexcept {
 /// What went wrong, in one line. Never null.
 constexpr const char* message(Errc code) noexcept {
     switch (code) {
-#define MQTLS_ERRC_MESSAGE(name, value, message, hint) \
-    case Errc::name:                                   \
+#define MQTLS_ERRC_MESSAGE(name, value, retry, message, hint) \
+    case Errc::name:                                          \
         return message;
         MQTLS_ERRC_TABLE(MQTLS_ERRC_MESSAGE)
 #undef MQTLS_ERRC_MESSAGE
@@ -268,8 +309,8 @@ constexpr const char* message(Errc code) noexcept {
 /// What to do about it, in one line. Never null.
 constexpr const char* hint(Errc code) noexcept {
     switch (code) {
-#define MQTLS_ERRC_HINT(name, value, message, hint) \
-    case Errc::name:                                \
+#define MQTLS_ERRC_HINT(name, value, retry, message, hint) \
+    case Errc::name:                                       \
         return hint;
         MQTLS_ERRC_TABLE(MQTLS_ERRC_HINT)
 #undef MQTLS_ERRC_HINT
@@ -280,13 +321,25 @@ constexpr const char* hint(Errc code) noexcept {
 /// The identifier of `code` as written in the source, e.g. "packet_too_large" (for logs).
 constexpr const char* name(Errc code) noexcept {
     switch (code) {
-#define MQTLS_ERRC_NAME(name, value, message, hint) \
-    case Errc::name:                                \
+#define MQTLS_ERRC_NAME(name, value, retry, message, hint) \
+    case Errc::name:                                       \
         return #name;
         MQTLS_ERRC_TABLE(MQTLS_ERRC_NAME)
 #undef MQTLS_ERRC_NAME
     }
     return "unknown";
+}
+
+/// Whether retrying can cure `code` (by_detail: see is_permanent()).
+constexpr RetryClass retry_class(Errc code) noexcept {
+    switch (code) {
+#define MQTLS_ERRC_RETRY(name, value, retry, message, hint) \
+    case Errc::name:                                        \
+        return RetryClass::retry;
+        MQTLS_ERRC_TABLE(MQTLS_ERRC_RETRY)
+#undef MQTLS_ERRC_RETRY
+    }
+    return RetryClass::transient;
 }
 
 /// An error code plus the number behind it (mbedTLS code, errno, MQTT return code, byte offset;
@@ -306,5 +359,35 @@ struct Error {
     }
     constexpr bool operator!=(const Error& o) const noexcept { return !(*this == o); }
 };
+
+/// CONNACK return code 3, "server unavailable" (MQTT 3.1.1 table 3.1): the broker is up but
+/// cannot serve clients now. Codes 1, 2, 4 and 5 (protocol version, client id, credentials, not
+/// authorized) stay refused however often we ask.
+inline constexpr std::int32_t connack_server_unavailable = 3;
+
+/// Whether `alert` (RFC 5246 7.2.2; RFC 8446 6.2) says the broker refused our client
+/// certificate: bad_certificate 42 .. unknown_ca 48 and access_denied 49, but not
+/// illegal_parameter 47, which is a malformed handshake message.
+constexpr bool is_certificate_refusal_alert(std::int32_t alert) noexcept {
+    return alert >= 42 && alert <= 49 && alert != 47;
+}
+
+/// Whether retrying cannot cure `error`: its code's retry class, with the detail deciding for
+/// broker_refused (only "server unavailable" is transient) and peer_alert (certificate
+/// refusals are permanent, other alerts transient). The one stop-or-retry rule of the device
+/// runtime (the CLI's node loop and wake cycles use it too).
+constexpr bool is_permanent(const Error& error) noexcept {
+    switch (retry_class(error.code)) {
+        case RetryClass::transient:
+            return false;
+        case RetryClass::permanent:
+            return true;
+        case RetryClass::by_detail:
+            break;
+    }
+    if (error.code == Errc::broker_refused) return error.detail != connack_server_unavailable;
+    if (error.code == Errc::peer_alert) return is_certificate_refusal_alert(error.detail);
+    return false;
+}
 
 }  // namespace mqtls

@@ -26,14 +26,16 @@
 ///    process is alive and the port accepts a TCP connection; when another program took the port
 ///    in between, it tries again with a new port (3 attempts).
 ///
-/// The generated configuration: `user root` (Mosquitto started as root otherwise switches to the
-/// user mosquitto and then cannot read the 0600 key), `per_listener_settings false`,
-/// `allow_anonymous` false unless there are no users and no certificate authentication,
-/// `password_file`, `acl_file`, `persistence` (location: the directory), `set_tcp_nodelay true`,
-/// `log_dest file`, `log_type all`, ISO 8601 `log_timestamp_format`, then `listener <port>
-/// 127.0.0.1` with `cafile`, `certfile`, `keyfile`, `tls_version tlsv1.2` (the minimum: TLS 1.3 is
-/// allowed too), `ciphers` and `ciphers_tls1.3` (tls12_ciphers, tls13_ciphers) and, for mutual TLS,
-/// `require_certificate true` and `use_identity_as_username true`; extra_config comes last.
+/// The configuration comes from the generator `mqtls broker` uses (host/mosquitto_config.hpp),
+/// with the same listener settings: `per_listener_settings false`, `allow_anonymous` false
+/// unless there are no users and no certificate authentication, `password_file`, `acl_file`,
+/// `persistence` (location: the directory), `set_tcp_nodelay true`, `log_dest file`, `log_type
+/// all`, ISO 8601 `log_timestamp_format`, `user root` when run as root, then `listener <port>
+/// 127.0.0.1` (and `::1`) with `cafile`, `certfile`, `keyfile`, `tls_version tlsv1.2` (the
+/// minimum: TLS 1.3 is allowed too), `ciphers` and `ciphers_tls1.3` (tls12_ciphers,
+/// tls13_ciphers) and, for mutual TLS, `require_certificate true` and
+/// `use_identity_as_username true`; extra_config comes last. Unlike `mqtls broker`, client ids
+/// are not bound to user names (tests connect several clients under one user name).
 ///
 /// Failures of start() and restart() print the broker's output and log to stderr and, when a
 /// `diagnostics` string is given, store them there too: an Error carries a number only.

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// Starting and reaping child processes in tests (fork + execve, with everything the child
-/// needs prepared before fork, so the child only makes async-signal-safe calls): the broker
-/// fixture, run_process(), and tests that must kill a program they started (fault tests).
+/// Starting and reaping child processes in tests by PID: the broker fixture, run_process(), and
+/// tests that must kill a program they started (fault tests). A thin layer over the shared
+/// host::Process (host/process.hpp), which does the fork and exec.
 
 #include <sys/types.h>
 
@@ -23,7 +23,8 @@ std::string find_program(const std::string& program);
 /// standard output and error on `output_fd`, the signal mask cleared, and no other descriptors.
 /// With `die_with_parent`, the child gets PR_SET_PDEATHSIG = SIGTERM. A program that cannot be
 /// executed exits with status 127 after writing a line to `output_fd`.
-/// Errors: invalid_argument (argv empty), socket_error (fork failed; detail: the errno).
+/// Errors: invalid_argument (argv empty, output_fd negative), socket_error (fork failed; detail:
+/// the errno).
 Result<pid_t> spawn(const std::vector<std::string>& argv, int output_fd, bool die_with_parent);
 
 /// Waits until `pid` exits or `timeout` passes, polling every 10 ms; the wait status once it has
