@@ -181,6 +181,16 @@ int hash_item(mbedtls_sha256_context& sha, const unsigned char* bytes, std::size
     return ret;
 }
 
+// A label, then each parsed certificate of `chain` (an unparsed head has version 0).
+int hash_chain(mbedtls_sha256_context& sha, const unsigned char* label, std::size_t label_length,
+               const mbedtls_x509_crt& chain) {
+    int ret = hash_item(sha, label, label_length);
+    for (const mbedtls_x509_crt* crt = &chain; ret == 0 && crt != nullptr; crt = crt->next) {
+        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
+    }
+    return ret;
+}
+
 Result<void> compute_identity_digest(Config::Impl& impl) {
     mbedtls_sha256_context sha;
     mbedtls_sha256_init(&sha);
@@ -188,20 +198,12 @@ Result<void> compute_identity_digest(Config::Impl& impl) {
     static const unsigned char roots_label[] = "roots";
     static const unsigned char pins_label[] = "pins";
     static const unsigned char own_label[] = "own";
-    if (ret == 0) ret = hash_item(sha, roots_label, sizeof roots_label);
-    for (const mbedtls_x509_crt* crt = &impl.trusted_roots; ret == 0 && crt != nullptr;
-         crt = crt->next) {
-        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
-    }
+    if (ret == 0) ret = hash_chain(sha, roots_label, sizeof roots_label, impl.trusted_roots);
     if (ret == 0) ret = hash_item(sha, pins_label, sizeof pins_label);
     for (const SpkiSha256& pin : impl.pinned_spki) {
         if (ret == 0) ret = hash_item(sha, pin.data(), pin.size());
     }
-    if (ret == 0) ret = hash_item(sha, own_label, sizeof own_label);
-    for (const mbedtls_x509_crt* crt = &impl.own_chain; ret == 0 && crt != nullptr;
-         crt = crt->next) {
-        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
-    }
+    if (ret == 0) ret = hash_chain(sha, own_label, sizeof own_label, impl.own_chain);
     if (ret == 0) ret = mbedtls_sha256_finish_ret(&sha, impl.identity_digest.data());
     mbedtls_sha256_free(&sha);
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
@@ -254,12 +256,8 @@ Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>&
     return ok();
 }
 
-}  // namespace
-
-Result<void> Config::setup(const ConfigOptions& options) noexcept {
-    const HeapScope scope(heap_);
-    if (!impl_) return Error{Errc::tls_setup_failed, MBEDTLS_ERR_SSL_ALLOC_FAILED};
-    Impl& impl = *impl_;
+// A client without roots could verify nothing, a server without a certificate prove nothing.
+Result<void> check_options(const ConfigOptions& options) {
     if (options.wall_clock.now_seconds == nullptr) return Error{Errc::invalid_argument, 0};
     if (options.role == Role::client && options.trusted_roots_pem.empty()) {
         return Errc::ca_bundle_invalid;
@@ -267,6 +265,16 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
     if (options.role == Role::server && options.certificate_pem.empty()) {
         return Error{Errc::invalid_argument, 0};
     }
+    return ok();
+}
+
+}  // namespace
+
+Result<void> Config::setup(const ConfigOptions& options) noexcept {
+    const HeapScope scope(heap_);
+    if (!impl_) return Error{Errc::tls_setup_failed, MBEDTLS_ERR_SSL_ALLOC_FAILED};
+    Impl& impl = *impl_;
+    MQTLS_TRY(check_options(options));
     role_ = options.role;
     impl.wall_clock = options.wall_clock;
     impl.pinned_spki = options.pinned_spki;

@@ -399,6 +399,38 @@ int usage_error(const char* command, const char* what, const char* hint) {
     return exit_usage;
 }
 
+namespace {
+
+// --cert and --key, when given (make_client_options() checked that they come together).
+int read_client_identity(const char* command, const BrokerConnectionFlags& flags,
+                         client::ClientOptions& options) {
+    if (flags.certificate_file.empty()) return exit_ok;
+    if (const int status =
+            read_pem_flag(command, "--cert", flags.certificate_file,
+                          Errc::client_certificate_invalid, options.certificate_pem)) {
+        return status;
+    }
+    warn_if_readable_by_others(command, "--key", flags.key_file);
+    return read_pem_flag(command, "--key", flags.key_file, Errc::client_key_invalid,
+                         options.private_key_pem);
+}
+
+int parse_pins(const char* command, const BrokerConnectionFlags& flags,
+               client::ClientOptions& options) {
+    for (const std::string& hex : flags.pins_hex) {
+        auto pin = tls::parse_spki_pin(hex);
+        if (!pin) {
+            return usage_error(
+                command, "--pin-sha256 is not a SHA-256 in hex",
+                "give 64 hex digits: the SHA-256 of the broker's SubjectPublicKeyInfo");
+        }
+        options.pinned_spki.push_back(*pin);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
 int make_client_options(const char* command, const BrokerConnectionFlags& given,
                         client::ClientOptions& options) {
     BrokerConnectionFlags flags = given;
@@ -416,27 +448,8 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     if (const int status = read_trust_sources(command, flags, options.trusted_roots_pem)) {
         return status;
     }
-    if (!flags.certificate_file.empty()) {
-        if (const int status =
-                read_pem_flag(command, "--cert", flags.certificate_file,
-                              Errc::client_certificate_invalid, options.certificate_pem)) {
-            return status;
-        }
-        warn_if_readable_by_others(command, "--key", flags.key_file);
-        if (const int status = read_pem_flag(command, "--key", flags.key_file,
-                                             Errc::client_key_invalid, options.private_key_pem)) {
-            return status;
-        }
-    }
-    for (const std::string& hex : flags.pins_hex) {
-        auto pin = tls::parse_spki_pin(hex);
-        if (!pin) {
-            return usage_error(
-                command, "--pin-sha256 is not a SHA-256 in hex",
-                "give 64 hex digits: the SHA-256 of the broker's SubjectPublicKeyInfo");
-        }
-        options.pinned_spki.push_back(*pin);
-    }
+    if (const int status = read_client_identity(command, flags, options)) return status;
+    if (const int status = parse_pins(command, flags, options)) return status;
     if (!flags.username.empty()) options.username = flags.username;
     if (const int status = resolve_password(command, flags, options.password)) return status;
     wipe(flags.password);
@@ -460,50 +473,57 @@ std::string file_context_for(const Error& error, const BrokerConnectionFlags& fl
     }
 }
 
+namespace {
+
+// With mutual TLS, a fatal alert is most often the broker refusing our certificate: say so.
+void note_certificate_refusal(const Error& error, int status, const BrokerConnectionFlags& flags) {
+    if (error.detail == alert_certificate_revoked) {
+        std::fprintf(stderr,
+                     "  note: the broker's CA has revoked the client certificate (--cert "
+                     "%s): it will not be accepted again; ask for a new one (mqtls pki "
+                     "device or pki sign)\n",
+                     flags.certificate_file.c_str());
+        return;
+    }
+    std::fprintf(stderr,
+                 "  note: %s the client certificate (--cert %s): is it issued by the CA "
+                 "the broker trusts, and still valid?\n",
+                 status == exit_refused ? "the broker refused" : "the broker may have refused",
+                 flags.certificate_file.c_str());
+}
+
+// Reports a failed connect with what the user can check: the file, the CAs, the certificate,
+// or whether the port speaks TLS MQTT at all.
+int report_connect_failure(const char* command, const Error& error,
+                           const BrokerConnectionFlags& flags, const std::string& where) {
+    if (const std::string file = file_context_for(error, flags); !file.empty()) {
+        return report(command, error, file);
+    }
+    const int status = exit_code_for(error);
+    if (status == exit_tls) {
+        return report(command, error, where + ", CAs from " + trust_sources_named(flags));
+    }
+    const int reported = report(command, error, where);
+    if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
+        note_certificate_refusal(error, status, flags);
+    } else if (status == exit_timeout && error.code != Errc::connect_timed_out) {
+        std::fprintf(stderr,
+                     "  note: no TLS/MQTT answer within %d s (--connect-timeout): is port %u "
+                     "a TLS MQTT broker?\n",
+                     flags.connect_timeout_s, static_cast<unsigned>(flags.port));
+    }
+    return reported;
+}
+
+}  // namespace
+
 int connect_client(const char* command, const BrokerConnectionFlags& flags,
                    const client::ClientOptions& options, client::Client& client) {
     auto connected = client.connect(options);
     const std::string where = options.host + ":" + std::to_string(options.port);
-    if (!connected) {
-        const Error& error = connected.error();
-        if (const std::string file = file_context_for(error, flags); !file.empty()) {
-            return report(command, error, file);
-        }
-        const int status = exit_code_for(error);
-        if (status == exit_tls) {
-            return report(command, error, where + ", CAs from " + trust_sources_named(flags));
-        }
-        if (error.code == Errc::peer_alert && !flags.certificate_file.empty()) {
-            // With mutual TLS, a fatal alert is most often the broker refusing our certificate.
-            const int reported = report(command, error, where);
-            if (error.detail == alert_certificate_revoked) {
-                std::fprintf(stderr,
-                             "  note: the broker's CA has revoked the client certificate (--cert "
-                             "%s): it will not be accepted again; ask for a new one (mqtls pki "
-                             "device or pki sign)\n",
-                             flags.certificate_file.c_str());
-                return reported;
-            }
-            std::fprintf(
-                stderr,
-                "  note: %s the client certificate (--cert %s): is it issued by the CA "
-                "the broker trusts, and still valid?\n",
-                status == exit_refused ? "the broker refused" : "the broker may have refused",
-                flags.certificate_file.c_str());
-            return reported;
-        }
-        if (status == exit_timeout && error.code != Errc::connect_timed_out) {
-            const int reported = report(command, error, where);
-            std::fprintf(stderr,
-                         "  note: no TLS/MQTT answer within %d s (--connect-timeout): is port %u "
-                         "a TLS MQTT broker?\n",
-                         flags.connect_timeout_s, static_cast<unsigned>(flags.port));
-            return reported;
-        }
-        return report(command, error, where);
-    }
+    if (!connected) return report_connect_failure(command, connected.error(), flags, where);
     if (flags.debug) {
-        const tls::ConnectionInfo info = client.tls_info();
+        const auto info = client.tls_info();
         std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s\n", command,
                      where.c_str(), info.protocol, info.cipher_suite,
                      static_cast<int>(info.verified_name.size()), info.verified_name.data());

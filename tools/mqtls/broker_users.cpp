@@ -314,6 +314,27 @@ int check_unique_names(const std::vector<Login>& logins) {
     return exit_ok;
 }
 
+namespace {
+
+// Overwrites the password of the --user NAME:PASSWORD value that `argument` is or ends with
+// (after '='); true when it held one.
+bool hide_password_in(char* argument, std::size_t length,
+                      const std::vector<std::string>& user_arguments) {
+    const std::string_view text(argument, length);
+    for (const std::string& value : user_arguments) {
+        const std::size_t colon = value.find(':');
+        if (colon == std::string::npos || text.size() < value.size()) continue;
+        const std::size_t value_at = text.size() - value.size();
+        if (text.substr(value_at) != value) continue;
+        if (value_at != 0 && text[value_at - 1] != '=') continue;
+        std::memset(argument + value_at + colon + 1, '*', value.size() - colon - 1);
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 int hide_passwords_in_command_line(const std::vector<std::string>& user_arguments) {
     if (user_arguments.empty()) return 0;
     unsigned long start = 0;
@@ -330,17 +351,7 @@ int hide_passwords_in_command_line(const std::vector<std::string>& user_argument
     int hidden = 0;
     for (std::size_t offset = 0; offset < size;) {
         const std::size_t length = ::strnlen(area + offset, size - offset);
-        const std::string_view argument(area + offset, length);
-        for (const std::string& value : user_arguments) {
-            const std::size_t colon = value.find(':');
-            if (colon == std::string::npos || argument.size() < value.size()) continue;
-            const std::size_t value_at = argument.size() - value.size();
-            if (argument.substr(value_at) != value) continue;
-            if (value_at != 0 && argument[value_at - 1] != '=') continue;
-            std::memset(area + offset + value_at + colon + 1, '*', value.size() - colon - 1);
-            ++hidden;
-            break;
-        }
+        if (hide_password_in(area + offset, length, user_arguments)) ++hidden;
         offset += length + 1;
     }
     return hidden;

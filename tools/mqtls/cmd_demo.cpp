@@ -128,7 +128,12 @@ private:
     int prepare_workdir();
     int make_pki();
     int run_to_completion(const std::vector<std::string>& arguments, const char* label);
+    static std::vector<std::string> collect_output(ChildProcess& child);
     int start_broker();
+    // One try at starting the broker on port_: nullopt when it should be tried on another port.
+    std::optional<int> try_start_broker(bool last_attempt);
+    void run_until_stopped(std::optional<std::string>& failure);
+    int summarise(const std::optional<std::string>& failure) const;
     int start_subscriber();
     int start_node();
     std::optional<ChildProcess> spawn(const std::vector<std::string>& arguments, const char* label);
@@ -213,19 +218,24 @@ std::optional<ChildProcess> Demo::spawn(const std::vector<std::string>& argument
     return child;
 }
 
+// Everything the child prints until it closes its output, at most pki_step_timeout.
+std::vector<std::string> Demo::collect_output(ChildProcess& child) {
+    const auto deadline = steady_clock::now() + pki_step_timeout;
+    std::vector<std::string> lines;
+    while ((child.out().open() || child.err().open()) && steady_clock::now() < deadline) {
+        std::array<pollfd, 2> fds{pollfd{child.out().fd(), POLLIN, 0},
+                                  pollfd{child.err().fd(), POLLIN, 0}};
+        if (::poll(fds.data(), fds.size(), poll_slice_ms) <= 0) continue;
+        if (fds[0].revents != 0) child.out().read_available(lines);
+        if (fds[1].revents != 0) child.err().read_available(lines);
+    }
+    return lines;
+}
+
 int Demo::run_to_completion(const std::vector<std::string>& arguments, const char* label) {
     auto child = spawn(arguments, label);
     if (!child) return exit_failure;
-    const auto deadline = steady_clock::now() + pki_step_timeout;
-    std::vector<std::string> lines;
-    while (child->out().open() || child->err().open()) {
-        if (steady_clock::now() >= deadline) break;
-        std::array<pollfd, 2> fds{pollfd{child->out().fd(), POLLIN, 0},
-                                  pollfd{child->err().fd(), POLLIN, 0}};
-        if (::poll(fds.data(), fds.size(), poll_slice_ms) <= 0) continue;
-        if (fds[0].revents != 0) child->out().read_available(lines);
-        if (fds[1].revents != 0) child->err().read_available(lines);
-    }
+    const std::vector<std::string> lines = collect_output(*child);
     for (const std::string& line : lines) print(label, without_program_prefix(line));
     child->stop(child_stop_grace);
     if (child->exit_status() != 0) {
@@ -274,28 +284,34 @@ int Demo::start_broker() {
         if (port_ <= 0) {
             return report(command_name, Error{Errc::socket_error, errno}, "finding a free port");
         }
-        broker_ = spawn({program_, "broker", "--pki", workdir_ + "/pki", "--port",
-                         std::to_string(port_), "--require-certificate", "--acl-devices",
-                         "--collector", collector_id, "--workdir", workdir_ + "/broker"},
-                        "broker");
-        if (!broker_) return exit_failure;
-        // Mosquitto says "mosquitto version ... running" once its listener is open.
-        broker_ready_ = false;
-        pump(broker_start_timeout, [this] { return broker_ready_ || broker_->exited(); });
-        if (broker_ready_) return exit_ok;
-        if (auto failure = child_failure()) {
-            const bool port_taken = broker_->exit_status() == exit_network;
-            if (port_taken && attempt < attempts) continue;
-            std::fprintf(stderr, "mqtls demo: %s\n", failure->c_str());
-            return port_taken ? exit_network : exit_failure;
+        if (const std::optional<int> status = try_start_broker(attempt == attempts)) {
+            return *status;
         }
-        std::fprintf(stderr,
-                     "mqtls demo: the broker did not start listening on 127.0.0.1:%d within "
-                     "%lld s\n  hint: see the [broker] lines above\n",
-                     port_, static_cast<long long>(broker_start_timeout.count() / 1000));
-        return exit_timeout;
     }
     return exit_failure;
+}
+
+std::optional<int> Demo::try_start_broker(bool last_attempt) {
+    broker_ = spawn({program_, "broker", "--pki", workdir_ + "/pki", "--port",
+                     std::to_string(port_), "--require-certificate", "--acl-devices", "--collector",
+                     collector_id, "--workdir", workdir_ + "/broker"},
+                    "broker");
+    if (!broker_) return exit_failure;
+    // Mosquitto says "mosquitto version ... running" once its listener is open.
+    broker_ready_ = false;
+    pump(broker_start_timeout, [this] { return broker_ready_ || broker_->exited(); });
+    if (broker_ready_) return exit_ok;
+    if (auto failure = child_failure()) {
+        const bool port_taken = broker_->exit_status() == exit_network;
+        if (port_taken && !last_attempt) return std::nullopt;
+        std::fprintf(stderr, "mqtls demo: %s\n", failure->c_str());
+        return port_taken ? exit_network : exit_failure;
+    }
+    std::fprintf(stderr,
+                 "mqtls demo: the broker did not start listening on 127.0.0.1:%d within "
+                 "%lld s\n  hint: see the [broker] lines above\n",
+                 port_, static_cast<long long>(broker_start_timeout.count() / 1000));
+    return exit_timeout;
 }
 
 int Demo::start_subscriber() {
@@ -466,15 +482,24 @@ int Demo::run() {
     const bool bounded = flags_.duration_s > 0;
     print("demo", bounded ? "running for " + std::to_string(std::lround(flags_.duration_s)) + " s"
                           : std::string("running; press Ctrl-C to stop"));
-    const auto end = steady_clock::now() + milliseconds(std::llround(flags_.duration_s * 1000));
     std::optional<std::string> failure;
+    run_until_stopped(failure);
+    stop_children();
+    return summarise(failure);
+}
+
+void Demo::run_until_stopped(std::optional<std::string>& failure) {
+    const bool bounded = flags_.duration_s > 0;
+    const auto end = steady_clock::now() + milliseconds(std::llround(flags_.duration_s * 1000));
     // Bounded by --duration (or by a stop signal); each turn by poll_slice_ms.
     while (stop_requested() == 0 && (!bounded || steady_clock::now() < end)) {
         pump(milliseconds(poll_slice_ms), [] { return false; });
         failure = child_failure();
-        if (failure) break;
+        if (failure) return;
     }
-    stop_children();
+}
+
+int Demo::summarise(const std::optional<std::string>& failure) const {
     const DeliveryCheck& seen = delivery_;
     std::printf(
         "mqtls demo: %ld reading(s) delivered over TLS (last seq %lld), %ld malformed, %ld "

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "stop_signal.hpp"
 
@@ -123,6 +124,25 @@ std::string seconds_text(milliseconds duration) {
 
 enum class Waited { finished, output_closed_early, too_much_output, timed_out, stopped };
 
+// One look at the open output: nullopt to go on (output_open says whether it still is), else
+// how the wait ended.
+std::optional<Waited> read_some_output(RunningCommand& running, std::string& output, bool exited,
+                                       milliseconds left, bool& output_open) {
+    // Once the shell has exited, drain what is buffered without waiting: a background process it
+    // left behind may hold the pipe open forever.
+    const int wait_ms = exited ? 0 : static_cast<int>(std::min(left, command_poll_slice).count());
+    pollfd poll_fd{running.out_fd(), POLLIN, 0};
+    if (::poll(&poll_fd, 1, wait_ms) > 0) {
+        if (!running.read_output(output)) {
+            if (output.size() > max_external_input_bytes) return Waited::too_much_output;
+            output_open = false;
+        }
+        return std::nullopt;
+    }
+    if (exited) return Waited::output_closed_early;  // nothing more is coming from the shell
+    return std::nullopt;
+}
+
 // Collects the output until the shell has exited and the output is drained, or a limit hits.
 Waited wait_for(RunningCommand& running, std::string& output, steady_clock::time_point deadline) {
     bool output_open = true;
@@ -138,19 +158,8 @@ Waited wait_for(RunningCommand& running, std::string& output, steady_clock::time
             continue;
         }
         const auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
-        // Once the shell has exited, drain what is buffered without waiting: a background
-        // process it left behind may hold the pipe open forever.
-        const int wait_ms =
-            exited ? 0 : static_cast<int>(std::min(left, command_poll_slice).count());
-        pollfd poll_fd{running.out_fd(), POLLIN, 0};
-        const int ready = ::poll(&poll_fd, 1, wait_ms);
-        if (ready > 0) {
-            if (!running.read_output(output)) {
-                if (output.size() > max_external_input_bytes) return Waited::too_much_output;
-                output_open = false;
-            }
-        } else if (exited) {
-            return Waited::output_closed_early;  // nothing more is coming from the shell itself
+        if (auto ended = read_some_output(running, output, exited, left, output_open)) {
+            return *ended;
         }
     }
     return Waited::timed_out;

@@ -95,6 +95,42 @@ void TempDir::remove() noexcept {
     }
 }
 
+namespace {
+
+// Reads the child's output until it has exited and the pipe is drained, or `timeout` passes.
+// Returns its wait status, or nullopt if it is still running.
+std::optional<int> collect_until_exit(pid_t child, int read_end, std::chrono::milliseconds timeout,
+                                      std::string& output) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // After the child exits, a grandchild may still hold the pipe: drain for at most this long.
+    constexpr auto drain_limit = std::chrono::milliseconds(500);
+    std::optional<int> status;
+    std::chrono::steady_clock::time_point exited_at{};
+    bool open = true;
+    // Bounded by time, not by a count of rounds: a round ends early whenever output arrives, so
+    // a program that writes all the time (openssl genpkey's progress dots) used up a round count
+    // within a second and was killed as if it had run past `timeout`.
+    const auto hard_limit = deadline + drain_limit;
+    for (;;) {
+        if (open) {
+            pollfd entry{read_end, POLLIN, 0};
+            ::poll(&entry, 1, 10);
+            open = read_available(read_end, output);
+        } else if (!status) {
+            ::usleep(10 * 1000);
+        }
+        if (!status) {
+            status = try_reap(child);
+            if (status) exited_at = std::chrono::steady_clock::now();
+        }
+        const auto now = std::chrono::steady_clock::now();
+        const bool drained = status && (!open || now - exited_at >= drain_limit);
+        if (drained || (!status && now >= deadline) || now >= hard_limit) return status;
+    }
+}
+
+}  // namespace
+
 Result<ProcessResult> run_process(const std::vector<std::string>& argv,
                                   std::chrono::milliseconds timeout) {
     if (argv.empty()) {
@@ -111,39 +147,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv,
     write_end.reset();  // the child holds the only write end now
 
     ProcessResult result;
-    const auto start = std::chrono::steady_clock::now();
-    const auto deadline = start + timeout;
-    // After the child exits, a grandchild may still hold the pipe: drain for at most this long.
-    constexpr auto drain_limit = std::chrono::milliseconds(500);
-    std::optional<int> status;
-    std::optional<std::chrono::steady_clock::time_point> exited_at;
-    bool open = true;
-    // Bounded by time, not by a count of rounds: a round ends early whenever output arrives, so
-    // a program that writes all the time (openssl genpkey's progress dots) used up a round count
-    // within a second and was killed as if it had run past `timeout`.
-    const auto hard_limit = deadline + drain_limit;
-    for (;;) {
-        if (open) {
-            pollfd entry{read_end.get(), POLLIN, 0};
-            ::poll(&entry, 1, 10);
-            open = read_available(read_end.get(), result.output);
-        } else if (!status) {
-            ::usleep(10 * 1000);
-        }
-        if (!status) {
-            status = try_reap(child);
-            if (status) {
-                exited_at = std::chrono::steady_clock::now();
-            }
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (status && (!open || now - *exited_at >= drain_limit)) {
-            break;
-        }
-        if ((!status && now >= deadline) || now >= hard_limit) {
-            break;
-        }
-    }
+    std::optional<int> status = collect_until_exit(child, read_end.get(), timeout, result.output);
     if (!status) {
         result.timed_out = true;
         status = kill_and_reap(child);
