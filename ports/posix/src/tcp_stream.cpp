@@ -254,8 +254,7 @@ Result<TcpStream> TcpStream::connect(std::string_view host, std::uint16_t port,
     return detail::connect_to_any(addresses.head(), deadline);
 }
 
-Result<void> TcpStream::open(std::string_view host, std::uint16_t port,
-                             Duration timeout) noexcept {
+Result<void> TcpStream::open(std::string_view host, std::uint16_t port, Duration timeout) noexcept {
     close();
     auto connected = connect(host, port, timeout);
     if (!connected) return connected.error();

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "mqtls/core/clock.hpp"
 #include "mqtls/core/result.hpp"
@@ -65,13 +66,15 @@ struct ConnectionSettings {
     Duration operation_timeout = Duration::from_seconds(10);
 };
 
-/// How stored sessions fared, across connections.
+/// What became of the stored TLS sessions, over a Connection's connections.
 struct ResumptionCounters {
-    std::uint32_t full_handshakes = 0;
-    std::uint32_t resumed = 0;
-    std::uint32_t declined = 0;  ///< offered, but the broker did a full handshake
-    std::uint32_t unusable = 0;  ///< stored, but not offered (see last_problem)
-    std::uint32_t saved = 0;
+    std::uint32_t full_handshakes = 0;  ///< connections that did a full handshake
+    std::uint32_t resumed = 0;          ///< connections that resumed a stored session
+    std::uint32_t declined = 0;  ///< a session was offered but the broker did a full handshake
+    std::uint32_t unusable = 0;  ///< a stored session was not offered (see last_problem)
+    std::uint32_t saved = 0;     ///< sessions sealed into the store
+    /// Why the last stored session was not offered, or the store failed to load or save
+    /// (connections go on with a full handshake; nothing is lost but time).
     std::optional<Error> last_problem;
 };
 
@@ -160,10 +163,13 @@ public:
     Result<void> pump_until(Instant deadline, Condition done) noexcept;
     /// pump_until() with a callable (a lambda); no heap.
     template <class Done>
-    Result<void> pump_until_true(Instant deadline, Done& done) noexcept {
+    Result<void> pump_until_true(Instant deadline, Done&& done) noexcept {
+        using Callable = std::remove_reference_t<Done>;
         return pump_until(
-            deadline,
-            Condition{[](void* context) { return (*static_cast<Done*>(context))(); }, &done});
+            deadline, Condition{[](void* context) {
+                                    return static_cast<bool>((*static_cast<Callable*>(context))());
+                                },
+                                const_cast<void*>(static_cast<const void*>(&done))});
     }
     /// Services the connection until `until` or until an event waits in poll_event() (without
     /// an EventHandler). Reaching `until` is not an error. Errors: as pump_until().
