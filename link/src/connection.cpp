@@ -309,7 +309,7 @@ Result<void> Connection::pump_until(Instant deadline, Condition done) noexcept {
     for (int round = 0; round < pump_rounds; ++round) {
         if (!stream_.is_open()) return Error{Errc::not_connected, 0};
         MQTLS_TRY(flush());
-        if (held_event_ || done.holds(done.context)) return ok();
+        if (done.holds(done.context) || held_event_) return ok();
         if (now() >= deadline) return Errc::io_timed_out;
         MQTLS_TRY(wait_and_read(deadline));
     }

@@ -157,9 +157,11 @@ public:
     /// without waiting. Nothing moves while start() holds the one flight.
     Result<void> flush() noexcept;
     /// Services the connection (flush, wait for input or a session timer, read, timers) until
-    /// `done` holds after a flush, or `deadline` (io_timed_out). Waiting ends a held one flight
-    /// (it is as full as it gets). Bounded: returns by `deadline` (plus one stream operation).
-    /// Errors: not_connected (stream closed), io_timed_out, any connection error.
+    /// `done` holds after a flush, or `deadline` (io_timed_out). Without an EventHandler it also
+    /// returns (ok) when, after `done` was checked, an event waits in poll_event(): a condition
+    /// that polls events itself keeps the pump going. Waiting ends a held one flight (it is as
+    /// full as it gets). Bounded: returns by `deadline` (plus one stream operation). Errors:
+    /// not_connected (stream closed), io_timed_out, any connection error.
     Result<void> pump_until(Instant deadline, Condition done) noexcept;
     /// pump_until() with a callable (a lambda); no heap.
     template <class Done>
