@@ -283,35 +283,46 @@ Result<void> Connection::run_timers() noexcept {
     return ok();
 }
 
-// One wait on the stream (until `deadline` or the session's next timer), then what it brought.
-Result<void> Connection::wait_and_read(Instant deadline) noexcept {
-    if (has_pending_input()) {
-        MQTLS_TRY(resume_input());
-        return run_timers();
-    }
+// One wait on the stream, until `deadline` or the session's next timer, then what it brought.
+Result<void> Connection::wait_for_input(Instant deadline) noexcept {
     const Instant t = now();
     const Instant wake = earliest(deadline, session_.next_deadline());
     const bool want_write = !channel_.pending_ciphertext().empty();
     const Duration wait_for = wake > t ? wake - t : Duration{};
     auto ready = stream_.wait(true, want_write, wait_for);
-    if (ready && ready->readable) {
-        MQTLS_TRY(read_stream());
-    } else if (!ready && ready.error().code != Errc::io_timed_out) {
-        return fail(ready.error());
+    if (ready && ready->readable) return read_stream();
+    if (!ready && ready.error().code != Errc::io_timed_out) return fail(ready.error());
+    return ok();
+}
+
+// Input kept from before (an event was waiting) first, else a wait; then the timers.
+Result<void> Connection::wait_and_read(Instant deadline) noexcept {
+    if (has_pending_input()) {
+        MQTLS_TRY(resume_input());
+    } else {
+        MQTLS_TRY(wait_for_input(deadline));
     }
     if (!stream_.is_open()) return ok();
     return run_timers();
+}
+
+// One round of pump_until(): true once `done` holds (or an event waits for poll_event()).
+Result<bool> Connection::pump_step(Instant deadline, Condition done) noexcept {
+    if (!stream_.is_open()) return Error{Errc::not_connected, 0};
+    MQTLS_TRY(flush());
+    if (done.holds(done.context) || held_event_) return true;
+    if (now() >= deadline) return Error{Errc::io_timed_out, 0};
+    MQTLS_TRY(wait_and_read(deadline));
+    return false;
 }
 
 Result<void> Connection::pump_until(Instant deadline, Condition done) noexcept {
     // Waiting for anything means the held one flight is as full as it gets.
     hold_output_ = false;
     for (int round = 0; round < pump_rounds; ++round) {
-        if (!stream_.is_open()) return Error{Errc::not_connected, 0};
-        MQTLS_TRY(flush());
-        if (done.holds(done.context) || held_event_) return ok();
-        if (now() >= deadline) return Errc::io_timed_out;
-        MQTLS_TRY(wait_and_read(deadline));
+        auto finished = pump_step(deadline, done);
+        if (!finished) return finished.error();
+        if (*finished) return ok();
     }
     return Errc::io_timed_out;
 }
@@ -415,6 +426,32 @@ Result<void> Connection::await_handshake_bytes(Instant deadline) noexcept {
     return ok();
 }
 
+Result<bool> Connection::on_handshake_complete(bool hold_last_flight) noexcept {
+    count_handshake();
+    if (!hold_last_flight) MQTLS_TRY(flush_then_acknowledge_quickly());
+    return true;
+}
+
+// One round of the handshake: feed what was read, advance, send; then wait for more unless
+// input is left over. True once the handshake is complete.
+Result<bool> Connection::handshake_step(Instant deadline, bool hold_last_flight) noexcept {
+    const std::size_t fed = feed_handshake_input();
+    auto done = channel_.handshake();
+    if (!done) {
+        (void)flush();  // let our alert out
+        return fail(done.error());
+    }
+    if (*done) return on_handshake_complete(hold_last_flight);
+    MQTLS_TRY(flush());
+    if (input_begin_ < input_end_) {
+        // The channel's input is full and the handshake took nothing from it: stuck.
+        if (fed == 0) return fail(Error{Errc::handshake_failed, 0});
+        return false;
+    }
+    MQTLS_TRY(await_handshake_bytes(deadline));
+    return false;
+}
+
 // `hold_last_flight`: when the handshake completes, leave our last flight (the Finished of an
 // abbreviated handshake) unsent, for the caller to append CONNECT and PUBLISHes to.
 Result<void> Connection::handshake(Instant deadline, bool hold_last_flight) noexcept {
@@ -423,24 +460,9 @@ Result<void> Connection::handshake(Instant deadline, bool hold_last_flight) noex
     if (!started) return fail(started.error());
     offer_stored_session();
     for (int round = 0; round < handshake_rounds; ++round) {
-        const std::size_t fed = feed_handshake_input();
-        auto done = channel_.handshake();
-        if (!done) {
-            (void)flush();  // let our alert out
-            return fail(done.error());
-        }
-        if (*done) {
-            count_handshake();
-            if (!hold_last_flight) return flush_then_acknowledge_quickly();
-            return ok();
-        }
-        MQTLS_TRY(flush());
-        if (input_begin_ < input_end_) {
-            // The channel's input is full and the handshake took nothing from it: stuck.
-            if (fed == 0) return fail(Error{Errc::handshake_failed, 0});
-            continue;
-        }
-        MQTLS_TRY(await_handshake_bytes(deadline));
+        auto done = handshake_step(deadline, hold_last_flight);
+        if (!done) return done.error();
+        if (*done) return ok();
     }
     return fail(Errc::io_timed_out);
 }

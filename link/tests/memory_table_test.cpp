@@ -28,7 +28,7 @@ struct SessionSizes {
 };
 
 struct Profile {
-    const char* name;
+    const char* name = nullptr;
     SessionSizes session;
     std::size_t scratch = 0;
     std::size_t queue = 0;  // each way; 0: the Engine allocates tls::default_queue_capacity
@@ -37,11 +37,11 @@ struct Profile {
 // client::Client with its default ClientLimits (client/src/client.cpp, SessionBuffers): 2 MiB
 // packets, a window of 1,024, one QoS 2 slot per identifier, a 32 KiB scratch.
 constexpr std::size_t mib = std::size_t{1024} * 1024;
-const Profile host_default{
-    "host default (client::Client)",
-    {2 * mib, 2 * mib + 64, 2 * mib + 1024 * 256, 1024, 65'535, 8, 16, mqtt::packet_id_bits_size},
-    32 * 1024,
-    0};
+const Profile host_default{"host default (client::Client)",
+                           {2 * mib, 2 * mib + 64, 2 * mib + std::size_t{1024} * 256, 1024, 65'535,
+                            8, 16, mqtt::packet_id_bits_size},
+                           std::size_t{32} * 1024,
+                           0};
 // A device: 4 KiB packets each way, 8 KiB of resend copies, 16 in flight, 1 KiB record queues.
 const Profile device{
     "device (4 KiB rx/tx, 16 in flight)", {4096, 4096, 8192, 16, 16, 4, 8, 0}, 2048, 1024};

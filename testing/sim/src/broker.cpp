@@ -8,16 +8,16 @@
 namespace mqtls::sim {
 namespace {
 
-constexpr std::size_t read_chunk = 16 * 1024;
+constexpr std::size_t read_chunk = std::size_t{16} * 1024;
 constexpr std::size_t largest_packet = 1 + 4 + mqtt::max_remaining_length;
 constexpr int read_rounds = 10'000;
 
 std::string text_of(bytes_view bytes) {
-    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 bytes_view bytes_of(const std::string& text) {
-    return bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ void Broker::send_packet(const mqtt::Packet& packet) noexcept {
     }
 }
 
-void Broker::send_publish(std::string topic, std::string payload, mqtt::QoS qos) {
+void Broker::send_publish(const std::string& topic, const std::string& payload, mqtt::QoS qos) {
     mqtt::Publish publish;
     publish.topic = topic;
     publish.payload = bytes_of(payload);
@@ -177,6 +177,35 @@ void Broker::process_plaintext(bytes_view plaintext) noexcept {
     }
 }
 
+// Advances the server's handshake with what was fed; false when the connection ended.
+bool Broker::advance_handshake() noexcept {
+    auto done = security_.advance();
+    flush();
+    if (!done || security_.hang_up()) {
+        ++failures_;
+        hang_up();
+        return false;
+    }
+    if (*done) handshake_end_delivery_ = network_.server().last_delivery();
+    return true;
+}
+
+// Decrypted bytes to the MQTT side; false when the connection ended.
+bool Broker::read_plaintext() noexcept {
+    const mutable_bytes out(scratch_.data() + read_chunk, read_chunk);
+    for (int reads = 0; reads < read_rounds; ++reads) {
+        auto plain = security_.read(out);
+        if (!plain) {  // close_notify or a bad record
+            hang_up();
+            return false;
+        }
+        if (*plain == 0) return true;
+        process_plaintext(out.first(*plain));
+        if (!network_.server().is_open()) return false;
+    }
+    return true;
+}
+
 void Broker::read_stream() noexcept {
     if (scratch_.size() < 2 * read_chunk) scratch_.resize(2 * read_chunk);
     SimStream& stream = network_.server();
@@ -189,22 +218,8 @@ void Broker::read_stream() noexcept {
     bytes_view input(scratch_.data(), *n);
     for (int round = 0; !input.empty() && round < read_rounds; ++round) {
         input = input.subspan(security_.feed(input));
-        if (!security_.handshake_done()) {
-            auto done = security_.advance();
-            flush();
-            if (!done || security_.hang_up()) {
-                ++failures_;
-                return hang_up();
-            }
-            if (*done) handshake_end_delivery_ = stream.last_delivery();
-        }
-        for (int reads = 0; security_.handshake_done() && reads < read_rounds; ++reads) {
-            auto plain = security_.read(mutable_bytes(scratch_.data() + read_chunk, read_chunk));
-            if (!plain) return hang_up();  // close_notify or a bad record
-            if (*plain == 0) break;
-            process_plaintext(bytes_view(scratch_.data() + read_chunk, *plain));
-            if (!stream.is_open()) return;
-        }
+        if (!security_.handshake_done() && !advance_handshake()) return;
+        if (security_.handshake_done() && !read_plaintext()) return;
     }
 }
 

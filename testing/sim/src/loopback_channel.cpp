@@ -142,19 +142,23 @@ Result<bool> LoopbackChannel::on_handshake_record(RecordType type, bytes_view pa
     return Error{Errc::handshake_failed, static_cast<std::int32_t>(type)};
 }
 
+bool LoopbackChannel::queue_hello() noexcept {
+    std::uint8_t hello[2 + loopback::session_id_size] = {
+        static_cast<std::uint8_t>(options_.has_client_certificate ? 1 : 0),
+        static_cast<std::uint8_t>(offering_ ? 1 : 0)};
+    std::size_t size = 2;
+    if (offering_) {
+        std::memcpy(hello + 2, session_id_, sizeof(session_id_));
+        size += sizeof(session_id_);
+    }
+    return queue_record(RecordType::client_hello, bytes_view(hello, size));
+}
+
 Result<bool> LoopbackChannel::handshake() noexcept {
     if (state_ == State::idle) return Error{Errc::invalid_argument, 0};
     if (state_ == State::done) return true;
     if (state_ == State::started) {
-        std::uint8_t hello[2 + loopback::session_id_size] = {
-            static_cast<std::uint8_t>(options_.has_client_certificate ? 1 : 0),
-            static_cast<std::uint8_t>(offering_ ? 1 : 0)};
-        std::size_t size = 2;
-        if (offering_) {
-            std::memcpy(hello + 2, session_id_, sizeof(session_id_));
-            size += sizeof(session_id_);
-        }
-        if (!queue_record(RecordType::client_hello, bytes_view(hello, size))) return false;
+        if (!queue_hello()) return false;
         state_ = State::awaiting_server_hello;
     }
     for (int guard = 0; guard < 8 && state_ != State::done; ++guard) {
@@ -181,25 +185,27 @@ Result<std::size_t> LoopbackChannel::write_plaintext(bytes_view plaintext) noexc
     return size;
 }
 
+std::size_t LoopbackChannel::copy_data(mutable_bytes out) noexcept {
+    const bytes_view in = incoming_.pending();
+    std::size_t n = data_left_ < in.size() ? data_left_ : in.size();
+    if (n > out.size()) n = out.size();
+    if (n > 0) std::memcpy(out.data(), in.data(), n);
+    incoming_.consume(n);
+    data_left_ -= n;
+    return n;
+}
+
 Result<std::size_t> LoopbackChannel::read_plaintext(mutable_bytes out) noexcept {
     if (state_ != State::done) return Error{Errc::invalid_argument, 0};
     for (int guard = 0; guard < 1024; ++guard) {
+        if (data_left_ > 0) return copy_data(out);
         const bytes_view in = incoming_.pending();
-        if (data_left_ > 0) {
-            std::size_t n = data_left_ < in.size() ? data_left_ : in.size();
-            if (n > out.size()) n = out.size();
-            if (n > 0) std::memcpy(out.data(), in.data(), n);
-            incoming_.consume(n);
-            data_left_ -= n;
-            return n;
-        }
         if (in.size() < loopback::header_size) return std::size_t{0};
         const auto type = static_cast<RecordType>(in[0]);
-        const std::size_t length = (std::size_t{in[1]} << 8) | in[2];
         if (type == RecordType::close_notify) return Error{Errc::tls_closed, 0};
         if (type != RecordType::data) return Error{Errc::tls_record_error, in[0]};
+        data_left_ = (std::size_t{in[1]} << 8) | in[2];
         incoming_.consume(loopback::header_size);
-        data_left_ = length;
     }
     return std::size_t{0};
 }

@@ -121,7 +121,7 @@ Result<std::size_t> LoopbackServer::write(bytes_view plaintext) noexcept {
 }
 
 bytes_view LoopbackServer::pending() const noexcept {
-    return bytes_view(out_.data() + out_begin_, out_.size() - out_begin_);
+    return {out_.data() + out_begin_, out_.size() - out_begin_};
 }
 
 void LoopbackServer::consume(std::size_t count) noexcept {

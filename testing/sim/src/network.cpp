@@ -83,35 +83,36 @@ void Network::reset_both() noexcept {
     send_marker(Direction::to_client, true);
 }
 
+std::size_t Network::black_holed(Direction direction, std::size_t keep) noexcept {
+    const ConnectionScript& script = current_script();
+    const std::size_t from = script.black_hole_at[static_cast<int>(direction)];
+    const std::size_t sent = pipe(direction).sent;
+    std::size_t kept = keep;
+    if (from != no_fault && sent + keep > from) kept = from > sent ? from - sent : 0;
+    if (clock_.now() >= script.black_hole_from) kept = 0;
+    if (kept < keep && !black_hole_counted_) {
+        ++faults_fired_;
+        black_hole_counted_ = true;
+    }
+    return kept;
+}
+
 Result<std::size_t> Network::send(Direction direction, bytes_view data) noexcept {
     if (broken_) return Error{Errc::connection_reset, reset_detail};
     Pipe& p = pipe(direction);
-    const ConnectionScript& script = current_script();
-    const auto d = static_cast<int>(direction);
+    const std::size_t cut_at = current_script().cut_at[static_cast<int>(direction)];
+    const bool cut = cut_at != no_fault && p.sent + data.size() >= cut_at;
     std::size_t keep = data.size();
-    bool cut = false;
-    if (script.cut_at[d] != no_fault && p.sent + keep >= script.cut_at[d]) {
-        keep = script.cut_at[d] > p.sent ? script.cut_at[d] - p.sent : 0;
-        cut = true;
-    }
-    if (script.black_hole_at[d] != no_fault && p.sent + keep > script.black_hole_at[d]) {
-        keep = script.black_hole_at[d] > p.sent ? script.black_hole_at[d] - p.sent : 0;
-        if (!black_hole_counted_) ++faults_fired_;
-        black_hole_counted_ = true;
-    }
-    if (clock_.now() >= script.black_hole_from) {
-        keep = 0;
-        if (!black_hole_counted_) ++faults_fired_;
-        black_hole_counted_ = true;
-    }
-    if (keep > 0) {
+    if (cut) keep = cut_at > p.sent ? cut_at - p.sent : 0;
+    const std::size_t delivered = black_holed(direction, keep);
+    if (delivered > 0) {
         Delivery delivery;
         delivery.at = clock_.now() + p.latency;
-        delivery.bytes.assign(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(keep));
+        delivery.bytes.assign(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(delivered));
         delivery.index = p.next_index++;
         p.in_flight.push_back(std::move(delivery));
     }
-    p.sent += cut ? keep : data.size();
+    p.sent += keep;
     if (cut) {
         ++faults_fired_;
         reset_both();

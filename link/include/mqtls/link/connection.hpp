@@ -221,7 +221,9 @@ private:
     Result<void> resume_input() noexcept;
     Result<void> read_stream() noexcept;
     Result<void> run_timers() noexcept;
+    Result<void> wait_for_input(Instant deadline) noexcept;
     Result<void> wait_and_read(Instant deadline) noexcept;
+    Result<bool> pump_step(Instant deadline, Condition done) noexcept;
     [[nodiscard]] bool resumption_usable() noexcept;
     void offer_stored_session() noexcept;
     void count_handshake() noexcept;
@@ -229,6 +231,8 @@ private:
     std::size_t feed_handshake_input() noexcept;
     Result<void> receive_handshake_bytes() noexcept;
     Result<void> await_handshake_bytes(Instant deadline) noexcept;
+    Result<bool> on_handshake_complete(bool hold_last_flight) noexcept;
+    Result<bool> handshake_step(Instant deadline, bool hold_last_flight) noexcept;
     Result<void> handshake(Instant deadline, bool hold_last_flight) noexcept;
     [[nodiscard]] mutable_bytes input_buffer() const noexcept;
     [[nodiscard]] mutable_bytes plaintext_buffer() const noexcept;

@@ -136,7 +136,7 @@ public:
     void on_readable() noexcept override;
 
     /// Queues a PUBLISH to the client (as if another client published on a subscription).
-    void send_publish(std::string topic, std::string payload, mqtt::QoS qos);
+    void send_publish(const std::string& topic, const std::string& payload, mqtt::QoS qos);
 
     [[nodiscard]] const std::vector<ReceivedPublish>& publishes() const noexcept {
         return publishes_;
@@ -153,6 +153,8 @@ public:
 
 private:
     void read_stream() noexcept;
+    bool advance_handshake() noexcept;
+    bool read_plaintext() noexcept;
     void process_plaintext(bytes_view plaintext) noexcept;
     void handle_packet(const mqtt::Packet& packet) noexcept;
     void handle_connect(const mqtt::Connect& connect) noexcept;

@@ -91,6 +91,8 @@ private:
         done
     };
     bool queue_record(loopback::RecordType type, bytes_view payload) noexcept;
+    bool queue_hello() noexcept;
+    std::size_t copy_data(mutable_bytes out) noexcept;
     Result<bool> on_server_hello(bytes_view payload) noexcept;
     Result<bool> on_handshake_record(loopback::RecordType type, bytes_view payload) noexcept;
     [[nodiscard]] std::uint64_t tag(const tls::SessionKey& key) const noexcept;

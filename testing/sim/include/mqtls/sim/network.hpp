@@ -143,6 +143,7 @@ private:
     [[nodiscard]] const ConnectionScript& current_script() const noexcept;
     Result<void> open_client(std::string_view host, std::uint16_t port, Duration timeout) noexcept;
     Result<std::size_t> send(Direction direction, bytes_view data) noexcept;
+    std::size_t black_holed(Direction direction, std::size_t keep) noexcept;
     void send_marker(Direction direction, bool reset) noexcept;
     void reset_both() noexcept;
     Result<std::size_t> receive(SimStream& end, mutable_bytes buffer) noexcept;
