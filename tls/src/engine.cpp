@@ -19,30 +19,32 @@
 namespace mqtls::tls {
 namespace {
 
-// One maximal TLS 1.2 record (16 KiB of data plus header, IV, tag and padding) fits each way.
-constexpr std::size_t buffer_capacity = 16384 + 2048;
-
-// A fixed-capacity byte queue: appended at the back, consumed from the front.
+// A fixed-capacity byte queue over its own allocation or the caller's memory (EngineBuffers):
+// appended at the back, consumed from the front.
 class ByteQueue {
 public:
-    ByteQueue() noexcept : data_(new (std::nothrow) std::uint8_t[buffer_capacity]) {}
-    [[nodiscard]] bool usable() const noexcept { return data_ != nullptr; }
-    [[nodiscard]] bytes_view pending() const noexcept {
-        return {data_.get() + begin_, end_ - begin_};
-    }
+    ByteQueue() noexcept
+        : owned_(new (std::nothrow) std::uint8_t[default_queue_capacity]),
+          data_(owned_.get()),
+          capacity_(owned_ ? default_queue_capacity : 0) {}
+    explicit ByteQueue(mutable_bytes memory) noexcept
+        : data_(memory.data()), capacity_(memory.size()) {}
+    [[nodiscard]] bool usable() const noexcept { return data_ != nullptr && capacity_ > 0; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] bytes_view pending() const noexcept { return {data_ + begin_, end_ - begin_}; }
     std::size_t append(const std::uint8_t* bytes, std::size_t count) noexcept {
         if (!usable()) return 0;
         compact();
-        const std::size_t room = buffer_capacity - end_;
+        const std::size_t room = capacity_ - end_;
         const std::size_t taken = count < room ? count : room;
-        if (taken > 0) std::memcpy(data_.get() + end_, bytes, taken);
+        if (taken > 0) std::memcpy(data_ + end_, bytes, taken);
         end_ += taken;
         return taken;
     }
     std::size_t take(std::uint8_t* out, std::size_t count) noexcept {
         const std::size_t available = end_ - begin_;
         const std::size_t taken = count < available ? count : available;
-        if (taken > 0) std::memcpy(out, data_.get() + begin_, taken);
+        if (taken > 0) std::memcpy(out, data_ + begin_, taken);
         consume(taken);
         return taken;
     }
@@ -55,11 +57,13 @@ public:
 private:
     void compact() noexcept {
         if (begin_ == 0) return;
-        std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+        std::memmove(data_, data_ + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    std::unique_ptr<std::uint8_t[]> data_;
+    std::unique_ptr<std::uint8_t[]> owned_;
+    std::uint8_t* data_ = nullptr;
+    std::size_t capacity_ = 0;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
 };
@@ -105,6 +109,10 @@ struct Engine::Impl {
     bool has_own_certificate = false;
 
     Impl() noexcept { mbedtls_ssl_init(&ssl); }
+    explicit Impl(const EngineBuffers& buffers) noexcept
+        : incoming(buffers.incoming), outgoing(buffers.outgoing) {
+        mbedtls_ssl_init(&ssl);
+    }
     ~Impl() { mbedtls_ssl_free(&ssl); }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
@@ -158,6 +166,13 @@ struct Engine::Impl {
 };
 
 Engine::Engine(const Config& config) noexcept : config_(config), impl_(new (std::nothrow) Impl) {}
+
+Engine::Engine(const Config& config, const EngineBuffers& buffers) noexcept
+    : config_(config), impl_(new (std::nothrow) Impl(buffers)) {}
+
+std::size_t Engine::queue_bytes() const noexcept {
+    return impl_ ? impl_->incoming.capacity() + impl_->outgoing.capacity() : 0;
+}
 
 Engine::~Engine() {
     const HeapScope scope(heap_);

@@ -12,6 +12,12 @@ Instant monotonic_now() noexcept {
                                 static_cast<std::int64_t>(now.tv_nsec) / 1'000'000);
 }
 
+namespace {
+Instant read_monotonic(void* /*context*/) noexcept { return monotonic_now(); }
+}  // namespace
+
+MonotonicClock monotonic_clock() noexcept { return MonotonicClock{&read_monotonic, nullptr}; }
+
 std::int64_t wall_clock_seconds() noexcept {
     timespec now{};
     if (::clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;

@@ -254,6 +254,14 @@ Result<TcpStream> TcpStream::connect(std::string_view host, std::uint16_t port,
     return detail::connect_to_any(addresses.head(), deadline);
 }
 
+Result<void> TcpStream::open(std::string_view host, std::uint16_t port, Duration timeout) noexcept {
+    close();
+    auto connected = connect(host, port, timeout);
+    if (!connected) return connected.error();
+    *this = std::move(*connected);
+    return ok();
+}
+
 Result<TcpStream> TcpStream::adopt(int connected_socket) noexcept {
     if (connected_socket < 0) return Errc::invalid_argument;
     TcpStream stream(connected_socket);

@@ -402,3 +402,35 @@ TEST(TcpStream, MoveTransfersOwnershipAndCloseKeepsPeerAddress) {
 
 }  // namespace
 }  // namespace mqtls::port::posix
+
+namespace mqtls::port::posix {
+namespace {
+
+// The link::ByteStream way: open() connects the stream object itself, and again after a close.
+TEST(TcpStream, OpenConnectsThroughTheByteStreamInterface) {
+    auto listener = LoopbackListener::open(AF_INET, 8);
+    ASSERT_TRUE(listener);
+    TcpStream stream;
+    link::ByteStream& byte_stream = stream;
+    ASSERT_TRUE(byte_stream.open(listener->host(), listener->port(), Duration::from_seconds(5)));
+    EXPECT_TRUE(byte_stream.is_open());
+    auto server = listener->accept(Duration::from_seconds(5));
+    ASSERT_TRUE(server);
+    const std::uint8_t hello[] = {'h', 'i'};
+    auto sent = byte_stream.send_some(bytes_view(hello, sizeof(hello)));
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(*sent, sizeof(hello));
+    byte_stream.close();
+    EXPECT_FALSE(byte_stream.is_open());
+    ASSERT_TRUE(byte_stream.open(listener->host(), listener->port(), Duration::from_seconds(5)));
+    EXPECT_TRUE(stream.is_open());
+    listener->close();
+    stream.close();
+    auto refused = byte_stream.open("127.0.0.1", listener->port(), Duration::from_seconds(5));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::connection_refused);
+    EXPECT_FALSE(byte_stream.is_open());
+}
+
+}  // namespace
+}  // namespace mqtls::port::posix

@@ -1,7 +1,9 @@
 #pragma once
 /// @file
-/// A blocking MQTT-over-TLS client for Linux applications and the `mqtls` command, built on the
-/// public layers: the POSIX TCP port, the TLS engine and the MQTT session. Its shape is
+/// A blocking MQTT-over-TLS client for Linux applications and the `mqtls` command: a thin
+/// wrapper over the portable pump (link::Connection) with the TLS channel (link::TlsChannel) and
+/// the POSIX TCP port, adding owned copies (std::string, std::vector), an inbox and blocking
+/// calls with timeouts. Its shape is
 /// familiar to PubSubClient users (server, credentials, connect, publish, loop), but every call
 /// returns the reason it failed, never a bare `false`, and TLS verification is always on.
 ///
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "mqtls/core/result.hpp"
+#include "mqtls/link/connection.hpp"
 #include "mqtls/mqtt/packets.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/engine.hpp"
@@ -117,17 +120,9 @@ struct ClientOptions {
     std::chrono::milliseconds operation_timeout{10'000};
 };
 
-/// What became of the stored TLS sessions, over this Client's connections.
-struct ResumptionCounters {
-    std::uint32_t full_handshakes = 0;  ///< connections that did a full handshake
-    std::uint32_t resumed = 0;          ///< connections that resumed a stored session
-    std::uint32_t declined = 0;  ///< a session was offered but the broker did a full handshake
-    std::uint32_t unusable = 0;  ///< a stored session was not offered (see last_problem)
-    std::uint32_t saved = 0;     ///< sessions sealed into the store
-    /// Why the last stored session was not offered, or the store failed to load or save
-    /// (connections go on with a full handshake; nothing is lost but time).
-    std::optional<Error> last_problem;
-};
+/// What became of the stored TLS sessions, over this Client's connections (the pump's own
+/// counters: link::Connection keeps them).
+using ResumptionCounters = link::ResumptionCounters;
 
 /// A message received on a subscription (owned copy).
 struct Message {

@@ -17,6 +17,7 @@
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
+#include "mqtls/tls/session.hpp"
 
 namespace mqtls::link {
 
@@ -37,11 +38,16 @@ public:
 
     /// Begins a client connection to `server_name` (the name dialed: DNS name or IP literal).
     virtual Result<void> start(std::string_view server_name) noexcept = 0;
-    /// After start(), before the first handshake(): offers a sealed session (see
+    /// After start(), before the first handshake(): offers a session sealed under `key` (see
     /// tls/session.hpp). Failure only means a full handshake; the error says why.
-    virtual Result<void> offer_session(bytes_view sealed) noexcept = 0;
-    /// After the handshake: this connection's session, sealed; returns its size.
-    virtual Result<std::size_t> save_session(mutable_bytes out) noexcept = 0;
+    ///
+    /// The key is passed per call, not held by the channel: the Connection owns the resumption
+    /// policy (store, key, and the fail-closed refusal of an all-zero key), so the key lives in
+    /// one place, ConnectionSettings, next to the store it protects.
+    virtual Result<void> offer_session(bytes_view sealed, const tls::SessionKey& key) noexcept = 0;
+    /// After the handshake: this connection's session, sealed under `key`; returns its size.
+    virtual Result<std::size_t> save_session(const tls::SessionKey& key,
+                                             mutable_bytes out) noexcept = 0;
 
     /// Received ciphertext in; returns how much was taken (less when the channel's input queue
     /// is full: drive handshake()/read_plaintext() first).

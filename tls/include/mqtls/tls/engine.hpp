@@ -41,10 +41,28 @@ struct ConnectionInfo {
     bool resumed = false;
 };
 
+/// The capacity of each ciphertext queue an Engine allocates for itself: one maximal TLS 1.2
+/// record (16 KiB of data plus header, IV, tag and padding).
+inline constexpr std::size_t default_queue_capacity = 16384 + 2048;
+
+/// Caller memory for the Engine's two ciphertext queues (received, not yet read by mbedTLS;
+/// written by mbedTLS, not yet sent). Any size from a few hundred bytes works: mbedTLS reads and
+/// writes records through them piecewise (its own record buffers are in its heap), so small
+/// queues cost round trips through the caller's pump, not correctness. A held one flight must
+/// fit in `outgoing` (an abbreviated handshake's Finished: about 60 bytes).
+struct EngineBuffers {
+    mutable_bytes incoming;
+    mutable_bytes outgoing;
+};
+
 class Engine {
 public:
-    /// `config` must be set up and outlive the Engine.
+    /// `config` must be set up and outlive the Engine. Allocates its queues
+    /// (2 x default_queue_capacity bytes).
     explicit Engine(const Config& config) noexcept;
+    /// With the caller's queue memory, which must outlive the Engine (empty: start() fails
+    /// with tls_setup_failed).
+    Engine(const Config& config, const EngineBuffers& buffers) noexcept;
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -116,6 +134,9 @@ public:
     [[nodiscard]] ConnectionInfo info() const noexcept;
     /// Heap mbedTLS holds for this connection (current and peak since construction).
     [[nodiscard]] HeapUsage heap_usage() const noexcept { return heap_.usage(); }
+    /// Bytes of the two ciphertext queues (outside heap_usage(): allocated by the Engine with
+    /// operator new, or the caller's EngineBuffers). A connection's memory is both.
+    [[nodiscard]] std::size_t queue_bytes() const noexcept;
 
     struct Impl;
 

@@ -7,12 +7,16 @@
 
 #include <cstdint>
 
+#include "mqtls/core/clock.hpp"
 #include "mqtls/core/time.hpp"
 
 namespace mqtls::port::posix {
 
 /// Milliseconds of CLOCK_MONOTONIC. Never decreases; its epoch (usually boot) means nothing.
 Instant monotonic_now() noexcept;
+
+/// monotonic_now() as the MonotonicClock a runtime (link::Connection) is given.
+MonotonicClock monotonic_clock() noexcept;
 
 /// Unix time in whole seconds from CLOCK_REALTIME. Returns 0 if the clock cannot be read, so a
 /// caller that checks for an unset clock (a date before the software was built) treats both

@@ -25,6 +25,7 @@
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
 #include "mqtls/core/time.hpp"
+#include "mqtls/link/byte_stream.hpp"
 
 struct addrinfo;
 
@@ -41,17 +42,12 @@ Result<TcpStream> connect_to_any(const ::addrinfo* addresses, Instant deadline) 
 
 /// Which directions wait() found ready. A direction is also reported ready when the socket has
 /// an error or the peer hung up, so that the next send_some()/receive_some() reports it.
-struct Readiness {
-    bool readable = false;
-    bool writable = false;
-};
-
+using link::Readiness;
 /// Whether `error` (from receive_some) is the peer's orderly close rather than a reset.
-constexpr bool is_end_of_stream(const Error& error) noexcept {
-    return error.code == Errc::connection_reset && error.detail == 0;
-}
+using link::is_end_of_stream;
 
-class TcpStream {
+/// The Linux link::ByteStream (link::Connection's transport on a host).
+class TcpStream final : public link::ByteStream {
 public:
     /// Room for "[<IPv6 address>%<interface>]:<port>" and its terminator.
     static constexpr std::size_t peer_address_capacity = 80;
@@ -76,6 +72,11 @@ public:
     static Result<TcpStream> connect(std::string_view host, std::uint16_t port,
                                      Duration timeout) noexcept;
 
+    /// connect() into this stream (the link::ByteStream way): closes what was open first.
+    /// Errors as connect().
+    Result<void> open(std::string_view host, std::uint16_t port,
+                      Duration timeout) noexcept override;
+
     /// Takes ownership of a connected TCP socket (e.g. from accept()) and sets it up like
     /// connect() does: non-blocking, close-on-exec, TCP_NODELAY. On failure the socket is closed.
     static Result<TcpStream> adopt(int connected_socket) noexcept;
@@ -83,25 +84,25 @@ public:
     /// Sends from the front of `data` and returns how many bytes the kernel took: 0 when its
     /// buffer is full (wait for writable), also 0 for empty `data`. Never raises SIGPIPE: a peer
     /// that is gone gives connection_reset.
-    Result<std::size_t> send_some(bytes_view data) noexcept;
+    Result<std::size_t> send_some(bytes_view data) noexcept override;
 
     /// Receives into the front of `buffer` and returns how many bytes arrived: 0 when nothing is
     /// there yet (wait for readable), also 0 for an empty `buffer`. When the peer has closed,
     /// fails with connection_reset: detail 0 after an orderly close (is_end_of_stream()), the
     /// errno (ECONNRESET) after a reset.
-    Result<std::size_t> receive_some(mutable_bytes buffer) noexcept;
+    Result<std::size_t> receive_some(mutable_bytes buffer) noexcept override;
 
     /// Waits until the socket is readable and/or writable (as asked), at most `timeout` (a
     /// non-positive timeout only looks). Fails with io_timed_out if nothing became ready, and
     /// with invalid_argument if asked to wait for neither direction.
-    Result<Readiness> wait(bool want_read, bool want_write, Duration timeout) noexcept;
+    Result<Readiness> wait(bool want_read, bool want_write, Duration timeout) noexcept override;
 
     /// From now on sent bytes wait in the kernel until close(), which sends them together with
     /// the FIN: a goodbye (MQTT DISCONNECT, TLS close_notify, FIN) in one segment instead of
     /// three. close() then half-closes first (the bytes and the FIN leave), and reads away what
     /// the peer sent meanwhile, because closing a socket with unread data resets the connection
     /// and would discard held bytes. Linux (TCP_CORK); elsewhere it does nothing.
-    void hold_until_close() noexcept;
+    void hold_until_close() noexcept override;
 
     /// How received segments are acknowledged. Deferred (the default after connecting): the ACK
     /// waits a moment to ride on our next bytes, which during a handshake follow within
@@ -109,13 +110,13 @@ public:
     /// wanted once the peer may hold a small packet back until the last one is acknowledged
     /// (a broker with Nagle's algorithm on, Mosquitto's default, holding PUBACK behind CONNACK
     /// for our 40 ms delayed ACK). Linux (TCP_QUICKACK); elsewhere it does nothing.
-    void set_quick_acknowledgements(bool quick) noexcept;
+    void set_quick_acknowledgements(bool quick) noexcept override;
 
     /// Closes the socket; the stream becomes not connected but keeps its peer_address() for the
     /// log line that usually follows. Closing twice is harmless.
-    void close() noexcept;
+    void close() noexcept override;
 
-    [[nodiscard]] bool is_open() const noexcept { return socket_ >= 0; }
+    [[nodiscard]] bool is_open() const noexcept override { return socket_ >= 0; }
     /// The file descriptor, for the caller's own poll(); -1 when not connected. Still owned by
     /// the stream.
     [[nodiscard]] int native_handle() const noexcept { return socket_; }
