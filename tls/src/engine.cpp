@@ -412,6 +412,30 @@ Result<void> Engine::offer_session(bytes_view sealed, const SessionKey& key) noe
     return ok();
 }
 
+namespace {
+
+// The header of a session from a full handshake: created now, offered for at most a day, the
+// broker's ticket lifetime hint, and the validity left of the verified chain, whichever is least.
+Result<detail::SealedHeader> header_for_new_session(const mbedtls_ssl_session& session,
+                                                    const Config::Impl& config,
+                                                    std::string_view server_name) noexcept {
+    detail::SealedHeader header;
+    header.created = config.wall_clock.now_seconds(config.wall_clock.context);
+    if (header.created < earliest_plausible_time) return Errc::clock_unset;
+    header.lifetime_s = default_session_lifetime_s;
+    const std::uint32_t hint = session.ticket_lifetime;
+    if (session.ticket_len > 0 && hint > 0 && hint < header.lifetime_s) header.lifetime_s = hint;
+    const auto until = chain_valid_until(session.peer_cert, config.trusted_roots);
+    if (until && *until - header.created < header.lifetime_s) {
+        header.lifetime_s =
+            *until > header.created ? static_cast<std::uint32_t>(*until - header.created) : 0;
+    }
+    MQTLS_TRY_ASSIGN(header.binding, detail::session_binding(server_name, config.identity_digest));
+    return header;
+}
+
+}  // namespace
+
 Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes out) noexcept {
     if (!impl_ || !handshake_done_ || config_.role() != Role::client || key_unset(key)) {
         return Error{Errc::invalid_argument, 0};
@@ -437,21 +461,7 @@ Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes ou
     if (impl.resumed && impl.offered) {
         header = *impl.offered;  // same session: its age runs from the full handshake
     } else {
-        header.created = config.wall_clock.now_seconds(config.wall_clock.context);
-        if (header.created < earliest_plausible_time) return Errc::clock_unset;
-        header.lifetime_s = default_session_lifetime_s;
-        const std::uint32_t hint = current.session.ticket_lifetime;
-        if (current.session.ticket_len > 0 && hint > 0 && hint < header.lifetime_s) {
-            header.lifetime_s = hint;
-        }
-        const auto until = chain_valid_until(current.session.peer_cert, config.trusted_roots);
-        if (until && *until - header.created < header.lifetime_s) {
-            header.lifetime_s =
-                *until > header.created ? static_cast<std::uint32_t>(*until - header.created) : 0;
-        }
-        auto binding = detail::session_binding(impl.server_name, config.identity_digest);
-        if (!binding) return binding.error();
-        header.binding = *binding;
+        MQTLS_TRY_ASSIGN(header, header_for_new_session(current.session, config, impl.server_name));
     }
     detail::Nonce nonce{};
     ret = mbedtls_ctr_drbg_random(&config.drbg, nonce.data(), nonce.size());

@@ -101,12 +101,18 @@ Result<int> open_socket(int family, int type, int protocol) noexcept {
 }
 
 // Polls one socket for `events` until `deadline`. Returns the revents, or 0 at the deadline.
+// What is left until `deadline` as poll()'s timeout; `clamped` when it does not fit an int.
+int poll_timeout_ms(Instant deadline, bool& clamped) noexcept {
+    const std::int64_t remaining_ms = (deadline - monotonic_now()).millis();
+    clamped = remaining_ms > INT_MAX;
+    if (remaining_ms <= 0) return 0;
+    return clamped ? INT_MAX : static_cast<int>(remaining_ms);
+}
+
 Result<short> poll_until(int socket, short events, Instant deadline) noexcept {
     for (int interruptions = 0;;) {
-        const std::int64_t remaining_ms = (deadline - monotonic_now()).millis();
-        const bool clamped = remaining_ms > INT_MAX;
-        const int timeout_ms =
-            remaining_ms <= 0 ? 0 : (clamped ? INT_MAX : static_cast<int>(remaining_ms));
+        bool clamped = false;
+        const int timeout_ms = poll_timeout_ms(deadline, clamped);
         pollfd entry{socket, events, 0};
         const int ready = ::poll(&entry, 1, timeout_ms);
         if (ready > 0) return entry.revents;
