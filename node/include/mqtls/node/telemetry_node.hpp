@@ -152,6 +152,12 @@ public:
     /// outbox. A reading the overflow policy dropped meanwhile is not an error (ok()).
     Result<void> on_reading_acknowledged(std::uint64_t seq) noexcept;
 
+    /// The reading reading_to_publish() just handed out could not be queued (the link's window
+    /// or buffers are full): it leaves the window and is handed out again next time.
+    void on_publish_deferred() noexcept {
+        if (in_flight_ > 0) --in_flight_;
+    }
+
     /// Readings in the window (handed out by reading_to_publish(), not yet acknowledged).
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
     [[nodiscard]] std::size_t max_in_flight() const noexcept { return max_in_flight_; }
