@@ -18,6 +18,7 @@
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
 #include "mqtls/client/client.hpp"
+#include "mqtls/node/retry_rule.hpp"
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
@@ -44,21 +45,9 @@ constexpr std::int64_t input_slice_ms = 50;
 constexpr double max_sensor_timeout_s = 60;
 // The shortest period and backoff base accepted: shorter would only measure the machine.
 constexpr double min_seconds = 0.01;
-// CONNACK return code 3, "server unavailable": the broker is up but cannot serve us yet.
-constexpr std::int32_t connack_server_unavailable = 3;
 
 Duration seconds_to_duration(double seconds) {
     return Duration::from_millis(std::llround(seconds * 1000.0));
-}
-
-// Errors that retrying cannot fix: a broker we must not trust, credentials it refuses, files we
-// cannot use. The node stops on them instead of hammering the broker.
-bool is_permanent(const Error& error) {
-    if (error.code == Errc::broker_refused) return error.detail != connack_server_unavailable;
-    const int status = exit_code_for(error);
-    // exit_refused here: a certificate alert, the broker refusing our client certificate.
-    return status == exit_tls || status == exit_refused || status == exit_file ||
-           status == exit_usage;
 }
 
 int validate_timing(const NodeFlags& flags) {
@@ -237,7 +226,9 @@ std::optional<int> NodeRunner::limits_reached(Instant now) const {
 }
 
 std::optional<int> NodeRunner::on_link_down(const Error& error, const char* what) {
-    if (is_permanent(error)) {
+    // Errors retrying cannot fix stop the node instead of hammering the broker (the library's
+    // rule, the same one node::NodeRunner applies).
+    if (node::should_stop(error)) {
         std::string context = file_context_for(error, flags_.connection);
         if (context.empty()) {
             context = exit_code_for(error) == exit_tls
