@@ -251,17 +251,9 @@ Result<Outbox> Outbox::open(LogStorage& first, LogStorage& second, span<OutboxEn
     return outbox;
 }
 
-Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept {
-    LogStorage& log = *segments_[segment];
-    MQTLS_TRY(log.truncate(0));
-    std::size_t size = 0;
-    std::uint8_t begin[begin_body_bytes];
-    put_u32(begin, epoch);
-    put_u64(begin + 4, head_);
-    put_u64(begin + 12, next_);
-    put_u64(begin + 20, dropped_);
-    MQTLS_TRY(append_record(log, size, RecordType::begin, bytes_view(begin, sizeof begin)));
-    // The live readings, so that the new segment stands alone.
+// The live readings, then every in-flight note, so that the new segment stands alone and each
+// reading keeps its packet identifier (MQTT-4.4.0-1).
+Result<void> Outbox::copy_live_records(LogStorage& log, std::size_t& size) noexcept {
     for (std::size_t i = 0; i < count_; ++i) {
         const OutboxEntry& live = entry(i);
         MQTLS_TRY_ASSIGN(const std::size_t got,
@@ -272,22 +264,43 @@ Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) no
         MQTLS_TRY(append_record(log, size, RecordType::reading, bytes_view(seq, seq_bytes),
                                 bytes_view(scratch_.data(), live.length)));
     }
-    // Then every in-flight note, so each reading keeps its packet identifier (MQTT-4.4.0-1).
+    return copy_in_flight_notes(log, size);
+}
+
+Result<void> Outbox::copy_in_flight_notes(LogStorage& log, std::size_t& size) noexcept {
     for (std::size_t i = 0; i < count_; ++i) {
         if (entry(i).packet_id == 0) continue;
         MQTLS_TRY(append_inflight(log, size, entry(i).seq, entry(i).packet_id));
     }
-    std::uint8_t commit[commit_body_bytes];
-    put_u32(commit, epoch);
-    MQTLS_TRY(append_record(log, size, RecordType::commit, bytes_view(commit, sizeof commit)));
-    MQTLS_TRY(log.sync());
-    // Only now does the new segment count; the index moves over to it.
+    return ok();
+}
+
+void Outbox::move_index_to_new_segment() noexcept {
     std::size_t offset = header_bytes + begin_body_bytes;
     for (std::size_t i = 0; i < count_; ++i) {
         OutboxEntry& live = entry(i);
         live.offset = static_cast<std::uint32_t>(offset + outbox_record_overhead);
         offset += outbox_record_overhead + live.length;
     }
+}
+
+Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept {
+    LogStorage& log = *segments_[segment];
+    MQTLS_TRY(log.truncate(0));
+    std::size_t size = 0;
+    std::uint8_t begin[begin_body_bytes];
+    put_u32(begin, epoch);
+    put_u64(begin + 4, head_);
+    put_u64(begin + 12, next_);
+    put_u64(begin + 20, dropped_);
+    MQTLS_TRY(append_record(log, size, RecordType::begin, bytes_view(begin, sizeof begin)));
+    MQTLS_TRY(copy_live_records(log, size));
+    std::uint8_t commit[commit_body_bytes];
+    put_u32(commit, epoch);
+    MQTLS_TRY(append_record(log, size, RecordType::commit, bytes_view(commit, sizeof commit)));
+    MQTLS_TRY(log.sync());
+    // Only now does the new segment count; the index moves over to it.
+    move_index_to_new_segment();
     active_ = segment;
     epoch_ = epoch;
     active_size_ = size;

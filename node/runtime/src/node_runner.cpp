@@ -9,7 +9,7 @@ namespace mqtls::node {
 namespace {
 
 bytes_view text_bytes(std::string_view text) noexcept {
-    return bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 }  // namespace
@@ -63,7 +63,7 @@ void NodeRunner::step(Instant until) noexcept {
 // Before the first connection: the readings an earlier run left in flight go back into the
 // session, one per step, so the first CONNECT resends them (DUP, same identifier).
 void NodeRunner::restore_next() noexcept {
-    Outbox& outbox = const_cast<Outbox&>(node_->outbox());
+    Outbox& outbox = node_->outbox();
     if (restore_position_ >= outbox.size()) {
         restoring_ = false;
         last_progress_ = now();
@@ -228,7 +228,7 @@ void NodeRunner::handle_connection_event(const mqtt::Event& event) noexcept {
 }
 
 void NodeRunner::on_acknowledged(mqtt::PacketId packet_id) noexcept {
-    Outbox& outbox = const_cast<Outbox&>(node_->outbox());
+    Outbox& outbox = node_->outbox();
     const std::uint64_t seq = outbox.seq_noted_under(packet_id);
     if (seq == 0) return;  // a status message, or a reading the overflow policy dropped
     last_progress_ = now();

@@ -29,12 +29,15 @@ private:
     Result<void> connect() noexcept;
     Result<void> fill_window() noexcept;
     Result<void> await_acknowledgements() noexcept;
+    Result<void> take_acknowledgements() noexcept;
+    Result<void> release_and_refill() noexcept;
+    Result<void> finish_one_flight() noexcept;
     Result<void> release_at_most_once() noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
     void released(std::uint64_t seq) noexcept;
     void note_tls() noexcept;
     [[nodiscard]] Instant now() const noexcept { return platform_.clock.now(); }
-    Outbox& outbox() noexcept { return const_cast<Outbox&>(node_.outbox()); }
+    Outbox& outbox() noexcept { return node_.outbox(); }
 
     TelemetryNode& node_;
     link::Connection& connection_;
@@ -115,26 +118,32 @@ Result<void> WakeCycle::release_at_most_once() noexcept {
     return ok();
 }
 
+// Waits for the next acknowledgement(s), releases them and refills the window.
+Result<void> WakeCycle::take_acknowledgements() noexcept {
+    const std::size_t before = report_.delivered;
+    MQTLS_TRY(connection_.pump_until_true(
+        deadline_, [this, before] { return report_.delivered != before || outbox().empty(); }));
+    while (auto event = connection_.poll_event()) {
+        if (const auto* acked = std::get_if<mqtt::PublishAcked>(&*event)) {
+            on_acknowledged(acked->packet_id);
+        }
+    }
+    if (storage_error_) return *storage_error_;
+    return fill_window();
+}
+
+Result<void> WakeCycle::release_and_refill() noexcept {
+    MQTLS_TRY(release_at_most_once());
+    return fill_window();
+}
+
 Result<void> WakeCycle::await_acknowledgements() noexcept {
-    // Each turn takes an event, or refills the window, or ends: bounded by the outbox's size
+    // Each turn takes acknowledgements and refills the window: bounded by the outbox's size
     // (every reading is acknowledged once) and the deadline (pump_until returns by it).
     const std::size_t turns = 4 * outbox().size() + 16;
+    const bool at_most_once = config_.qos == mqtt::QoS::at_most_once;
     for (std::size_t turn = 0; turn < turns && !outbox().empty(); ++turn) {
-        if (config_.qos == mqtt::QoS::at_most_once) {
-            MQTLS_TRY(release_at_most_once());
-            MQTLS_TRY(fill_window());
-            continue;
-        }
-        const std::size_t before = report_.delivered;
-        MQTLS_TRY(connection_.pump_until_true(
-            deadline_, [this, before] { return report_.delivered != before || outbox().empty(); }));
-        while (auto event = connection_.poll_event()) {
-            if (const auto* acked = std::get_if<mqtt::PublishAcked>(&*event)) {
-                on_acknowledged(acked->packet_id);
-            }
-        }
-        if (storage_error_) return *storage_error_;
-        MQTLS_TRY(fill_window());
+        MQTLS_TRY(at_most_once ? release_and_refill() : take_acknowledgements());
     }
     if (!outbox().empty()) return Error{Errc::io_timed_out, 0};
     return ok();
@@ -149,6 +158,15 @@ void WakeCycle::note_tls() noexcept {
     if (counts.last_problem) report_.session_problem = counts.last_problem;
 }
 
+Result<void> WakeCycle::finish_one_flight() noexcept {
+    if (!config_.one_flight) return ok();
+    // CONNACK is awaited at QoS 0 too (the readings already left with CONNECT): a broker that
+    // refuses the connection drops them, and they must stay in the outbox then.
+    MQTLS_TRY(connection_.finish_connect(deadline_));
+    report_.connect_time = now() - started_;
+    return ok();
+}
+
 Result<void> WakeCycle::deliver() noexcept {
     MQTLS_TRY_ASSIGN(report_.restored,
                      restore_in_flight(outbox(), connection_, node_.telemetry_topic(), config_.qos,
@@ -156,12 +174,7 @@ Result<void> WakeCycle::deliver() noexcept {
     MQTLS_TRY(connect());
     node_.on_connected(now());  // the window: restored readings first, then new ones
     MQTLS_TRY(fill_window());
-    if (config_.one_flight) {
-        // CONNACK is awaited at QoS 0 too (the readings already left with CONNECT): a broker
-        // that refuses the connection drops them, and they must stay in the outbox then.
-        MQTLS_TRY(connection_.finish_connect(deadline_));
-        report_.connect_time = now() - started_;
-    }
+    MQTLS_TRY(finish_one_flight());
     MQTLS_TRY(await_acknowledgements());
     return connection_.disconnect(deadline_);
 }

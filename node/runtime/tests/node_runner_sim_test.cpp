@@ -54,11 +54,26 @@ public:
     }
 
     void run(Totals& totals) {
+        run_with_faults(totals);
+        if (::testing::Test::HasFatalFailure()) return;
+        // The network heals: run until connected with nothing pending, then stop.
+        for (int turn = 0; turn < 200'000; ++turn) {
+            if (runner_->connected() && device_->node->outbox().empty()) break;
+            step_once();
+        }
+        runner_->stop(world_.clock.now() + Duration::from_seconds(30));
+        while (auto event = runner_->poll_event()) check(*event);
+        tally_delivery(totals);
+    }
+
+private:
+    // 30 s of virtual time under the scripted faults, readings every second, and on even seeds
+    // one device reset at a seeded instant.
+    void run_with_faults(Totals& totals) {
         const Instant faults_end = world_.clock.now() + Duration::from_seconds(30);
         const bool reset = seed_ % 2 == 0;
         const Instant reset_at = world_.clock.now() + Duration::from_seconds(5 + seed_ % 20);
         bool was_reset = false;
-        // Phase 1: faults; readings every second.
         for (int turn = 0; turn < 200'000 && world_.clock.now() < faults_end; ++turn) {
             if (reset && !was_reset && world_.clock.now() >= reset_at) {
                 boot();  // a crash: RAM is gone, the outbox and the TLS session store remain
@@ -68,34 +83,27 @@ public:
             step_once();
             if (::testing::Test::HasFatalFailure()) return;
         }
-        // Phase 2: the network heals; run until connected with nothing pending, then stop.
-        for (int turn = 0; turn < 200'000; ++turn) {
-            if (runner_->connected() && device_->node->outbox().empty()) break;
-            step_once();
-        }
-        runner_->stop(world_.clock.now() + Duration::from_seconds(30));
-        while (auto event = runner_->poll_event()) check(*event);
+    }
+
+    void tally_delivery(Totals& totals) {
         const std::uint64_t taken = device_->node->outbox().next_sequence() - 1;
         const Delivery delivery = tally(world_.broker, taken);
         EXPECT_TRUE(device_->node->outbox().empty()) << "seed " << seed_;
-        // QoS 0 is at most once: a reading the stream took is released, and a cut loses it.
-        if (qos_ == mqtt::QoS::at_most_once) {
-            totals.at_most_once_lost += delivery.lost.size();
-            totals.readings += taken;
-            ++totals.schedules;
-            return;
-        }
-        EXPECT_TRUE(delivery.lost.empty())
-            << "seed " << seed_ << ": " << delivery.lost.size() << " reading(s) lost, first seq "
-            << delivery.lost.front() << " (replay: MQTLS_SIM_SEED=" << seed_ << ")";
         ++totals.schedules;
         totals.faults += world_.network.faults_fired() + (seed_ % 5 == 0 ? 1 : 0);
         totals.readings += taken;
+        // QoS 0 is at most once: a reading the stream took is released, and a cut loses it.
+        if (qos_ == mqtt::QoS::at_most_once) {
+            totals.at_most_once_lost += delivery.lost.size();
+            return;
+        }
+        EXPECT_TRUE(delivery.lost.empty())
+            << "seed " << seed_ << ": " << delivery.lost.size() << " reading(s) lost (replay: "
+            << "MQTLS_SIM_SEED=" << seed_ << ")";
         totals.lost += delivery.lost.size();
         totals.duplicates += delivery.duplicates;
     }
 
-private:
     void boot() {
         runner_.reset();
         if (device_) device_->connection.drop();
@@ -121,27 +129,11 @@ private:
     void check(const NodeEvent& event) {
         switch (event.type) {
             case NodeEventType::link_down:
-                EXPECT_LE(event.retry_delay.millis(), event.backoff_bound.millis()) << seed_;
-                EXPECT_LE(event.backoff_bound.millis(), backoff_cap.millis()) << seed_;
-                EXPECT_GE(event.retry_delay.millis(), 0) << seed_;
-                // Now and then the broker restarts and forgets the session and TLS cache.
-                if (world_.random() % 4 == 0) {
-                    world_.broker.script.session_present = false;
-                    world_.server.forget_sessions();
-                } else {
-                    world_.broker.script.session_present.reset();
-                }
+                check_backoff(event);
                 break;
             case NodeEventType::published:
             case NodeEventType::restored:
-                if (event.packet_id == 0) break;
-                if (auto held = in_flight_.find(event.packet_id);
-                    held != in_flight_.end() && held->second != event.seq) {
-                    ADD_FAILURE() << "seed " << seed_ << ": packet id " << event.packet_id
-                                  << " reused for seq " << event.seq << " while seq "
-                                  << held->second << " is in flight";
-                }
-                in_flight_[event.packet_id] = event.seq;
+                check_identifier(event);
                 break;
             case NodeEventType::acknowledged:
                 in_flight_.erase(event.packet_id);
@@ -152,6 +144,31 @@ private:
             default:
                 break;
         }
+    }
+
+    void check_backoff(const NodeEvent& event) {
+        EXPECT_LE(event.retry_delay.millis(), event.backoff_bound.millis()) << seed_;
+        EXPECT_LE(event.backoff_bound.millis(), backoff_cap.millis()) << seed_;
+        EXPECT_GE(event.retry_delay.millis(), 0) << seed_;
+        // Now and then the broker restarts and forgets the session and its TLS cache.
+        if (world_.random() % 4 == 0) {
+            world_.broker.script.session_present = false;
+            world_.server.forget_sessions();
+        } else {
+            world_.broker.script.session_present.reset();
+        }
+    }
+
+    // No identifier handed out for a second reading while the first is in flight under it.
+    void check_identifier(const NodeEvent& event) {
+        if (event.packet_id == 0) return;
+        const auto held = in_flight_.find(event.packet_id);
+        if (held != in_flight_.end() && held->second != event.seq) {
+            ADD_FAILURE() << "seed " << seed_ << ": packet id " << event.packet_id
+                          << " reused for seq " << event.seq << " while seq " << held->second
+                          << " is in flight";
+        }
+        in_flight_[event.packet_id] = event.seq;
     }
 
     std::uint32_t seed_;

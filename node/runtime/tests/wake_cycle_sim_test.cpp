@@ -44,47 +44,59 @@ void expect_distinct_identifiers(const Outbox& outbox, std::uint32_t seed) {
     }
 }
 
-WakeReport one_wake(World& world, std::uint32_t seed, bool one_flight, Totals& totals) {
-    Device device(world, 1 + seed % 16);
-    const Result<OutboxPush> taken = device.node->take_reading(device.sensor, world.clock.now(), 0);
-    EXPECT_TRUE(taken) << seed;
+WakeConfig wake_config(std::uint32_t seed, bool one_flight) {
     WakeConfig config;
     config.qos = static_cast<mqtt::QoS>(seed % 3);
     config.connect.client_id = "sim-device";
     config.connect.keep_alive_s = 60;
     config.deadline = wake_deadline;
     config.one_flight = one_flight;
-    const Instant started = world.clock.now();
-    const WakeReport report =
-        run_wake_cycle(*device.node, device.connection, device.platform, config);
-    const Duration took = world.clock.now() - started;
+    return config;
+}
+
+void check_wake(Duration took, const WakeReport& report, const TelemetryNode& node,
+                std::uint32_t seed) {
     // The deadline holds in virtual time (plus the one stream step that may end past it).
     EXPECT_LE(took.millis(), (wake_deadline + Duration::from_millis(100)).millis())
         << "seed " << seed << " (replay: MQTLS_SIM_SEED=" << seed << ")";
-    EXPECT_EQ(report.pending, device.node->outbox().size()) << seed;
+    EXPECT_EQ(report.pending, node.outbox().size()) << seed;
     EXPECT_TRUE(report.error.has_value() || report.pending == 0) << seed;
-    expect_distinct_identifiers(device.node->outbox(), seed);
+    expect_distinct_identifiers(node.outbox(), seed);
+}
+
+WakeReport one_wake(World& world, std::uint32_t seed, bool one_flight, Totals& totals) {
+    Device device(world, 1 + seed % 16);
+    const Result<OutboxPush> taken = device.node->take_reading(device.sensor, world.clock.now(), 0);
+    EXPECT_TRUE(taken) << seed;
+    const WakeConfig config = wake_config(seed, one_flight);
+    const Instant started = world.clock.now();
+    const WakeReport report =
+        run_wake_cycle(*device.node, device.connection, device.platform, config);
+    check_wake(world.clock.now() - started, report, *device.node, seed);
     ++totals.wakes;
     if (report.handshake == WakeHandshake::resumed) ++totals.resumed;
     world.clock.advance(Duration::from_seconds(60));  // deep sleep
     return report;
 }
 
+// Now and then the broker restarts between wakes: the session and its TLS cache are gone.
+void maybe_restart_broker(World& world) {
+    if (world.random() % 5 == 0) {
+        world.broker.script.session_present = false;
+        world.server.forget_sessions();
+    } else {
+        world.broker.script.session_present.reset();
+    }
+}
+
 void run_schedule(std::uint32_t seed, Totals& totals) {
     World world(seed);
-    std::size_t connection = 0;
     const bool one_flight = seed % 4 != 0;
     for (int wake = 0; wake < wakes_with_faults; ++wake) {
-        // Each wake's connection is attempt `connection` of the network: script its fault.
-        script_fault(world, connection);
-        if (world.random() % 5 == 0) {
-            world.broker.script.session_present = false;  // the broker restarted
-            world.server.forget_sessions();
-        } else {
-            world.broker.script.session_present.reset();
-        }
+        // Each wake's connection is the network's next open attempt: script its fault.
+        script_fault(world, world.network.open_attempts());
+        maybe_restart_broker(world);
         one_wake(world, seed, one_flight, totals);
-        connection = world.network.open_attempts();
     }
     world.broker.script.session_present.reset();
     WakeReport last;

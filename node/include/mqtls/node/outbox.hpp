@@ -170,6 +170,9 @@ private:
     void replay_reading(std::uint64_t seq, std::size_t payload_offset,
                         std::size_t payload_length) noexcept;
     Result<void> start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept;
+    Result<void> copy_live_records(LogStorage& log, std::size_t& size) noexcept;
+    Result<void> copy_in_flight_notes(LogStorage& log, std::size_t& size) noexcept;
+    void move_index_to_new_segment() noexcept;
     Result<void> compact() noexcept;
     Result<void> ensure_room(std::size_t bytes) noexcept;
     Result<void> append_state() noexcept;

@@ -181,6 +181,8 @@ public:
     /// Readings that could not be taken since create(): sensor failures and rejected input.
     [[nodiscard]] std::uint64_t sensor_errors() const noexcept { return sensor_errors_; }
     [[nodiscard]] const Outbox& outbox() const noexcept { return *outbox_; }
+    /// The outbox itself, for the platform loop that restores and releases readings.
+    [[nodiscard]] Outbox& outbox() noexcept { return *outbox_; }
     /// Attempts since the last successful connection.
     [[nodiscard]] std::uint32_t reconnect_attempt() const noexcept { return backoff_.attempt(); }
     /// The bound the last delay from on_disconnected() was drawn under (0 before any).
