@@ -22,7 +22,7 @@ fi
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
-    mapfile -t files < <(find mqtt/src node/src tls/src pki/src link/src link/tls/src ports/posix/src client/src tools/mqtls testing/mosquitto/src testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
+    mapfile -t files < <(find mqtt/src node/src node/runtime/src tls/src pki/src link/src link/tls/src ports/posix/src client/src tools/mqtls testing/mosquitto/src testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
 fi
 
 # clang-tidy parses GCC's command lines with clang: drop the GCC-only sanitizer/warning flags it

@@ -6,7 +6,7 @@ import os
 import struct
 import zlib
 
-BEGIN, READING, STATE, COMMIT, INFLIGHT = 1, 2, 3, 4, 5
+BEGIN, READING, STATE, COMMIT, INFLIGHT, RELEASE = 1, 2, 3, 4, 5, 6
 
 
 def record(kind, body):
@@ -29,6 +29,10 @@ def state(head, nxt, dropped):
 
 def inflight(seq, packet_id):
     return record(INFLIGHT, struct.pack("<QH", seq, packet_id))
+
+
+def release(seq):
+    return record(RELEASE, struct.pack("<Q", seq))
 
 
 def commit(epoch):
@@ -58,6 +62,12 @@ def main():
         "no-commit": seed(begin(1, 1, 1, 0) + readings),
         "garbage": seed(bytes(range(256)) * 2),
         "in-flight": seed(live + inflight(3, 17), compacted[:-12] + inflight(3, 18) + commit(2)),
+        # A window in flight, acknowledged out of order; an id noted twice (a lost release).
+        "window": seed(live + inflight(1, 7) + inflight(2, 8) + inflight(3, 9) + release(2)
+                       + state(3, 6, 0) + release(4)),
+        "window-compacted": seed(live, begin(2, 3, 6, 0) + reading(3, b"three") + reading(5, b"five")
+                                 + inflight(3, 9) + inflight(5, 10) + commit(2) + release(5)),
+        "id-noted-twice": seed(live + inflight(1, 4) + inflight(2, 4)),
         # Counters no outbox writes: the seq must not wrap round to 0 (found by this target).
         "counter-at-the-top": seed(fresh + state(2**64 - 1, 2**64 - 1, 0)),
         "seq-at-the-top": seed(fresh + reading(2**64 - 1, b"top")),

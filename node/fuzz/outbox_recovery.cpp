@@ -3,7 +3,8 @@
 // and what it recovers must be consistent: at most max_records live readings with strictly
 // increasing seqs below next_sequence(), each readable and within the size bounds; a second
 // recovery of the result finds the same state (recovery is idempotent); and the recovered
-// outbox keeps working (push, release, reopen).
+// outbox keeps working (push, release, note and release out of order, reopen); no packet
+// identifier is noted for two live readings.
 //
 // Input: u16 little-endian split point, then the bytes; the first (split mod (n + 1)) bytes
 // are segment 0, the rest segment 1.
@@ -35,6 +36,7 @@ struct Snapshot {
     std::uint64_t next = 0;
     std::uint64_t dropped = 0;
     std::uint64_t seqs[max_records] = {};
+    std::uint16_t ids[max_records] = {};
 };
 
 Snapshot check_consistent(Outbox& outbox) {
@@ -53,6 +55,14 @@ Snapshot check_consistent(Outbox& outbox) {
         MQTLS_FUZZ_CHECK(reading->seq > previous);
         MQTLS_FUZZ_CHECK(reading->seq < outbox.next_sequence());
         MQTLS_FUZZ_CHECK(reading->payload.size() <= max_record_bytes);
+        // No identifier held by two live readings: both would be restored under it, and a
+        // QoS 2 identifier reused while in flight.
+        for (std::size_t j = 0; reading->packet_id != 0 && j < i; ++j) {
+            MQTLS_FUZZ_CHECK(snapshot.ids[j] != reading->packet_id);
+        }
+        snapshot.ids[i] = reading->packet_id;
+        MQTLS_FUZZ_CHECK(reading->packet_id == 0 ||
+                         outbox.seq_noted_under(reading->packet_id) == reading->seq);
         previous = reading->seq;
         bytes += reading->payload.size();
         snapshot.seqs[i] = reading->seq;
@@ -95,6 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
         MQTLS_FUZZ_CHECK(second_look.next == recovered.next);
         MQTLS_FUZZ_CHECK(second_look.dropped == recovered.dropped);
         MQTLS_FUZZ_CHECK(std::memcmp(second_look.seqs, recovered.seqs, sizeof recovered.seqs) == 0);
+        MQTLS_FUZZ_CHECK(std::memcmp(second_look.ids, recovered.ids, sizeof recovered.ids) == 0);
         MQTLS_FUZZ_CHECK(!again->recovery().fresh || again->size() == 0);
         MQTLS_FUZZ_CHECK(again->recovery().torn_bytes == 0);
 
@@ -110,6 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
         }
         MQTLS_FUZZ_CHECK(pushed.has_value());
         MQTLS_FUZZ_CHECK(pushed->seq == recovered.next);
+        // The new reading goes out and is acknowledged (out of order when older ones wait).
+        std::uint16_t free_id = 1;
+        while (again->seq_noted_under(free_id) != 0) ++free_id;  // at most max_records turns
+        MQTLS_FUZZ_CHECK(again->note_in_flight(pushed->seq, free_id).has_value());
+        MQTLS_FUZZ_CHECK(again->seq_noted_under(free_id) == pushed->seq);
+        MQTLS_FUZZ_CHECK(again->release(pushed->seq).has_value());
+        MQTLS_FUZZ_CHECK(again->seq_noted_under(free_id) == 0);
         if (again->size() > 0) {
             std::uint8_t buffer[max_record_bytes];
             const Result<OutboxReading> oldest = again->peek(0, buffer);

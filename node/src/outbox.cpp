@@ -12,7 +12,8 @@ enum class RecordType : std::uint8_t {
     reading = 2,
     state = 3,
     commit = 4,
-    inflight = 5
+    inflight = 5,
+    release = 6,  // a reading acknowledged out of order (not the oldest)
 };
 
 constexpr std::size_t header_bytes = 8;
@@ -21,6 +22,7 @@ constexpr std::size_t begin_body_bytes = 4 + 8 + 8 + 8;  // epoch, head, next, d
 constexpr std::size_t state_body_bytes = 8 + 8 + 8;      // head, next, dropped
 constexpr std::size_t commit_body_bytes = 4;             // epoch
 constexpr std::size_t inflight_body_bytes = 8 + 2;       // seq, packet id
+constexpr std::size_t release_body_bytes = 8;            // seq
 constexpr std::size_t max_body_bytes = 65'000;
 constexpr std::size_t min_record_bytes = begin_body_bytes;  // scratch must hold a BEGIN body
 static_assert(outbox_record_overhead == header_bytes + seq_bytes);
@@ -84,6 +86,24 @@ struct Record {
     std::size_t end = 0;  // offset just past the record
 };
 
+std::size_t expected_body_bytes(RecordType type) noexcept {
+    switch (type) {
+        case RecordType::begin:
+            return begin_body_bytes;
+        case RecordType::state:
+            return state_body_bytes;
+        case RecordType::commit:
+            return commit_body_bytes;
+        case RecordType::inflight:
+            return inflight_body_bytes;
+        case RecordType::release:
+            return release_body_bytes;
+        case RecordType::reading:
+            break;
+    }
+    return 0;
+}
+
 // Reads the record at `offset`; false when there is none that checks out (end of log, torn
 // or corrupt record, unknown type).
 Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_size,
@@ -94,7 +114,7 @@ Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_si
     if (got != header_bytes) return false;
     const std::size_t length = get_u16(header + 2);
     const auto type = static_cast<RecordType>(header[0]);
-    if (header[1] != 0 || type < RecordType::begin || type > RecordType::inflight) return false;
+    if (header[1] != 0 || type < RecordType::begin || type > RecordType::release) return false;
     if (length > scratch.size() || log_size - offset - header_bytes < length) return false;
     MQTLS_TRY_ASSIGN(const std::size_t body_got,
                      log.read(offset + header_bytes, mutable_bytes(scratch.data(), length)));
@@ -102,12 +122,9 @@ Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_si
     std::uint32_t crc = crc32_update(0, bytes_view(header, 4));
     crc = crc32_update(crc, bytes_view(scratch.data(), length));
     if (crc != get_u32(header + 4)) return false;
-    const std::size_t expected = type == RecordType::begin      ? begin_body_bytes
-                                 : type == RecordType::state    ? state_body_bytes
-                                 : type == RecordType::commit   ? commit_body_bytes
-                                 : type == RecordType::inflight ? inflight_body_bytes
-                                                                : 0;
-    if (type == RecordType::reading ? length < seq_bytes : length != expected) return false;
+    if (type == RecordType::reading ? length < seq_bytes : length != expected_body_bytes(type)) {
+        return false;
+    }
     record.type = type;
     record.body = bytes_view(scratch.data(), length);
     record.end = offset + header_bytes + length;
@@ -144,6 +161,7 @@ Result<SegmentSummary> summarize(LogStorage& log, mutable_bytes scratch) noexcep
             case RecordType::reading:
             case RecordType::state:
             case RecordType::inflight:
+            case RecordType::release:
                 break;
             case RecordType::commit:
                 if (get_u32(body) == summary.epoch) summary.committed = true;
@@ -186,7 +204,8 @@ Result<std::uint64_t> highest_seq_anywhere(LogStorage& log, mutable_bytes scratc
 bool counters_plausible(const Record& record) noexcept {
     const std::uint8_t* body = record.body.data();
     switch (record.type) {
-        case RecordType::reading: {
+        case RecordType::reading:
+        case RecordType::release: {
             const std::uint64_t seq = get_u64(body);
             return seq >= 1 && seq <= max_sequence;
         }
@@ -208,10 +227,13 @@ Outbox::Outbox(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
     : segments_{&first, &second}, index_(index), scratch_(scratch), config_(config) {}
 
 std::size_t Outbox::minimum_segment_bytes(const OutboxConfig& config) noexcept {
-    // After a compaction the segment must still take one more push (and a STATE for drops).
-    return 3 * header_bytes + begin_body_bytes + commit_body_bytes + inflight_body_bytes +
-           config.max_records * outbox_record_overhead + config.max_live_bytes + header_bytes +
-           state_body_bytes + outbox_record_overhead + config.max_record_bytes;
+    // After a compaction (every live reading, each with its in-flight note) the segment must
+    // still take one more push with a STATE for drops, and one more note.
+    const std::size_t inflight_record = header_bytes + inflight_body_bytes;
+    return 2 * header_bytes + begin_body_bytes + commit_body_bytes +
+           config.max_records * (outbox_record_overhead + inflight_record) + config.max_live_bytes +
+           header_bytes + state_body_bytes + outbox_record_overhead + config.max_record_bytes +
+           inflight_record;
 }
 
 Result<Outbox> Outbox::open(LogStorage& first, LogStorage& second, span<OutboxEntry> index,
@@ -229,17 +251,9 @@ Result<Outbox> Outbox::open(LogStorage& first, LogStorage& second, span<OutboxEn
     return outbox;
 }
 
-Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept {
-    LogStorage& log = *segments_[segment];
-    MQTLS_TRY(log.truncate(0));
-    std::size_t size = 0;
-    std::uint8_t begin[begin_body_bytes];
-    put_u32(begin, epoch);
-    put_u64(begin + 4, head_);
-    put_u64(begin + 12, next_);
-    put_u64(begin + 20, dropped_);
-    MQTLS_TRY(append_record(log, size, RecordType::begin, bytes_view(begin, sizeof begin)));
-    // The live readings, so that the new segment stands alone.
+// The live readings, then every in-flight note, so that the new segment stands alone and each
+// reading keeps its packet identifier (MQTT-4.4.0-1).
+Result<void> Outbox::copy_live_records(LogStorage& log, std::size_t& size) noexcept {
     for (std::size_t i = 0; i < count_; ++i) {
         const OutboxEntry& live = entry(i);
         MQTLS_TRY_ASSIGN(const std::size_t got,
@@ -250,24 +264,43 @@ Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) no
         MQTLS_TRY(append_record(log, size, RecordType::reading, bytes_view(seq, seq_bytes),
                                 bytes_view(scratch_.data(), live.length)));
     }
-    if (count_ > 0 && in_flight_packet_id_ != 0) {
-        std::uint8_t inflight[inflight_body_bytes];
-        put_u64(inflight, entry(0).seq);
-        put_u16(inflight + 8, in_flight_packet_id_);
-        MQTLS_TRY(
-            append_record(log, size, RecordType::inflight, bytes_view(inflight, sizeof inflight)));
+    return copy_in_flight_notes(log, size);
+}
+
+Result<void> Outbox::copy_in_flight_notes(LogStorage& log, std::size_t& size) noexcept {
+    for (std::size_t i = 0; i < count_; ++i) {
+        if (entry(i).packet_id == 0) continue;
+        MQTLS_TRY(append_inflight(log, size, entry(i).seq, entry(i).packet_id));
     }
-    std::uint8_t commit[commit_body_bytes];
-    put_u32(commit, epoch);
-    MQTLS_TRY(append_record(log, size, RecordType::commit, bytes_view(commit, sizeof commit)));
-    MQTLS_TRY(log.sync());
-    // Only now does the new segment count; the index moves over to it.
+    return ok();
+}
+
+void Outbox::move_index_to_new_segment() noexcept {
     std::size_t offset = header_bytes + begin_body_bytes;
     for (std::size_t i = 0; i < count_; ++i) {
         OutboxEntry& live = entry(i);
         live.offset = static_cast<std::uint32_t>(offset + outbox_record_overhead);
         offset += outbox_record_overhead + live.length;
     }
+}
+
+Result<void> Outbox::start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept {
+    LogStorage& log = *segments_[segment];
+    MQTLS_TRY(log.truncate(0));
+    std::size_t size = 0;
+    std::uint8_t begin[begin_body_bytes];
+    put_u32(begin, epoch);
+    put_u64(begin + 4, head_);
+    put_u64(begin + 12, next_);
+    put_u64(begin + 20, dropped_);
+    MQTLS_TRY(append_record(log, size, RecordType::begin, bytes_view(begin, sizeof begin)));
+    MQTLS_TRY(copy_live_records(log, size));
+    std::uint8_t commit[commit_body_bytes];
+    put_u32(commit, epoch);
+    MQTLS_TRY(append_record(log, size, RecordType::commit, bytes_view(commit, sizeof commit)));
+    MQTLS_TRY(log.sync());
+    // Only now does the new segment count; the index moves over to it.
+    move_index_to_new_segment();
     active_ = segment;
     epoch_ = epoch;
     active_size_ = size;
@@ -303,10 +336,44 @@ void Outbox::replay_reading(std::uint64_t seq, std::size_t payload_offset,
     }
     if (count_ == 0) head_ = seq;
     entry(count_) = OutboxEntry{seq, static_cast<std::uint32_t>(payload_offset),
-                                static_cast<std::uint32_t>(payload_length)};
+                                static_cast<std::uint32_t>(payload_length), 0};
     ++count_;
     live_bytes_ += payload_length;
     if (seq >= next_) next_ = seq + 1;
+}
+
+std::size_t Outbox::position_of(std::uint64_t seq) const noexcept {
+    for (std::size_t i = 0; i < count_; ++i) {
+        if (entry(i).seq == seq) return i;
+    }
+    return count_;
+}
+
+void Outbox::remove_at(std::size_t position) noexcept {
+    if (position == 0) {
+        drop_front();
+        return;
+    }
+    live_bytes_ -= entry(position).length;
+    for (std::size_t i = position; i + 1 < count_; ++i) entry(i) = entry(i + 1);
+    --count_;
+}
+
+void Outbox::replay_inflight(std::uint64_t seq, std::uint16_t packet_id) noexcept {
+    const std::size_t position = position_of(seq);
+    if (position < count_) entry(position).packet_id = packet_id;
+}
+
+void Outbox::forget_stale_notes() noexcept {
+    // Two live readings noted under one identifier: the session reused it once the older one
+    // was acknowledged, whose release was then lost (not synced). Only the newer note is real;
+    // the older reading goes out again under a new identifier (a duplicate, never a loss).
+    for (std::size_t i = 0; i < count_; ++i) {
+        const std::uint16_t id = entry(i).packet_id;
+        for (std::size_t later = i + 1; id != 0 && later < count_; ++later) {
+            if (entry(later).packet_id == id) entry(i).packet_id = 0;
+        }
+    }
 }
 
 Result<std::size_t> Outbox::replay(LogStorage& log, std::size_t size) noexcept {
@@ -340,8 +407,10 @@ Result<std::size_t> Outbox::replay(LogStorage& log, std::size_t size) noexcept {
                 while (count_ > 0 && entry(0).seq < head_) drop_front();
                 break;
             case RecordType::inflight:
-                in_flight_seq_ = get_u64(body);
-                in_flight_packet_id_ = get_u16(body + 8);
+                replay_inflight(get_u64(body), get_u16(body + 8));
+                break;
+            case RecordType::release:
+                if (const std::size_t at = position_of(get_u64(body)); at < count_) remove_at(at);
                 break;
             case RecordType::commit:
                 break;
@@ -364,7 +433,7 @@ Result<void> Outbox::recover() noexcept {
     MQTLS_TRY_ASSIGN(const std::size_t size, log.size());
     MQTLS_TRY_ASSIGN(const std::size_t valid_end, replay(log, size));
     if (count_ > 0) head_ = entry(0).seq;
-    if (count_ == 0 || entry(0).seq != in_flight_seq_) in_flight_packet_id_ = 0;
+    forget_stale_notes();
     active_size_ = valid_end;
     recovery_.segment = active_;
     recovery_.epoch = epoch_;
@@ -383,7 +452,6 @@ Result<void> Outbox::recover() noexcept {
 }
 
 void Outbox::drop_front() noexcept {
-    if (entry(0).seq == in_flight_seq_) in_flight_packet_id_ = 0;
     live_bytes_ -= entry(0).length;
     first_ = (first_ + 1) % index_.size();
     --count_;
@@ -457,7 +525,7 @@ Result<OutboxPush> Outbox::push(bytes_view payload) noexcept {
     MQTLS_TRY(ensure_room(state_bytes + outbox_record_overhead + payload.size()));
     if (result.dropped != 0) MQTLS_TRY(append_state());
     MQTLS_TRY_ASSIGN(const std::uint32_t offset, append_reading(active(), result.seq, payload));
-    entry(count_) = OutboxEntry{result.seq, offset, static_cast<std::uint32_t>(payload.size())};
+    entry(count_) = OutboxEntry{result.seq, offset, static_cast<std::uint32_t>(payload.size()), 0};
     if (count_ == 0) head_ = result.seq;
     ++count_;
     live_bytes_ += payload.size();
@@ -474,34 +542,57 @@ Result<OutboxReading> Outbox::peek(std::size_t position, mutable_bytes buffer) n
     MQTLS_TRY_ASSIGN(const std::size_t got,
                      active().read(live.offset, mutable_bytes(buffer.data(), live.length)));
     if (got != live.length) return Errc::file_read_failed;
-    return OutboxReading{live.seq, bytes_view(buffer.data(), live.length)};
+    return OutboxReading{live.seq, bytes_view(buffer.data(), live.length), live.packet_id};
 }
 
 Result<void> Outbox::release(std::uint64_t seq) noexcept {
-    if (count_ == 0 || entry(0).seq != seq) return Errc::invalid_argument;
-    drop_front();
-    head_ = count_ > 0 ? entry(0).seq : next_;
-    MQTLS_TRY(ensure_room(header_bytes + state_body_bytes));
-    return append_state();
+    const std::size_t position = position_of(seq);
+    if (position == count_) return Errc::invalid_argument;
+    if (position == 0) {
+        // The oldest: the head moves (a STATE, as logs always recorded it).
+        drop_front();
+        head_ = count_ > 0 ? entry(0).seq : next_;
+        MQTLS_TRY(ensure_room(header_bytes + state_body_bytes));
+        return append_state();
+    }
+    // Acknowledged ahead of an older one (QoS 1 and 2 readings complete in different numbers
+    // of round trips): a RELEASE record, replayed by seq.
+    MQTLS_TRY(ensure_room(header_bytes + release_body_bytes));
+    std::uint8_t body[release_body_bytes];
+    put_u64(body, seq);
+    MQTLS_TRY(
+        append_record(active(), active_size_, RecordType::release, bytes_view(body, sizeof body)));
+    remove_at(position_of(seq));  // a compaction in ensure_room() keeps the order, not places
+    return ok();
 }
 
-Result<void> Outbox::note_in_flight(std::uint64_t seq, std::uint16_t packet_id) noexcept {
-    if (count_ == 0 || entry(0).seq != seq || packet_id == 0) return Errc::invalid_argument;
-    MQTLS_TRY(ensure_room(header_bytes + inflight_body_bytes));
+Result<void> Outbox::append_inflight(LogStorage& log, std::size_t& log_size, std::uint64_t seq,
+                                     std::uint16_t packet_id) noexcept {
     std::uint8_t inflight[inflight_body_bytes];
     put_u64(inflight, seq);
     put_u16(inflight + 8, packet_id);
-    MQTLS_TRY(append_record(active(), active_size_, RecordType::inflight,
-                            bytes_view(inflight, sizeof inflight)));
-    in_flight_seq_ = seq;
-    in_flight_packet_id_ = packet_id;
+    return append_record(log, log_size, RecordType::inflight,
+                         bytes_view(inflight, sizeof inflight));
+}
+
+Result<void> Outbox::note_in_flight(std::uint64_t seq, std::uint16_t packet_id) noexcept {
+    if (packet_id == 0 || position_of(seq) == count_) return Errc::invalid_argument;
+    MQTLS_TRY(ensure_room(header_bytes + inflight_body_bytes));
+    MQTLS_TRY(append_inflight(active(), active_size_, seq, packet_id));
+    entry(position_of(seq)).packet_id = packet_id;
     if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
     return ok();
 }
 
 std::uint16_t Outbox::in_flight_packet_id() const noexcept {
-    if (count_ == 0 || entry(0).seq != in_flight_seq_) return 0;
-    return in_flight_packet_id_;
+    return count_ == 0 ? 0 : entry(0).packet_id;
+}
+
+std::uint64_t Outbox::seq_noted_under(std::uint16_t packet_id) const noexcept {
+    for (std::size_t i = 0; packet_id != 0 && i < count_; ++i) {
+        if (entry(i).packet_id == packet_id) return entry(i).seq;
+    }
+    return 0;
 }
 
 Result<void> Outbox::sync() noexcept { return active().sync(); }

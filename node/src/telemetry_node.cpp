@@ -3,6 +3,13 @@
 #include <cstring>
 
 namespace mqtls::node {
+namespace {
+
+// The most readings in flight at once: MQTT's packet identifiers (65,535) less room for the
+// status messages the node publishes on the same session.
+constexpr std::size_t max_window = 65'000;
+
+}  // namespace
 
 TelemetryNode::TelemetryNode(std::string_view device_id, ReconnectBackoff backoff,
                              PublishSchedule schedule, Outbox& outbox) noexcept
@@ -32,6 +39,10 @@ Result<TelemetryNode> TelemetryNode::create(std::string_view device_id,
     }
     node.run_id_ = config.run_id;
     node.readings_on_schedule_ = config.readings_on_schedule;
+    if (config.max_in_flight == 0 || config.max_in_flight > max_window) {
+        return Errc::invalid_argument;
+    }
+    node.max_in_flight_ = config.max_in_flight;
     return node;
 }
 
@@ -48,19 +59,23 @@ NodeStep TelemetryNode::next_step(Instant now) const noexcept {
         if (now >= retry_at_) return {NodeAction::connect, now};
         return {NodeAction::wait, earliest(retry_at_, next_reading_due())};
     }
-    if (!in_flight_ && !outbox_->empty()) return {NodeAction::publish_reading, now};
+    if (in_flight_ < max_in_flight_ && in_flight_ < outbox_->size()) {
+        return {NodeAction::publish_reading, now};
+    }
     return {NodeAction::wait, next_reading_due()};
 }
 
 void TelemetryNode::on_connected(Instant /*now*/) noexcept {
     connected_ = true;
-    in_flight_ = false;
+    in_flight_ = 0;
     backoff_.reset();
 }
 
 Result<Duration> TelemetryNode::on_disconnected(Instant now, std::uint32_t random) noexcept {
     connected_ = false;
-    in_flight_ = false;  // what was in flight is still in the outbox: it goes out again
+    // What was in flight is still in the outbox: it goes out again (the platform resends it
+    // under the identifier it was noted under while the MQTT session still holds it).
+    in_flight_ = 0;
     MQTLS_TRY_ASSIGN(const Duration delay, backoff_.next_delay(random));
     retry_at_ = now + delay;
     return delay;
@@ -85,10 +100,16 @@ Result<OutboxPush> TelemetryNode::push_reading(Result<std::string_view> composed
         return composed.error();
     }
     const std::string_view text = *composed;
+    const std::size_t live_before = outbox_->size();
     Result<OutboxPush> pushed =
         outbox_->push(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     // Too large for an outbox record: the reading is at fault, not the storage.
     if (!pushed && pushed.error().code == Errc::outbox_record_too_large) ++sensor_errors_;
+    // drop_oldest may have dropped readings of the window: the window shrinks with them.
+    if (pushed && pushed->stored && pushed->dropped != 0) {
+        const std::size_t dropped_live = live_before + 1 - outbox_->size();
+        in_flight_ -= dropped_live < in_flight_ ? dropped_live : in_flight_;
+    }
     return pushed;
 }
 
@@ -137,14 +158,17 @@ void TelemetryNode::on_sensor_error(Instant now) noexcept {
 }
 
 Result<OutboxReading> TelemetryNode::reading_to_publish(mutable_bytes buffer) noexcept {
-    MQTLS_TRY_ASSIGN(const OutboxReading reading, outbox_->peek(0, buffer));
-    in_flight_ = true;
+    MQTLS_TRY_ASSIGN(const OutboxReading reading, outbox_->peek(in_flight_, buffer));
+    ++in_flight_;
     return reading;
 }
 
 Result<void> TelemetryNode::on_reading_acknowledged(std::uint64_t seq) noexcept {
-    in_flight_ = false;
-    return outbox_->release(seq);
+    const Result<void> released = outbox_->release(seq);
+    // Not live: dropped by the overflow policy while in flight (the window already shrank).
+    if (!released && released.error().code == Errc::invalid_argument) return ok();
+    if (released && in_flight_ > 0) --in_flight_;
+    return released;
 }
 
 Result<std::string_view> TelemetryNode::compose_status(bool online, span<char> out) const noexcept {

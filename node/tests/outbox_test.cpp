@@ -97,10 +97,10 @@ TEST(Outbox, StartsFreshPushesPeeksAndReleasesInOrder) {
     ASSERT_TRUE(oldest.has_value());
     EXPECT_EQ(oldest->seq, 1U);
     EXPECT_TRUE(payload_is(*oldest, "r1"));
-    // Only the oldest can be released: brokers acknowledge in order.
-    const Result<void> out_of_order = outbox->release(2);
-    ASSERT_FALSE(out_of_order.has_value());
-    EXPECT_EQ(out_of_order.error().code, Errc::invalid_argument);
+    // Only a live reading can be released.
+    const Result<void> not_live = outbox->release(7);
+    ASSERT_FALSE(not_live.has_value());
+    EXPECT_EQ(not_live.error().code, Errc::invalid_argument);
     ASSERT_TRUE(outbox->release(1).has_value());
     const Result<OutboxReading> next = outbox->peek(0, buffer);
     ASSERT_TRUE(next.has_value());
@@ -245,9 +245,9 @@ TEST(Outbox, InFlightPacketIdSurvivesReopenAndEndsWithRelease) {
         ASSERT_TRUE(outbox->push(text("first")).has_value());
         ASSERT_TRUE(outbox->push(text("second")).has_value());
         EXPECT_EQ(outbox->in_flight_packet_id(), 0U);
-        const Result<void> not_oldest = outbox->note_in_flight(2, 7);
-        ASSERT_FALSE(not_oldest.has_value());
-        EXPECT_EQ(not_oldest.error().code, Errc::invalid_argument);
+        const Result<void> not_live = outbox->note_in_flight(3, 7);
+        ASSERT_FALSE(not_live.has_value());
+        EXPECT_EQ(not_live.error().code, Errc::invalid_argument);
         EXPECT_FALSE(outbox->note_in_flight(1, 0).has_value());
         ASSERT_TRUE(outbox->note_in_flight(1, 4242).has_value());
         EXPECT_EQ(outbox->in_flight_packet_id(), 4242U);
@@ -281,6 +281,97 @@ TEST(Outbox, InFlightNoteIsCopiedByCompaction) {
     EXPECT_GT(reopened->recovery().epoch, epoch);
     EXPECT_EQ(reopened->in_flight_packet_id(), 100U);
     EXPECT_EQ(reopened->size(), 1U);
+}
+
+// A window of readings in flight: each is noted under its own identifier, and every note
+// survives a reboot and a compaction, so each goes out again under the identifier the broker
+// knows (MQTT-4.4.0-1) instead of as a new message.
+TEST(Outbox, EveryReadingOfTheWindowKeepsItsPacketIdAcrossReopenAndCompaction) {
+    static Rig rig;
+    {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        for (const char* reading : {"r1", "r2", "r3", "r4"}) {
+            ASSERT_TRUE(outbox->push(text(reading)).has_value());
+        }
+        ASSERT_TRUE(outbox->note_in_flight(1, 11).has_value());
+        ASSERT_TRUE(outbox->note_in_flight(2, 12).has_value());
+        ASSERT_TRUE(outbox->note_in_flight(3, 13).has_value());
+        EXPECT_EQ(outbox->seq_noted_under(12), 2U);
+        EXPECT_EQ(outbox->seq_noted_under(99), 0U);
+    }
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    std::uint8_t buffer[64];
+    const std::uint16_t expected_ids[] = {11, 12, 13, 0};
+    for (std::size_t i = 0; i < 4; ++i) {
+        const Result<OutboxReading> reading = reopened->peek(i, buffer);
+        ASSERT_TRUE(reading.has_value());
+        EXPECT_EQ(reading->packet_id, expected_ids[i]);
+    }
+    // Notes fill the 1 KiB segment: compactions must carry every note along.
+    const std::uint32_t epoch = reopened->recovery().epoch;
+    for (std::uint16_t round = 0; round < 80; ++round) {
+        ASSERT_TRUE(reopened->note_in_flight(4, static_cast<std::uint16_t>(100 + round)));
+    }
+    Result<Outbox> compacted = rig.open();
+    ASSERT_TRUE(compacted.has_value());
+    EXPECT_GT(compacted->recovery().epoch, epoch);
+    EXPECT_EQ(compacted->seq_noted_under(11), 1U);
+    EXPECT_EQ(compacted->seq_noted_under(13), 3U);
+    EXPECT_EQ(compacted->seq_noted_under(179), 4U);
+    EXPECT_EQ(compacted->seq_noted_under(100), 0U);  // replaced by the later notes
+}
+
+// Acknowledgements in any order within the window (a QoS 1 PUBACK overtakes a QoS 2 PUBCOMP):
+// each releases its reading, and the releases survive a reboot.
+TEST(Outbox, ReleasesInAnyOrderSurviveReopen) {
+    static Rig rig;
+    {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        for (const char* reading : {"a", "b", "c", "d"}) {
+            ASSERT_TRUE(outbox->push(text(reading)).has_value());
+        }
+        ASSERT_TRUE(outbox->release(3).has_value());
+        ASSERT_TRUE(outbox->release(2).has_value());
+        EXPECT_FALSE(outbox->release(3).has_value());  // not live any more
+        EXPECT_EQ(outbox->size(), 2U);
+        EXPECT_EQ(outbox->live_bytes(), 2U);
+        ASSERT_TRUE(outbox->sync().has_value());
+    }
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    ASSERT_EQ(reopened->size(), 2U);
+    std::uint8_t buffer[64];
+    const Result<OutboxReading> first = reopened->peek(0, buffer);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->seq, 1U);
+    const Result<OutboxReading> second = reopened->peek(1, buffer);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->seq, 4U);
+    EXPECT_TRUE(payload_is(*second, "d"));
+    ASSERT_TRUE(reopened->release(1).has_value());
+    EXPECT_EQ(reopened->next_sequence(), 5U);
+}
+
+// An identifier noted for two live readings: the session reused it after the older one was
+// acknowledged, and that release was lost. Only the newer note may survive, or two readings
+// would be restored under one identifier.
+TEST(Outbox, AnIdentifierNotedTwiceBelongsToTheNewerReadingAfterReopen) {
+    static Rig rig;
+    {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        ASSERT_TRUE(outbox->push(text("old")).has_value());
+        ASSERT_TRUE(outbox->push(text("new")).has_value());
+        ASSERT_TRUE(outbox->note_in_flight(1, 5).has_value());
+        ASSERT_TRUE(outbox->note_in_flight(2, 5).has_value());
+    }
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    EXPECT_EQ(reopened->in_flight_packet_id(), 0U);
+    EXPECT_EQ(reopened->seq_noted_under(5), 2U);
 }
 
 TEST(Outbox, TornLastRecordIsDiscardedAtEveryCutPoint) {

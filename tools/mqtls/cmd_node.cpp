@@ -18,6 +18,7 @@
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
 #include "mqtls/client/client.hpp"
+#include "mqtls/node/retry_rule.hpp"
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "mqtls/node/outbox_set.hpp"
 #include "mqtls/port/posix/file_log_storage.hpp"
 
 namespace mqtls::cli {
@@ -53,9 +54,7 @@ bool outbox_config_from_flags(const NodeOutboxFlags& flags, std::size_t max_reco
     config.max_records = flags.max_records;
     config.max_live_bytes = flags.max_bytes;
     config.max_record_bytes = max_record_bytes;
-    // Twice the minimum: a compaction then happens about once per segment's worth of
-    // readings, not on every push when the outbox is nearly full.
-    config.segment_bytes = 2 * node::Outbox::minimum_segment_bytes(config);
+    config = node::OutboxSet::sized(config);  // the library's segment sizing rule
     return true;
 }
 
@@ -83,14 +82,15 @@ Result<std::unique_ptr<NodeOutbox>> NodeOutbox::open(const NodeOutboxFlags& flag
                 mutable_bytes(storage.memory[i].data(), storage.memory[i].size()));
         }
     }
-    result->index_.assign(config.max_records, node::OutboxEntry{});
-    result->scratch_.assign(node::outbox_record_overhead + config.max_record_bytes, 0);
-    auto outbox =
-        node::Outbox::open(storage.segment(0), storage.segment(1),
-                           span<node::OutboxEntry>(result->index_.data(), result->index_.size()),
-                           mutable_bytes(result->scratch_.data(), result->scratch_.size()), config);
-    if (!outbox) return outbox.error();
-    result->outbox_ = std::make_unique<node::Outbox>(*outbox);
+    result->index_.assign(node::OutboxSet::index_entries(config), node::OutboxEntry{});
+    result->scratch_.assign(node::OutboxSet::scratch_bytes(config), 0);
+    auto opened = node::OutboxSet::open(
+        storage.segment(0), storage.segment(1),
+        node::OutboxSetMemory{span<node::OutboxEntry>(result->index_.data(), result->index_.size()),
+                              mutable_bytes(result->scratch_.data(), result->scratch_.size())},
+        config);
+    if (!opened) return opened.error();
+    result->outbox_ = std::make_unique<node::Outbox>(opened->outbox());
     return result;
 }
 

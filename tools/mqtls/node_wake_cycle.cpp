@@ -126,7 +126,7 @@ private:
     client::Client client_;
     std::optional<port::posix::FileSessionStore> store_;
     std::vector<Sent> sent_;  // in the order they left, which is the order of acknowledgement
-    bool restored_ = false;
+    std::size_t restored_ = 0;
     Instant started_ = port::posix::monotonic_now();
     std::chrono::steady_clock::time_point started_clock_ = std::chrono::steady_clock::now();
     WakeReport report_;
@@ -188,24 +188,26 @@ void WakeCycle::open_session_store() {
     options_.session_key = *key;
 }
 
-// The oldest reading may have been in flight when the last wake ended (no PUBACK before the
-// deadline or a crash): it goes out again with DUP set and the identifier the broker knows.
+// Readings in flight when the last wake ended (no acknowledgement before the deadline, or a
+// crash) go out again first, with DUP set and the identifiers the broker knows: the sent
+// readings are a prefix of the outbox, each noted under its identifier.
 std::optional<int> WakeCycle::restore_in_flight() {
-    const mqtt::PacketId id = node_.outbox().in_flight_packet_id();
-    if (id == 0 || qos_ == mqtt::QoS::at_most_once || node_.outbox().size() == 0) {
-        return std::nullopt;
-    }
+    if (qos_ == mqtt::QoS::at_most_once) return std::nullopt;
     std::uint8_t buffer[max_cli_reading_bytes];
-    auto reading = outbox_.outbox().peek(0, mutable_bytes(buffer, sizeof buffer));
-    if (!reading) return fail(reading.error(), outbox_context());
-    const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
-                                   reading->payload.size());
-    if (auto restored = client_.restore_publish(node_.telemetry_topic(), payload, qos_, false, id);
-        !restored) {
-        return fail(restored.error(), "restoring the reading in flight");
+    for (std::size_t position = 0; position < node_.outbox().size(); ++position) {
+        auto reading = outbox_.outbox().peek(position, mutable_bytes(buffer, sizeof buffer));
+        if (!reading) return fail(reading.error(), outbox_context());
+        if (reading->packet_id == 0) break;
+        const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
+                                       reading->payload.size());
+        auto restored = client_.restore_publish(node_.telemetry_topic(), payload, qos_, false,
+                                                reading->packet_id);
+        // The identifier is taken (noted twice): this reading goes out anew instead.
+        if (!restored && restored.error().code == Errc::invalid_argument) break;
+        if (!restored) return fail(restored.error(), "restoring the readings in flight");
+        sent_.push_back(Sent{reading->seq, reading->packet_id});
+        ++restored_;
     }
-    sent_.push_back(Sent{reading->seq, id});
-    restored_ = true;
     return std::nullopt;
 }
 
@@ -254,8 +256,8 @@ std::optional<int> WakeCycle::connect() {
     return std::nullopt;
 }
 
-// Queues up to `count` readings behind those already sent. Before the oldest one leaves, its
-// packet identifier is noted in the outbox (synced), so a crash cannot leak it.
+// Queues up to `count` readings behind those already sent. Before each leaves, its packet
+// identifier is noted in the outbox (synced), so a crash cannot leak it.
 std::optional<int> WakeCycle::queue_readings(std::size_t count) {
     std::uint8_t buffer[max_cli_reading_bytes];
     for (std::size_t i = 0; i < count; ++i) {
@@ -267,7 +269,9 @@ std::optional<int> WakeCycle::queue_readings(std::size_t count) {
                                        reading->payload.size());
         auto id = client_.publish_queued(node_.telemetry_topic(), payload, qos_);
         if (!id) return fail(id.error(), options_.host + ":" + std::to_string(options_.port));
-        if (position == 0 && qos_ != mqtt::QoS::at_most_once) {
+        // Every reading of the window is noted (the outbox keeps one note per reading), so a
+        // crash mid-window resends each under its own identifier instead of duplicating it.
+        if (qos_ != mqtt::QoS::at_most_once) {
             if (auto noted = node_.on_reading_sent(reading->seq, *id); !noted) {
                 return fail(noted.error(), outbox_context());
             }
@@ -319,7 +323,8 @@ int deliver_wake_cycle(WakeCycle& wake) {
     const std::size_t per_flight =
         wake.qos_ == mqtt::QoS::exactly_once ? 1 : max_readings_per_flight;
     if (auto stop = wake.connect()) return *stop;
-    if (auto stop = wake.queue_readings(per_flight - (wake.restored_ ? 1 : 0))) return *stop;
+    const std::size_t room = per_flight > wake.restored_ ? per_flight - wake.restored_ : 0;
+    if (auto stop = wake.queue_readings(room)) return *stop;
     if (wake.report_.one_flight) {
         // CONNACK is awaited at QoS 0 too (the readings already left with CONNECT): a broker
         // that refuses the connection drops them, and they must stay in the outbox then.

@@ -6,13 +6,16 @@
 ///
 /// Storage is an append-only log of checksummed records in one of two LogStorage segments:
 ///
-///     segment := BEGIN(epoch, head, next, dropped) READING* [INFLIGHT] COMMIT(epoch)
-///                (READING | STATE | INFLIGHT)*
+///     segment := BEGIN(epoch, head, next, dropped) READING* INFLIGHT* COMMIT(epoch)
+///                (READING | STATE | INFLIGHT | RELEASE)*
 ///     record  := type u8 | 0 u8 | body length u16 | CRC-32 u32 | body      (little-endian)
 ///
 /// A READING carries its seq and payload; a STATE moves `head` (the oldest seq not yet
 /// released), `next` (the seq of the next reading) and `dropped` (readings dropped by policy);
-/// an INFLIGHT notes the MQTT packet identifier the oldest reading was sent under.
+/// an INFLIGHT notes the MQTT packet identifier a reading was sent under (any live reading: a
+/// window of readings may be in flight, each noted); a RELEASE removes a reading acknowledged
+/// ahead of older ones. Logs written before RELEASE existed (INFLIGHT only for the oldest)
+/// recover unchanged; a log with RELEASE records is not readable by those older versions.
 /// When the active segment is full, the live readings are copied into the other segment under
 /// a new epoch, which counts only once its COMMIT is synced: a crash during the copy leaves the
 /// old segment in charge. Recovery scans both segments, takes the committed one with the
@@ -75,6 +78,7 @@ struct OutboxEntry {
     std::uint64_t seq = 0;
     std::uint32_t offset = 0;  ///< of the payload
     std::uint32_t length = 0;
+    std::uint16_t packet_id = 0;  ///< noted in flight under (0: not sent yet)
 };
 
 /// What open() found.
@@ -92,6 +96,7 @@ struct OutboxRecovery {
 struct OutboxReading {
     std::uint64_t seq = 0;
     bytes_view payload;
+    std::uint16_t packet_id = 0;  ///< the identifier it is in flight under (0: not sent yet)
 };
 
 /// Result of push().
@@ -132,21 +137,24 @@ public:
     /// Reads the i-th live reading (0 = oldest) into `buffer` (max_record_bytes suffice).
     Result<OutboxReading> peek(std::size_t position, mutable_bytes buffer) noexcept;
 
-    /// The broker acknowledged reading `seq`, which must be the oldest live one (MQTT brokers
-    /// acknowledge QoS 1/2 messages in order). Errors: invalid_argument for any other seq.
+    /// The broker acknowledged reading `seq`, any live one: a window of readings is in flight
+    /// and a QoS 1 PUBACK may overtake a QoS 2 PUBCOMP. Errors: invalid_argument (not live).
     /// Not synced by itself: if it is lost in a crash, the reading is sent again (a duplicate,
     /// never a loss).
     Result<void> release(std::uint64_t seq) noexcept;
 
-    /// Records that the oldest reading, `seq`, went to the broker under MQTT packet identifier
+    /// Records that live reading `seq` went to the broker under MQTT packet identifier
     /// `packet_id` and awaits its acknowledgement, so that after a reboot it can be sent again
-    /// under the same identifier with DUP set (mqtt::Session::restore_outgoing). Call it before
-    /// the PUBLISH leaves; synced like a push. Errors: invalid_argument (not the oldest, id 0).
+    /// under the same identifier with DUP set (mqtt::Session::restore_outgoing, MQTT-4.4.0-1).
+    /// Call it before the PUBLISH leaves; synced like a push. A later note for the same seq
+    /// replaces the earlier one. Errors: invalid_argument (not live, id 0).
     Result<void> note_in_flight(std::uint64_t seq, std::uint16_t packet_id) noexcept;
 
     /// The packet identifier the oldest reading is in flight under (note_in_flight(), also as
-    /// recovered after a reboot), or 0 when it was not sent yet.
+    /// recovered after a reboot), or 0 when it was not sent yet. peek() gives every reading's.
     [[nodiscard]] std::uint16_t in_flight_packet_id() const noexcept;
+    /// The live reading noted in flight under `packet_id`, or 0 when none is.
+    [[nodiscard]] std::uint64_t seq_noted_under(std::uint16_t packet_id) const noexcept;
 
     /// Makes everything so far durable.
     Result<void> sync() noexcept;
@@ -162,12 +170,22 @@ private:
     void replay_reading(std::uint64_t seq, std::size_t payload_offset,
                         std::size_t payload_length) noexcept;
     Result<void> start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept;
+    Result<void> copy_live_records(LogStorage& log, std::size_t& size) noexcept;
+    Result<void> copy_in_flight_notes(LogStorage& log, std::size_t& size) noexcept;
+    void move_index_to_new_segment() noexcept;
     Result<void> compact() noexcept;
     Result<void> ensure_room(std::size_t bytes) noexcept;
     Result<void> append_state() noexcept;
     Result<std::uint32_t> append_reading(LogStorage& log, std::uint64_t seq,
                                          bytes_view payload) noexcept;
     void drop_front() noexcept;
+    // Where live reading `seq` is in the index; size() when it is not live.
+    [[nodiscard]] std::size_t position_of(std::uint64_t seq) const noexcept;
+    void remove_at(std::size_t position) noexcept;
+    void replay_inflight(std::uint64_t seq, std::uint16_t packet_id) noexcept;
+    void forget_stale_notes() noexcept;
+    static Result<void> append_inflight(LogStorage& log, std::size_t& log_size, std::uint64_t seq,
+                                        std::uint16_t packet_id) noexcept;
     [[nodiscard]] LogStorage& active() noexcept { return *segments_[active_]; }
     OutboxEntry& entry(std::size_t position) noexcept {
         return index_[(first_ + position) % index_.size()];
@@ -190,8 +208,6 @@ private:
     std::uint64_t head_ = 1;  ///< oldest seq not released (== next_ when empty)
     std::uint64_t next_ = 1;
     std::uint64_t dropped_ = 0;
-    std::uint64_t in_flight_seq_ = 0;
-    std::uint16_t in_flight_packet_id_ = 0;
 };
 
 /// The memory an Outbox works in, sized at compile time (like mqtt::SessionStorage).

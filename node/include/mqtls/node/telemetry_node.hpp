@@ -71,6 +71,11 @@ struct TelemetryNodeConfig {
     /// pipe): the platform calls take_json_reading() as they arrive, and next_step() never
     /// asks for a reading. publish_period is then unused.
     bool readings_on_schedule = true;
+    /// The window: readings handed to the link and not yet acknowledged, at most. Each is
+    /// noted in the outbox under its packet identifier before it leaves (on_reading_sent()).
+    /// 1 is the one-at-a-time drain; more keeps a slow link busy (after an outage, n readings
+    /// cost about n / max_in_flight round trips instead of n).
+    std::size_t max_in_flight = 16;
 };
 
 enum class NodeAction : std::uint8_t {
@@ -98,7 +103,7 @@ public:
 
     /// What to do at `now`. Readings come first (they are cheap and local), then connecting
     /// (at once at first, after a failure once the backoff delay has passed), then publishing
-    /// the oldest unacknowledged reading.
+    /// the next reading not yet in flight, while the window has room.
     [[nodiscard]] NodeStep next_step(Instant now) const noexcept;
 
     /// Reads the sensor, composes the reading (device, run, seq, ts = `wall_clock_ms`, values)
@@ -131,19 +136,31 @@ public:
     /// configured max_attempts are used up. `random` is any 32-bit value from the platform RNG.
     Result<Duration> on_disconnected(Instant now, std::uint32_t random) noexcept;
 
-    /// The oldest unacknowledged reading, read into `buffer` (max_reading_bytes suffice); it
-    /// is in flight until on_reading_acknowledged() or on_disconnected().
+    /// The oldest reading not yet in flight, read into `buffer` (max_reading_bytes suffice);
+    /// it joins the window until on_reading_acknowledged() or on_disconnected(). Its
+    /// packet_id is the one it was noted under on an earlier connection (0: never sent).
     Result<OutboxReading> reading_to_publish(mutable_bytes buffer) noexcept;
 
-    /// Reading `seq` (the oldest) is going out under MQTT packet identifier `packet_id`: the
-    /// outbox notes it (durably, before the PUBLISH leaves), so that after a reboot it is sent
-    /// again under the same identifier (outbox().in_flight_packet_id()).
+    /// Reading `seq` is going out under MQTT packet identifier `packet_id`: the outbox notes
+    /// it (durably, before the PUBLISH leaves), so that after a reboot it is sent again under
+    /// the same identifier (OutboxReading::packet_id).
     Result<void> on_reading_sent(std::uint64_t seq, std::uint16_t packet_id) noexcept {
         return outbox_->note_in_flight(seq, packet_id);
     }
 
-    /// The broker acknowledged reading `seq`: it leaves the outbox.
+    /// The broker acknowledged reading `seq` (in any order within the window): it leaves the
+    /// outbox. A reading the overflow policy dropped meanwhile is not an error (ok()).
     Result<void> on_reading_acknowledged(std::uint64_t seq) noexcept;
+
+    /// The reading reading_to_publish() just handed out could not be queued (the link's window
+    /// or buffers are full): it leaves the window and is handed out again next time.
+    void on_publish_deferred() noexcept {
+        if (in_flight_ > 0) --in_flight_;
+    }
+
+    /// Readings in the window (handed out by reading_to_publish(), not yet acknowledged).
+    [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
+    [[nodiscard]] std::size_t max_in_flight() const noexcept { return max_in_flight_; }
 
     [[nodiscard]] bool connected() const noexcept { return connected_; }
     [[nodiscard]] std::string_view device_id() const noexcept {
@@ -164,6 +181,8 @@ public:
     /// Readings that could not be taken since create(): sensor failures and rejected input.
     [[nodiscard]] std::uint64_t sensor_errors() const noexcept { return sensor_errors_; }
     [[nodiscard]] const Outbox& outbox() const noexcept { return *outbox_; }
+    /// The outbox itself, for the platform loop that restores and releases readings.
+    [[nodiscard]] Outbox& outbox() noexcept { return *outbox_; }
     /// Attempts since the last successful connection.
     [[nodiscard]] std::uint32_t reconnect_attempt() const noexcept { return backoff_.attempt(); }
     /// The bound the last delay from on_disconnected() was drawn under (0 before any).
@@ -195,7 +214,8 @@ private:
     PublishSchedule schedule_;
     Instant retry_at_ = Instant::from_millis(0);
     bool connected_ = false;
-    bool in_flight_ = false;
+    std::size_t in_flight_ = 0;
+    std::size_t max_in_flight_ = 16;
     bool readings_on_schedule_ = true;
     std::uint64_t run_id_ = 0;
     std::uint64_t sensor_errors_ = 0;

@@ -1,0 +1,142 @@
+#pragma once
+/// @file
+/// The continuous device loop, as a library: NodeRunner carries out TelemetryNode's steps over a
+/// link::Connection. It connects (with the retained "offline" status as will), restores the
+/// readings that were in flight when the last run ended, drains the outbox through the window
+/// (TelemetryNodeConfig::max_in_flight readings in flight, each noted in the outbox before it
+/// leaves), awaits acknowledgements, keeps the link alive, reconnects with backoff and jitter,
+/// and says goodbye cleanly. It prints nothing: what happens comes out as NodeEvents.
+///
+/// @code
+///   NodeRunner runner(node, connection, platform, config, &sensor);
+///   node.start(clock.now());
+///   while (!runner.stopped()) {
+///       runner.step(clock.now() + Duration::from_millis(250));   // one bounded step
+///       while (auto event = runner.poll_event()) show(*event);
+///   }
+/// @endcode
+///
+/// step() does one bounded piece of work (a connect within connect_timeout, a publish, one
+/// acknowledgement, or a wait until `until`) and produces at most one event. No heap, no
+/// exceptions, time from the platform's MonotonicClock only.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "mqtls/core/result.hpp"
+#include "mqtls/core/time.hpp"
+#include "mqtls/link/connection.hpp"
+#include "mqtls/mqtt/packets.hpp"
+#include "mqtls/node/platform.hpp"
+#include "mqtls/node/sensor.hpp"
+#include "mqtls/node/telemetry_node.hpp"
+
+namespace mqtls::node {
+
+struct NodeRunnerConfig {
+    mqtt::QoS qos = mqtt::QoS::at_least_once;
+    std::string_view client_id;  ///< must stay valid while the runner runs
+    std::string_view username;   ///< empty: none
+    bytes_view password;         ///< empty: none (never logged)
+    std::uint16_t keep_alive_s = 60;
+    /// false with a persistent outbox: the broker keeps the session, so a reading in flight at
+    /// a restart is resent under the identifier the broker knows.
+    bool clean_session = true;
+    Duration connect_timeout = Duration::from_seconds(10);
+    /// A reading in flight this long without any acknowledgement means the link is gone (a
+    /// black hole, a broker that stopped answering): it is dropped and reconnected.
+    Duration ack_timeout = Duration::from_seconds(10);
+};
+
+enum class NodeEventType : std::uint8_t {
+    reading_due,    ///< no SensorSource: take a reading now (node().take_reading() or the like)
+    reading_taken,  ///< by the runner's SensorSource: seq, or error (a sensor error, counted)
+    restored,       ///< seq goes out again under packet_id with DUP (noted by an earlier run)
+    connected,      ///< channel, resumed, attempt
+    published,      ///< seq handed to the link under packet_id; resent: it went out before
+    acknowledged,   ///< seq acknowledged and released; payload: the reading
+    link_down,      ///< error; retry_delay, backoff_bound, attempt: when the next connect is
+    stopped,        ///< error (none: a clean stop), gave_up: max_attempts used up
+};
+
+struct NodeEvent {
+    NodeEventType type = NodeEventType::reading_due;
+    std::optional<Error> error;
+    std::uint64_t seq = 0;
+    mqtt::PacketId packet_id = 0;
+    bool resent = false;
+    bool resumed = false;
+    bool gave_up = false;
+    std::uint32_t attempt = 0;
+    Duration retry_delay;
+    Duration backoff_bound;
+    link::ChannelInfo channel;
+    /// acknowledged: the reading's JSON; valid until the next step().
+    bytes_view payload;
+};
+
+class NodeRunner {
+public:
+    /// Everything is borrowed and must outlive the runner. `sensor` nullptr: readings are the
+    /// caller's (reading_due events, or TelemetryNodeConfig::readings_on_schedule false).
+    NodeRunner(TelemetryNode& node, link::Connection& connection, const Platform& platform,
+               const NodeRunnerConfig& config, SensorSource* sensor) noexcept;
+    NodeRunner(const NodeRunner&) = delete;
+    NodeRunner& operator=(const NodeRunner&) = delete;
+
+    /// One bounded step; waits at most until `until`. Does nothing once stopped().
+    void step(Instant until) noexcept;
+    /// The event of the last step, if it had one.
+    std::optional<NodeEvent> poll_event() noexcept;
+
+    /// The clean goodbye: delivers what is in the outbox while connected (until `deadline`),
+    /// publishes the retained "offline", disconnects; then stopped() with a `stopped` event.
+    void stop(Instant deadline) noexcept;
+
+    [[nodiscard]] bool stopped() const noexcept { return stopped_; }
+    [[nodiscard]] bool connected() const noexcept { return connection_->connected(); }
+    [[nodiscard]] TelemetryNode& node() noexcept { return *node_; }
+    /// Readings acknowledged, and reconnects, since the runner was made.
+    [[nodiscard]] std::uint64_t acknowledged() const noexcept { return acknowledged_; }
+    [[nodiscard]] std::uint64_t reconnects() const noexcept { return reconnects_; }
+
+private:
+    [[nodiscard]] Instant now() const noexcept { return platform_->clock.now(); }
+    void emit(const NodeEvent& event) noexcept { event_ = event; }
+    void restore_next() noexcept;
+    void take_reading() noexcept;
+    void connect() noexcept;
+    Result<void> open_connection() noexcept;
+    Result<void> publish_status(bool online) noexcept;
+    void publish_next() noexcept;
+    Result<void> release_at_most_once(std::uint64_t seq) noexcept;
+    void on_publish_failed(const Error& error) noexcept;
+    void wait(Instant until) noexcept;
+    void handle_connection_event(const mqtt::Event& event) noexcept;
+    void on_acknowledged(mqtt::PacketId packet_id) noexcept;
+    void link_down(const Error& error) noexcept;
+    void stop_with(const Error& error, bool gave_up) noexcept;
+    bool acknowledgement_overdue() const noexcept;
+    void drain(Instant deadline) noexcept;
+
+    TelemetryNode* node_;
+    link::Connection* connection_;
+    const Platform* platform_;
+    NodeRunnerConfig config_;
+    SensorSource* sensor_;
+    std::optional<NodeEvent> event_;
+    std::size_t restore_position_ = 0;
+    bool restoring_ = true;
+    bool stopped_ = false;
+    std::uint64_t acknowledged_ = 0;
+    std::uint64_t reconnects_ = 0;
+    std::uint64_t last_published_seq_ = 0;
+    std::uint32_t connect_attempts_ = 0;
+    Instant last_progress_;
+    char status_[256] = {};
+    std::uint8_t reading_[max_reading_bytes > 1024 ? max_reading_bytes : 1024] = {};
+};
+
+}  // namespace mqtls::node

@@ -1,0 +1,320 @@
+#include "mqtls/node/node_runner.hpp"
+
+#include <variant>
+
+#include "mqtls/node/in_flight.hpp"
+#include "mqtls/node/retry_rule.hpp"
+
+namespace mqtls::node {
+namespace {
+
+bytes_view text_bytes(std::string_view text) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+NodeRunner::NodeRunner(TelemetryNode& node, link::Connection& connection, const Platform& platform,
+                       const NodeRunnerConfig& config, SensorSource* sensor) noexcept
+    : node_(&node),
+      connection_(&connection),
+      platform_(&platform),
+      config_(config),
+      sensor_(sensor) {}
+
+std::optional<NodeEvent> NodeRunner::poll_event() noexcept {
+    std::optional<NodeEvent> event = event_;
+    event_.reset();
+    return event;
+}
+
+void NodeRunner::step(Instant until) noexcept {
+    if (stopped_) return;
+    if (restoring_) {
+        restore_next();
+        return;
+    }
+    // The connection's events first, one per step: each may become a NodeEvent.
+    if (auto event = connection_->poll_event()) {
+        handle_connection_event(*event);
+        return;
+    }
+    if (connection_->connected() && acknowledgement_overdue()) {
+        link_down(Error{Errc::io_timed_out, 0});
+        return;
+    }
+    const NodeStep next = node_->next_step(now());
+    switch (next.action) {
+        case NodeAction::take_reading:
+            take_reading();
+            break;
+        case NodeAction::connect:
+            connect();
+            break;
+        case NodeAction::publish_reading:
+            publish_next();
+            break;
+        case NodeAction::wait:
+            wait(earliest(next.at, until));
+            break;
+    }
+}
+
+// Before the first connection: the readings an earlier run left in flight go back into the
+// session, one per step, so the first CONNECT resends them (DUP, same identifier).
+void NodeRunner::restore_next() noexcept {
+    Outbox& outbox = node_->outbox();
+    if (restore_position_ >= outbox.size()) {
+        restoring_ = false;
+        last_progress_ = now();
+        return;
+    }
+    const Result<RestoredReading> restored =
+        restore_reading(outbox, *connection_, restore_position_++, node_->telemetry_topic(),
+                        config_.qos, mutable_bytes(reading_, sizeof reading_));
+    if (!restored) {
+        stop_with(restored.error(), false);
+        return;
+    }
+    if (!restored->restored) return;
+    NodeEvent event;
+    event.type = NodeEventType::restored;
+    event.seq = restored->seq;
+    event.packet_id = restored->packet_id;
+    emit(event);
+}
+
+void NodeRunner::take_reading() noexcept {
+    NodeEvent event;
+    if (sensor_ == nullptr) {
+        event.type = NodeEventType::reading_due;
+        emit(event);
+        return;
+    }
+    const std::int64_t wall_ms =
+        platform_->wall_clock.now_seconds != nullptr
+            ? platform_->wall_clock.now_seconds(platform_->wall_clock.context) * 1000
+            : 0;
+    const Result<OutboxPush> taken = node_->take_reading(*sensor_, now(), wall_ms);
+    event.type = NodeEventType::reading_taken;
+    if (taken) {
+        event.seq = taken->seq;
+    } else {
+        event.error = taken.error();
+        // The storage failed: a reading could be lost; stop rather than go on without it.
+        if (error_class(taken.error().code) == ErrorClass::storage) {
+            stop_with(taken.error(), false);
+            return;
+        }
+    }
+    emit(event);
+}
+
+Result<void> NodeRunner::open_connection() noexcept {
+    mqtt::Connect connect;
+    connect.client_id = config_.client_id;
+    connect.clean_session = config_.clean_session;
+    connect.keep_alive_s = config_.keep_alive_s;
+    if (!config_.username.empty()) connect.username = config_.username;
+    if (!config_.password.empty()) connect.password = config_.password;
+    if (node_->has_status()) {
+        // The will carries the counters as they are now; the broker publishes it if we vanish.
+        MQTLS_TRY_ASSIGN(const std::string_view offline,
+                         node_->compose_status(false, span<char>(status_)));
+        connect.will =
+            mqtt::Will{node_->status_topic(), text_bytes(offline), mqtt::QoS::at_least_once, true};
+    }
+    const Instant deadline = now() + config_.connect_timeout;
+    MQTLS_TRY(connection_->start(connect, deadline, false));
+    return connection_->finish_connect(deadline);
+}
+
+Result<void> NodeRunner::publish_status(bool online) noexcept {
+    if (!node_->has_status()) return ok();
+    MQTLS_TRY_ASSIGN(const std::string_view status,
+                     node_->compose_status(online, span<char>(status_)));
+    mqtt::Publish message =
+        reading_message(node_->status_topic(), text_bytes(status), mqtt::QoS::at_least_once);
+    message.retain = true;
+    MQTLS_TRY(connection_->publish(message));
+    return ok();
+}
+
+void NodeRunner::connect() noexcept {
+    ++connect_attempts_;
+    if (Result<void> opened = open_connection(); !opened) {
+        link_down(opened.error());
+        return;
+    }
+    // The retained "online" replaces the "offline" will of an earlier, vanished connection.
+    if (Result<void> online = publish_status(true); !online) {
+        link_down(online.error());
+        return;
+    }
+    node_->on_connected(now());
+    last_progress_ = now();
+    NodeEvent event;
+    event.type = NodeEventType::connected;
+    event.channel = connection_->channel_info();
+    event.resumed = event.channel.resumed;
+    event.attempt = connect_attempts_;
+    emit(event);
+}
+
+Result<void> NodeRunner::release_at_most_once(std::uint64_t seq) noexcept {
+    // No acknowledgement at QoS 0: released once its bytes were handed to the stream.
+    MQTLS_TRY(connection_->pump_until_true(
+        now() + config_.ack_timeout, [this] { return connection_->pending_output_size() == 0; }));
+    MQTLS_TRY(node_->on_reading_acknowledged(seq));
+    ++acknowledged_;
+    return ok();
+}
+
+void NodeRunner::publish_next() noexcept {
+    const Result<SentReading> sent = send_next_reading(*node_, *connection_, config_.qos,
+                                                       mutable_bytes(reading_, sizeof reading_));
+    if (!sent) {
+        on_publish_failed(sent.error());
+        return;
+    }
+    NodeEvent event;
+    event.type = NodeEventType::published;
+    event.seq = sent->seq;
+    event.packet_id = sent->packet_id;
+    event.resent = sent->noted_before || sent->seq <= last_published_seq_;
+    if (sent->seq > last_published_seq_) last_published_seq_ = sent->seq;
+    if (config_.qos == mqtt::QoS::at_most_once) {
+        if (Result<void> released = release_at_most_once(sent->seq); !released) {
+            link_down(released.error());
+            return;
+        }
+        event.type = NodeEventType::acknowledged;
+        event.payload = sent->payload;
+    }
+    if (node_->in_flight() == 1) last_progress_ = now();
+    emit(event);
+}
+
+void NodeRunner::on_publish_failed(const Error& error) noexcept {
+    switch (error.code) {
+        case Errc::inflight_full:
+        case Errc::output_full:
+            wait(now() + Duration::from_millis(50));  // acknowledgements make room
+            return;
+        default:
+            break;
+    }
+    // The outbox could not note or read the reading: a crash now could lose or duplicate it.
+    if (error_class(error.code) == ErrorClass::storage) {
+        stop_with(error, false);
+        return;
+    }
+    link_down(error);
+}
+
+void NodeRunner::wait(Instant until) noexcept {
+    if (!connection_->connected()) {
+        platform_->idle(until);  // nothing to service: let time pass
+        return;
+    }
+    if (Result<void> serviced = connection_->service(until); !serviced) {
+        link_down(serviced.error());
+    }
+}
+
+void NodeRunner::handle_connection_event(const mqtt::Event& event) noexcept {
+    if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event))
+        on_acknowledged(acked->packet_id);
+}
+
+void NodeRunner::on_acknowledged(mqtt::PacketId packet_id) noexcept {
+    Outbox& outbox = node_->outbox();
+    const std::uint64_t seq = outbox.seq_noted_under(packet_id);
+    if (seq == 0) return;  // a status message, or a reading the overflow policy dropped
+    last_progress_ = now();
+    NodeEvent event;
+    event.type = NodeEventType::acknowledged;
+    event.seq = seq;
+    event.packet_id = packet_id;
+    for (std::size_t i = 0; i < outbox.size(); ++i) {
+        const Result<OutboxReading> reading =
+            outbox.peek(i, mutable_bytes(reading_, sizeof reading_));
+        if (reading && reading->seq == seq) event.payload = reading->payload;
+        if (reading && reading->seq == seq) break;
+    }
+    if (Result<void> released = node_->on_reading_acknowledged(seq); !released) {
+        stop_with(released.error(), false);
+        return;
+    }
+    ++acknowledged_;
+    emit(event);
+}
+
+bool NodeRunner::acknowledgement_overdue() const noexcept {
+    return node_->in_flight() != 0 && config_.qos != mqtt::QoS::at_most_once &&
+           now() - last_progress_ >= config_.ack_timeout;
+}
+
+void NodeRunner::link_down(const Error& error) noexcept {
+    connection_->drop();
+    if (should_stop(error)) {
+        stop_with(error, false);
+        return;
+    }
+    const Result<Duration> delay = node_->on_disconnected(now(), platform_->random32());
+    if (!delay) {
+        stop_with(error, true);
+        return;
+    }
+    ++reconnects_;
+    NodeEvent event;
+    event.type = NodeEventType::link_down;
+    event.error = error;
+    event.retry_delay = *delay;
+    event.backoff_bound = node_->last_backoff_bound();
+    event.attempt = node_->reconnect_attempt();
+    emit(event);
+}
+
+void NodeRunner::stop_with(const Error& error, bool gave_up) noexcept {
+    connection_->drop();
+    stopped_ = true;
+    NodeEvent event;
+    event.type = NodeEventType::stopped;
+    event.error = error;
+    event.gave_up = gave_up;
+    emit(event);
+}
+
+// Bounded: each turn publishes a reading or takes an acknowledgement or waits; the turns are
+// capped, and the deadline ends them sooner.
+void NodeRunner::drain(Instant deadline) noexcept {
+    const std::size_t turns = 4 * node_->outbox().size() + 16;
+    for (std::size_t turn = 0; turn < turns && !stopped_ && connection_->connected(); ++turn) {
+        if (node_->outbox().empty() || now() >= deadline) return;
+        if (auto event = connection_->poll_event()) {
+            handle_connection_event(*event);
+        } else if (node_->next_step(now()).action == NodeAction::publish_reading) {
+            publish_next();
+        } else {
+            wait(deadline);
+        }
+        event_.reset();  // the goodbye reports itself once, at the end
+    }
+}
+
+void NodeRunner::stop(Instant deadline) noexcept {
+    if (stopped_) return;
+    drain(deadline);
+    if (!stopped_ && connection_->connected()) {
+        // The broker does not publish the will after DISCONNECT: say "offline" ourselves.
+        if (publish_status(false)) (void)connection_->disconnect(deadline);
+    }
+    connection_->drop();
+    stopped_ = true;
+    NodeEvent event;
+    event.type = NodeEventType::stopped;
+    emit(event);
+}
+
+}  // namespace mqtls::node
