@@ -3,9 +3,10 @@
 // reach a few runtime functions. For a no-heap, no-exception library every one of them is a bug:
 // each prints what happened and aborts, which QEMU reports as exit status 134.
 //
-// The library itself must not need any of these: scripts/embedded-check.sh fails if
-// libmqtls_mqtt.a has an undefined reference outside its allowlist. They exist so that a test
-// executable links, and so that a stray call fails loudly instead of silently.
+// The libraries themselves must not need any of these: scripts/embedded-check.sh fails if an
+// embeddable archive has an undefined reference outside its allowlist. They exist so that a test
+// executable links, and so that a stray call fails loudly instead of silently. The one exception
+// is the simulation runner (MQTLS_PORT_TEST_HEAP): its test harness needs operator new.
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
