@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The embedded gate: for each bare-metal target, cross-build the embeddable layers (core + mqtt)
-# and the QEMU test runner, run the portable tests under QEMU, report the library's size, and fail
-# if the library needs anything from the platform beyond an allowlist (no heap, no exceptions).
+# The embedded gate: for each bare-metal target, cross-build the embeddable layers (core, mqtt,
+# node, link) and the two QEMU test runners (the portable tests; the simulation tests), run them
+# under QEMU, report the libraries' sizes, and fail if a library needs anything from the platform
+# beyond an allowlist (no heap, no exceptions).
 #   scripts/embedded-check.sh                     cortex-m4 and rv32imc
 #   scripts/embedded-check.sh rv32imc             one target
 # Build trees: build/embedded-<target> (MQTLS_BUILD_ROOT overrides build/). Incremental: a second
 # run only rebuilds what changed. Prints the size (text, data, bss) of each embeddable archive per
 # object and as "target  text  data  bss" tables: libmqtls_mqtt.a (core is header-only, so its code
-# is inside), libmqtls_node.a, the retained stores (node::RetainedLogStorage's object and the
-# header-only tls::RetainedSessionStore's probe archive); exits non-zero on any failure.
+# is inside), libmqtls_node.a, libmqtls_link.a (the connection pump), the retained stores
+# (node::RetainedLogStorage's object and the header-only tls::RetainedSessionStore's probe
+# archive), and the number of tests passed under QEMU; exits non-zero on any failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +51,7 @@ triple_of() {
     esac
 }
 
-declare -A size_row node_row log_store_row session_store_row frame_row
+declare -A size_row node_row link_row log_store_row session_store_row frame_row link_frame_row tests_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -76,18 +78,23 @@ for target in "${targets[@]}"; do
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
     # Only the library and the runner: nothing else in the tree is meant for bare metal.
-    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_retained_session_probe \
-        mqtls_embedded_tests
+    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_retained_session_probe \
+        mqtls_embedded_tests mqtls_embedded_sim_tests
 
     echo "=== embedded $target: portable tests under QEMU"
     # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
     # drops only ctest's own -V chatter.
     set +e
     ctest --test-dir "$build" -L '^embedded$' -V --no-tests=error |
-        grep -Ev '^(UpdateCTestConfiguration|Internal ctest|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|Label Time Summary|embedded +=|Total Test time|$)|^[0-9]+: (Test command|Working Directory|Environment variables| *QEMU_TIMEOUT|Test timeout computed)'
+        grep -Ev '^(UpdateCTestConfiguration|Internal ctest|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|Label Time Summary|embedded +=|Total Test time|$)|^[0-9]+: (Test command|Working Directory|Environment variables| *QEMU_TIMEOUT|Test timeout computed)' |
+        tee "$build/mqtls-qemu.log"
     status=${PIPESTATUS[0]}
     set -e
     [[ $status -eq 0 ]] || failed+=("$target: QEMU tests")
+    # Each runner's "N passed, M failed" line, as ctest -V prefixes it ("<test number>: ").
+    tests_row[$target]=$(awk '$2 ~ /^[0-9]+$/ && $3 == "passed," && $5 == "failed" {
+            runners++; passed += $2; failed += $4 }
+        END { printf "%d %d %d", runners, passed, failed }' "$build/mqtls-qemu.log")
 
     lib="$build/mqtt/libmqtls_mqtt.a"
     echo "=== embedded $target: size of $(basename "$lib") per object"
@@ -116,11 +123,23 @@ for target in "${targets[@]}"; do
     read -r session_text session_data session_bss _ < <("$triple-size" -t "$session_lib" | tail -1)
     session_store_row[$target]="$session_text $session_data $session_bss"
 
+    link_lib="$build/link/libmqtls_link.a"
+    echo "=== embedded $target: size of $(basename "$link_lib") per object"
+    "$triple-size" "$link_lib"
+    read -r link_text link_data link_bss _ < <("$triple-size" -t "$link_lib" | tail -1)
+    link_row[$target]="$link_text $link_data $link_bss"
+    link_frame=$(find "$build/link/CMakeFiles/mqtls_link.dir" -name '*.su' -exec cat {} + |
+        awk -F'\t' '$2 + 0 > max { max = $2 + 0; fn = $1 } END {
+            sub(/^.*:[0-9]+:[0-9]+:/, "", fn); if (max > 0) print max " bytes in " fn }')
+    link_frame_row[$target]=${link_frame%% *}
+    echo "    largest stack frame of one function: ${link_frame:-unknown (no .su files)}"
+
     # Every embeddable layer passes the same gate.
-    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$session_lib"; do
+    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$session_lib"; do
         echo "=== embedded $target: symbols $(basename "$lib") needs from the platform"
-        # A layer may use the layers below it: node calls mqtt's topic checks, and the firmware
-        # links both. What mqtt defines is therefore not a platform dependency of node.
+        # A layer may use the layers below it: node calls mqtt's topic checks, link drives
+        # mqtt::Session, and the firmware links them together. What mqtt defines is therefore not
+        # a platform dependency of node or link.
         defined=$("$triple-nm" --defined-only "$build/mqtt/libmqtls_mqtt.a" "$lib" |
             awk 'NF == 3 { print $3 }' | sort -u)
         undefined=$("$triple-nm" -u "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
@@ -141,7 +160,7 @@ for target in "${targets[@]}"; do
         fi
     done
     # The runner's map shows who pulled in what; name it for whoever debugs a failure.
-    echo "    (link map: $build/embedded/mqtls_embedded_tests.map)"
+    echo "    (link maps: $build/embedded/mqtls_embedded_tests.map, mqtls_embedded_sim_tests.map)"
 done
 
 echo
@@ -157,6 +176,12 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${node_row[$target]}
 done
+echo "=== libmqtls_link.a (link::Connection: the pump between ByteStream, SecureChannel and mqtt::Session), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${link_row[$target]}
+done
 echo "=== node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a), -Os, bytes"
 printf '%-10s %8s %6s %6s\n' target text data bss
 for target in "${targets[@]}"; do
@@ -169,7 +194,14 @@ for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${session_store_row[$target]}
 done
-echo "(largest single stack frame: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
+echo "(largest single stack frame, mqtt: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
+echo "(largest single stack frame, link: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${link_frame_row[$t]:-?}"; done))"
+echo "=== tests under QEMU (the portable runner and the simulation runner)"
+printf '%-10s %8s %6s %6s\n' target runners passed failed
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${tests_row[$target]:-0 0 0}
+done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     echo

@@ -3,9 +3,10 @@
 // reach a few runtime functions. For a no-heap, no-exception library every one of them is a bug:
 // each prints what happened and aborts, which QEMU reports as exit status 134.
 //
-// The library itself must not need any of these: scripts/embedded-check.sh fails if
-// libmqtls_mqtt.a has an undefined reference outside its allowlist. They exist so that a test
-// executable links, and so that a stray call fails loudly instead of silently.
+// The libraries themselves must not need any of these: scripts/embedded-check.sh fails if an
+// embeddable archive has an undefined reference outside its allowlist. They exist so that a test
+// executable links, and so that a stray call fails loudly instead of silently. The one exception
+// is the simulation runner (MQTLS_PORT_TEST_HEAP): its test harness needs operator new.
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,7 @@ namespace {
 extern "C" void __cxa_pure_virtual() { trap("__cxa_pure_virtual"); }
 extern "C" void __cxa_deleted_virtual() { trap("__cxa_deleted_virtual"); }
 
+#if !defined(MQTLS_PORT_TEST_HEAP)
 // The heap. A virtual destructor's "deleting destructor" references operator delete even if no
 // object is ever deleted; any actual call is a bug in a no-heap build.
 void* operator new(std::size_t) { trap("operator new"); }
@@ -31,6 +33,27 @@ void operator delete(void*) noexcept { trap("operator delete"); }
 void operator delete[](void*) noexcept { trap("operator delete[]"); }
 void operator delete(void*, std::size_t) noexcept { trap("operator delete(sized)"); }
 void operator delete[](void*, std::size_t) noexcept { trap("operator delete[](sized)"); }
+#else
+// The simulation runner (mqtls_embedded_sim_tests): the test harness (testing/sim) and its
+// fixtures keep their records in std::vector/std::string, so operator new is picolibc's malloc,
+// over the RAM between .bss and the stack (picolibc.ld's __heap_start..__heap_end). Without
+// exceptions there is no bad_alloc to throw: running out of heap is a test-environment failure.
+// The libraries under test never come here: the symbol gate checks their archives.
+namespace {
+void* allocate(std::size_t size, const char* what) noexcept {
+    void* memory = std::malloc(size == 0 ? 1 : size);
+    if (memory == nullptr) trap(what);
+    return memory;
+}
+}  // namespace
+
+void* operator new(std::size_t size) { return allocate(size, "operator new (heap exhausted)"); }
+void* operator new[](std::size_t size) { return allocate(size, "operator new[] (heap exhausted)"); }
+void operator delete(void* memory) noexcept { std::free(memory); }
+void operator delete[](void* memory) noexcept { std::free(memory); }
+void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+void operator delete[](void* memory, std::size_t) noexcept { std::free(memory); }
+#endif
 
 // libstdc++'s out-of-line "throw" helpers, reached from e.g. string_view::substr()/at(),
 // array::at() even with -fno-exceptions. (optional/variant's throw helpers are inline and abort.)
@@ -41,6 +64,7 @@ void __throw_length_error(const char*) { trap("std::__throw_length_error"); }
 void __throw_logic_error(const char*) { trap("std::__throw_logic_error"); }
 void __throw_invalid_argument(const char*) { trap("std::__throw_invalid_argument"); }
 void __throw_bad_alloc() { trap("std::__throw_bad_alloc"); }
+void __throw_bad_array_new_length() { trap("std::__throw_bad_array_new_length"); }
 void __throw_bad_function_call() { trap("std::__throw_bad_function_call"); }
 }  // namespace std
 

@@ -1,10 +1,9 @@
 // link::Connection against the scripted broker over the simulated network, with the test-only
-// loopback channel: every path in virtual time, no sockets, no sleeping.
-
-#include <gtest/gtest.h>
-
+// loopback channel: every path in virtual time, no sockets, no sleeping. Portable: runs on the
+// host and under QEMU (link/tests/portable_tests.cmake; the simulation needs a heap).
 #include <variant>
 
+#include "mqtls_test.hpp"
 #include "sim_fixture.hpp"
 
 namespace mqtls::link::testing {
