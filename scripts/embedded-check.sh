@@ -51,7 +51,7 @@ triple_of() {
     esac
 }
 
-declare -A size_row node_row link_row log_store_row session_store_row frame_row link_frame_row tests_row
+declare -A size_row node_row link_row runtime_row log_store_row session_store_row frame_row link_frame_row tests_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -78,7 +78,8 @@ for target in "${targets[@]}"; do
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
     # Only the library and the runner: nothing else in the tree is meant for bare metal.
-    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_retained_session_probe \
+    cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_node_runtime \
+        mqtls_retained_session_probe \
         mqtls_embedded_tests mqtls_embedded_sim_tests
 
     echo "=== embedded $target: portable tests under QEMU"
@@ -134,13 +135,20 @@ for target in "${targets[@]}"; do
     link_frame_row[$target]=${link_frame%% *}
     echo "    largest stack frame of one function: ${link_frame:-unknown (no .su files)}"
 
+    runtime_lib="$build/node/runtime/libmqtls_node_runtime.a"
+    echo "=== embedded $target: size of $(basename "$runtime_lib") per object"
+    "$triple-size" "$runtime_lib"
+    read -r runtime_text runtime_data runtime_bss _ < <("$triple-size" -t "$runtime_lib" | tail -1)
+    runtime_row[$target]="$runtime_text $runtime_data $runtime_bss"
+
     # Every embeddable layer passes the same gate.
-    for lib in "$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$session_lib"; do
+    layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib")
+    for lib in "${layers[@]}" "$session_lib"; do
         echo "=== embedded $target: symbols $(basename "$lib") needs from the platform"
         # A layer may use the layers below it: node calls mqtt's topic checks, link drives
-        # mqtt::Session, and the firmware links them together. What mqtt defines is therefore not
-        # a platform dependency of node or link.
-        defined=$("$triple-nm" --defined-only "$build/mqtt/libmqtls_mqtt.a" "$lib" |
+        # mqtt::Session, the node runtime drives link and node, and the firmware links them
+        # together. What the layers define is therefore not a platform dependency of another.
+        defined=$("$triple-nm" --defined-only "${layers[@]}" "$lib" |
             awk 'NF == 3 { print $3 }' | sort -u)
         undefined=$("$triple-nm" -u "$lib" | awk 'NF == 2 && $1 == "U" { print $2 }' | sort -u)
         external=$(comm -23 <(echo "$undefined") <(echo "$defined") | sed '/^$/d')
@@ -181,6 +189,12 @@ printf '%-10s %8s %6s %6s\n' target text data bss
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
     printf '%-10s %8s %6s %6s\n' "$target" ${link_row[$target]}
+done
+echo "=== libmqtls_node_runtime.a (NodeRunner, run_wake_cycle, OutboxSet, in-flight restore), -Os, bytes"
+printf '%-10s %8s %6s %6s\n' target text data bss
+for target in "${targets[@]}"; do
+    # shellcheck disable=SC2086  # the row is three words on purpose
+    printf '%-10s %8s %6s %6s\n' "$target" ${runtime_row[$target]}
 done
 echo "=== node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a), -Os, bytes"
 printf '%-10s %8s %6s %6s\n' target text data bss

@@ -11,7 +11,12 @@ TestCase registry[max_tests];
 std::size_t registered = 0;
 bool registry_overflow = false;
 int failures_in_current_test = 0;
+bool fatal_failure_in_current_test = false;
 }  // namespace
+
+bool has_fatal_failure() noexcept { return fatal_failure_in_current_test; }
+void note_fatal_failure() noexcept { fatal_failure_in_current_test = true; }
+bool has_failure() noexcept { return failures_in_current_test > 0; }
 
 bool register_test(const char* suite, const char* name, TestFunction function) noexcept {
     if (registered == max_tests) {
@@ -37,6 +42,7 @@ int run_all_tests() noexcept {
     }
     for (std::size_t i = 0; i < registered; ++i) {
         failures_in_current_test = 0;
+        fatal_failure_in_current_test = false;
         registry[i].function();
         if (failures_in_current_test == 0) {
             ++passed;

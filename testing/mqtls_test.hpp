@@ -10,6 +10,11 @@
 
 #if !defined(MQTLS_MINITEST)
 #include <gtest/gtest.h>
+/// Whether a fatal check (ASSERT_*) failed in the running test, also inside a helper it called:
+/// a long test loop stops there instead of piling up failures.
+#define MQTLS_TEST_HAS_FATAL_FAILURE() (::testing::Test::HasFatalFailure())
+/// Whether any check failed in the running test so far.
+#define MQTLS_TEST_HAS_FAILURE() (::testing::Test::HasFailure())
 #else
 
 #include <cstddef>
@@ -28,6 +33,11 @@ struct TestCase {
 bool register_test(const char* suite, const char* name, TestFunction function) noexcept;
 /// Records one failed check of the running test and prints where it was.
 void report_failure(const char* file, int line, const char* expression) noexcept;
+/// Whether a fatal check (ASSERT_*) failed in the running test so far.
+bool has_fatal_failure() noexcept;
+void note_fatal_failure() noexcept;
+/// Whether any check failed in the running test so far.
+bool has_failure() noexcept;
 /// Runs every registered test, prints "N passed, M failed", returns the number failed.
 int run_all_tests() noexcept;
 
@@ -54,12 +64,15 @@ struct Failure {
 struct FatalFailure {
     FatalFailure(const char* file, int line, const char* expression) noexcept {
         report_failure(file, line, expression);
+        note_fatal_failure();
     }
     void operator=(const Message&) const noexcept {}
 };
 
 }  // namespace mqtls_test
 
+#define MQTLS_TEST_HAS_FATAL_FAILURE() (::mqtls_test::has_fatal_failure())
+#define MQTLS_TEST_HAS_FAILURE() (::mqtls_test::has_failure())
 #define MQTLS_TEST_NAME(suite, name) mqtls_test_##suite##_##name
 #define TEST(suite, name)                                                          \
     static void MQTLS_TEST_NAME(suite, name)();                                    \
@@ -76,6 +89,7 @@ struct FatalFailure {
     } else                                 \
         return ::mqtls_test::FatalFailure(__FILE__, __LINE__, text) = ::mqtls_test::Message()
 
+#define ADD_FAILURE() ::mqtls_test::Failure(__FILE__, __LINE__, "ADD_FAILURE()")
 #define EXPECT_TRUE(c) MQTLS_TEST_CHECK((c), "EXPECT_TRUE(" #c ")")
 #define EXPECT_FALSE(c) MQTLS_TEST_CHECK(!(c), "EXPECT_FALSE(" #c ")")
 #define EXPECT_EQ(a, b) MQTLS_TEST_CHECK((a) == (b), "EXPECT_EQ(" #a ", " #b ")")

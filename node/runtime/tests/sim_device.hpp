@@ -5,11 +5,9 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <map>
 #include <memory>
 #include <optional>
 #include <random>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -181,20 +179,23 @@ struct Delivery {
 
 // Which of readings 1..taken reached the broker, and how often.
 inline Delivery tally(const sim::Broker& broker, std::uint64_t taken) {
-    std::map<std::uint64_t, std::size_t> seen;
+    // Counts by seq in a vector, not a std::map: the bare-metal runner has no compiled
+    // libstdc++. A seq outside 1..taken is not one of the readings asked about.
+    std::vector<std::size_t> seen(static_cast<std::size_t>(taken) + 1, 0);
+    Delivery result;
     for (const auto& publish : broker.publishes()) {
         if (publish.topic.rfind("telemetry/", 0) != 0) continue;
-        ++seen[seq_of(publish.payload)];
+        const std::uint64_t seq = seq_of(publish.payload);
+        if (seq >= 1 && seq <= taken) ++seen[static_cast<std::size_t>(seq)];
     }
-    Delivery result;
     for (std::uint64_t seq = 1; seq <= taken; ++seq) {
-        const auto found = seen.find(seq);
-        if (found == seen.end()) {
+        const std::size_t count = seen[static_cast<std::size_t>(seq)];
+        if (count == 0) {
             result.lost.push_back(seq);
             continue;
         }
         ++result.unique;
-        result.duplicates += found->second - 1;
+        result.duplicates += count - 1;
     }
     return result;
 }
