@@ -34,7 +34,7 @@ endif()
 find_program(MQTLS_CLANG_TIDY NAMES clang-tidy-14 clang-tidy)
 if(MQTLS_CLANG_TIDY)
   add_test(NAME lint.clang-tidy COMMAND ${_mqtls_scripts}/tidy.sh)
-  set_tests_properties(lint.clang-tidy PROPERTIES LABELS "checks;lint" TIMEOUT 600
+  set_tests_properties(lint.clang-tidy PROPERTIES LABELS "checks;lint" TIMEOUT 1500
                        ENVIRONMENT "BUILD_DIR=${CMAKE_BINARY_DIR};CLANG_TIDY=${MQTLS_CLANG_TIDY}")
 else()
   message(WARNING "clang-tidy not found: lint.clang-tidy not registered (scripts/install-deps.sh)")
