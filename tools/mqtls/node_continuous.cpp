@@ -21,7 +21,7 @@
 #include "mqtls/node/retry_rule.hpp"
 #include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
-#include "mqtls/port/posix/tcp_stream.hpp"
+#include "mqtls/port/posix/platform.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/session.hpp"
 #include "node_log.hpp"
@@ -52,21 +52,13 @@ Duration seconds_to_duration(double seconds) {
 
 Duration to_duration(std::chrono::milliseconds ms) { return Duration::from_millis(ms.count()); }
 
-std::int64_t system_wall_clock(void* /*context*/) { return port::posix::wall_clock_seconds(); }
-
-// Nothing to service while disconnected: sleep until the next step is due.
-void sleep_until(void* /*context*/, Instant until) {
-    const std::int64_t left = (until - port::posix::monotonic_now()).millis();
-    if (left > 0) ::usleep(static_cast<useconds_t>(left * 1000));
-}
-
 bytes_view text_bytes(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-// What NodeRunner runs over on Linux: TCP, the TLS channel, the session's memory, a RAM store
-// for the TLS session (reconnects resume it: one round trip, no public-key operations), under a
-// key of this run.
+// What NodeRunner runs over on Linux: the posix device bundle (TcpStream, clocks, entropy), the
+// TLS channel, the session's memory, and a RAM store for the TLS session (reconnects resume it:
+// one round trip, no public-key operations) under a key of this run.
 struct NodeLink {
     explicit NodeLink(const client::ClientOptions& options)
         : options_(options),
@@ -74,17 +66,10 @@ struct NodeLink {
           scratch(scratch_bytes),
           sealed(tls::max_sealed_session_size),
           channel(tls_config),
-          connection(channel, stream, port::posix::monotonic_clock(), settings(),
+          connection(channel, device.stream(), device.node().clock, settings(),
                      link::ConnectionMemory{storage->memory(),
                                             mutable_bytes(scratch.data(), scratch.size()),
-                                            mutable_bytes(sealed.data(), sealed.size())}) {
-        platform.stream = &stream;
-        platform.clock = port::posix::monotonic_clock();
-        platform.wall_clock = tls::WallClock{&system_wall_clock, nullptr};
-        platform.entropy = tls::EntropySource{&port::posix::getrandom_entropy, nullptr};
-        platform.sessions = &sessions;
-        platform.idle_until = &sleep_until;
-    }
+                                            mutable_bytes(sealed.data(), sealed.size())}) {}
     NodeLink(const NodeLink&) = delete;
     NodeLink& operator=(const NodeLink&) = delete;
 
@@ -96,8 +81,8 @@ struct NodeLink {
         tls_options.certificate_pem = options_.certificate_pem;
         tls_options.private_key_pem = options_.private_key_pem;
         tls_options.pinned_spki = options_.pinned_spki;
-        tls_options.wall_clock = platform.wall_clock;
-        tls_options.entropy = platform.entropy;
+        tls_options.wall_clock = device.node().wall_clock;
+        tls_options.entropy = device.node().entropy;
         tls_options.session_tickets = options_.session_tickets;
         MQTLS_TRY(tls_config.setup(tls_options));
         link::ConnectionSettings keyed = settings();
@@ -116,15 +101,14 @@ struct NodeLink {
     }
 
     const client::ClientOptions& options_;
+    port::posix::Platform device;
     std::unique_ptr<NodeSessionStorage> storage;
     std::vector<std::uint8_t> scratch;
     std::vector<std::uint8_t> sealed;
     mutable tls::RamSessionStore sessions;
     tls::Config tls_config;
     link::TlsChannel channel;
-    port::posix::TcpStream stream;
     link::Connection connection;  // after what it refers to
-    node::Platform platform;
 };
 
 node::NodeRunnerConfig runner_config(const NodeFlags& flags, const client::ClientOptions& options,
@@ -155,7 +139,7 @@ public:
           sensor_(simulated_sensor_seed(flags)),
           link_(options),
           config_(runner_config(flags, options, outbox)),
-          runner_(node, link_.connection, link_.platform, config_, nullptr),
+          runner_(node, link_.connection, link_.device.node(), config_, nullptr),
           operation_timeout_(to_duration(options.operation_timeout)),
           where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
         if (flags.sensor_stdin) input_.emplace(STDIN_FILENO);
