@@ -142,6 +142,24 @@ int validate(const NodeFlags& flags) {
     return exit_ok;
 }
 
+// The values of the wake cycle's own options.
+int validate_wake_values(const WakeCycleFlags& wake) {
+    if (wake.resumption != "ticket" && wake.resumption != "session-id") {
+        return usage_error(command_name, "--resumption must be session-id or ticket",
+                           "session-id (default): the fewest bytes, needs the broker's session "
+                           "cache; ticket: for broker clusters that share ticket keys");
+    }
+    if (!(wake.deadline_s >= min_seconds) || wake.deadline_s > 3600) {
+        return usage_error(command_name, "--wake-deadline must be 0.01..3600 seconds",
+                           "how long one wake may stay awake, e.g. --wake-deadline 10");
+    }
+    if (!(wake.sleep_s >= 0) || wake.sleep_s > 86400) {
+        return usage_error(command_name, "--sleep must be 0..86400 seconds",
+                           "the deep sleep between wakes of --cycles, e.g. --sleep 60");
+    }
+    return exit_ok;
+}
+
 int validate_wake_cycle(NodeFlags& flags) {
     const WakeCycleFlags& wake = flags.wake;
     const bool wake_options_given = !wake.session_file.empty() || !wake.session_key_file.empty() ||
@@ -176,19 +194,7 @@ int validate_wake_cycle(NodeFlags& flags) {
                            "a wake delivers what is pending plus one new reading; use --cycles "
                            "K --sleep S to repeat it");
     }
-    if (wake.resumption != "ticket" && wake.resumption != "session-id") {
-        return usage_error(command_name, "--resumption must be session-id or ticket",
-                           "session-id (default): the fewest bytes, needs the broker's session "
-                           "cache; ticket: for broker clusters that share ticket keys");
-    }
-    if (!(wake.deadline_s >= min_seconds) || wake.deadline_s > 3600) {
-        return usage_error(command_name, "--wake-deadline must be 0.01..3600 seconds",
-                           "how long one wake may stay awake, e.g. --wake-deadline 10");
-    }
-    if (!(wake.sleep_s >= 0) || wake.sleep_s > 86400) {
-        return usage_error(command_name, "--sleep must be 0..86400 seconds",
-                           "the deep sleep between wakes of --cycles, e.g. --sleep 60");
-    }
+    if (const int status = validate_wake_values(wake); status != exit_ok) return status;
     if (flags.wake.session_file.empty()) {
         flags.wake.session_file = flags.outbox.directory + "/tls-session.sealed";
     }

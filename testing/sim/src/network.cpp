@@ -131,7 +131,7 @@ Instant Network::next_arrival(Direction direction) const noexcept {
 }
 
 Result<std::size_t> Network::receive(SimStream& end, mutable_bytes buffer) noexcept {
-    const Result<std::size_t> first = receive_one(end, buffer);
+    Result<std::size_t> first = receive_one(end, buffer);
     if (!coalescing_ || &end != &client_ || !first || *first == 0) return first;
     std::size_t total = *first;
     Pipe& p = pipe(opposite(end.outgoing_));
