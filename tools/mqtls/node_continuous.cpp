@@ -14,16 +14,11 @@
 
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
-#include "mqtls/link/connection.hpp"
-#include "mqtls/link/tls_channel.hpp"
-#include "mqtls/mqtt/session.hpp"
+#include "mqtls/client/device_link.hpp"
 #include "mqtls/node/node_runner.hpp"
 #include "mqtls/node/retry_rule.hpp"
 #include "mqtls/port/posix/clock.hpp"
-#include "mqtls/port/posix/entropy.hpp"
 #include "mqtls/port/posix/platform.hpp"
-#include "mqtls/tls/config.hpp"
-#include "mqtls/tls/session.hpp"
 #include "node_log.hpp"
 #include "sensor_input.hpp"
 #include "stop_signal.hpp"
@@ -38,14 +33,6 @@ constexpr std::int64_t wait_slice_ms = 250;
 // With --sensor-stdin, how long one step waits before standard input is read again: a line
 // waits at most this long to be taken.
 constexpr std::int64_t input_slice_ms = 50;
-constexpr std::size_t kib = 1024;
-
-// The session's memory: readings are at most max_cli_reading_bytes, so 8 KiB packets leave
-// room for any of them with its topic; the store keeps a whole window of them for resending.
-using NodeSessionStorage = mqtt::SessionStorage<8 * kib, 16 * kib, 64 * kib, 64, 16, 4>;
-// Stream reads and decrypted plaintext: a whole TLS record per read.
-constexpr std::size_t scratch_bytes = 32 * kib;
-
 Duration seconds_to_duration(double seconds) {
     return Duration::from_millis(std::llround(seconds * 1000.0));
 }
@@ -56,59 +43,14 @@ bytes_view text_bytes(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-// What NodeRunner runs over on Linux: the posix device bundle (TcpStream, clocks, entropy), the
-// TLS channel, the session's memory, and a RAM store for the TLS session (reconnects resume it:
-// one round trip, no public-key operations) under a key of this run.
+// What NodeRunner runs over on Linux: the posix device bundle (TcpStream, clocks, entropy) and
+// the TLS connection over its stream.
 struct NodeLink {
     explicit NodeLink(const client::ClientOptions& options)
-        : options_(options),
-          storage(std::make_unique<NodeSessionStorage>()),
-          scratch(scratch_bytes),
-          sealed(tls::max_sealed_session_size),
-          channel(tls_config),
-          connection(channel, device.stream(), device.node().clock, settings(),
-                     link::ConnectionMemory{storage->memory(),
-                                            mutable_bytes(scratch.data(), scratch.size()),
-                                            mutable_bytes(sealed.data(), sealed.size())}) {}
-    NodeLink(const NodeLink&) = delete;
-    NodeLink& operator=(const NodeLink&) = delete;
+        : connection(options, device.stream(), device.node().clock) {}
 
-    // The TLS configuration and the session key; errors as tls::Config::setup, fill_random.
-    Result<void> set_up() {
-        tls::ConfigOptions tls_options;
-        tls_options.role = tls::Role::client;
-        tls_options.trusted_roots_pem = options_.trusted_roots_pem;
-        tls_options.certificate_pem = options_.certificate_pem;
-        tls_options.private_key_pem = options_.private_key_pem;
-        tls_options.pinned_spki = options_.pinned_spki;
-        tls_options.wall_clock = device.node().wall_clock;
-        tls_options.entropy = device.node().entropy;
-        tls_options.session_tickets = options_.session_tickets;
-        MQTLS_TRY(tls_config.setup(tls_options));
-        link::ConnectionSettings keyed = settings();
-        MQTLS_TRY(port::posix::fill_random(keyed.session_key.bytes));
-        connection.reconfigure(keyed);
-        return ok();
-    }
-
-    [[nodiscard]] link::ConnectionSettings settings() const {
-        link::ConnectionSettings settings;
-        settings.host = options_.host;
-        settings.port = options_.port;
-        settings.session_store = &sessions;
-        settings.operation_timeout = to_duration(options_.operation_timeout);
-        return settings;
-    }
-
-    const client::ClientOptions& options_;
     port::posix::Platform device;
-    std::unique_ptr<NodeSessionStorage> storage;
-    std::vector<std::uint8_t> scratch;
-    std::vector<std::uint8_t> sealed;
-    mutable tls::RamSessionStore sessions;
-    tls::Config tls_config;
-    link::TlsChannel channel;
-    link::Connection connection;  // after what it refers to
+    client::DeviceLink connection;
 };
 
 node::NodeRunnerConfig runner_config(const NodeFlags& flags, const client::ClientOptions& options,
@@ -139,7 +81,7 @@ public:
           sensor_(simulated_sensor_seed(flags)),
           link_(options),
           config_(runner_config(flags, options, outbox)),
-          runner_(node, link_.connection, link_.device.node(), config_, nullptr),
+          runner_(node, link_.connection.connection(), link_.device.node(), config_, nullptr),
           operation_timeout_(to_duration(options.operation_timeout)),
           where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
         if (flags.sensor_stdin) input_.emplace(STDIN_FILENO);
@@ -393,7 +335,7 @@ void ContinuousNode::drain_and_say_goodbye() {
             // No new readings now: wait for acknowledgements instead (the runner takes them
             // from the connection at its next step).
             const Instant slice = port::posix::monotonic_now() + Duration::from_millis(50);
-            if (!link_.connection.service(earliest(slice, deadline))) break;
+            if (!link_.connection.connection().service(earliest(slice, deadline))) break;
             continue;
         }
         if (!event) continue;
@@ -463,7 +405,8 @@ void ContinuousNode::log_start() const {
 int ContinuousNode::run() {
     log_start();
     log_outbox_and_run_id(log_, outbox_, node_);
-    if (auto set_up = link_.set_up(); !set_up) return shut_down(report_stop(set_up.error()));
+    if (auto set_up = link_.connection.set_up(); !set_up)
+        return shut_down(report_stop(set_up.error()));
     node_.start(port::posix::monotonic_now());
     // Bounded per turn: every step is a connect (connect timeout), a publish, an
     // acknowledgement, a reading (--sensor-timeout) or a wait of at most wait_slice_ms; the
