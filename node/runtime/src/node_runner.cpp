@@ -20,7 +20,31 @@ NodeRunner::NodeRunner(TelemetryNode& node, link::Connection& connection, const 
       connection_(&connection),
       platform_(&platform),
       config_(config),
-      sensor_(sensor) {}
+      sensor_(sensor) {
+    connection.set_event_handler(link::EventHandler{&NodeRunner::on_connection_event, this});
+}
+
+NodeRunner::~NodeRunner() { connection_->set_event_handler(link::EventHandler{}); }
+
+// Called by the pump as it decodes (views valid during the call only): only the identifier of
+// an acknowledgement is kept, and handled at the next step.
+void NodeRunner::on_connection_event(void* context, const mqtt::Event& event) noexcept {
+    auto* runner = static_cast<NodeRunner*>(context);
+    const auto* acked = std::get_if<mqtt::PublishAcked>(&event);
+    if (acked == nullptr || runner->acknowledgement_count_ == max_pending_acknowledgements) return;
+    const std::size_t at = (runner->acknowledgement_begin_ + runner->acknowledgement_count_) %
+                           max_pending_acknowledgements;
+    runner->acknowledgements_[at] = acked->packet_id;
+    ++runner->acknowledgement_count_;
+}
+
+std::optional<mqtt::PacketId> NodeRunner::next_acknowledgement() noexcept {
+    if (acknowledgement_count_ == 0) return std::nullopt;
+    const mqtt::PacketId packet_id = acknowledgements_[acknowledgement_begin_];
+    acknowledgement_begin_ = (acknowledgement_begin_ + 1) % max_pending_acknowledgements;
+    --acknowledgement_count_;
+    return packet_id;
+}
 
 std::optional<NodeEvent> NodeRunner::poll_event() noexcept {
     std::optional<NodeEvent> event = event_;
@@ -34,9 +58,9 @@ void NodeRunner::step(Instant until) noexcept {
         restore_next();
         return;
     }
-    // The connection's events first, one per step: each may become a NodeEvent.
-    if (auto event = connection_->poll_event()) {
-        handle_connection_event(*event);
+    // The acknowledgements first, one per step: each may become a NodeEvent.
+    if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
+        on_acknowledged(*acked);
         return;
     }
     if (connection_->connected() && acknowledgement_overdue()) {
@@ -217,14 +241,10 @@ void NodeRunner::wait(Instant until) noexcept {
         platform_->idle(until);  // nothing to service: let time pass
         return;
     }
-    if (Result<void> serviced = connection_->service(until); !serviced) {
-        link_down(serviced.error());
-    }
-}
-
-void NodeRunner::handle_connection_event(const mqtt::Event& event) noexcept {
-    if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event))
-        on_acknowledged(acked->packet_id);
+    // Until `until`, or sooner when an acknowledgement came in (it is handled at the next step).
+    const Result<void> serviced =
+        connection_->pump_until_true(until, [this] { return acknowledgement_count_ != 0; });
+    if (!serviced && serviced.error().code != Errc::io_timed_out) link_down(serviced.error());
 }
 
 void NodeRunner::on_acknowledged(mqtt::PacketId packet_id) noexcept {
@@ -292,8 +312,8 @@ void NodeRunner::drain(Instant deadline) noexcept {
     const std::size_t turns = 4 * node_->outbox().size() + 16;
     for (std::size_t turn = 0; turn < turns && !stopped_ && connection_->connected(); ++turn) {
         if (node_->outbox().empty() || now() >= deadline) return;
-        if (auto event = connection_->poll_event()) {
-            handle_connection_event(*event);
+        if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
+            on_acknowledged(*acked);
         } else if (node_->next_step(now()).action == NodeAction::publish_reading) {
             publish_next();
         } else {

@@ -14,5 +14,6 @@ unset(_mqtls_testing_dir)
 
 set(MQTLS_NODE_RUNTIME_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/node_runner_sim_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/node_runner_window_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wake_cycle_sim_test.cpp
 )

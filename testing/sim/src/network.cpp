@@ -131,6 +131,23 @@ Instant Network::next_arrival(Direction direction) const noexcept {
 }
 
 Result<std::size_t> Network::receive(SimStream& end, mutable_bytes buffer) noexcept {
+    Result<std::size_t> first = receive_one(end, buffer);
+    if (!coalescing_ || &end != &client_ || !first || *first == 0) return first;
+    std::size_t total = *first;
+    Pipe& p = pipe(opposite(end.outgoing_));
+    for (int round = 0; round < agent_rounds && total < buffer.size(); ++round) {
+        if (p.in_flight.empty() || p.in_flight.front().at > clock_.now()) break;
+        // A close or reset marker is reported by a read of its own.
+        if (p.in_flight.front().taken == p.in_flight.front().bytes.size()) break;
+        const Result<std::size_t> more =
+            receive_one(end, mutable_bytes(buffer.data() + total, buffer.size() - total));
+        if (!more || *more == 0) break;
+        total += *more;
+    }
+    return total;
+}
+
+Result<std::size_t> Network::receive_one(SimStream& end, mutable_bytes buffer) noexcept {
     if (!end.open_) return Error{Errc::not_connected, 0};
     if (&end == &client_) run_due();
     Pipe& p = pipe(opposite(end.outgoing_));

@@ -79,10 +79,14 @@ struct NodeEvent {
 
 class NodeRunner {
 public:
-    /// Everything is borrowed and must outlive the runner. `sensor` nullptr: readings are the
-    /// caller's (reading_due events, or TelemetryNodeConfig::readings_on_schedule false).
+    /// Everything is borrowed and must outlive the runner. The connection's EventHandler is the
+    /// runner's while it lives (it takes acknowledgements as they are decoded). `sensor` nullptr:
+    /// readings are the caller's (reading_due events, or TelemetryNodeConfig::readings_on_schedule
+    /// false).
     NodeRunner(TelemetryNode& node, link::Connection& connection, const Platform& platform,
                const NodeRunnerConfig& config, SensorSource* sensor) noexcept;
+    /// Gives the connection's events back to poll_event() (the runner takes them as decoded).
+    ~NodeRunner();
     NodeRunner(const NodeRunner&) = delete;
     NodeRunner& operator=(const NodeRunner&) = delete;
 
@@ -114,7 +118,8 @@ private:
     Result<void> release_at_most_once(std::uint64_t seq) noexcept;
     void on_publish_failed(const Error& error) noexcept;
     void wait(Instant until) noexcept;
-    void handle_connection_event(const mqtt::Event& event) noexcept;
+    static void on_connection_event(void* context, const mqtt::Event& event) noexcept;
+    [[nodiscard]] std::optional<mqtt::PacketId> next_acknowledgement() noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
     void link_down(const Error& error) noexcept;
     void stop_with(const Error& error, bool gave_up) noexcept;
@@ -135,6 +140,17 @@ private:
     std::uint64_t last_published_seq_ = 0;
     std::uint32_t connect_attempts_ = 0;
     Instant last_progress_;
+    // Acknowledgements as the pump decoded them, taken one per step. The runner takes the
+    // connection's events through an EventHandler rather than poll_event(): a held event stops
+    // the pump from decrypting, and records the channel already holds (a broker's PUBACKs
+    // arriving together) would wait for more bytes from the stream, which may never come.
+    // Room for every acknowledgement a window can bring (TelemetryNodeConfig::max_in_flight
+    // readings and the status messages); beyond it one is dropped, and its reading goes out
+    // again after ack_timeout (a duplicate, never a loss).
+    static constexpr std::size_t max_pending_acknowledgements = 64;
+    mqtt::PacketId acknowledgements_[max_pending_acknowledgements] = {};
+    std::size_t acknowledgement_begin_ = 0;
+    std::size_t acknowledgement_count_ = 0;
     char status_[256] = {};
     std::uint8_t reading_[max_reading_bytes > 1024 ? max_reading_bytes : 1024] = {};
 };

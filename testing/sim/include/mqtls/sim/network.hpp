@@ -110,6 +110,9 @@ public:
 
     void attach(ServerAgent& agent) noexcept { agent_ = &agent; }
     void set_latency(Direction direction, Duration latency) noexcept;
+    /// Like TCP, one client read takes every delivery that is due (as far as the buffer goes),
+    /// not one segment per read: several records then reach the channel together.
+    void set_coalescing(bool coalescing) noexcept { coalescing_ = coalescing; }
     /// The script of open() attempt `connection` (0-based); later attempts get a clean one.
     ConnectionScript& script(std::size_t connection);
 
@@ -147,12 +150,14 @@ private:
     void send_marker(Direction direction, bool reset) noexcept;
     void reset_both() noexcept;
     Result<std::size_t> receive(SimStream& end, mutable_bytes buffer) noexcept;
+    Result<std::size_t> receive_one(SimStream& end, mutable_bytes buffer) noexcept;
     [[nodiscard]] bool due(Direction direction) const noexcept;
     [[nodiscard]] Instant next_arrival(Direction direction) const noexcept;
     Result<link::Readiness> wait_client(bool want_read, bool want_write, Duration timeout) noexcept;
     void close_end(SimStream& end) noexcept;
 
     VirtualClock& clock_;
+    bool coalescing_ = false;
     SimStream client_;
     SimStream server_;
     ServerAgent* agent_ = nullptr;
