@@ -364,6 +364,19 @@ void Outbox::replay_inflight(std::uint64_t seq, std::uint16_t packet_id) noexcep
     if (position < count_) entry(position).packet_id = packet_id;
 }
 
+void Outbox::replay_state(const std::uint8_t* body) noexcept {
+    head_ = get_u64(body);
+    next_ = get_u64(body + 8);
+    dropped_ = get_u64(body + 16);
+    // A STATE moves the head past released (or dropped) readings: they are no longer live.
+    while (count_ > 0 && entry(0).seq < head_) drop_front();
+}
+
+void Outbox::replay_release(std::uint64_t seq) noexcept {
+    // A RELEASE of a reading no longer live (already behind the head) changes nothing.
+    if (const std::size_t at = position_of(seq); at < count_) remove_at(at);
+}
+
 void Outbox::forget_stale_notes() noexcept {
     // Two live readings noted under one identifier: the session reused it once the older one
     // was acknowledged, whose release was then lost (not synced). Only the newer note is real;
@@ -401,16 +414,13 @@ Result<std::size_t> Outbox::replay(LogStorage& log, std::size_t size) noexcept {
                                record.body.size() - seq_bytes);
                 break;
             case RecordType::state:
-                head_ = get_u64(body);
-                next_ = get_u64(body + 8);
-                dropped_ = get_u64(body + 16);
-                while (count_ > 0 && entry(0).seq < head_) drop_front();
+                replay_state(body);
                 break;
             case RecordType::inflight:
                 replay_inflight(get_u64(body), get_u16(body + 8));
                 break;
             case RecordType::release:
-                if (const std::size_t at = position_of(get_u64(body)); at < count_) remove_at(at);
+                replay_release(get_u64(body));
                 break;
             case RecordType::commit:
                 break;
@@ -487,50 +497,70 @@ Result<std::uint32_t> Outbox::append_reading(LogStorage& log, std::uint64_t seq,
     return static_cast<std::uint32_t>(payload_offset);
 }
 
+bool Outbox::over_capacity(std::size_t payload_bytes) const noexcept {
+    return count_ >= config_.max_records || live_bytes_ + payload_bytes > config_.max_live_bytes;
+}
+
+Result<void> Outbox::drop_newest() noexcept {
+    // The reading is dropped but its seq is used up, so the collector sees a gap that matches
+    // dropped(); the STATE makes the used-up seq survive a reset.
+    ++next_;
+    ++dropped_;
+    if (count_ == 0) head_ = next_;
+    MQTLS_TRY(ensure_room(header_bytes + state_body_bytes));
+    MQTLS_TRY(append_state());
+    if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
+    return ok();
+}
+
+std::uint32_t Outbox::drop_oldest_until_room(std::size_t payload_bytes) noexcept {
+    // Only the index changes here: store_reading logs the moved head (a STATE) just before the
+    // new reading, in the room it reserves for both.
+    std::uint32_t dropped = 0;
+    while (count_ > 0 && over_capacity(payload_bytes)) {
+        drop_front();
+        ++dropped_;
+        ++dropped;
+    }
+    head_ = count_ > 0 ? entry(0).seq : next_;
+    return dropped;
+}
+
+Result<void> Outbox::store_reading(std::uint64_t seq, bytes_view payload,
+                                   bool head_moved) noexcept {
+    // One reservation for the STATE and the READING (ensure_room may compact the log).
+    const std::size_t state_bytes = head_moved ? header_bytes + state_body_bytes : 0;
+    MQTLS_TRY(ensure_room(state_bytes + outbox_record_overhead + payload.size()));
+    if (head_moved) MQTLS_TRY(append_state());
+    MQTLS_TRY_ASSIGN(const std::uint32_t offset, append_reading(active(), seq, payload));
+    entry(count_) = OutboxEntry{seq, offset, static_cast<std::uint32_t>(payload.size()), 0};
+    if (count_ == 0) head_ = seq;
+    ++count_;
+    live_bytes_ += payload.size();
+    next_ = seq + 1;
+    if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
+    return ok();
+}
+
 Result<OutboxPush> Outbox::push(bytes_view payload) noexcept {
     if (payload.size() > config_.max_record_bytes) return Errc::outbox_record_too_large;
     if (next_ > max_sequence) return Errc::sequence_exhausted;
-    const auto over = [&] {
-        return count_ >= config_.max_records ||
-               live_bytes_ + payload.size() > config_.max_live_bytes;
-    };
     OutboxPush result;
     result.seq = next_;
-    if (over()) {
+    if (over_capacity(payload.size())) {
         switch (config_.overflow) {
             case OverflowPolicy::refuse:
                 return Errc::outbox_full;
             case OverflowPolicy::drop_newest:
-                // The reading is dropped but its seq is used up, so the collector sees a gap
-                // that matches dropped().
-                ++next_;
-                ++dropped_;
-                if (count_ == 0) head_ = next_;
-                MQTLS_TRY(ensure_room(header_bytes + state_body_bytes));
-                MQTLS_TRY(append_state());
-                if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
+                MQTLS_TRY(drop_newest());
                 result.dropped = 1;
                 return result;
             case OverflowPolicy::drop_oldest:
-                while (count_ > 0 && over()) {
-                    drop_front();
-                    ++dropped_;
-                    ++result.dropped;
-                }
-                head_ = count_ > 0 ? entry(0).seq : next_;
+                result.dropped = drop_oldest_until_room(payload.size());
                 break;
         }
     }
-    const std::size_t state_bytes = result.dropped != 0 ? header_bytes + state_body_bytes : 0;
-    MQTLS_TRY(ensure_room(state_bytes + outbox_record_overhead + payload.size()));
-    if (result.dropped != 0) MQTLS_TRY(append_state());
-    MQTLS_TRY_ASSIGN(const std::uint32_t offset, append_reading(active(), result.seq, payload));
-    entry(count_) = OutboxEntry{result.seq, offset, static_cast<std::uint32_t>(payload.size()), 0};
-    if (count_ == 0) head_ = result.seq;
-    ++count_;
-    live_bytes_ += payload.size();
-    next_ = result.seq + 1;
-    if (config_.sync == SyncPolicy::every_push) MQTLS_TRY(active().sync());
+    MQTLS_TRY(store_reading(result.seq, payload, result.dropped != 0));
     result.stored = true;
     return result;
 }

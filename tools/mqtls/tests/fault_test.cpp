@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -208,6 +209,42 @@ struct FaultFigures {
     std::uint64_t duplicates = 0;
 };
 
+// One fault of the run, by its kind (FaultFigures::kind), out of the test body so that the
+// body reads as the schedule. Failures here are fatal (readings that stop arriving under the
+// delay too): the caller checks HasFatalFailure and ends the run.
+void inject_fault(const std::string& kind, FaultProxy& proxy, NodeProcess& node,
+                  MosquittoBroker& broker, const std::function<bool(const char*)>& deliver_more) {
+    if (kind == "link cut (RST)") {
+        proxy.cut_all();
+    } else if (kind == "link cut mid-record") {
+        // The next PUBLISH (a TLS record of ~150 bytes) is cut after 37 bytes.
+        proxy.cut_after_bytes(mqtls::testing::Direction::to_upstream, 37);
+    } else if (kind == "node SIGKILL + restart") {
+        node.kill_now();
+        std::this_thread::sleep_for(300ms);
+        ASSERT_TRUE(node.start());
+    } else if (kind == "broker stop + restart") {
+        ASSERT_TRUE(broker.stop());
+        std::this_thread::sleep_for(500ms);  // the node keeps taking readings
+        ASSERT_TRUE(broker.restart());
+    } else if (kind == "connections refused 0.5 s") {
+        ASSERT_TRUE(proxy.set_refuse(true));
+        std::this_thread::sleep_for(500ms);
+        ASSERT_TRUE(proxy.set_refuse(false));
+    } else if (kind == "200 ms one-way delay") {
+        // Readings pile up behind the slow link and drain in order.
+        proxy.set_delay(200ms);
+        ASSERT_TRUE(deliver_more("the delay started"));
+        proxy.set_delay(0ms);
+    } else {
+        // The PUBLISH in flight vanishes: the node times out waiting for PUBACK
+        // (10 s) and reconnects once the black hole is gone.
+        proxy.set_black_hole(true);
+        std::this_thread::sleep_for(1s);
+        proxy.set_black_hole(false);
+    }
+}
+
 TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     auto started = start_fault_broker();
     ASSERT_TRUE(started);
@@ -262,36 +299,8 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     for (int round = 0; round < rounds; ++round) {
         for (FaultFigures& fault : figures) {
             const std::uint64_t duplicates_before = collector.duplicates();
-            const std::string kind = fault.kind;
-            if (kind == "link cut (RST)") {
-                (*proxy)->cut_all();
-            } else if (kind == "link cut mid-record") {
-                // The next PUBLISH (a TLS record of ~150 bytes) is cut after 37 bytes.
-                (*proxy)->cut_after_bytes(mqtls::testing::Direction::to_upstream, 37);
-            } else if (kind == "node SIGKILL + restart") {
-                node.kill_now();
-                std::this_thread::sleep_for(300ms);
-                ASSERT_TRUE(node.start());
-            } else if (kind == "broker stop + restart") {
-                ASSERT_TRUE(broker.stop());
-                std::this_thread::sleep_for(500ms);  // the node keeps taking readings
-                ASSERT_TRUE(broker.restart());
-            } else if (kind == "connections refused 0.5 s") {
-                ASSERT_TRUE((*proxy)->set_refuse(true));
-                std::this_thread::sleep_for(500ms);
-                ASSERT_TRUE((*proxy)->set_refuse(false));
-            } else if (kind == "200 ms one-way delay") {
-                // Readings pile up behind the slow link and drain in order.
-                (*proxy)->set_delay(200ms);
-                if (!deliver_more("the delay started")) return;
-                (*proxy)->set_delay(0ms);
-            } else {
-                // The PUBLISH in flight vanishes: the node times out waiting for PUBACK
-                // (10 s) and reconnects once the black hole is gone.
-                (*proxy)->set_black_hole(true);
-                std::this_thread::sleep_for(1s);
-                (*proxy)->set_black_hole(false);
-            }
+            inject_fault(fault.kind, **proxy, node, broker, deliver_more);
+            if (::testing::Test::HasFatalFailure()) return;
             ++fault.times;
             if (!deliver_more(fault.kind)) return;
             fault.duplicates += collector.duplicates() - duplicates_before;

@@ -169,6 +169,8 @@ private:
     Result<std::size_t> replay(LogStorage& log, std::size_t size) noexcept;
     void replay_reading(std::uint64_t seq, std::size_t payload_offset,
                         std::size_t payload_length) noexcept;
+    void replay_state(const std::uint8_t* body) noexcept;
+    void replay_release(std::uint64_t seq) noexcept;
     Result<void> start_segment(std::uint8_t segment, std::uint32_t epoch) noexcept;
     Result<void> copy_live_records(LogStorage& log, std::size_t& size) noexcept;
     Result<void> copy_in_flight_notes(LogStorage& log, std::size_t& size) noexcept;
@@ -179,6 +181,12 @@ private:
     Result<std::uint32_t> append_reading(LogStorage& log, std::uint64_t seq,
                                          bytes_view payload) noexcept;
     void drop_front() noexcept;
+    // Whether a reading of `payload_bytes` would exceed max_records or max_live_bytes.
+    [[nodiscard]] bool over_capacity(std::size_t payload_bytes) const noexcept;
+    // The overflow policies (OverflowPolicy) and the store of an accepted reading, parts of push.
+    Result<void> drop_newest() noexcept;
+    std::uint32_t drop_oldest_until_room(std::size_t payload_bytes) noexcept;
+    Result<void> store_reading(std::uint64_t seq, bytes_view payload, bool head_moved) noexcept;
     // Where live reading `seq` is in the index; size() when it is not live.
     [[nodiscard]] std::size_t position_of(std::uint64_t seq) const noexcept;
     void remove_at(std::size_t position) noexcept;
