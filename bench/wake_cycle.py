@@ -42,7 +42,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONNECTION_FUNCTION = "mqtls::cli::deliver_wake_cycle"
+CONNECTION_FUNCTION = "mqtls::node::run_wake_cycle"
 WORK_MARKER = ".wake-cycle-work"
 # The TCP handshake costs a round trip on a real link, but the proxy cannot delay it (the kernel
 # completes it before the proxy accepts), so the wall-time difference misses exactly that one.

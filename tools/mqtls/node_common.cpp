@@ -52,14 +52,19 @@ std::int64_t wall_clock_ms() {
         .count();
 }
 
-int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox) {
+namespace {
+
+// With a device: over its segments (the runtime's Platform names them); without: the outbox's own.
+int open_outbox_from_flags(const NodeFlags& flags, port::posix::Platform* device,
+                           std::unique_ptr<NodeOutbox>& outbox) {
     node::OutboxConfig config;
     std::string problem;
     if (!outbox_config_from_flags(flags.outbox, max_cli_reading_bytes, config, problem)) {
         return usage_error(command_name, problem.c_str(),
                            "see 'mqtls node --help' for the outbox options");
     }
-    auto opened = NodeOutbox::open(flags.outbox, config);
+    auto opened = device != nullptr ? NodeOutbox::open(flags.outbox, config, *device)
+                                    : NodeOutbox::open(flags.outbox, config);
     if (!opened) {
         return report(command_name, opened.error(),
                       flags.outbox.directory.empty() ? std::string("outbox")
@@ -71,6 +76,17 @@ int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox
     }
     outbox = std::move(*opened);
     return exit_ok;
+}
+
+}  // namespace
+
+int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox) {
+    return open_outbox_from_flags(flags, nullptr, outbox);
+}
+
+int open_node_outbox(const NodeFlags& flags, port::posix::Platform& device,
+                     std::unique_ptr<NodeOutbox>& outbox) {
+    return open_outbox_from_flags(flags, &device, outbox);
 }
 
 node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const NodeOutbox& outbox) {

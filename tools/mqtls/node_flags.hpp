@@ -72,6 +72,10 @@ std::int64_t wall_clock_ms();
 /// Opens the outbox from the flags with its run id (a persistent one from DIR/run-id, or a
 /// new one in RAM), reporting problems itself; exit_ok or the exit status.
 int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox);
+/// The same over `device`'s outbox segments (opened there), so that device.node() is the whole
+/// Platform for node::NodeRunner or node::run_wake_cycle. `device` must outlive `outbox`.
+int open_node_outbox(const NodeFlags& flags, port::posix::Platform& device,
+                     std::unique_ptr<NodeOutbox>& outbox);
 
 /// The node configuration both modes share: topics, run id, sensor mode.
 node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const NodeOutbox& outbox);

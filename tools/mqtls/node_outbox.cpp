@@ -1,26 +1,8 @@
 #include "node_outbox.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <optional>
-
 #include "mqtls/node/outbox_set.hpp"
-#include "mqtls/port/posix/file_log_storage.hpp"
 
 namespace mqtls::cli {
-
-// The two segments: files, or RAM buffers of the segment size.
-struct NodeOutbox::Storage {
-    std::optional<port::posix::FileLogStorage> files[2];
-    std::vector<std::uint8_t> memory[2];
-    std::optional<node::RamLogStorage> ram[2];
-
-    node::LogStorage& segment(int i) {
-        if (files[i]) return *files[i];
-        return *ram[i];
-    }
-};
 
 bool outbox_config_from_flags(const NodeOutboxFlags& flags, std::size_t max_record_bytes,
                               node::OutboxConfig& config, std::string& problem) {
@@ -58,39 +40,51 @@ bool outbox_config_from_flags(const NodeOutboxFlags& flags, std::size_t max_reco
     return true;
 }
 
+Result<void> NodeOutbox::open_set(node::LogStorage& first, node::LogStorage& second,
+                                  const node::OutboxConfig& config) {
+    index_.assign(node::OutboxSet::index_entries(config), node::OutboxEntry{});
+    scratch_.assign(node::OutboxSet::scratch_bytes(config), 0);
+    auto opened = node::OutboxSet::open(
+        first, second,
+        node::OutboxSetMemory{span<node::OutboxEntry>(index_.data(), index_.size()),
+                              mutable_bytes(scratch_.data(), scratch_.size())},
+        config);
+    if (!opened) return opened.error();
+    outbox_ = std::make_unique<node::Outbox>(opened->outbox());
+    return ok();
+}
+
+// The segments (files in DIR, or RAM buffers of the segment size) come from the POSIX port.
 Result<std::unique_ptr<NodeOutbox>> NodeOutbox::open(const NodeOutboxFlags& flags,
                                                      const node::OutboxConfig& config) {
     std::unique_ptr<NodeOutbox> result(new NodeOutbox());
-    result->storage_ = std::make_unique<Storage>();
     result->directory_ = flags.directory;
-    Storage& storage = *result->storage_;
-    if (!flags.directory.empty()) {
-        if (::mkdir(flags.directory.c_str(), 0700) != 0 && errno != EEXIST) {
-            return Error{Errc::file_write_failed, errno};
-        }
-        for (int i = 0; i < 2; ++i) {
-            auto file = port::posix::FileLogStorage::open(flags.directory + "/segment-" +
-                                                          std::to_string(i) + ".log");
-            if (!file) return file.error();
-            storage.files[i].emplace(std::move(*file));
-        }
-        result->persistent_ = true;
+    if (flags.directory.empty()) {
+        result->segments_.emplace(port::posix::OutboxSegments::in_ram(config.segment_bytes));
     } else {
-        for (int i = 0; i < 2; ++i) {
-            storage.memory[i].assign(config.segment_bytes, 0);
-            storage.ram[i].emplace(
-                mutable_bytes(storage.memory[i].data(), storage.memory[i].size()));
-        }
+        auto files = port::posix::OutboxSegments::open_files(flags.directory);
+        if (!files) return files.error();
+        result->segments_.emplace(std::move(*files));
     }
-    result->index_.assign(node::OutboxSet::index_entries(config), node::OutboxEntry{});
-    result->scratch_.assign(node::OutboxSet::scratch_bytes(config), 0);
-    auto opened = node::OutboxSet::open(
-        storage.segment(0), storage.segment(1),
-        node::OutboxSetMemory{span<node::OutboxEntry>(result->index_.data(), result->index_.size()),
-                              mutable_bytes(result->scratch_.data(), result->scratch_.size())},
-        config);
-    if (!opened) return opened.error();
-    result->outbox_ = std::make_unique<node::Outbox>(opened->outbox());
+    result->persistent_ = result->segments_->persistent();
+    MQTLS_TRY(
+        result->open_set(result->segments_->segment(0), result->segments_->segment(1), config));
+    return result;
+}
+
+Result<std::unique_ptr<NodeOutbox>> NodeOutbox::open(const NodeOutboxFlags& flags,
+                                                     const node::OutboxConfig& config,
+                                                     port::posix::Platform& device) {
+    std::unique_ptr<NodeOutbox> result(new NodeOutbox());
+    result->directory_ = flags.directory;
+    if (flags.directory.empty()) {
+        device.use_ram_outbox_segments(config.segment_bytes);
+    } else {
+        MQTLS_TRY(device.open_outbox_segments(flags.directory));
+    }
+    result->persistent_ = device.outbox_segments()->persistent();
+    node::LogStorage* const* segments = device.node().outbox_segments;
+    MQTLS_TRY(result->open_set(*segments[0], *segments[1], config));
     return result;
 }
 

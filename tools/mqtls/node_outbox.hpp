@@ -4,11 +4,13 @@
 // from the command line.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/node/outbox.hpp"
+#include "mqtls/port/posix/platform.hpp"
 #include "run_id_file.hpp"
 
 namespace mqtls::cli {
@@ -31,6 +33,11 @@ public:
     /// storage_in_use, ...), invalid_argument.
     static Result<std::unique_ptr<NodeOutbox>> open(const NodeOutboxFlags& flags,
                                                     const node::OutboxConfig& config);
+    /// The same over `device`'s segments, which this opens there (files in --outbox DIR, or
+    /// RAM): the device's node::Platform then names the outbox the runtime works on.
+    static Result<std::unique_ptr<NodeOutbox>> open(const NodeOutboxFlags& flags,
+                                                    const node::OutboxConfig& config,
+                                                    port::posix::Platform& device);
     /// Then its run id: DIR/run-id (load_or_create_run_id()) or, in RAM, a new one.
     Result<void> load_run_id();
     NodeOutbox(const NodeOutbox&) = delete;
@@ -49,9 +56,11 @@ public:
 
 private:
     NodeOutbox() = default;
-    struct Storage;
+    Result<void> open_set(node::LogStorage& first, node::LogStorage& second,
+                          const node::OutboxConfig& config);
 
-    std::unique_ptr<Storage> storage_;
+    // The segments when the outbox owns them (the open() without a device).
+    std::optional<port::posix::OutboxSegments> segments_;
     std::vector<node::OutboxEntry> index_;
     std::vector<std::uint8_t> scratch_;
     std::unique_ptr<node::Outbox> outbox_;

@@ -1,20 +1,23 @@
 // mqtls node --wake-cycle: one process run is one wake of a battery device from deep sleep (an
-// ESP32 wakes through a reset, so nothing survives in RAM): load the sealed TLS session, the
-// outbox and the sequence number; take a reading; connect (resuming the TLS session, and with
-// the client's Finished, CONNECT and the readings in one flight); wait for the
-// acknowledgements up to a deadline; disconnect; store the session; exit with a status that
-// says whether everything was delivered. --cycles K --sleep S runs K such wakes as child
-// processes.
+// ESP32 wakes through a reset, so nothing survives in RAM). The wake itself (load the sealed TLS
+// session, one flight of Finished + CONNECT + readings, await the acknowledgements up to a
+// deadline, disconnect, store the session) is the library's node::run_wake_cycle over
+// link::Connection, link::TlsChannel and the POSIX port's Platform; this file takes the reading,
+// turns the flags into the wake's configuration, prints and writes what the wake reported, and
+// exits with a status that says whether everything was delivered. --cycles K --sleep S runs K
+// such wakes as child processes.
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,57 +25,125 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "mqtls/link/connection.hpp"
+#include "mqtls/link/tls_channel.hpp"
+#include "mqtls/mqtt/session.hpp"
 #include "mqtls/node/telemetry_node.hpp"
+#include "mqtls/node/wake_cycle.hpp"
 #include "mqtls/port/posix/clock.hpp"
-#include "mqtls/port/posix/file_session_store.hpp"
+#include "mqtls/port/posix/platform.hpp"
+#include "mqtls/tls/config.hpp"
 #include "node_flags.hpp"
 #include "stop_signal.hpp"
 
 namespace mqtls::cli {
-
-class WakeCycle;
-// Not in the anonymous namespace, and never inlined: benchmarks count the instructions of
-// exactly this function (valgrind --toggle-collect='mqtls::cli::deliver_wake_cycle*').
-__attribute__((noinline)) int deliver_wake_cycle(WakeCycle& wake);
-
 namespace {
 
 using std::chrono::milliseconds;
 
 constexpr const char* command_name = "node";
-// Readings that go out together in one flight (the rest follow, one at a time, in the same
-// wake); bounds the size of the flight and of the session's buffers.
-constexpr std::size_t max_readings_per_flight = 32;
 // The driver waits this much longer than a wake's own deadline before it kills the wake.
 constexpr std::chrono::seconds child_grace{30};
+
+// The MQTT session's memory for one wake. A wake subscribes to nothing, so rx holds CONNACK and
+// acknowledgements only; tx and the resend store hold the window's readings (TelemetryNode's
+// max_in_flight, 16 by default, of at most max_cli_reading_bytes each, plus topic and header).
+// A fuller window only waits for room (output_full), it never fails.
+using WakeSessionStorage =
+    mqtt::SessionStorage<4096, std::size_t{32} * 1024, std::size_t{32} * 1024, /*OutgoingMax=*/32,
+                         /*IncomingQos2Max=*/16,
+                         /*RequestsMax=*/4>;
+// Stream reads and decrypted bytes: a whole TLS record (16,413 bytes) per read.
+constexpr std::size_t wake_scratch_bytes = std::size_t{17} * 1024;
 
 std::vector<std::string>& saved_command_line() {
     static std::vector<std::string> line;
     return line;
 }
 
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
-        .count();
+std::string described(const Error& error) {
+    return std::string(error.message()) + " [" + name(error.code) + "]";
 }
+
+const char* handshake_name(node::WakeHandshake handshake) {
+    switch (handshake) {
+        case node::WakeHandshake::full:
+            return "full";
+        case node::WakeHandshake::resumed:
+            return "resumed";
+        case node::WakeHandshake::none:
+            break;
+    }
+    return "none";
+}
+
+bytes_view view_of(const std::string& text) { return as_bytes(text.data(), text.size()); }
+
+// The CONNECT of every wake; views into `options`. run_wake_cycle forces a persistent session
+// and no will.
+mqtt::Connect connect_packet(const client::ClientOptions& options) {
+    mqtt::Connect connect;
+    connect.client_id = options.client_id;
+    connect.keep_alive_s = options.keep_alive_s;
+    if (options.username) connect.username = *options.username;
+    if (options.password) connect.password = view_of(*options.password);
+    return connect;
+}
+
+// The TLS configuration from the flags, with the platform's wall clock and entropy.
+Result<void> set_up_tls(tls::Config& config, const client::ClientOptions& options,
+                        const node::Platform& platform) {
+    tls::ConfigOptions tls_options;
+    tls_options.role = tls::Role::client;
+    tls_options.trusted_roots_pem = options.trusted_roots_pem;
+    tls_options.certificate_pem = options.certificate_pem;
+    tls_options.private_key_pem = options.private_key_pem;
+    tls_options.pinned_spki = options.pinned_spki;
+    tls_options.wall_clock = platform.wall_clock;
+    tls_options.entropy = platform.entropy;
+    tls_options.session_tickets = options.session_tickets;
+    return config.setup(tls_options);
+}
+
+// One wake's connection: the TLS channel over the device's TCP stream, the session's memory and
+// the pump. Heap-allocated once per process (a wake is one process).
+struct WakeLink {
+    WakeLink(const tls::Config& config, port::posix::Platform& device,
+             const link::ConnectionSettings& settings)
+        : channel(config),
+          storage(std::make_unique<WakeSessionStorage>()),
+          scratch(std::make_unique<std::uint8_t[]>(wake_scratch_bytes)),
+          connection(channel, device.stream(), device.node().clock, settings,
+                     link::ConnectionMemory{storage->memory(),
+                                            mutable_bytes(scratch.get(), wake_scratch_bytes),
+                                            mutable_bytes(sealed.data(), sealed.size())}) {}
+
+    link::TlsChannel channel;
+    std::unique_ptr<WakeSessionStorage> storage;
+    std::unique_ptr<std::uint8_t[]> scratch;
+    std::array<std::uint8_t, tls::max_sealed_session_size> sealed{};
+    link::Connection connection;  // after what it refers to, so it goes first
+};
 
 }  // namespace
 
 // What one wake did, printed as a status line and written as JSON (--wake-report).
-struct WakeReport {
+struct WakeOutcome {
     std::string handshake = "none";  // full | resumed | none (no TLS connection)
     bool session_offered = false;
     bool session_declined = false;
     std::string session_problem;  // why a stored session was not used or not stored
     bool one_flight = false;
+    std::size_t restored = 0;  // readings resent under their noted identifiers
     std::size_t delivered = 0;
     std::uint64_t first_seq = 0;
     std::uint64_t last_seq = 0;
     std::size_t pending = 0;
     std::uint64_t dropped = 0;
-    std::size_t tls_heap_peak = 0;
-    double connect_ms = -1;  // start of the wake to CONNACK
-    double wake_ms = 0;      // start of the wake to the end of the disconnect
+    std::size_t tls_heap_peak = 0;        // mbedTLS heap of the connection and the Config
+    std::size_t channel_memory_peak = 0;  // the channel whole: that heap and the record queues
+    double connect_ms = -1;               // start of the delivery to CONNACK
+    double wake_ms = 0;                   // start of the delivery to the end of the disconnect
     int exit_status = exit_ok;
     std::string error;
     bool permanent = false;  // mqtls::is_permanent(the error): the --cycles driver stops on it
@@ -81,66 +152,51 @@ struct WakeReport {
 class WakeCycle {
 public:
     WakeCycle(const NodeFlags& flags, client::ClientOptions options, NodeOutbox& outbox,
-              node::TelemetryNode& node)
+              node::TelemetryNode& node, port::posix::Platform& device)
         : flags_(flags),
           options_(std::move(options)),
           outbox_(outbox),
           node_(node),
-          log_(flags.device_id, flags.log, "wake: "),
-          qos_(static_cast<mqtt::QoS>(flags.qos)) {}
+          device_(device),
+          log_(flags.device_id, flags.log, "wake: ") {}
 
     int run();
 
 private:
-    friend int deliver_wake_cycle(WakeCycle& wake);
-
-    struct Sent {
-        std::uint64_t seq;
-        mqtt::PacketId packet_id;
-    };
-
     std::optional<int> take_reading();
-    void open_session_store();
-    std::optional<int> restore_in_flight();
-    std::optional<int> connect();
-    std::optional<int> queue_readings(std::size_t count);
-    std::optional<int> await_acknowledgements();
-    std::optional<int> fail(const Error& error, const std::string& context);
-    Duration time_left() const;
-    void note_tls();
+    std::optional<tls::SessionKey> load_session_key();
+    link::ConnectionSettings connection_settings(std::optional<tls::SessionKey> key) const;
+    node::WakeConfig wake_config() const;
+    int deliver();
+    int absorb(const node::WakeReport& report, const WakeLink& link);
+    void log_handshake(const node::WakeReport& report) const;
+    std::string failure_context(const node::WakeReport& report, const Error& error) const;
+    int fail(const Error& error, const std::string& context);
     void finish_report(int status);
+    void log_done(int status) const;
     void write_report() const;
+    std::string where() const { return options_.host + ":" + std::to_string(options_.port); }
     std::string outbox_context() const { return "--outbox " + flags_.outbox.directory; }
     std::string run_id_text() const {
         char text[node::run_id_text_length];
         const auto formatted = node::format_run_id(node_.run_id(), text);
         return formatted ? std::string(*formatted) : std::string();
     }
+    [[nodiscard]] Duration deadline() const {
+        return Duration::from_millis(std::llround(flags_.wake.deadline_s * 1000.0));
+    }
 
     const NodeFlags& flags_;
     client::ClientOptions options_;
     NodeOutbox& outbox_;
     node::TelemetryNode& node_;
+    port::posix::Platform& device_;
     NodeLog log_;
-    mqtt::QoS qos_;
-    client::Client client_;
-    std::optional<port::posix::FileSessionStore> store_;
-    std::vector<Sent> sent_;  // in the order they left, which is the order of acknowledgement
-    std::size_t restored_ = 0;
-    Instant started_ = port::posix::monotonic_now();
-    std::chrono::steady_clock::time_point started_clock_ = std::chrono::steady_clock::now();
-    WakeReport report_;
+    WakeOutcome report_;
 };
 
-Duration WakeCycle::time_left() const {
-    const Instant deadline =
-        started_ + Duration::from_millis(std::llround(flags_.wake.deadline_s * 1000.0));
-    const Instant now = port::posix::monotonic_now();
-    return deadline > now ? deadline - now : Duration{};
-}
-
-std::optional<int> WakeCycle::fail(const Error& error, const std::string& context) {
-    report_.error = std::string(error.message()) + " [" + name(error.code) + "]";
+int WakeCycle::fail(const Error& error, const std::string& context) {
+    report_.error = described(error);
     report_.permanent = mqtls::is_permanent(error);
     return report(command_name, error, context);
 }
@@ -160,202 +216,136 @@ std::optional<int> WakeCycle::take_reading() {
 }
 
 // Resumption saves energy; a problem with its key must not cost the readings. A damaged key is
-// replaced (it only cost the stored session); a key that is not private is not used, and this
-// wake does a full handshake (fail closed for the secret, not for the delivery).
-void WakeCycle::open_session_store() {
-    if (flags_.wake.no_resume) return;
-    const std::string& path = flags_.wake.session_key_file;
-    auto key = port::posix::load_or_create_session_key(path);
-    if (!key && key.error().code == Errc::session_key_invalid) {
+// replaced by the port (it only cost the stored session); a key that is not private is not
+// used, and this wake does a full handshake (fail closed for the secret, not for the delivery).
+std::optional<tls::SessionKey> WakeCycle::load_session_key() {
+    if (flags_.wake.no_resume) return std::nullopt;
+    device_.use_session_files(flags_.wake.session_file, flags_.wake.session_key_file);
+    port::posix::FileSessionKey& source = *device_.session_key();
+    const std::string& path = source.path();
+    tls::SessionKey key;
+    const Result<bool> loaded = source.load(key);
+    if (const auto replaced = source.replaced_damaged_key()) {
         log_.event(LogLevel::warning, "session_key_replaced",
-                   {{"file", path}, {"bytes", key.error().detail}},
+                   {{"file", path}, {"bytes", *replaced}},
                    "the session key %s was damaged (%d bytes): made a new one; this wake does a "
                    "full TLS handshake",
-                   path.c_str(), key.error().detail);
-        key = port::posix::replace_session_key(path);
+                   path.c_str(), *replaced);
     }
-    if (!key) {
-        report_.session_problem =
-            std::string(key.error().message()) + " [" + name(key.error().code) + "]";
+    if (loaded && *loaded) return key;
+    if (!loaded) {
+        const Error& error = loaded.error();
+        report_.session_problem = described(error);
         log_.event(LogLevel::warning, "resumption_off",
-                   {{"file", path}, {"error", key.error().message()}, {"hint", key.error().hint()}},
+                   {{"file", path}, {"error", error.message()}, {"hint", error.hint()}},
                    "TLS session resumption off for this wake: %s (--session-key %s)\n  hint: %s",
-                   key.error().message(), path.c_str(), key.error().hint());
-        return;
+                   error.message(), path.c_str(), error.hint());
     }
-    store_.emplace(flags_.wake.session_file);
-    options_.session_store = &*store_;
-    options_.session_key = *key;
-}
-
-// Readings in flight when the last wake ended (no acknowledgement before the deadline, or a
-// crash) go out again first, with DUP set and the identifiers the broker knows: the sent
-// readings are a prefix of the outbox, each noted under its identifier.
-std::optional<int> WakeCycle::restore_in_flight() {
-    if (qos_ == mqtt::QoS::at_most_once) return std::nullopt;
-    std::uint8_t buffer[max_cli_reading_bytes];
-    for (std::size_t position = 0; position < node_.outbox().size(); ++position) {
-        auto reading = outbox_.outbox().peek(position, mutable_bytes(buffer, sizeof buffer));
-        if (!reading) return fail(reading.error(), outbox_context());
-        if (reading->packet_id == 0) break;
-        const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
-                                       reading->payload.size());
-        auto restored = client_.restore_publish(node_.telemetry_topic(), payload, qos_, false,
-                                                reading->packet_id);
-        // The identifier is taken (noted twice): this reading goes out anew instead.
-        if (!restored && restored.error().code == Errc::invalid_argument) break;
-        if (!restored) return fail(restored.error(), "restoring the readings in flight");
-        sent_.push_back(Sent{reading->seq, reading->packet_id});
-        ++restored_;
-    }
+    device_.forget_session_files();
     return std::nullopt;
 }
 
-void WakeCycle::note_tls() {
-    const tls::ConnectionInfo info = client_.tls_info();
-    const client::ResumptionCounters& counts = client_.resumption();
-    report_.handshake = info.resumed ? "resumed" : "full";
-    report_.session_declined = counts.declined != 0;
-    report_.session_offered = info.resumed || counts.declined != 0;
+link::ConnectionSettings WakeCycle::connection_settings(std::optional<tls::SessionKey> key) const {
+    link::ConnectionSettings settings;
+    settings.host = options_.host;
+    settings.port = options_.port;
+    if (key) {
+        settings.session_store = device_.node().sessions;
+        settings.session_key = *key;
+    }
+    settings.operation_timeout =
+        std::min(Duration::from_millis(options_.operation_timeout.count()), deadline());
+    return settings;
+}
+
+node::WakeConfig WakeCycle::wake_config() const {
+    node::WakeConfig config;
+    config.qos = static_cast<mqtt::QoS>(flags_.qos);
+    config.connect = connect_packet(options_);
+    config.deadline = deadline();
+    config.one_flight = !flags_.wake.no_one_flight;
+    return config;
+}
+
+void WakeCycle::log_handshake(const node::WakeReport& report) const {
     std::string why;
-    if (counts.last_problem) {
-        report_.session_problem = std::string(counts.last_problem->message()) + " [" +
-                                  name(counts.last_problem->code) + "]";
+    if (report.session_problem) {
         why = "; stored session not used: " + report_.session_problem;
-    } else if (counts.declined != 0) {
+    } else if (report.session_declined) {
         why =
             "; the broker declined the stored session (restarted, or it expired there; if "
             "it declines every wake, it may not keep a session cache: try --resumption "
             "ticket)";
-    } else if (!info.resumed && !flags_.wake.no_resume) {
+    } else if (!report.channel.resumed && !flags_.wake.no_resume) {
         why = "; no stored session yet";
     }
+    const bool resumed = report.handshake == node::WakeHandshake::resumed;
     log_.event(LogLevel::info, "handshake",
                {{"handshake", report_.handshake},
-                {"broker", options_.host + ":" + std::to_string(options_.port)},
-                {"protocol", info.protocol},
-                {"cipher_suite", info.cipher_suite},
+                {"broker", where()},
+                {"protocol", report.channel.protocol},
+                {"cipher_suite", report.channel.cipher_suite},
                 {"session_problem", report_.session_problem}},
-               "TLS %s handshake with %s:%u, %s, %s%s",
-               info.resumed ? "resumed (abbreviated)" : "full", options_.host.c_str(),
-               static_cast<unsigned>(options_.port), info.protocol, info.cipher_suite, why.c_str());
+               "TLS %s handshake with %s:%u, %s, %s%s", resumed ? "resumed (abbreviated)" : "full",
+               options_.host.c_str(), static_cast<unsigned>(options_.port), report.channel.protocol,
+               report.channel.cipher_suite, why.c_str());
 }
 
-std::optional<int> WakeCycle::connect() {
-    const std::string where = options_.host + ":" + std::to_string(options_.port);
-    auto connected =
-        report_.one_flight ? client_.start_connect(options_) : client_.connect(options_);
-    if (!connected) {
-        const std::string context = exit_code_for(connected.error()) == exit_tls
-                                        ? where + ", CA from --cafile " + flags_.connection.ca_file
-                                        : where;
-        return fail(connected.error(), context);
+// Which flag or phase the error belongs to, for its message: the outbox's storage, the
+// connection (with the CA when TLS refused the broker), the CONNACK of the one flight (its
+// readings stay in the outbox), or the acknowledgements.
+std::string WakeCycle::failure_context(const node::WakeReport& report, const Error& error) const {
+    if (error_class(error.code) == ErrorClass::storage) return outbox_context();
+    if (report.handshake == node::WakeHandshake::none) {
+        if (exit_code_for(error) != exit_tls) return where();
+        return where() + ", CA from --cafile " + flags_.connection.ca_file;
     }
-    note_tls();
-    if (!report_.one_flight) report_.connect_ms = elapsed_ms(started_clock_);
-    return std::nullopt;
+    if (report.connect_time.millis() < 0) return where() + "; the readings stay in the outbox";
+    if (error.code == Errc::io_timed_out) {
+        return "--wake-deadline reached with readings left for the next wake";
+    }
+    return where() + "; the readings not acknowledged stay in the outbox for the next wake";
 }
 
-// Queues up to `count` readings behind those already sent. Before each leaves, its packet
-// identifier is noted in the outbox (synced), so a crash cannot leak it.
-std::optional<int> WakeCycle::queue_readings(std::size_t count) {
-    std::uint8_t buffer[max_cli_reading_bytes];
-    for (std::size_t i = 0; i < count; ++i) {
-        const std::size_t position = sent_.size();
-        if (position >= node_.outbox().size()) break;
-        auto reading = outbox_.outbox().peek(position, mutable_bytes(buffer, sizeof buffer));
-        if (!reading) return fail(reading.error(), outbox_context());
-        const std::string_view payload(reinterpret_cast<const char*>(reading->payload.data()),
-                                       reading->payload.size());
-        auto id = client_.publish_queued(node_.telemetry_topic(), payload, qos_);
-        if (!id) return fail(id.error(), options_.host + ":" + std::to_string(options_.port));
-        // Every reading of the window is noted (the outbox keeps one note per reading), so a
-        // crash mid-window resends each under its own identifier instead of duplicating it.
-        if (qos_ != mqtt::QoS::at_most_once) {
-            if (auto noted = node_.on_reading_sent(reading->seq, *id); !noted) {
-                return fail(noted.error(), outbox_context());
-            }
-        }
-        sent_.push_back(Sent{reading->seq, *id});
-    }
-    return std::nullopt;
+// The library's report as the CLI's: names, texts, the TLS figures, and the exit status.
+int WakeCycle::absorb(const node::WakeReport& report, const WakeLink& link) {
+    report_.handshake = handshake_name(report.handshake);
+    report_.session_offered = report.session_offered;
+    report_.session_declined = report.session_declined;
+    if (report.session_problem) report_.session_problem = described(*report.session_problem);
+    report_.restored = report.restored;
+    report_.delivered = report.delivered;
+    report_.first_seq = report.first_seq;
+    report_.last_seq = report.last_seq;
+    report_.channel_memory_peak = report.channel_memory_peak;
+    report_.tls_heap_peak = link.channel.tls_heap_peak();
+    report_.connect_ms = static_cast<double>(report.connect_time.millis());
+    report_.wake_ms = static_cast<double>(report.wake_time.millis());
+    if (report.handshake != node::WakeHandshake::none) log_handshake(report);
+    if (!report.error) return exit_ok;
+    return fail(*report.error, failure_context(report, *report.error));
 }
 
-// Acknowledgements come in the order the readings left; each releases the oldest reading. At
-// QoS 0 there are none: a reading is released once the connection was accepted and its bytes
-// were handed to the socket.
-std::optional<int> WakeCycle::await_acknowledgements() {
-    if (qos_ == mqtt::QoS::at_most_once && !sent_.empty()) {
-        auto flushed = client_.flush(milliseconds(std::max<std::int64_t>(time_left().millis(), 1)));
-        if (!flushed) {
-            return fail(flushed.error(), "the readings were not sent; they stay in the outbox");
-        }
+int WakeCycle::deliver() {
+    const std::optional<tls::SessionKey> key = load_session_key();
+    const node::Platform& platform = device_.node();
+    auto config = std::make_unique<tls::Config>();
+    if (Result<void> set_up = set_up_tls(*config, options_, platform); !set_up) {
+        return fail(set_up.error(), where());
     }
-    for (const Sent& sent : sent_) {
-        if (qos_ != mqtt::QoS::at_most_once) {
-            auto acked = client_.await_acknowledgement(
-                sent.packet_id, milliseconds(std::max<std::int64_t>(time_left().millis(), 1)));
-            if (!acked) {
-                const Error error = acked.error().code == Errc::io_timed_out
-                                        ? Error{Errc::io_timed_out, 0}
-                                        : acked.error();
-                return fail(error, "seq " + std::to_string(sent.seq) +
-                                       " not acknowledged within --wake-deadline; it stays in "
-                                       "the outbox for the next wake");
-            }
-        }
-        if (auto released = outbox_.outbox().release(sent.seq); !released) {
-            return fail(released.error(), outbox_context());
-        }
-        if (report_.delivered == 0) report_.first_seq = sent.seq;
-        report_.last_seq = sent.seq;
-        ++report_.delivered;
-    }
-    sent_.clear();
-    return std::nullopt;
-}
-
-int deliver_wake_cycle(WakeCycle& wake) {
-    wake.open_session_store();
-    if (auto stop = wake.restore_in_flight()) return *stop;
-    // QoS 2 readings go one per flight, each noted before it leaves (exactly once after a
-    // crash); QoS 0/1 readings go together.
-    const std::size_t per_flight =
-        wake.qos_ == mqtt::QoS::exactly_once ? 1 : max_readings_per_flight;
-    if (auto stop = wake.connect()) return *stop;
-    const std::size_t room = per_flight > wake.restored_ ? per_flight - wake.restored_ : 0;
-    if (auto stop = wake.queue_readings(room)) return *stop;
-    if (wake.report_.one_flight) {
-        // CONNACK is awaited at QoS 0 too (the readings already left with CONNECT): a broker
-        // that refuses the connection drops them, and they must stay in the outbox then.
-        auto finished = wake.client_.finish_connect();
-        if (!finished) {
-            return *wake.fail(finished.error(), wake.options_.host + ":" +
-                                                    std::to_string(wake.options_.port) +
-                                                    "; the readings stay in the outbox");
-        }
-        wake.report_.connect_ms = elapsed_ms(wake.started_clock_);
-    }
-    // The rest of the outbox, if it did not fit the first flight, within the deadline.
-    for (std::size_t round = 0; round <= wake.flags_.outbox.max_records; ++round) {
-        if (auto stop = wake.await_acknowledgements()) return *stop;
-        if (wake.node_.outbox().size() == 0) break;
-        if (wake.time_left().millis() <= 0) {
-            return *wake.fail(Error{Errc::io_timed_out, 0},
-                              "--wake-deadline reached with readings left for the next wake");
-        }
-        if (auto stop = wake.queue_readings(per_flight)) return *stop;
-    }
-    (void)wake.client_.disconnect();
-    return exit_ok;
+    const link::ConnectionSettings settings = connection_settings(key);
+    auto link = std::make_unique<WakeLink>(*config, device_, settings);
+    const node::WakeReport report =
+        node::run_wake_cycle(node_, link->connection, platform, wake_config());
+    const int status = absorb(report, *link);
+    report_.tls_heap_peak += config->heap_usage().current;
+    return status;
 }
 
 void WakeCycle::finish_report(int status) {
     report_.exit_status = status;
     report_.pending = node_.outbox().size();
     report_.dropped = node_.outbox().dropped();
-    report_.tls_heap_peak = client_.tls_heap_peak();
-    report_.wake_ms = elapsed_ms(started_clock_);
 }
 
 void WakeCycle::write_report() const {
@@ -370,12 +360,14 @@ void WakeCycle::write_report() const {
         {"session_problem", report_.session_problem},
         {"one_flight", report_.one_flight},
         {"qos", flags_.qos},
+        {"restored", report_.restored},
         {"delivered", report_.delivered},
         {"first_seq", report_.first_seq},
         {"last_seq", report_.last_seq},
         {"pending", report_.pending},
         {"dropped", report_.dropped},
         {"tls_heap_peak", report_.tls_heap_peak},
+        {"channel_memory_peak", report_.channel_memory_peak},
         {"connect_ms", report_.connect_ms},
         {"wake_ms", report_.wake_ms},
         {"exit_status", report_.exit_status},
@@ -390,22 +382,7 @@ void WakeCycle::write_report() const {
     }
 }
 
-int WakeCycle::run() {
-    report_.one_flight = !flags_.wake.no_one_flight;
-    log_outbox_and_run_id(log_, outbox_, node_);
-    int status = exit_ok;
-    if (auto stop = take_reading()) {
-        status = *stop;
-    } else if (node_.outbox().size() == 0) {
-        log_.event(LogLevel::info, "nothing_to_deliver", nlohmann::ordered_json::object(),
-                   "nothing to deliver");
-    } else {
-        status = deliver_wake_cycle(*this);
-    }
-    if (auto synced = outbox_.outbox().sync(); !synced && status == exit_ok) {
-        status = *fail(synced.error(), outbox_context());
-    }
-    finish_report(status);
+void WakeCycle::log_done(int status) const {
     if (report_.delivered != 0) {
         log_.event(LogLevel::info, "delivered",
                    {{"first_seq", report_.first_seq},
@@ -426,33 +403,52 @@ int WakeCycle::run() {
                 {"sensor_errors", node_.sensor_errors()},
                 {"handshake", report_.handshake},
                 {"tls_heap_peak", report_.tls_heap_peak},
+                {"channel_memory_peak", report_.channel_memory_peak},
                 {"exit_status", status}},
                "%s: %zu delivered, %zu pending in the outbox, %llu dropped so far, %llu sensor "
-               "error(s), TLS %s, TLS heap peak %zu bytes, exit %d",
+               "error(s), TLS %s, TLS heap peak %zu bytes (%zu with the record queues), exit %d",
                status == exit_ok ? "done" : "ended early", report_.delivered, report_.pending,
                static_cast<unsigned long long>(report_.dropped),
                static_cast<unsigned long long>(node_.sensor_errors()), report_.handshake.c_str(),
-               report_.tls_heap_peak, status);
+               report_.tls_heap_peak, report_.channel_memory_peak, status);
+}
+
+int WakeCycle::run() {
+    report_.one_flight = !flags_.wake.no_one_flight;
+    log_outbox_and_run_id(log_, outbox_, node_);
+    int status = exit_ok;
+    if (auto stop = take_reading()) {
+        status = *stop;
+    } else if (node_.outbox().size() == 0) {
+        log_.event(LogLevel::info, "nothing_to_deliver", nlohmann::ordered_json::object(),
+                   "nothing to deliver");
+    } else {
+        status = deliver();
+    }
+    if (auto synced = outbox_.outbox().sync(); !synced && status == exit_ok) {
+        status = fail(synced.error(), outbox_context());
+    }
+    finish_report(status);
+    log_done(status);
     write_report();
     return status;
 }
 
 int run_wake_cycle(const NodeFlags& flags, client::ClientOptions options) {
+    // The device first: the outbox's segments are its own, and it outlives the outbox.
+    auto device = std::make_unique<port::posix::Platform>();
     std::unique_ptr<NodeOutbox> outbox;
-    if (const int status = open_node_outbox(flags, outbox); status != exit_ok) return status;
+    if (const int status = open_node_outbox(flags, *device, outbox); status != exit_ok) {
+        return status;
+    }
     const node::TelemetryNodeConfig config = node_config_from_flags(flags, *outbox);
     auto node = node::TelemetryNode::create(flags.device_id, config, outbox->outbox());
     if (!node) return report(command_name, node.error(), "--device " + flags.device_id);
-    // The MQTT session persists between wakes, so a reading in flight when a wake ended goes
-    // out again under the identifier the broker knows. No will and no status messages: a
-    // sleeping device is offline by design, and every byte costs battery.
-    options.clean_session = false;
-    options.will.reset();
+    // The MQTT session persists between wakes (run_wake_cycle forces clean_session off), so a
+    // reading in flight when a wake ended goes out again under the identifier the broker knows.
+    // No will and no status messages: a sleeping device is offline by design.
     options.session_tickets = flags.wake.resumption == "ticket";
-    const auto deadline = milliseconds(std::llround(flags.wake.deadline_s * 1000.0));
-    options.connect_timeout = std::min(options.connect_timeout, deadline);
-    options.operation_timeout = std::min(options.operation_timeout, deadline);
-    WakeCycle wake(flags, std::move(options), *outbox, *node);
+    WakeCycle wake(flags, std::move(options), *outbox, *node, *device);
     return wake.run();
 }
 
@@ -488,22 +484,24 @@ std::vector<std::string> wake_command_line() {
     return result;
 }
 
-// Passes the child's output lines on as they come, until it exits or `limit` passes.
-bool follow_child(ChildProcess& child, std::chrono::steady_clock::time_point limit) {
+// Waits up to 100 ms for the child's output and passes on the lines that came.
+void pass_on_output(ChildProcess& child) {
     std::vector<std::string> out;
     std::vector<std::string> err;
+    pollfd fds[2] = {{child.out().fd(), POLLIN, 0}, {child.err().fd(), POLLIN, 0}};
+    if (::poll(fds, 2, 100) > 0) {
+        if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) child.out().read_available(out);
+        if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) child.err().read_available(err);
+    }
+    for (const std::string& line : out) NodeLog::pass_on(line);
+    for (const std::string& line : err) std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+// Passes the child's output lines on as they come, until it exits or `limit` passes.
+bool follow_child(ChildProcess& child, std::chrono::steady_clock::time_point limit) {
     for (int round = 0; round < 1'000'000; ++round) {
-        pollfd fds[2] = {{child.out().fd(), POLLIN, 0}, {child.err().fd(), POLLIN, 0}};
-        const int ready = ::poll(fds, 2, 100);
-        if (ready > 0) {
-            if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) child.out().read_available(out);
-            if ((fds[1].revents & (POLLIN | POLLHUP)) != 0) child.err().read_available(err);
-        }
-        for (const std::string& line : out) NodeLog::pass_on(line);
-        for (const std::string& line : err) std::fprintf(stderr, "%s\n", line.c_str());
-        out.clear();
-        err.clear();
-        std::fflush(stdout);
+        pass_on_output(child);
         if (!child.out().open() && !child.err().open() && child.exited()) return true;
         if (std::chrono::steady_clock::now() >= limit) return false;
         if (stop_requested() != 0) (void)child.stop(milliseconds(2000));

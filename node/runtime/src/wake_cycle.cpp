@@ -34,6 +34,7 @@ private:
     Result<void> finish_one_flight() noexcept;
     Result<void> release_at_most_once() noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
+    static void on_event(void* context, const mqtt::Event& event) noexcept;
     void released(std::uint64_t seq) noexcept;
     void note_tls() noexcept;
     [[nodiscard]] Instant now() const noexcept { return platform_.clock.now(); }
@@ -66,6 +67,16 @@ void WakeCycle::on_acknowledged(mqtt::PacketId packet_id) noexcept {
         return;
     }
     released(seq);
+}
+
+// Acknowledgements are taken as the pump decodes them (an EventHandler), not held for
+// poll_event(): a held event stops the pump from decrypting the records the channel already
+// took, so a PUBACK that arrived in the same read as CONNACK (two TLS records in one segment)
+// would wait there, undecrypted, until the deadline.
+void WakeCycle::on_event(void* context, const mqtt::Event& event) noexcept {
+    if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
+        static_cast<WakeCycle*>(context)->on_acknowledged(acked->packet_id);
+    }
 }
 
 Result<void> WakeCycle::connect() noexcept {
@@ -121,13 +132,9 @@ Result<void> WakeCycle::release_at_most_once() noexcept {
 // Waits for the next acknowledgement(s), releases them and refills the window.
 Result<void> WakeCycle::take_acknowledgements() noexcept {
     const std::size_t before = report_.delivered;
-    MQTLS_TRY(connection_.pump_until_true(
-        deadline_, [this, before] { return report_.delivered != before || outbox().empty(); }));
-    while (auto event = connection_.poll_event()) {
-        if (const auto* acked = std::get_if<mqtt::PublishAcked>(&*event)) {
-            on_acknowledged(acked->packet_id);
-        }
-    }
+    MQTLS_TRY(connection_.pump_until_true(deadline_, [this, before] {
+        return report_.delivered != before || outbox().empty() || storage_error_.has_value();
+    }));
     if (storage_error_) return *storage_error_;
     return fill_window();
 }
@@ -181,10 +188,13 @@ Result<void> WakeCycle::deliver() noexcept {
 
 WakeReport WakeCycle::run() noexcept {
     report_.one_flight = config_.one_flight;
+    connection_.set_event_handler(link::EventHandler{&WakeCycle::on_event, this});
     if (!outbox().empty()) {
         if (Result<void> delivered = deliver(); !delivered) report_.error = delivered.error();
     }
     connection_.drop();
+    connection_.set_event_handler(link::EventHandler{});
+    if (storage_error_ && !report_.error) report_.error = storage_error_;
     // The session is saved after the flight left: a problem with that shows only now.
     const link::ResumptionCounters& counts = connection_.resumption();
     if (report_.handshake != WakeHandshake::none && counts.last_problem) {

@@ -275,6 +275,34 @@ TEST_F(CliWake, QosZeroReadingsWaitForAnAcceptedConnection) {
     EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2}));
 }
 
+TEST_F(CliWake, QosTwoReadingsArriveOnceAcrossWakesAndAnUnreachableOne) {
+    mqtls::client::Client collector;
+    ASSERT_TRUE(collector.connect(collector_options()));
+    ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::exactly_once}}));
+    nlohmann::json down =
+        run(wake_command({"--wake-cycle", "-q", "2", "--wake-deadline", "3"}, 1), 4);
+    EXPECT_EQ(down["pending"], 1) << down.dump();
+    nlohmann::json cycles = run(wake_command({"--cycles", "2", "--sleep", "0", "-q", "2"}), 0);
+    EXPECT_EQ(cycles["delivered"], 3) << cycles.dump();
+    EXPECT_EQ(cycles["pending"], 0);
+    ASSERT_EQ(cycles["cycles"].size(), 2U) << last_output_;
+    EXPECT_EQ(cycles["cycles"][0]["qos"], 2);
+    EXPECT_EQ(cycles["cycles"][0]["first_seq"], 1);
+    EXPECT_EQ(cycles["cycles"][0]["last_seq"], 2);
+    EXPECT_EQ(cycles["cycles"][1]["handshake"], "resumed");
+    EXPECT_GT(cycles["cycles"][1]["channel_memory_peak"].get<long>(),
+              cycles["cycles"][1]["tls_heap_peak"].get<long>());
+    // Exactly once: each seq arrives, and only once.
+    std::vector<long> got;
+    for (int i = 0; i < 10; ++i) {
+        auto message = collector.receive(1500ms);
+        if (!message || !*message) break;
+        got.push_back(nlohmann::json::parse((*message)->payload)["seq"].get<long>());
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, (std::vector<long>{1, 2, 3}));
+}
+
 TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
     const std::vector<std::string> base = {MQTLS_CLI_PATH,     "node",     "--cafile",
                                            broker_->ca_file(), "--device", device_};
