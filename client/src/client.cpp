@@ -118,6 +118,25 @@ bytes_view view_of(std::string_view text) { return as_bytes(text.data(), text.si
 
 }  // namespace
 
+tls::ConfigOptions tls_client_options(const ClientOptions& options, tls::WallClock wall_clock,
+                                      tls::EntropySource entropy) {
+    tls::ConfigOptions tls_options;
+    tls_options.role = tls::Role::client;
+    tls_options.trusted_roots_pem = options.trusted_roots_pem;
+    tls_options.certificate_pem = options.certificate_pem;
+    tls_options.private_key_pem = options.private_key_pem;
+    tls_options.pinned_spki = options.pinned_spki;
+    tls_options.wall_clock = wall_clock;
+    tls_options.entropy = entropy;
+    tls_options.session_tickets = options.session_tickets;
+    return tls_options;
+}
+
+tls::ConfigOptions tls_client_options(const ClientOptions& options) {
+    return tls_client_options(options, tls::WallClock{&system_wall_clock, nullptr},
+                              tls::EntropySource{&port::posix::getrandom_entropy, nullptr});
+}
+
 struct Client::Impl {
     explicit Impl(const ClientLimits& requested)
         : limits(clamped(requested)),
@@ -204,17 +223,8 @@ struct Client::Impl {
     }
 
     Result<void> setup_tls() {
-        tls::ConfigOptions tls_options;
-        tls_options.role = tls::Role::client;
-        tls_options.trusted_roots_pem = options.trusted_roots_pem;
-        tls_options.certificate_pem = options.certificate_pem;
-        tls_options.private_key_pem = options.private_key_pem;
-        tls_options.pinned_spki = options.pinned_spki;
-        tls_options.wall_clock = tls::WallClock{&system_wall_clock, nullptr};
-        tls_options.entropy = tls::EntropySource{&port::posix::getrandom_entropy, nullptr};
-        tls_options.session_tickets = options.session_tickets;
         auto config = std::make_unique<tls::Config>();
-        Result<void> set_up = config->setup(tls_options);
+        Result<void> set_up = config->setup(tls_client_options(options));
         channel.use_config(*config);
         tls_config = std::move(config);
         return set_up;

@@ -6,7 +6,6 @@
 
 #include "mqtls/link/tls_channel.hpp"
 #include "mqtls/mqtt/session.hpp"
-#include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/session.hpp"
@@ -23,8 +22,6 @@ using DeviceSessionStorage =
 constexpr std::size_t scratch_bytes = 32 * kib;
 
 Duration to_duration(std::chrono::milliseconds ms) { return Duration::from_millis(ms.count()); }
-
-std::int64_t system_wall_clock(void* /*context*/) { return port::posix::wall_clock_seconds(); }
 
 }  // namespace
 
@@ -66,16 +63,7 @@ DeviceLink::~DeviceLink() = default;
 
 Result<void> DeviceLink::set_up() noexcept {
     const ClientOptions& options = impl_->options;
-    tls::ConfigOptions tls_options;
-    tls_options.role = tls::Role::client;
-    tls_options.trusted_roots_pem = options.trusted_roots_pem;
-    tls_options.certificate_pem = options.certificate_pem;
-    tls_options.private_key_pem = options.private_key_pem;
-    tls_options.pinned_spki = options.pinned_spki;
-    tls_options.wall_clock = tls::WallClock{&system_wall_clock, nullptr};
-    tls_options.entropy = tls::EntropySource{&port::posix::getrandom_entropy, nullptr};
-    tls_options.session_tickets = options.session_tickets;
-    MQTLS_TRY(impl_->tls_config.setup(tls_options));
+    MQTLS_TRY(impl_->tls_config.setup(tls_client_options(options)));
     link::ConnectionSettings keyed = impl_->settings();
     MQTLS_TRY(port::posix::fill_random(keyed.session_key.bytes));
     impl_->connection.reconfigure(keyed);

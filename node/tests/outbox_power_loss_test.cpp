@@ -243,6 +243,34 @@ std::size_t count_writes(OverflowPolicy overflow) {
     return rig.power.writes;
 }
 
+// The workload with the power cut at write `cut` (the torn write keeps `keep` bytes), then a
+// reboot whose page cache is lost (mode 0), kept (1) or kept with the tear scrambled (2), and
+// the recovered outbox checked against what was durable.
+void cut_and_recover(OverflowPolicy overflow, std::size_t cut, std::size_t keep, int mode) {
+    const bool cache_survived = mode != 0;
+    Rig rig;
+    rig.power.cut_at = cut;
+    rig.power.torn_keep = keep;
+    rig.power.torn_scrambled = mode == 2;
+    Expectations expected;
+    {
+        auto outbox = rig.open(tight_config(overflow));
+        if (outbox) run_workload(*outbox, expected, true);
+    }
+    rig.power.off = false;
+    rig.power.cut_at.reset();
+    rig.first.reboot(cache_survived);
+    rig.second.reboot(cache_survived);
+    auto recovered = rig.open(tight_config(overflow));
+    const std::string where = "cut at write " + std::to_string(cut) + ", keep " +
+                              std::to_string(keep) +
+                              (mode == 0   ? ", cache lost"
+                               : mode == 1 ? ", cache kept"
+                                           : ", cache kept, tear scrambled");
+    ASSERT_TRUE(recovered) << where << ": " << recovered.error().message();
+    check_recovered(*recovered, expected, overflow, where);
+}
+
 class OutboxPowerLoss : public ::testing::TestWithParam<OverflowPolicy> {};
 
 TEST_P(OutboxPowerLoss, EveryDurableReadingSurvivesACutAtEveryWrite) {
@@ -254,28 +282,7 @@ TEST_P(OutboxPowerLoss, EveryDurableReadingSurvivesACutAtEveryWrite) {
         for (const std::size_t keep :
              {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{1000}}) {
             for (const int mode : {0, 1, 2}) {  // cache lost; kept; kept with the tear scrambled
-                const bool cache_survived = mode != 0;
-                Rig rig;
-                rig.power.cut_at = cut;
-                rig.power.torn_keep = keep;
-                rig.power.torn_scrambled = mode == 2;
-                Expectations expected;
-                {
-                    auto outbox = rig.open(tight_config(overflow));
-                    if (outbox) run_workload(*outbox, expected, true);
-                }
-                rig.power.off = false;
-                rig.power.cut_at.reset();
-                rig.first.reboot(cache_survived);
-                rig.second.reboot(cache_survived);
-                auto recovered = rig.open(tight_config(overflow));
-                const std::string where = "cut at write " + std::to_string(cut) + ", keep " +
-                                          std::to_string(keep) +
-                                          (mode == 0   ? ", cache lost"
-                                           : mode == 1 ? ", cache kept"
-                                                       : ", cache kept, tear scrambled");
-                ASSERT_TRUE(recovered) << where << ": " << recovered.error().message();
-                check_recovered(*recovered, expected, overflow, where);
+                cut_and_recover(overflow, cut, keep, mode);
                 if (::testing::Test::HasFailure()) return;
                 ++cuts;
             }

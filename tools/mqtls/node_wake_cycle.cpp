@@ -90,21 +90,6 @@ mqtt::Connect connect_packet(const client::ClientOptions& options) {
     return connect;
 }
 
-// The TLS configuration from the flags, with the platform's wall clock and entropy.
-Result<void> set_up_tls(tls::Config& config, const client::ClientOptions& options,
-                        const node::Platform& platform) {
-    tls::ConfigOptions tls_options;
-    tls_options.role = tls::Role::client;
-    tls_options.trusted_roots_pem = options.trusted_roots_pem;
-    tls_options.certificate_pem = options.certificate_pem;
-    tls_options.private_key_pem = options.private_key_pem;
-    tls_options.pinned_spki = options.pinned_spki;
-    tls_options.wall_clock = platform.wall_clock;
-    tls_options.entropy = platform.entropy;
-    tls_options.session_tickets = options.session_tickets;
-    return config.setup(tls_options);
-}
-
 // One wake's connection: the TLS channel over the device's TCP stream, the session's memory and
 // the pump. Heap-allocated once per process (a wake is one process).
 struct WakeLink {
@@ -330,7 +315,9 @@ int WakeCycle::deliver() {
     const std::optional<tls::SessionKey> key = load_session_key();
     const node::Platform& platform = device_.node();
     auto config = std::make_unique<tls::Config>();
-    if (Result<void> set_up = set_up_tls(*config, options_, platform); !set_up) {
+    if (Result<void> set_up = config->setup(
+            client::tls_client_options(options_, platform.wall_clock, platform.entropy));
+        !set_up) {
         return fail(set_up.error(), where());
     }
     const link::ConnectionSettings settings = connection_settings(key);

@@ -120,6 +120,14 @@ struct ClientOptions {
     std::chrono::milliseconds operation_timeout{10'000};
 };
 
+/// The TLS client configuration `options` asks for (trust, credentials, pins, tickets), with
+/// the device's wall clock and entropy; views into `options`, which must outlive the result.
+/// Defined once, so that Client, DeviceLink and the wake cycle verify the broker alike.
+tls::ConfigOptions tls_client_options(const ClientOptions& options, tls::WallClock wall_clock,
+                                      tls::EntropySource entropy);
+/// The same with the POSIX wall clock and getrandom(2).
+tls::ConfigOptions tls_client_options(const ClientOptions& options);
+
 /// What became of the stored TLS sessions, over this Client's connections (the pump's own
 /// counters: link::Connection keeps them).
 using ResumptionCounters = link::ResumptionCounters;
