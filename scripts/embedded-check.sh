@@ -51,6 +51,45 @@ triple_of() {
     esac
 }
 
+# Prints the per-object sizes of archive $2 and keeps its total "text data bss" in the
+# associative array named $1, under the current target.
+record_archive_size() {
+    local -n sizes=$1
+    local text data bss
+    echo "=== embedded $target: size of $(basename "$2") per object"
+    "$triple-size" "$2"
+    read -r text data bss _ < <("$triple-size" -t "$2" | tail -1)
+    # shellcheck disable=SC2034  # a nameref: the caller's array is set
+    sizes["$target"]="$text $data $bss"
+}
+
+# GCC's -fstack-usage files under $2 (the toolchain files enable it; lines are
+# "file:line:col:function<TAB>bytes<TAB>kind"): the largest frame, printed and kept in the
+# associative array named $1 under the current target.
+record_largest_frame() {
+    local -n frames=$1
+    local largest
+    largest=$(find "$2" -name '*.su' -exec cat {} + |
+        awk -F'\t' '$2 + 0 > max { max = $2 + 0; fn = $1 } END {
+            sub(/^.*:[0-9]+:[0-9]+:/, "", fn); if (max > 0) print max " bytes in " fn }')
+    # shellcheck disable=SC2034  # a nameref: the caller's array is set
+    frames["$target"]=${largest%% *}
+    echo "    largest stack frame of one function: ${largest:-unknown (no .su files)}"
+}
+
+# A table of "text data bss" per target from the associative array named $2, titled $1.
+print_size_table() {
+    local -n rows=$2
+    echo "=== $1, -Os, bytes"
+    printf '%-10s %8s %6s %6s\n' target text data bss
+    for target in "${targets[@]}"; do
+        # shellcheck disable=SC2086  # the row is three words on purpose
+        printf '%-10s %8s %6s %6s\n' "$target" ${rows[$target]}
+    done
+}
+
+# Filled through namerefs (record_archive_size, record_largest_frame), read by the tables.
+# shellcheck disable=SC2034
 declare -A size_row node_row link_row runtime_row log_store_row session_store_row frame_row link_frame_row tests_row
 failed=()
 for target in "${targets[@]}"; do
@@ -97,49 +136,26 @@ for target in "${targets[@]}"; do
             runners++; passed += $2; failed += $4 }
         END { printf "%d %d %d", runners, passed, failed }' "$build/mqtls-qemu.log")
 
-    lib="$build/mqtt/libmqtls_mqtt.a"
-    echo "=== embedded $target: size of $(basename "$lib") per object"
-    "$triple-size" "$lib"
-    read -r text data bss _ < <("$triple-size" -t "$lib" | tail -1)
-    size_row[$target]="$text $data $bss"
-
-    # GCC's -fstack-usage files (the toolchain files enable it): "file:line:col:function bytes kind".
-    max_frame=$(find "$build/mqtt/CMakeFiles/mqtls_mqtt.dir" -name '*.su' -exec cat {} + |
-        awk -F'\t' '$2 + 0 > max { max = $2 + 0; fn = $1 } END {
-            sub(/^.*:[0-9]+:[0-9]+:/, "", fn); if (max > 0) print max " bytes in " fn }')
-    frame_row[$target]=${max_frame%% *}
-    echo "    largest stack frame of one function: ${max_frame:-unknown (no .su files)}"
+    record_archive_size size_row "$build/mqtt/libmqtls_mqtt.a"
+    record_largest_frame frame_row "$build/mqtt/CMakeFiles/mqtls_mqtt.dir"
 
     node_lib="$build/node/libmqtls_node.a"
-    echo "=== embedded $target: size of $(basename "$node_lib") per object"
-    "$triple-size" "$node_lib"
-    read -r node_text node_data node_bss _ < <("$triple-size" -t "$node_lib" | tail -1)
-    node_row[$target]="$node_text $node_data $node_bss"
+    record_archive_size node_row "$node_lib"
     # The retained log storage is one object of the node archive (its CRC-32 is core's, inline).
     read -r log_text log_data log_bss _ < <("$triple-size" "$node_lib" |
         awk '$6 ~ /retained_log_storage/ { print $1, $2, $3 }')
+    # shellcheck disable=SC2034  # read by print_size_table, through a nameref
     log_store_row[$target]="${log_text:-?} ${log_data:-?} ${log_bss:-?}"
     # The session store is header-only: its probe archive holds load/save/erase/contents once.
     session_lib="$build/embedded/libmqtls_retained_session_probe.a"
-    read -r session_text session_data session_bss _ < <("$triple-size" -t "$session_lib" | tail -1)
-    session_store_row[$target]="$session_text $session_data $session_bss"
+    record_archive_size session_store_row "$session_lib"
 
     link_lib="$build/link/libmqtls_link.a"
-    echo "=== embedded $target: size of $(basename "$link_lib") per object"
-    "$triple-size" "$link_lib"
-    read -r link_text link_data link_bss _ < <("$triple-size" -t "$link_lib" | tail -1)
-    link_row[$target]="$link_text $link_data $link_bss"
-    link_frame=$(find "$build/link/CMakeFiles/mqtls_link.dir" -name '*.su' -exec cat {} + |
-        awk -F'\t' '$2 + 0 > max { max = $2 + 0; fn = $1 } END {
-            sub(/^.*:[0-9]+:[0-9]+:/, "", fn); if (max > 0) print max " bytes in " fn }')
-    link_frame_row[$target]=${link_frame%% *}
-    echo "    largest stack frame of one function: ${link_frame:-unknown (no .su files)}"
+    record_archive_size link_row "$link_lib"
+    record_largest_frame link_frame_row "$build/link/CMakeFiles/mqtls_link.dir"
 
     runtime_lib="$build/node/runtime/libmqtls_node_runtime.a"
-    echo "=== embedded $target: size of $(basename "$runtime_lib") per object"
-    "$triple-size" "$runtime_lib"
-    read -r runtime_text runtime_data runtime_bss _ < <("$triple-size" -t "$runtime_lib" | tail -1)
-    runtime_row[$target]="$runtime_text $runtime_data $runtime_bss"
+    record_archive_size runtime_row "$runtime_lib"
 
     # Every embeddable layer passes the same gate.
     layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib")
@@ -172,42 +188,12 @@ for target in "${targets[@]}"; do
 done
 
 echo
-echo "=== libmqtls_mqtt.a (core + mqtt), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${size_row[$target]}
-done
-echo "=== libmqtls_node.a (node runtime: TelemetryNode, outbox, retained log storage, schedule, backoff, JSON, sensors), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${node_row[$target]}
-done
-echo "=== libmqtls_link.a (link::Connection: the pump between ByteStream, SecureChannel and mqtt::Session), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${link_row[$target]}
-done
-echo "=== libmqtls_node_runtime.a (NodeRunner, run_wake_cycle, OutboxSet, in-flight restore), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${runtime_row[$target]}
-done
-echo "=== node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${log_store_row[$target]}
-done
-echo "=== tls::RetainedSessionStore (header-only; libmqtls_retained_session_probe.a), -Os, bytes"
-printf '%-10s %8s %6s %6s\n' target text data bss
-for target in "${targets[@]}"; do
-    # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${session_store_row[$target]}
-done
+print_size_table "libmqtls_mqtt.a (core + mqtt)" size_row
+print_size_table "libmqtls_node.a (node runtime: TelemetryNode, outbox, retained log storage, schedule, backoff, JSON, sensors)" node_row
+print_size_table "libmqtls_link.a (link::Connection: the pump between ByteStream, SecureChannel and mqtt::Session)" link_row
+print_size_table "libmqtls_node_runtime.a (NodeRunner, run_wake_cycle, OutboxSet, in-flight restore)" runtime_row
+print_size_table "node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a)" log_store_row
+print_size_table "tls::RetainedSessionStore (header-only; libmqtls_retained_session_probe.a)" session_store_row
 echo "(largest single stack frame, mqtt: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
 echo "(largest single stack frame, link: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${link_frame_row[$t]:-?}"; done))"
 echo "=== tests under QEMU (the portable runner and the simulation runner)"
