@@ -17,13 +17,6 @@
 namespace mqtls::node::sim_test {
 namespace {
 
-// Under QEMU (the cross build's sim runner) fewer: the same schedules, seeds 0.., at the
-// emulator's pace.
-#if defined(MQTLS_MINITEST)
-constexpr std::uint32_t schedules = 150;
-#else
-constexpr std::uint32_t schedules = 1500;
-#endif
 const Duration connect_timeout = Duration::from_seconds(3);
 const Duration ack_timeout = Duration::from_seconds(4);
 const Duration backoff_cap = Duration::from_seconds(5);
@@ -206,7 +199,7 @@ private:
 
 TEST(NodeRunnerSimulation, EveryReadingArrivesThroughSeededFaultSchedules) {
     Totals totals;
-    for (const std::uint32_t seed : seeds(schedules)) {
+    for (const std::uint32_t seed : seeds(schedule_count)) {
         RunnerSchedule schedule(seed);
         schedule.run(totals);
         if (MQTLS_TEST_HAS_FAILURE()) {

@@ -200,7 +200,15 @@ inline Delivery tally(const sim::Broker& broker, std::uint64_t taken) {
     return result;
 }
 
-// The seeds to run: MQTLS_SIM_SEED=<n> replays one.
+// How many seeded schedules each simulation test runs; under QEMU (the cross build's sim
+// runner) fewer: the same schedules, seeds 1.., at the emulator's pace.
+#if defined(MQTLS_MINITEST)
+constexpr std::uint32_t schedule_count = 150;
+#else
+constexpr std::uint32_t schedule_count = 1500;
+#endif
+
+// The seeds to run: 1..count, or only MQTLS_SIM_SEED when it is set (to replay one schedule).
 inline std::vector<std::uint32_t> seeds(std::uint32_t count) {
     std::vector<std::uint32_t> result;
     if (const char* one = std::getenv("MQTLS_SIM_SEED")) {

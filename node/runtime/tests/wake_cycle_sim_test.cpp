@@ -17,13 +17,6 @@
 namespace mqtls::node::sim_test {
 namespace {
 
-// Under QEMU (the cross build's sim runner) fewer: the same schedules, seeds 0.., at the
-// emulator's pace.
-#if defined(MQTLS_MINITEST)
-constexpr std::uint32_t schedules = 150;
-#else
-constexpr std::uint32_t schedules = 1500;
-#endif
 constexpr int wakes_with_faults = 6;
 constexpr int healing_wakes = 6;
 const Duration wake_deadline = Duration::from_seconds(5);
@@ -137,7 +130,7 @@ void run_schedule(std::uint32_t seed, Totals& totals) {
 
 TEST(WakeCycleSimulation, EveryReadingArrivesThroughSeededFaultSchedules) {
     Totals totals;
-    for (const std::uint32_t seed : seeds(schedules)) {
+    for (const std::uint32_t seed : seeds(schedule_count)) {
         run_schedule(seed, totals);
         if (MQTLS_TEST_HAS_FAILURE()) {
             std::printf("failing seed %lu: replay with MQTLS_SIM_SEED=%lu\n",
