@@ -320,29 +320,20 @@ std::optional<int> ContinuousNode::turn() {
     return std::nullopt;
 }
 
-// Delivers what is still waiting before the goodbye (bounded by the operation timeout and by
-// the turns: each publishes a reading, takes an acknowledgement or waits), then the retained
-// "offline" and DISCONNECT (node::NodeRunner::stop).
+// Delivers what is still waiting before the goodbye, logging each acknowledgement, then the
+// retained "offline" and DISCONNECT (node::NodeRunner::request_stop; bounded there by the
+// operation timeout and by its turns, and here by a cap on the steps).
 void ContinuousNode::drain_and_say_goodbye() {
-    const Instant deadline = port::posix::monotonic_now() + operation_timeout_;
-    const std::size_t turns = 4 * node_.outbox().size() + 16;
-    for (std::size_t turn = 0; turn < turns && runner_.connected() && !node_.outbox().empty() &&
-                               port::posix::monotonic_now() < deadline;
-         ++turn) {
-        runner_.step(deadline);
-        auto event = runner_.poll_event();
-        if (event && event->type == node::NodeEventType::reading_due) {
-            // No new readings now: wait for acknowledgements instead (the runner takes them
-            // from the connection at its next step).
-            const Instant slice = port::posix::monotonic_now() + Duration::from_millis(50);
-            if (!link_.connection.connection().service(earliest(slice, deadline))) break;
-            continue;
+    runner_.request_stop(port::posix::monotonic_now() + operation_timeout_);
+    const std::size_t steps = 4 * node_.outbox().size() + 32;
+    for (std::size_t step = 0; step < steps && !runner_.stopped(); ++step) {
+        runner_.step(port::posix::monotonic_now() + operation_timeout_);
+        if (auto event = runner_.poll_event();
+            event && event->type != node::NodeEventType::stopped) {
+            (void)on_event(*event);
         }
-        if (!event) continue;
-        if (event->type == node::NodeEventType::connected) break;  // not here: at the next run
-        (void)on_event(*event);
     }
-    runner_.stop(deadline);
+    if (!runner_.stopped()) runner_.stop(port::posix::monotonic_now());
     (void)runner_.poll_event();
 }
 

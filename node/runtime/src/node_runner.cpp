@@ -54,6 +54,10 @@ std::optional<NodeEvent> NodeRunner::poll_event() noexcept {
 
 void NodeRunner::step(Instant until) noexcept {
     if (stopped_) return;
+    if (stopping_) {
+        step_stopping(until);
+        return;
+    }
     if (restoring_) {
         restore_next();
         return;
@@ -306,35 +310,53 @@ void NodeRunner::stop_with(const Error& error, bool gave_up) noexcept {
     emit(event);
 }
 
-// Bounded: each turn publishes a reading or takes an acknowledgement or waits; the turns are
-// capped, and the deadline ends them sooner.
-void NodeRunner::drain(Instant deadline) noexcept {
-    const std::size_t turns = 4 * node_->outbox().size() + 16;
-    for (std::size_t turn = 0; turn < turns && !stopped_ && connection_->connected(); ++turn) {
-        if (node_->outbox().empty() || now() >= deadline) return;
-        if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
-            on_acknowledged(*acked);
-        } else if (node_->next_step(now()).action == NodeAction::publish_reading) {
-            publish_next();
-        } else {
-            wait(deadline);
-        }
-        event_.reset();  // the goodbye reports itself once, at the end
+void NodeRunner::request_stop(Instant deadline) noexcept {
+    if (stopped_ || stopping_) return;
+    stopping_ = true;
+    stop_deadline_ = deadline;
+    // Bounded: each step publishes a reading, takes an acknowledgement or waits; the turns are
+    // capped (every reading may need a publish, an acknowledgement and waits between), and the
+    // deadline ends them sooner.
+    stop_turns_left_ = 4 * node_->outbox().size() + 16;
+}
+
+void NodeRunner::step_stopping(Instant until) noexcept {
+    if (stop_turns_left_ == 0 || !connection_->connected() || node_->outbox().empty() ||
+        now() >= stop_deadline_) {
+        say_goodbye();
+        return;
+    }
+    --stop_turns_left_;
+    if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
+        on_acknowledged(*acked);
+    } else if (node_->next_step(now()).action == NodeAction::publish_reading) {
+        publish_next();
+    } else {
+        wait(earliest(until, stop_deadline_));
     }
 }
 
-void NodeRunner::stop(Instant deadline) noexcept {
-    if (stopped_) return;
-    drain(deadline);
-    if (!stopped_ && connection_->connected()) {
+void NodeRunner::say_goodbye() noexcept {
+    if (connection_->connected()) {
         // The broker does not publish the will after DISCONNECT: say "offline" ourselves.
-        if (publish_status(false)) (void)connection_->disconnect(deadline);
+        if (publish_status(false)) (void)connection_->disconnect(stop_deadline_);
     }
     connection_->drop();
     stopped_ = true;
+    stopping_ = false;
     NodeEvent event;
     event.type = NodeEventType::stopped;
     emit(event);
+}
+
+void NodeRunner::stop(Instant deadline) noexcept {
+    request_stop(deadline);
+    // One more turn than request_stop allows: the goodbye itself.
+    for (std::size_t turn = stop_turns_left_ + 1; turn > 0 && !stopped_; --turn) {
+        step(deadline);
+        if (!stopped_) event_.reset();  // the goodbye reports itself once, at the end
+    }
+    if (!stopped_) say_goodbye();
 }
 
 }  // namespace mqtls::node

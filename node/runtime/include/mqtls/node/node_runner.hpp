@@ -95,9 +95,17 @@ public:
     /// The event of the last step, if it had one.
     std::optional<NodeEvent> poll_event() noexcept;
 
-    /// The clean goodbye: delivers what is in the outbox while connected (until `deadline`),
-    /// publishes the retained "offline", disconnects; then stopped() with a `stopped` event.
+    /// Begins the clean goodbye, step by step: from the next step() on no reading is taken and
+    /// no connection is made; what is in the outbox goes out while connected, each reading's
+    /// acknowledgement an `acknowledged` event as usual, until the outbox is empty, the link
+    /// is down or `deadline` passed. Then the retained "offline", DISCONNECT, and a `stopped`
+    /// event. For an application that reports every delivery, up to the last.
+    void request_stop(Instant deadline) noexcept;
+    /// The same goodbye at once, in one bounded call (its acknowledgements are not reported
+    /// one by one); then stopped() with a `stopped` event.
     void stop(Instant deadline) noexcept;
+
+    [[nodiscard]] bool stopping() const noexcept { return stopping_; }
 
     [[nodiscard]] bool stopped() const noexcept { return stopped_; }
     [[nodiscard]] bool connected() const noexcept { return connection_->connected(); }
@@ -124,7 +132,8 @@ private:
     void link_down(const Error& error) noexcept;
     void stop_with(const Error& error, bool gave_up) noexcept;
     bool acknowledgement_overdue() const noexcept;
-    void drain(Instant deadline) noexcept;
+    void step_stopping(Instant until) noexcept;
+    void say_goodbye() noexcept;
 
     TelemetryNode* node_;
     link::Connection* connection_;
@@ -135,6 +144,9 @@ private:
     std::size_t restore_position_ = 0;
     bool restoring_ = true;
     bool stopped_ = false;
+    bool stopping_ = false;
+    Instant stop_deadline_;
+    std::size_t stop_turns_left_ = 0;
     std::uint64_t acknowledged_ = 0;
     std::uint64_t reconnects_ = 0;
     std::uint64_t last_published_seq_ = 0;
