@@ -75,7 +75,8 @@ quiet "$scratch/install.log" cmake --install "$release" --prefix "$prefix"
 step "checking the installed files"
 for file in bin/mqtls include/mqtls/version.hpp \
     lib/libmqtls_mqtt.a lib/libmqtls_node.a lib/libmqtls_port_posix.a lib/libmqtls_pki.a \
-    lib/libmqtls_tls.a lib/libmqtls_client.a \
+    lib/libmqtls_tls.a lib/libmqtls_client.a lib/libmqtls_link.a lib/libmqtls_link_tls.a \
+    lib/libmqtls_node_runtime.a lib/libmqtls_port_posix_node.a \
     lib/cmake/mqtls/mqtlsConfig.cmake lib/cmake/mqtls/mqtlsConfigVersion.cmake \
     lib/cmake/mqtls/mqtlsTargets.cmake lib/cmake/mqtls/FindMbedTLS.cmake \
     lib/pkgconfig/mqtls.pc share/doc/mqtls/LICENSE share/doc/mqtls/examples/CMakeLists.txt; do
@@ -85,7 +86,7 @@ done
 header_count=0
 all_headers="$scratch/all_headers.cpp"
 : >"$all_headers"
-for layer in core mqtt tls ports/posix client pki node; do
+for layer in core mqtt tls link link/tls ports/posix ports/posix/node client pki node node/runtime; do
     while IFS= read -r -d '' header; do
         relative=${header#"$root/$layer/include/"}
         cmp -s "$header" "$prefix/include/$relative" || fail "include/$relative is not installed as in $layer/include"
@@ -209,6 +210,38 @@ telemetry/sensor-17 {"t":21.5,"build":"examples-cmake"}
 telemetry/sensor-17 {"t":21.5,"build":"examples-make"}
 EOF
 diff -u "$scratch/sub.expected" "$subscriber_out" || fail "the subscriber did not get both readings"
+
+# The device runtime as a library: examples/device_loop runs node::NodeRunner for 3 readings
+# per build, its outbox on disk; the subscriber must get all 6, each once.
+loop_out="$scratch/loop-sub.out"
+loop_err="$scratch/loop-sub.err"
+MQTLS_PASSWORD=$collector_password "$mqtls" sub -h localhost -p "$port" --cafile "$pki/ca.crt" \
+    -u collector -t 'telemetry/sensor-17' -q 1 -d -C 6 -W 60 >"$loop_out" 2>"$loop_err" &
+subscriber_pid=$!
+for _ in $(seq 100); do
+    grep -q "subscribed to" "$loop_err" && break
+    kill -0 "$subscriber_pid" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q "subscribed to" "$loop_err" || { cat "$loop_err" >&2; fail "mqtls sub did not subscribe"; }
+for build in examples-cmake examples-make; do
+    step "running $build/device_loop (node::NodeRunner, 3 readings)"
+    MQTLS_PORT=$port MQTLS_USERNAME=sensor-17 MQTLS_PASSWORD=$sensor_password \
+        "$scratch/$build/device_loop" localhost "$pki/ca.crt" sensor-17 \
+        "$scratch/$build.outbox" 3 >"$scratch/$build.loop.out" 2>&1 ||
+        { cat "$scratch/$build.loop.out" >&2; fail "$build/device_loop failed"; }
+    grep -q "verified name localhost" "$scratch/$build.loop.out" ||
+        fail "$build/device_loop did not report a verified TLS connection"
+    grep -q "^stopped: [0-9]* reading(s) acknowledged, 0 left in the outbox$" \
+        "$scratch/$build.loop.out" || fail "$build/device_loop left readings behind"
+    sed 's/^/    /' "$scratch/$build.loop.out"
+done
+status=0
+wait "$subscriber_pid" || status=$?
+subscriber_pid=""
+[[ $status -eq 0 ]] || { cat "$loop_err" >&2; fail "mqtls sub (device_loop readings) exited with $status"; }
+readings=$(grep -c '"device":"sensor-17"' "$loop_out" || true)
+[[ $readings -eq 6 ]] || { cat "$loop_out" >&2; fail "the subscriber got $readings device_loop readings, not 6"; }
 
 # Verification fails closed: with a CA that did not sign the broker's certificate, no reading.
 quiet "$scratch/pki-other.log" "$mqtls" pki init "$scratch/other-pki"
