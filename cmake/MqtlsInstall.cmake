@@ -5,7 +5,10 @@
 #   include/mqtls/...                every layer's public headers, and the generated version.hpp
 #   lib/libmqtls_<layer>.a           the static libraries (core and tls_headers are header-only)
 #   lib/cmake/mqtls/                 mqtlsConfig.cmake, its version file, mqtlsTargets*.cmake
-#                                    (imported targets mqtls::<layer>) and FindMbedTLS.cmake
+#                                    (imported targets mqtls::<layer>)
+#   lib/mqtls/mbedtls/               with -DMQTLS_MBEDTLS=bundled: the mbedTLS 3.6 it was built
+#                                    with (headers, static libraries, its CMake package), in a
+#                                    folder of its own so that it never shadows a system mbedTLS
 #   lib/pkgconfig/mqtls.pc           the same for Makefiles and other build systems
 #   share/doc/mqtls/                 LICENSE, and examples/ (a standalone CMake project)
 #
@@ -56,11 +59,15 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mqtlsConfig.cmake.in
 # Before 1.0 a minor release may change the API, so 0.1.x satisfies a request for 0.1 but not 0.2.
 write_basic_package_version_file(${_mqtls_staging_dir}/mqtlsConfigVersion.cmake
                                  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
-# The exported tls and pki targets name MbedTLS::mbedtls and MbedTLS::mbedx509; the consumer's
-# CMake makes them with the same module as this build, which insists on the static archives.
 install(FILES ${_mqtls_staging_dir}/mqtlsConfig.cmake ${_mqtls_staging_dir}/mqtlsConfigVersion.cmake
-              ${PROJECT_SOURCE_DIR}/cmake/FindMbedTLS.cmake
         DESTINATION ${_mqtls_package_dir})
+# The exported tls and pki targets name MbedTLS::mbedtls and MbedTLS::mbedx509, which
+# mqtlsConfig.cmake finds again: the bundled copy installed here, or the system's.
+set(_mqtls_mbedtls_install_dir ${CMAKE_INSTALL_LIBDIR}/mqtls/mbedtls)
+if(MQTLS_MBEDTLS STREQUAL "bundled")
+  install(DIRECTORY ${MQTLS_MBEDTLS_PREFIX}/include ${MQTLS_MBEDTLS_PREFIX}/lib
+          DESTINATION ${_mqtls_mbedtls_install_dir} PATTERN "pkgconfig" EXCLUDE)
+endif()
 
 # The pkg-config file. Relative to its own folder (${pcfiledir}), so that the tree still works
 # when installed with `cmake --install --prefix` elsewhere than CMAKE_INSTALL_PREFIX, or moved.
@@ -73,22 +80,12 @@ foreach(_dir LIBDIR INCLUDEDIR)
 endforeach()
 file(RELATIVE_PATH MQTLS_PC_PREFIX_FROM_PCFILEDIR "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 string(REGEX REPLACE "/$" "" MQTLS_PC_PREFIX_FROM_PCFILEDIR "${MQTLS_PC_PREFIX_FROM_PCFILEDIR}")
-# mbedTLS by archive name (-l:libmbedtls.a), never -lmbedtls: the linker would take the .so
-# beside it, whose calloc/free the TLS layer's --wrap cannot see (cmake/FindMbedTLS.cmake).
-# Debian's mbedTLS 2.28 ships no .pc file to name in Requires.private.
-set(MQTLS_PC_MBEDTLS_LIBS "")
-set(_mqtls_pc_search_dirs "")
-foreach(_mbedtls_library mbedtls mbedx509 mbedcrypto)
-  get_filename_component(_archive_dir "${MbedTLS_${_mbedtls_library}_LIBRARY}" DIRECTORY)
-  get_filename_component(_archive_name "${MbedTLS_${_mbedtls_library}_LIBRARY}" NAME)
-  if(NOT _archive_dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES
-     AND NOT _archive_dir IN_LIST _mqtls_pc_search_dirs)
-    list(APPEND _mqtls_pc_search_dirs ${_archive_dir})
-    string(APPEND MQTLS_PC_MBEDTLS_LIBS " -L${_archive_dir}")
-  endif()
-  string(APPEND MQTLS_PC_MBEDTLS_LIBS " -l:${_archive_name}")
-endforeach()
-string(STRIP "${MQTLS_PC_MBEDTLS_LIBS}" MQTLS_PC_MBEDTLS_LIBS)
+# mbedTLS: the bundled archives beside mqtls (their own folder), or the system's by name.
+if(MQTLS_MBEDTLS STREQUAL "bundled")
+  set(MQTLS_PC_MBEDTLS_LIBS "-L\${libdir}/mqtls/mbedtls/lib -lmbedtls -lmbedx509 -lmbedcrypto")
+else()
+  set(MQTLS_PC_MBEDTLS_LIBS "-lmbedtls -lmbedx509 -lmbedcrypto")
+endif()
 set(MQTLS_PC_SANITIZER_FLAGS "")
 if(MQTLS_SANITIZE)
   set(MQTLS_PC_SANITIZER_FLAGS " -fsanitize=address,undefined")

@@ -3,19 +3,21 @@
 #   scripts/install-deps.sh          everything the test command needs
 #   scripts/install-deps.sh --demo   only what building and running `mqtls demo` needs
 # Runs as root or through sudo; prints what it installs. Idempotent: a second run installs nothing.
+# mbedTLS 3.6 is not a Debian 12 package: the build fetches Debian's source package of it
+# (scripts/fetch-mbedtls.sh, called by CMake) and builds it with mqtls's own configuration.
 set -euo pipefail
 
 demo_packages=(
   build-essential cmake ninja-build pkg-config libcli11-dev nlohmann-json3-dev
-  libmbedtls-dev mosquitto
+  mosquitto
 )
 packages=(
   # host build and tests
   build-essential cmake ninja-build pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev clang-format clang-tidy
-  # TLS (the same mbedTLS 2.28 as ESP-IDF 4.x) and the broker the integration tests start
-  libmbedtls-dev mosquitto mosquitto-clients openssl
+  # the broker the integration tests start, and OpenSSL as a foreign TLS peer and PKI
+  mosquitto mosquitto-clients openssl
   # cross-compile proof of the embeddable core (see cmake/toolchains/)
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-dev
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf

@@ -78,7 +78,8 @@ for file in bin/mqtls include/mqtls/version.hpp \
     lib/libmqtls_tls.a lib/libmqtls_client.a lib/libmqtls_link.a lib/libmqtls_link_tls.a \
     lib/libmqtls_node_runtime.a lib/libmqtls_port_posix_node.a \
     lib/cmake/mqtls/mqtlsConfig.cmake lib/cmake/mqtls/mqtlsConfigVersion.cmake \
-    lib/cmake/mqtls/mqtlsTargets.cmake lib/cmake/mqtls/FindMbedTLS.cmake \
+    lib/cmake/mqtls/mqtlsTargets.cmake lib/mqtls/mbedtls/lib/cmake/MbedTLS/MbedTLSConfig.cmake \
+    lib/mqtls/mbedtls/lib/libmbedtls.a lib/mqtls/mbedtls/include/mbedtls/mbedtls_config.h \
     lib/pkgconfig/mqtls.pc share/doc/mqtls/LICENSE share/doc/mqtls/examples/CMakeLists.txt; do
     [[ -f $prefix/$file ]] || fail "$file is not installed"
 done

@@ -129,6 +129,7 @@ tls::ConfigOptions tls_client_options(const ClientOptions& options, tls::WallClo
     tls_options.wall_clock = wall_clock;
     tls_options.entropy = entropy;
     tls_options.session_tickets = options.session_tickets;
+    tls_options.tls_version = options.tls_version;
     return tls_options;
 }
 

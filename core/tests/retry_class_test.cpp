@@ -90,6 +90,11 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::hostname_mismatch, RetryClass::permanent},
         {Errc::pin_mismatch, RetryClass::permanent},
         {Errc::client_certificate_required, RetryClass::permanent},
+        {Errc::certificate_weak, RetryClass::permanent},
+        {Errc::certificate_wrong_usage, RetryClass::permanent},
+        {Errc::certificate_unsupported, RetryClass::permanent},
+        {Errc::name_constraint_violation, RetryClass::permanent},
+        {Errc::tls_parameters_refused, RetryClass::permanent},
         // Files and folders, the CA's own limits (storage class), and arguments (config class).
         {Errc::file_exists, RetryClass::permanent},
         {Errc::file_read_failed, RetryClass::permanent},

@@ -13,6 +13,8 @@ namespace {
 // once per this many bytes: while the socket is full, each attempt is a wasted system call
 // (44,353 failed sendto for 100,000 QoS 0 messages when it tried on every one).
 constexpr std::size_t eager_send_bytes = std::size_t{64} * 1024;
+// How long disconnect() waits for a TLS 1.3 NewSessionTicket that has not come yet.
+constexpr Duration ticket_wait = Duration::from_millis(500);
 
 // Bounds on the pump's loops: each round moves bytes or ends the loop, so these are never
 // reached by a working peer; they turn a bug into an error instead of a hang.
@@ -220,6 +222,7 @@ Result<void> Connection::drain_plaintext() noexcept {
         if (held_event_ || plaintext_end_ != 0 || !channel_active_) return ok();
         auto n = channel_.read_plaintext(plaintext_buffer());
         if (!n) return fail(n.error());
+        store_session();  // a TLS 1.3 ticket may just have arrived
         if (*n == 0) return ok();
         plaintext_begin_ = 0;
         plaintext_end_ = *n;
@@ -374,9 +377,12 @@ void Connection::count_handshake() noexcept {
 }
 
 // Seals this connection's session into the store, once per connection, after the flight that
-// follows the handshake has left (storing must not delay it).
+// follows the handshake has left (storing must not delay it), and only once the channel has a
+// session to give: under TLS 1.3 that is after the broker's NewSessionTicket, which
+// drain_plaintext() notices.
 void Connection::store_session() noexcept {
-    if (session_stored_ || !channel_active_ || !channel_.handshake_done() || !resumption_usable()) {
+    if (session_stored_ || !channel_active_ || !channel_.handshake_done() ||
+        !channel_.session_ready() || hold_output_ || !resumption_usable()) {
         return;
     }
     session_stored_ = true;
@@ -532,6 +538,7 @@ Result<void> Connection::disconnect(Instant deadline) noexcept {
     // together.
     connect_pending_ = false;
     hold_output_ = false;
+    await_session_ticket(deadline);  // before DISCONNECT: the broker hangs up after it
     // DISCONNECT, close_notify and the end of stream leave together when the stream closes.
     stream_.hold_until_close();
     Result<void> sent = ok();
@@ -543,6 +550,20 @@ Result<void> Connection::disconnect(Instant deadline) noexcept {
     if (channel_active_ && stream_.is_open() && channel_.close_notify()) (void)flush();
     close_transport();
     return sent;
+}
+
+// A TLS 1.3 broker sends its NewSessionTicket right after our Finished, so it has normally
+// arrived with CONNACK; if not, a device that is about to sleep waits a little for it rather than
+// pay a full handshake at the next wake. Bounded by ticket_wait and the caller's deadline.
+void Connection::await_session_ticket(Instant deadline) noexcept {
+    if (session_stored_ || !channel_active_ || !stream_.is_open() || !channel_.handshake_done() ||
+        channel_.session_ready() || settings_.session_store == nullptr) {
+        return;
+    }
+    const Instant t = now();
+    const Instant until = t + ticket_wait < deadline ? t + ticket_wait : deadline;
+    auto ticketed = [this] { return channel_.session_ready(); };
+    (void)pump_until_true(until, ticketed);
 }
 
 void Connection::drop() noexcept { close_transport(); }

@@ -68,9 +68,7 @@ Result<void> set_random_serial(mbedtls_x509write_cert& writer, RandomGenerator& 
     // Clearing the top bit keeps the INTEGER positive without a leading zero octet; setting the
     // next one keeps it non-zero and exactly 16 octets long.
     bytes[0] = static_cast<unsigned char>((bytes[0] & 0x7fU) | 0x40U);
-    detail::BigNumber serial;
-    MQTLS_TRY(written(mbedtls_mpi_read_binary(serial.get(), bytes.data(), bytes.size())));
-    return written(mbedtls_x509write_crt_set_serial(&writer, serial.get()));
+    return written(mbedtls_x509write_crt_set_serial_raw(&writer, bytes.data(), bytes.size()));
 }
 
 unsigned int key_usage_of(Usage usage, const mbedtls_pk_context& subject_key) {
@@ -191,7 +189,10 @@ Result<void> load_issuer(const Issued& issuer, mbedtls_x509_crt& certificate,
     MQTLS_TRY(parse_certificates(issuer.certificate_pem, certificate));
     MQTLS_TRY(parse_private_key(issuer.private_key_pem, key));
     // A key from the wrong file would sign certificates that no one can verify.
-    const int pair_ret = mbedtls_pk_check_pair(&certificate.pk, &key);
+    detail::RandomGenerator random;  // RSA blinding in the check
+    MQTLS_TRY(random.seed());
+    const int pair_ret = mbedtls_pk_check_pair(&certificate.pk, &key,
+                                               detail::RandomGenerator::generate, random.state());
     if (pair_ret != 0) {
         return Error{Errc::invalid_argument, pair_ret};
     }

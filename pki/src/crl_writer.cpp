@@ -202,7 +202,8 @@ Result<std::vector<unsigned char>> signed_crl(const std::vector<unsigned char>& 
     std::array<unsigned char, MBEDTLS_PK_SIGNATURE_MAX_SIZE> signature{};
     std::size_t signature_size = 0;
     ret = mbedtls_pk_sign(&key, MBEDTLS_MD_SHA256, digest.data(), digest.size(), signature.data(),
-                          &signature_size, detail::RandomGenerator::generate, random.state());
+                          signature.size(), &signature_size, detail::RandomGenerator::generate,
+                          random.state());
     if (ret != 0) return Error{Errc::certificate_generation_failed, ret};
 
     // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }

@@ -18,13 +18,12 @@ constexpr unsigned int rsa_key_bits = 2048;
 constexpr int rsa_public_exponent = 65537;
 constexpr std::size_t min_accepted_rsa_bits = 2048;
 
-// The curve of an EC key, MBEDTLS_ECP_DP_NONE for any other key. The one place that reads the
-// key's group (a private field from mbedTLS 3 on, which has mbedtls_pk_get_ec_group_id()).
+// The curve of an EC key, MBEDTLS_ECP_DP_NONE for any other key.
 mbedtls_ecp_group_id ec_group_of(const mbedtls_pk_context& key) {
     if (!mbedtls_pk_can_do(&key, MBEDTLS_PK_ECKEY)) {
         return MBEDTLS_ECP_DP_NONE;
     }
-    return mbedtls_pk_ec(key)->grp.id;
+    return mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(key));
 }
 }  // namespace
 
@@ -36,7 +35,7 @@ namespace {
 constexpr std::size_t key_pem_capacity = 8192;
 
 Result<std::string> pem_from_writer(mbedtls_pk_context& key,
-                                    int (*write_pem)(mbedtls_pk_context*, unsigned char*,
+                                    int (*write_pem)(const mbedtls_pk_context*, unsigned char*,
                                                      std::size_t)) {
     SecretBuffer buffer(key_pem_capacity);
     const int ret = write_pem(&key, buffer.data(), buffer.size());
@@ -94,7 +93,10 @@ Result<std::string> public_key_pem_of(mbedtls_pk_context& key) {
 Result<void> parse_private_key(std::string_view pem, mbedtls_pk_context& key) {
     // The text may hold a key, so its copy is wiped.
     SecretBuffer terminated = nul_terminated(pem);
-    const int ret = mbedtls_pk_parse_key(&key, terminated.data(), terminated.size(), nullptr, 0);
+    RandomGenerator random;  // RSA blinding while the key is checked
+    MQTLS_TRY(random.seed());
+    const int ret = mbedtls_pk_parse_key(&key, terminated.data(), terminated.size(), nullptr, 0,
+                                         RandomGenerator::generate, random.state());
     if (ret != 0) {
         return Error{Errc::pem_invalid, ret};
     }

@@ -1,3 +1,7 @@
+// mbedTLS 3.6 has no public way to give its certificate writer an issuer name as DER; the one
+// private field pki uses is the writer's issuer list (copy_subject_to_issuer_name). pki is
+// host-only, so this does not reach a device build.
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "names.hpp"
 
 #include <cstring>
@@ -92,10 +96,17 @@ Result<std::string> name_text_of(const Subject& subject) {
 
 Result<void> copy_subject_to_issuer_name(const mbedtls_x509_crt& issuer,
                                          mbedtls_x509write_cert& writer) {
-    mbedtls_asn1_free_named_data_list(&writer.issuer);
+    // The issuer field must repeat the issuer's subject byte for byte, repeated attributes
+    // (DC=test, DC=example) and string types included. mbedTLS's public setter takes text, which
+    // keeps one value per attribute type and re-chooses the string types, so the writer's list is
+    // filled directly: the one private field pki touches (see the #define above).
+    mbedtls_asn1_named_data*& issuer_names = writer.MBEDTLS_PRIVATE(issuer);
+    mbedtls_asn1_free_named_data_list(&issuer_names);
     for (const mbedtls_x509_name* attribute = &issuer.subject; attribute != nullptr;
          attribute = attribute->next) {
-        if (attribute->oid.p == nullptr || attribute->next_merged != 0) {
+        // A multi-valued RDN would come out as separate RDNs: a different name.
+        if (attribute->oid.p == nullptr || mbedtls_x509_dn_get_next(const_cast<mbedtls_x509_name*>(
+                                               attribute)) != attribute->next) {
             return Error{Errc::invalid_argument};
         }
         // The writer emits the list from its tail, so prepending keeps the issuer's order. Nodes
@@ -105,8 +116,8 @@ Result<void> copy_subject_to_issuer_name(const mbedtls_x509_crt& issuer,
         if (node == nullptr) {
             return Error{Errc::certificate_generation_failed, MBEDTLS_ERR_X509_ALLOC_FAILED};
         }
-        node->next = writer.issuer;
-        writer.issuer = node;
+        node->next = issuer_names;
+        issuer_names = node;
         if (!copy_buffer(attribute->oid, node->oid) || !copy_buffer(attribute->val, node->val)) {
             return Error{Errc::certificate_generation_failed, MBEDTLS_ERR_X509_ALLOC_FAILED};
         }

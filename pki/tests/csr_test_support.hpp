@@ -107,7 +107,9 @@ inline std::string der_of_request_pem(const std::string& pem) {
         &context, "-----BEGIN CERTIFICATE REQUEST-----", "-----END CERTIFICATE REQUEST-----",
         reinterpret_cast<const unsigned char*>(pem.c_str()), nullptr, 0, &used);
     EXPECT_EQ(ret, 0);
-    std::string der(reinterpret_cast<const char*>(context.buf), context.buflen);
+    std::size_t length = 0;
+    const unsigned char* buffer = mbedtls_pem_get_buffer(&context, &length);
+    std::string der(reinterpret_cast<const char*>(buffer), length);
     mbedtls_pem_free(&context);
     return der;
 }

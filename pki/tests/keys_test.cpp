@@ -20,7 +20,7 @@ using testing::PkContext;
 
 void parse_private(const std::string& pem, PkContext& key) {
     ASSERT_EQ(mbedtls_pk_parse_key(key.get(), reinterpret_cast<const unsigned char*>(pem.c_str()),
-                                   pem.size() + 1, nullptr, 0),
+                                   pem.size() + 1, nullptr, 0, testing::test_random, nullptr),
               0);
 }
 
@@ -38,7 +38,7 @@ TEST(PkiKeys, EcdsaKeyIsP256InSec1AndSpkiPem) {
     PkContext key;
     parse_private(pair->private_key_pem, key);
     EXPECT_EQ(mbedtls_pk_get_type(key.get()), MBEDTLS_PK_ECKEY);
-    EXPECT_EQ(mbedtls_pk_ec(*key)->grp.id, MBEDTLS_ECP_DP_SECP256R1);
+    EXPECT_EQ(mbedtls_ecp_keypair_get_group_id(mbedtls_pk_ec(*key)), MBEDTLS_ECP_DP_SECP256R1);
     EXPECT_EQ(key_type_of(pair->private_key_pem).value_or(KeyType::rsa_2048), KeyType::ecdsa_p256);
     EXPECT_EQ(key_type_of(pair->public_key_pem).value_or(KeyType::rsa_2048), KeyType::ecdsa_p256);
 }
@@ -50,7 +50,9 @@ TEST(PkiKeys, PublicKeyBelongsToPrivateKey) {
     PkContext public_key;
     parse_private(pair->private_key_pem, private_key);
     parse_public(pair->public_key_pem, public_key);
-    EXPECT_EQ(mbedtls_pk_check_pair(public_key.get(), private_key.get()), 0);
+    EXPECT_EQ(
+        mbedtls_pk_check_pair(public_key.get(), private_key.get(), testing::test_random, nullptr),
+        0);
 }
 
 TEST(PkiKeys, EveryKeyIsNew) {
@@ -111,7 +113,8 @@ TEST(PkiKeys, IssuedKeyBelongsToIssuedCertificate) {
     const auto certificate = testing::parse_chain(server.certificate_pem);
     PkContext key;
     parse_private(server.private_key_pem, key);
-    EXPECT_EQ(mbedtls_pk_check_pair(&(*certificate)->pk, key.get()), 0);
+    EXPECT_EQ(mbedtls_pk_check_pair(&(*certificate)->pk, key.get(), testing::test_random, nullptr),
+              0);
 }
 
 // ---------------------------------------------------------------------------------------------

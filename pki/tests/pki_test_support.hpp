@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ namespace mqtls::pki::testing {
 
 using detail::CertificateChain;
 using detail::PkContext;
+
+/// The (f_rng, p_rng) pair mbedTLS 3.6's key parsing and pair checks take (for RSA blinding);
+/// the tests' keys are throw-away, so a seeded std::mt19937 serves.
+inline int test_random(void* /*state*/, unsigned char* output, std::size_t size) {
+    static std::mt19937 generator(std::random_device{}());
+    for (std::size_t i = 0; i < size; ++i) output[i] = static_cast<unsigned char>(generator());
+    return 0;
+}
 
 /// Parses one certificate or a bundle; fails the test (and returns an empty chain) when mbedTLS
 /// refuses it.

@@ -1,7 +1,7 @@
 #include "mqtls/tls/config.hpp"
 
 #include <mbedtls/ecp.h>
-#include <mbedtls/sha256.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/version.h>
 
@@ -10,13 +10,21 @@
 #include <string>
 
 #include "config_impl.hpp"
+#include "crypto.hpp"
 
 namespace mqtls::tls {
 namespace {
 
-// TLS 1.2, forward secrecy and AEAD only. Zero-terminated, as mbedTLS expects; static because
+using detail::ensure_crypto_ready;
+using detail::Sha256;
+
+// Forward secrecy and AEAD only. TLS 1.3 (RFC 8446 B.4): AES-GCM and ChaCha20-Poly1305; TLS
+// 1.2: ECDHE with the same AEADs. Zero-terminated, as mbedTLS expects; static because
 // mbedtls_ssl_conf_ciphersuites keeps the pointer.
 const int allowed_cipher_suites[] = {
+    MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
+    MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
@@ -26,18 +34,39 @@ const int allowed_cipher_suites[] = {
     0,
 };
 
-// ECDHE groups and the broker certificate's curve (mbedTLS applies this list to both): the NIST
-// curves CAs issue, P-256 first (the cheapest on devices), and X25519. mbedTLS would otherwise
-// offer all twelve it knows.
-const mbedtls_ecp_group_id offered_curves[] = {
-    MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_SECP521R1, MBEDTLS_ECP_DP_NONE,
+// Key-exchange groups, by IANA number: P-256 first (the TLS 1.3 key share is sent for the first
+// only, and P-256 is what device crypto accelerators do), then X25519. Every ClientHello byte is
+// radio time on a device, so nothing else is offered.
+const std::uint16_t offered_groups[] = {
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+    MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+    MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
 };
 
-// Hashes for the handshake's signatures (ServerKeyExchange, our CertificateVerify); SHA-224 is
-// left out. Certificate signatures follow mbedTLS's verification profile instead.
-const int offered_signature_hashes[] = {MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512,
-                                        MBEDTLS_MD_NONE};
+// Signature schemes (RFC 8446 4.2.3) for the handshake's signatures and, in TLS 1.3, the
+// certificates': ECDSA and RSA-PSS with SHA-2, and RSA PKCS#1 v1.5 for TLS 1.2 servers and
+// certificates. SHA-1 and SHA-224 are left out.
+const std::uint16_t offered_signature_schemes[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512, MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,       MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,       MBEDTLS_TLS1_3_SIG_NONE,
+};
+
+// What every certificate of a chain must use (root, intermediates and leaf): SHA-256 or
+// stronger signatures, P-256/P-384/P-521 or RSA of 2048 bits and more. mbedTLS flags the rest
+// BADCERT_BAD_MD / BAD_PK / BAD_KEY, which the Engine reports as certificate_weak.
+const mbedtls_x509_crt_profile certificate_profile = {
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_RSASSA_PSS),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP521R1),
+    2048,
+};
 
 // mbedTLS parses PEM only from NUL-terminated buffers whose length counts the terminator.
 std::string pem_buffer(std::string_view pem) { return std::string(pem); }
@@ -62,7 +91,30 @@ int hex_value(char c) noexcept {
 
 }  // namespace
 
+namespace detail {
+thread_local ResumptionProbe* handshaking_server = nullptr;
+}  // namespace detail
+
 const char* tls_library_version() noexcept { return MBEDTLS_VERSION_STRING_FULL; }
+
+const char* tls_version_name(TlsVersion version) noexcept {
+    switch (version) {
+        case TlsVersion::tls1_2:
+            return "1.2";
+        case TlsVersion::tls1_3:
+            return "1.3";
+        case TlsVersion::automatic:
+            return "auto";
+    }
+    return "?";
+}
+
+Result<TlsVersion> parse_tls_version(std::string_view text) noexcept {
+    if (text == "1.2") return TlsVersion::tls1_2;
+    if (text == "1.3") return TlsVersion::tls1_3;
+    if (text == "auto") return TlsVersion::automatic;
+    return Error{Errc::invalid_argument, 0};
+}
 
 Result<SpkiSha256> parse_spki_pin(std::string_view hex) noexcept {
     SpkiSha256 pin{};
@@ -123,19 +175,28 @@ Result<void> load_trusted_roots(Config::Impl& impl, std::string_view pem) {
 // public key from the private scalar: a P-256 multiplication, about 9 M instructions here and
 // tens of milliseconds on an ESP32, paid at every wake from deep sleep. An EC key file carries
 // its public key (SEC1 and PKCS#8 as written by mqtls pki, mbedTLS and OpenSSL; mbedTLS
-// computes it while parsing otherwise), so comparing the two public points gives the same
-// answer for a real mix-up. RSA keys keep the full check, which costs no exponentiation.
+// computes it while parsing otherwise, and checks the private scalar's range), so comparing the
+// two public keys' encodings gives the same answer for a real mix-up. RSA keys keep the full
+// check, which costs no exponentiation.
 bool key_matches_certificate(const mbedtls_pk_context& certificate_key,
-                             const mbedtls_pk_context& private_key) {
+                             const mbedtls_pk_context& private_key,
+                             mbedtls_ctr_drbg_context& drbg) {
     if (mbedtls_pk_get_type(&certificate_key) == MBEDTLS_PK_ECKEY &&
         mbedtls_pk_get_type(&private_key) == MBEDTLS_PK_ECKEY) {
-        const mbedtls_ecp_keypair* certified = mbedtls_pk_ec(certificate_key);
-        const mbedtls_ecp_keypair* ours = mbedtls_pk_ec(private_key);
-        return certified->grp.id == ours->grp.id &&
-               mbedtls_ecp_point_cmp(&certified->Q, &ours->Q) == 0 &&
-               mbedtls_ecp_check_privkey(&ours->grp, &ours->d) == 0;
+        // Written from the end of each buffer; 160 bytes hold a P-521 SubjectPublicKeyInfo.
+        constexpr std::size_t spki_capacity = 200;
+        unsigned char certified[spki_capacity];
+        unsigned char ours[spki_capacity];
+        const int certified_length =
+            mbedtls_pk_write_pubkey_der(&certificate_key, certified, sizeof certified);
+        const int our_length = mbedtls_pk_write_pubkey_der(&private_key, ours, sizeof ours);
+        return certified_length > 0 && certified_length == our_length &&
+               std::memcmp(certified + sizeof certified - certified_length,
+                           ours + sizeof ours - our_length,
+                           static_cast<std::size_t>(our_length)) == 0;
     }
-    return mbedtls_pk_check_pair(&certificate_key, &private_key) == 0;
+    return mbedtls_pk_check_pair(&certificate_key, &private_key, mbedtls_ctr_drbg_random, &drbg) ==
+           0;
 }
 
 Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
@@ -162,10 +223,10 @@ Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
 
     std::string key = pem_buffer(key_pem);
     ret = mbedtls_pk_parse_key(&impl.own_key, reinterpret_cast<const unsigned char*>(key.c_str()),
-                               key.size() + 1, nullptr, 0);
+                               key.size() + 1, nullptr, 0, mbedtls_ctr_drbg_random, &impl.drbg);
     mbedtls_platform_zeroize(key.data(), key.size());
     if (ret != 0) return Error{Errc::client_key_invalid, ret};
-    if (!key_matches_certificate(impl.own_chain.pk, impl.own_key)) {
+    if (!key_matches_certificate(impl.own_chain.pk, impl.own_key, impl.drbg)) {
         return Error{Errc::client_key_mismatch, 0};
     }
     impl.has_own_certificate = true;
@@ -173,41 +234,53 @@ Result<void> load_own_identity(Config::Impl& impl, std::string_view cert_pem,
 }
 
 // Feeds one length-prefixed item into the identity digest, so items cannot run together.
-int hash_item(mbedtls_sha256_context& sha, const unsigned char* bytes, std::size_t length) {
-    unsigned char prefix[4];
-    for (int i = 0; i < 4; ++i) prefix[i] = static_cast<unsigned char>(length >> (24 - 8 * i));
-    int ret = mbedtls_sha256_update_ret(&sha, prefix, sizeof prefix);
-    if (ret == 0 && length > 0) ret = mbedtls_sha256_update_ret(&sha, bytes, length);
-    return ret;
+void hash_item(Sha256& hash, const unsigned char* bytes, std::size_t length) {
+    std::uint8_t prefix[4];
+    for (int i = 0; i < 4; ++i) prefix[i] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
+    hash.update(bytes_view(prefix, sizeof prefix));
+    hash.update(bytes_view(bytes, length));
 }
 
 // A label, then each parsed certificate of `chain` (an unparsed head has version 0).
-int hash_chain(mbedtls_sha256_context& sha, const unsigned char* label, std::size_t label_length,
-               const mbedtls_x509_crt& chain) {
-    int ret = hash_item(sha, label, label_length);
-    for (const mbedtls_x509_crt* crt = &chain; ret == 0 && crt != nullptr; crt = crt->next) {
-        if (crt->version != 0) ret = hash_item(sha, crt->raw.p, crt->raw.len);
+void hash_chain(Sha256& hash, const unsigned char* label, std::size_t label_length,
+                const mbedtls_x509_crt& chain) {
+    hash_item(hash, label, label_length);
+    for (const mbedtls_x509_crt* crt = &chain; crt != nullptr; crt = crt->next) {
+        if (crt->version != 0) hash_item(hash, crt->raw.p, crt->raw.len);
     }
-    return ret;
 }
 
 Result<void> compute_identity_digest(Config::Impl& impl) {
-    mbedtls_sha256_context sha;
-    mbedtls_sha256_init(&sha);
-    int ret = mbedtls_sha256_starts_ret(&sha, 0);
     static const unsigned char roots_label[] = "roots";
     static const unsigned char pins_label[] = "pins";
     static const unsigned char own_label[] = "own";
-    if (ret == 0) ret = hash_chain(sha, roots_label, sizeof roots_label, impl.trusted_roots);
-    if (ret == 0) ret = hash_item(sha, pins_label, sizeof pins_label);
-    for (const SpkiSha256& pin : impl.pinned_spki) {
-        if (ret == 0) ret = hash_item(sha, pin.data(), pin.size());
-    }
-    if (ret == 0) ret = hash_chain(sha, own_label, sizeof own_label, impl.own_chain);
-    if (ret == 0) ret = mbedtls_sha256_finish_ret(&sha, impl.identity_digest.data());
-    mbedtls_sha256_free(&sha);
-    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    Sha256 hash;
+    hash_chain(hash, roots_label, sizeof roots_label, impl.trusted_roots);
+    hash_item(hash, pins_label, sizeof pins_label);
+    for (const SpkiSha256& pin : impl.pinned_spki) hash_item(hash, pin.data(), pin.size());
+    hash_chain(hash, own_label, sizeof own_label, impl.own_chain);
+    MQTLS_TRY_ASSIGN(impl.identity_digest, hash.finish());
     return ok();
+}
+
+void note_session_found(int ret) noexcept {
+    if (ret == 0 && detail::handshaking_server != nullptr) {
+        detail::handshaking_server->session_found = true;
+    }
+}
+
+int parse_ticket_noting_resumption(void* tickets, mbedtls_ssl_session* session,
+                                   unsigned char* ticket, std::size_t length) {
+    const int ret = mbedtls_ssl_ticket_parse(tickets, session, ticket, length);
+    note_session_found(ret);
+    return ret;
+}
+
+int find_cached_noting_resumption(void* cache, const unsigned char* session_id,
+                                  std::size_t id_length, mbedtls_ssl_session* session) {
+    const int ret = mbedtls_ssl_cache_get(cache, session_id, id_length, session);
+    note_session_found(ret);
+    return ret;
 }
 
 Result<void> enable_server_resumption(Config::Impl& impl) {
@@ -215,9 +288,9 @@ Result<void> enable_server_resumption(Config::Impl& impl) {
                                        MBEDTLS_CIPHER_AES_256_GCM, server_ticket_lifetime_s);
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     mbedtls_ssl_conf_session_tickets_cb(&impl.ssl, mbedtls_ssl_ticket_write,
-                                        mbedtls_ssl_ticket_parse, &impl.tickets);
+                                        parse_ticket_noting_resumption, &impl.tickets);
     mbedtls_ssl_cache_set_timeout(&impl.cache, static_cast<int>(server_ticket_lifetime_s));
-    mbedtls_ssl_conf_session_cache(&impl.ssl, &impl.cache, mbedtls_ssl_cache_get,
+    mbedtls_ssl_conf_session_cache(&impl.ssl, &impl.cache, find_cached_noting_resumption,
                                    mbedtls_ssl_cache_set);
     return ok();
 }
@@ -256,6 +329,20 @@ Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>&
     return ok();
 }
 
+// TLS 1.2, 1.3, or both (a client offers 1.3 and accepts 1.2). TLS 1.3 resumes with
+// PSK + ECDHE only: psk_ke alone skips the key exchange, so it gives up forward secrecy.
+void configure_versions(mbedtls_ssl_config& ssl, TlsVersion version) {
+    mbedtls_ssl_conf_min_tls_version(&ssl, version == TlsVersion::tls1_3
+                                               ? MBEDTLS_SSL_VERSION_TLS1_3
+                                               : MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_max_tls_version(&ssl, version == TlsVersion::tls1_2
+                                               ? MBEDTLS_SSL_VERSION_TLS1_2
+                                               : MBEDTLS_SSL_VERSION_TLS1_3);
+    mbedtls_ssl_conf_tls13_key_exchange_modes(
+        &ssl, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
+                  MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
+}
+
 // A client without roots could verify nothing, a server without a certificate prove nothing.
 Result<void> check_options(const ConfigOptions& options) {
     if (options.wall_clock.now_seconds == nullptr) return Error{Errc::invalid_argument, 0};
@@ -279,9 +366,12 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
     impl.wall_clock = options.wall_clock;
     impl.pinned_spki = options.pinned_spki;
 
+    impl.tls_version = options.tls_version;
+    // TLS 1.3 and mqtls's own crypto run on PSA; the key parser's blinding needs the DRBG.
+    MQTLS_TRY(ensure_crypto_ready());
+    MQTLS_TRY(seed_random(impl, options.entropy));
     MQTLS_TRY(load_trusted_roots(impl, options.trusted_roots_pem));
     MQTLS_TRY(load_own_identity(impl, options.certificate_pem, options.private_key_pem));
-    MQTLS_TRY(seed_random(impl, options.entropy));
     MQTLS_TRY(compute_identity_digest(impl));
 
     const int endpoint = role_ == Role::client ? MBEDTLS_SSL_IS_CLIENT : MBEDTLS_SSL_IS_SERVER;
@@ -289,12 +379,16 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
                                           MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     mbedtls_ssl_conf_rng(&impl.ssl, mbedtls_ctr_drbg_random, &impl.drbg);
-    mbedtls_ssl_conf_min_version(&impl.ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(&impl.ssl, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    configure_versions(impl.ssl, options.tls_version);
     mbedtls_ssl_conf_ciphersuites(&impl.ssl, allowed_cipher_suites);
+    mbedtls_ssl_conf_cert_profile(&impl.ssl, &certificate_profile);
+    mbedtls_ssl_conf_groups(&impl.ssl, offered_groups);
+    mbedtls_ssl_conf_sig_algs(&impl.ssl, offered_signature_schemes);
+    // Renegotiation is compiled out of the bundled mbedTLS, and TLS 1.3 has none; a system
+    // build may have it.
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
     mbedtls_ssl_conf_renegotiation(&impl.ssl, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
     if (impl.has_trusted_roots) {
         mbedtls_ssl_conf_ca_chain(&impl.ssl, &impl.trusted_roots, nullptr);
         // A client always verifies; a server verifies client certificates when given a CA.
@@ -310,9 +404,10 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
         mbedtls_ssl_conf_session_tickets(&impl.ssl, options.session_tickets
                                                         ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
                                                         : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-        // Every ClientHello byte is radio time on a device: offer only what we use.
-        mbedtls_ssl_conf_curves(&impl.ssl, offered_curves);
-        mbedtls_ssl_conf_sig_hashes(&impl.ssl, offered_signature_hashes);
+        // TLS 1.3 tickets arrive after the handshake; mbedTLS hands them over only when asked
+        // (mbedtls_ssl_read() then returns RECEIVED_NEW_SESSION_TICKET: Engine::session_ready).
+        mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+            &impl.ssl, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
         // Encrypt-then-MAC only concerns CBC suites, which we never offer.
         mbedtls_ssl_conf_encrypt_then_mac(&impl.ssl, MBEDTLS_SSL_ETM_DISABLED);
     } else if (options.session_resumption) {

@@ -18,6 +18,17 @@
 
 namespace mqtls::tls {
 
+namespace detail {
+// Whether a server Engine's handshake resumed: mbedTLS tells neither side (Mbed-TLS/mbedtls#5606),
+// and a server sees no verify callback to go by, so the server's ticket and cache look-ups note a
+// hit in the Engine whose handshake is running on this thread (the look-ups get only the
+// Config's context).
+struct ResumptionProbe {
+    bool session_found = false;
+};
+extern thread_local ResumptionProbe* handshaking_server;
+}  // namespace detail
+
 struct Config::Impl {
     Impl() noexcept;
     ~Impl();
@@ -42,6 +53,7 @@ struct Config::Impl {
     // SHA-256 over what a verified session vouches for: trusted roots, pins, our own chain. A
     // sealed session is only offered under the same digest (see session_seal.hpp).
     std::array<std::uint8_t, 32> identity_digest{};
+    TlsVersion tls_version = TlsVersion::tls1_2;
     bool has_trusted_roots = false;
     bool has_own_certificate = false;  // a certificate to answer a CertificateRequest with
 };

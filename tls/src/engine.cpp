@@ -3,7 +3,6 @@
 #include <mbedtls/error.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
-#include <mbedtls/ssl_internal.h>
 
 #include <cstring>
 #include <new>
@@ -13,6 +12,7 @@
 #include "civil_time.hpp"
 #include "config_impl.hpp"
 #include "handshake_observer.hpp"
+#include "mbedtls_internals.hpp"
 #include "peer_verification.hpp"
 #include "session_seal.hpp"
 
@@ -71,14 +71,23 @@ private:
 // certificate_required (RFC 8446 6.2): a TLS 1.3 server wanted a client certificate.
 constexpr std::int32_t alert_certificate_required = 116;
 
+// Alerts that refuse the protocol itself (RFC 8446 6.2): protocol_version, insufficient_security.
+constexpr std::int32_t alert_protocol_version = 70;
+constexpr std::int32_t alert_insufficient_security = 71;
+
 // What a failed certificate verification means, most fundamental problem first.
 Errc verification_error(std::uint32_t flags) noexcept {
-    if ((flags &
-         (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING |
-          MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
-          MBEDTLS_X509_BADCERT_OTHER | MBEDTLS_X509_BADCERT_KEY_USAGE |
-          MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) != 0) {
+    if ((flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING |
+                  MBEDTLS_X509_BADCERT_OTHER)) != 0) {
         return Errc::certificate_untrusted;
+    }
+    if ((flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD |
+                  MBEDTLS_X509_BADCERT_BAD_PK)) != 0) {
+        return Errc::certificate_weak;
+    }
+    if ((flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+                  MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) != 0) {
+        return Errc::certificate_wrong_usage;
     }
     if ((flags & MBEDTLS_X509_BADCERT_EXPIRED) != 0) return Errc::certificate_expired;
     if ((flags & MBEDTLS_X509_BADCERT_FUTURE) != 0) return Errc::certificate_not_yet_valid;
@@ -99,10 +108,14 @@ struct Engine::Impl {
     // with the same length: on the retry it only flushes the record it already made and then
     // reports the *new* length as written, which would silently drop data if it differed.
     std::size_t interrupted_write = 0;
-    // Resumption: what handshake_step() saw in the ServerHello, and the header of the session
-    // we offered (a resumed session keeps its original age and lifetime).
+    // Resumption: the header of the session we offered (a resumed session keeps its original
+    // age and lifetime), and whether a session can be saved now (TLS 1.2: after the handshake;
+    // TLS 1.3: once the server's NewSessionTicket arrived, after the handshake).
     bool resumed = false;
     bool handshake_began = false;
+    bool session_ready = false;
+    detail::ResumptionProbe server_probe;  // server role: a ticket or cached session was found
+    std::uint32_t tickets_received = 0;
     std::optional<detail::SealedHeader> offered;
     // Whether the server asked for a client certificate, and whether we have one to send.
     detail::HandshakeObserver observer;
@@ -129,6 +142,38 @@ struct Engine::Impl {
         return taken == 0 ? MBEDTLS_ERR_SSL_WANT_READ : static_cast<int>(taken);
     }
 
+    // The verdict on the peer's certificate, when mbedTLS stopped because of it: a chain
+    // verification that failed (flags set), a certificate it could not parse or use (unknown
+    // critical extension, malformed, wrong key type), or a chain too long to follow.
+    std::optional<Error> certificate_error(int ret) const noexcept {
+        const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
+        const bool flagged = flags != 0 && flags != static_cast<std::uint32_t>(-1);
+        if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
+            (ret == MBEDTLS_ERR_SSL_BAD_CERTIFICATE && flagged)) {
+            return Error{verification_error(flags), static_cast<std::int32_t>(flags)};
+        }
+        if (ret == MBEDTLS_ERR_SSL_BAD_CERTIFICATE || ret == MBEDTLS_ERR_X509_FATAL_ERROR ||
+            (ret <= -0x2000 && ret > -0x3000)) {  // the X.509 module's codes
+            return Error{Errc::certificate_unsupported, ret};
+        }
+        return std::nullopt;
+    }
+
+    Error alert_error() const noexcept {
+        // The description (e.g. 40 handshake_failure, 42 bad_certificate, 48 unknown_ca) says why.
+        const std::int32_t alert = detail::received_alert(ssl);
+        // A server that asked for a certificate we could not give refuses us for that
+        // (OpenSSL sends handshake_failure under TLS 1.2): say so, it is not the network.
+        if (alert == alert_certificate_required ||
+            (observer.certificate_requested() && !has_own_certificate)) {
+            return Error{Errc::client_certificate_required, alert};
+        }
+        if (alert == alert_protocol_version || alert == alert_insufficient_security) {
+            return Error{Errc::tls_parameters_refused, alert};
+        }
+        return Error{Errc::peer_alert, alert};
+    }
+
     Error map_error(int ret) const noexcept {
         // Our own refusals (pin, clock) surface from mbedTLS under various codes; ours is the
         // precise one.
@@ -136,24 +181,12 @@ struct Engine::Impl {
             return Error{*policy.failure,
                          static_cast<std::int32_t>(mbedtls_ssl_get_verify_result(&ssl))};
         }
+        if (auto refused = certificate_error(ret)) return *refused;
         switch (ret) {
-            case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED: {
-                const std::uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
-                return Error{verification_error(flags), static_cast<std::int32_t>(flags)};
-            }
-            case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: {
-                // The alert record is still in in_msg: [level, description]. The description
-                // (e.g. 40 handshake_failure, 42 bad_certificate, 48 unknown_ca) says why.
-                const std::int32_t alert =
-                    ssl.in_msg != nullptr && ssl.in_msglen >= 2 ? ssl.in_msg[1] : 0;
-                // A server that asked for a certificate we could not give refuses us for that
-                // (OpenSSL sends handshake_failure under TLS 1.2): say so, it is not the network.
-                if (alert == alert_certificate_required ||
-                    (observer.certificate_requested() && !has_own_certificate)) {
-                    return Error{Errc::client_certificate_required, alert};
-                }
-                return Error{Errc::peer_alert, alert};
-            }
+            case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+                return alert_error();
+            case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+                return Error{Errc::tls_parameters_refused, ret};
             case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
                 return Error{Errc::tls_closed, ret};
             case MBEDTLS_ERR_SSL_INVALID_MAC:
@@ -199,12 +232,14 @@ Result<void> Engine::start(std::string_view server_name) noexcept {
     mbedtls_ssl_set_verify(&impl.ssl, &detail::verify_peer_certificate, &impl.policy);
     if (is_client) {
         impl.server_name = std::string(server_name);
+        impl.policy.expected_name = impl.server_name;
         impl.policy.expected_ip = detail::parse_ip_literal(server_name);
-        if (!impl.policy.expected_ip) {
-            // SNI, and mbedTLS's dNSName / CN matching against this name.
-            ret = mbedtls_ssl_set_hostname(&impl.ssl, impl.server_name.c_str());
-            if (ret != 0) return Error{Errc::tls_setup_failed, ret};
-        }
+        // A DNS name goes out as SNI. An IP literal must not (RFC 6066 3): NULL tells mbedTLS
+        // (3.6.3+, which otherwise refuses to verify without a name) that no name is sent on
+        // purpose. The name check itself is the verify callback's, for both.
+        ret = mbedtls_ssl_set_hostname(
+            &impl.ssl, impl.policy.expected_ip ? nullptr : impl.server_name.c_str());
+        if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     }
     impl.started = true;
     return ok();
@@ -231,16 +266,19 @@ Result<bool> Engine::handshake() noexcept {
     const HeapScope scope(heap_);
     Impl& impl = *impl_;
     impl.handshake_began = true;
-    // mbedtls_ssl_handshake() is this loop; stepping ourselves lets us see whether the server
-    // resumed, which mbedTLS 2.28 only records in the handshake state it frees at the end.
-    int ret = 0;
-    for (int step = 0; step < 64 && impl.ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER; ++step) {
-        ret = mbedtls_ssl_handshake_step(&impl.ssl);
-        if (impl.ssl.handshake != nullptr) impl.resumed = impl.ssl.handshake->resume != 0;
-        if (ret != 0) break;
-    }
-    if (ret == 0 && impl.ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER) {
+    const bool is_client = config_.role() == Role::client;
+    if (!is_client) detail::handshaking_server = &impl.server_probe;
+    const int ret = mbedtls_ssl_handshake(&impl.ssl);
+    detail::handshaking_server = nullptr;
+    if (ret == 0 && mbedtls_ssl_is_handshake_over(&impl.ssl) != 0) {
         handshake_done_ = true;
+        // Resumed, for a client: a session was offered and no certificate came to be verified
+        // (an abbreviated TLS 1.2 handshake and a TLS 1.3 PSK handshake carry none). mbedTLS has
+        // no public "resumed" flag (Mbed-TLS/mbedtls#5606); this works on every version.
+        impl.resumed = is_client ? impl.offered.has_value() && !impl.policy.certificate_seen
+                                 : impl.server_probe.session_found;
+        const bool tls13 = mbedtls_ssl_get_version_number(&impl.ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+        impl.session_ready = is_client && !tls13;
         return true;
     }
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -274,7 +312,17 @@ Result<std::size_t> Engine::write_plaintext(bytes_view plaintext) noexcept {
 Result<std::size_t> Engine::read_plaintext(mutable_bytes out) noexcept {
     if (!handshake_done_) return Error{Errc::invalid_argument, 0};
     const HeapScope scope(heap_);
-    const int ret = mbedtls_ssl_read(&impl_->ssl, out.data(), out.size());
+    int ret = mbedtls_ssl_read(&impl_->ssl, out.data(), out.size());
+    // TLS 1.3 NewSessionTickets (RFC 8446 4.6.1) come between application records: note that
+    // the session can be saved now, and go on reading what follows them. Servers send one or
+    // two; the bound only guards against a server that sends nothing else.
+    for (int ticket = 0; ticket < 16 && ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
+         ++ticket) {
+        impl_->session_ready = true;
+        ++impl_->tickets_received;
+        ret = mbedtls_ssl_read(&impl_->ssl, out.data(), out.size());
+    }
+    if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) return std::size_t{0};
     if (ret > 0) return static_cast<std::size_t>(ret);
     if (ret == 0) return Error{Errc::tls_closed, 0};  // transport EOF as mbedTLS reports it
     if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -291,6 +339,8 @@ Result<void> Engine::close_notify() noexcept {
     return impl_->map_error(ret);
 }
 
+bool Engine::session_ready() const noexcept { return impl_ && impl_->session_ready; }
+
 bool Engine::client_certificate_missing() const noexcept {
     return impl_ && impl_->observer.certificate_requested() && !impl_->has_own_certificate;
 }
@@ -299,6 +349,7 @@ ConnectionInfo Engine::info() const noexcept {
     ConnectionInfo info;
     if (!handshake_done_) return info;
     info.protocol = mbedtls_ssl_get_version(&impl_->ssl);
+    info.tls13 = mbedtls_ssl_get_version_number(&impl_->ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
     info.cipher_suite = mbedtls_ssl_get_ciphersuite(&impl_->ssl);
     info.verified_name = impl_->server_name;
     info.resumed = impl_->resumed;
@@ -396,16 +447,13 @@ Result<void> Engine::offer_session(bytes_view sealed, const SessionKey& key) noe
         return Error{Errc::session_expired, 0};
     }
 
+    // Only sessions of verified handshakes are ever sealed (save_session needs a finished
+    // handshake, and a failed verification never finishes one), and the sealed lifetime ends
+    // when the first certificate of the verified chain expires, so the checks above are all a
+    // stored session needs.
     SessionHolder restored;
     int ret = mbedtls_ssl_session_load(&restored.session, plain.bytes.get(), *length);
     if (ret != 0) return Error{Errc::session_invalid, ret};
-    const mbedtls_x509_crt* leaf = restored.session.peer_cert;
-    if (restored.session.verify_result != 0 || leaf == nullptr) {
-        return Error{Errc::session_invalid, 0};
-    }
-    // The broker certificate was verified when the session was made; it must still be in date.
-    if (!detail::certificate_in_date(*leaf, now)) return Error{Errc::session_expired, 1};
-
     ret = mbedtls_ssl_set_session(&impl.ssl, &restored.session);
     if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     impl.offered = *header;
@@ -417,15 +465,16 @@ namespace {
 // The header of a session from a full handshake: created now, offered for at most a day, the
 // broker's ticket lifetime hint, and the validity left of the verified chain, whichever is least.
 Result<detail::SealedHeader> header_for_new_session(const mbedtls_ssl_session& session,
+                                                    const mbedtls_x509_crt* peer_chain,
                                                     const Config::Impl& config,
                                                     std::string_view server_name) noexcept {
     detail::SealedHeader header;
     header.created = config.wall_clock.now_seconds(config.wall_clock.context);
     if (header.created < earliest_plausible_time) return Errc::clock_unset;
     header.lifetime_s = default_session_lifetime_s;
-    const std::uint32_t hint = session.ticket_lifetime;
-    if (session.ticket_len > 0 && hint > 0 && hint < header.lifetime_s) header.lifetime_s = hint;
-    const auto until = chain_valid_until(session.peer_cert, config.trusted_roots);
+    const std::uint32_t hint = detail::ticket_lifetime(session);
+    if (hint > 0 && hint < header.lifetime_s) header.lifetime_s = hint;
+    const auto until = chain_valid_until(peer_chain, config.trusted_roots);
     if (until && *until - header.created < header.lifetime_s) {
         header.lifetime_s =
             *until > header.created ? static_cast<std::uint32_t>(*until - header.created) : 0;
@@ -440,6 +489,7 @@ Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes ou
     if (!impl_ || !handshake_done_ || config_.role() != Role::client || key_unset(key)) {
         return Error{Errc::invalid_argument, 0};
     }
+    if (!impl_->session_ready) return Error{Errc::session_invalid, 0};  // TLS 1.3: no ticket yet
     const HeapScope scope(heap_);
     Impl& impl = *impl_;
     SessionHolder current;
@@ -461,7 +511,9 @@ Result<std::size_t> Engine::save_session(const SessionKey& key, mutable_bytes ou
     if (impl.resumed && impl.offered) {
         header = *impl.offered;  // same session: its age runs from the full handshake
     } else {
-        MQTLS_TRY_ASSIGN(header, header_for_new_session(current.session, config, impl.server_name));
+        MQTLS_TRY_ASSIGN(
+            header, header_for_new_session(current.session, mbedtls_ssl_get_peer_cert(&impl.ssl),
+                                           config, impl.server_name));
     }
     detail::Nonce nonce{};
     ret = mbedtls_ctr_drbg_random(&config.drbg, nonce.data(), nonce.size());

@@ -2,13 +2,13 @@
 
 #include <arpa/inet.h>
 #include <mbedtls/asn1.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509.h>
 
 #include <cstring>
 #include <string>
 
 #include "civil_time.hpp"
+#include "crypto.hpp"
 
 namespace mqtls::tls::detail {
 namespace {
@@ -36,12 +36,40 @@ std::uint32_t date_verdict(const mbedtls_x509_crt& crt, const CivilTime& now) no
 bool spki_matches_a_pin(const mbedtls_x509_crt& crt, const std::vector<SpkiSha256>& pins) noexcept {
     // Hash the SubjectPublicKeyInfo exactly as the certificate carries it (pk_raw), which is what
     // `openssl x509 -pubkey | openssl pkey -pubin -outform der | sha256sum` and `mqtls pki` print.
-    SpkiSha256 digest{};
-    if (mbedtls_sha256_ret(crt.pk_raw.p, crt.pk_raw.len, digest.data(), 0) != 0) return false;
+    const auto digest = sha256(bytes_view(crt.pk_raw.p, crt.pk_raw.len));
+    if (!digest) return false;
     for (const SpkiSha256& pin : pins) {
-        if (pin == digest) return true;
+        if (pin == *digest) return true;
     }
     return false;
+}
+
+char lower_ascii(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+    }
+    return true;
+}
+
+// One dNSName subjectAltName against the dialed name (RFC 6125 6.4): equal ignoring ASCII case,
+// or "*.<rest>" where '*' stands for exactly the first label of the name. The rest must keep at
+// least two labels ("*.com" certifies no one: RFC 6125 7.2, and CAs may not issue it), and a
+// partial-label wildcard ("b*z.example.com") is not honoured.
+bool dns_name_matches(std::string_view pattern, std::string_view name) noexcept {
+    if (pattern.empty() || name.empty()) return false;
+    if (pattern.size() < 2 || pattern[0] != '*' || pattern[1] != '.') {
+        return pattern.find('*') == std::string_view::npos && equal_ignoring_case(pattern, name);
+    }
+    const std::string_view rest = pattern.substr(1);  // ".example.com"
+    if (rest.find('*') != std::string_view::npos || rest.size() < 4) return false;
+    const std::size_t inner_dot = rest.find('.', 1);
+    if (inner_dot == std::string_view::npos || inner_dot + 1 >= rest.size()) return false;
+    const std::size_t first_dot = name.find('.');
+    if (first_dot == 0 || first_dot == std::string_view::npos) return false;
+    return equal_ignoring_case(name.substr(first_dot), rest);
 }
 
 }  // namespace
@@ -68,7 +96,7 @@ bool certificate_in_date(const mbedtls_x509_crt& crt, std::int64_t unix_seconds)
 }
 
 bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept {
-    // mbedTLS 2.28 keeps every subjectAltName entry raw in this list, tagged with its
+    // mbedTLS keeps every subjectAltName entry raw in this list, tagged with its
     // GeneralName choice; iPAddress is [7], holding 4 or 16 address bytes.
     constexpr int ip_tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7;
     for (const mbedtls_x509_sequence* san = &crt.subject_alt_names; san != nullptr;
@@ -81,9 +109,26 @@ bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexce
     return false;
 }
 
+bool certificate_has_dns_name(const mbedtls_x509_crt& crt, std::string_view name) noexcept {
+    // Only subjectAltName dNSName entries: RFC 6125 6.4.4 lets a client fall back to the
+    // subject's CN, which mbedTLS does for a certificate without subjectAltName; mqtls does not
+    // (CAs have put host names in subjectAltName since RFC 2818, and a CN is free text).
+    constexpr int dns_tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2;
+    for (const mbedtls_x509_sequence* san = &crt.subject_alt_names; san != nullptr;
+         san = san->next) {
+        if (san->buf.p != nullptr && san->buf.tag == dns_tag &&
+            dns_name_matches(
+                std::string_view(reinterpret_cast<const char*>(san->buf.p), san->buf.len), name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int verify_peer_certificate(void* context, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept {
     auto& policy = *static_cast<PeerPolicy*>(context);
+    policy.certificate_seen = true;
     const std::int64_t now = policy.wall_clock.now_seconds(policy.wall_clock.context);
     if (now < earliest_plausible_time) {
         // Fail closed: without a clock, an expired (perhaps compromised) certificate would pass.

@@ -1,6 +1,8 @@
 #pragma once
-// The checks we add to mbedTLS's chain verification: validity dates against the injected wall
-// clock, iPAddress subjectAltNames (mbedTLS 2.28 matches only DNS names), and SPKI pins.
+// The checks we add to mbedTLS's chain verification, the same for TLS 1.2 and 1.3 and for
+// `mqtls verify`: validity dates against the injected wall clock, the dialed name against the
+// leaf's subjectAltNames (dNSName per RFC 6125 without the CN fallback, iPAddress for literals),
+// and SPKI pins.
 
 #include <mbedtls/x509_crt.h>
 
@@ -27,9 +29,11 @@ std::optional<IpAddress> parse_ip_literal(std::string_view name) noexcept;
 /// What the verify callback needs, and what it found; one per Engine.
 struct PeerPolicy {
     WallClock wall_clock;
+    std::string_view expected_name;                 // the dialed name (DNS name or literal)
     std::optional<IpAddress> expected_ip;           // dialed by IP: check iPAddress SANs
     const std::vector<SpkiSha256>* pins = nullptr;  // empty: no pinning
     std::optional<Errc> failure;                    // set when we, not mbedTLS, refused
+    bool certificate_seen = false;                  // the callback ran: not a resumption
 };
 
 /// mbedTLS verify callback (mbedtls_ssl_set_verify) with a PeerPolicy as context.
@@ -38,6 +42,9 @@ int verify_peer_certificate(void* policy, mbedtls_x509_crt* crt, int depth,
 
 /// Whether `crt` is valid at `unix_seconds` (notBefore <= now <= notAfter).
 bool certificate_in_date(const mbedtls_x509_crt& crt, std::int64_t unix_seconds) noexcept;
+
+/// Whether `crt` lists a dNSName subjectAltName that certifies `name` (RFC 6125 6.4).
+bool certificate_has_dns_name(const mbedtls_x509_crt& crt, std::string_view name) noexcept;
 
 /// Whether `crt` lists `ip` among its iPAddress subjectAltNames.
 bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept;

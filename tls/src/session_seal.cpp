@@ -1,9 +1,8 @@
 #include "session_seal.hpp"
 
-#include <mbedtls/gcm.h>
-#include <mbedtls/sha256.h>
-
 #include <cstring>
+
+#include "crypto.hpp"
 
 namespace mqtls::tls::detail {
 namespace {
@@ -26,55 +25,28 @@ void put_u64(std::uint8_t* out, std::uint64_t value) noexcept {
     }
 }
 
+bytes_view key_bytes(const SessionKey& key) noexcept {
+    return bytes_view(key.bytes.data(), key.bytes.size());
+}
+
 std::uint64_t get_be(const std::uint8_t* in, std::size_t count) noexcept {
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < count; ++i) value = (value << 8) | in[i];
     return value;
 }
 
-// One GCM operation (mode MBEDTLS_GCM_ENCRYPT or _DECRYPT) over the sealed layout.
-// Encrypting writes the tag to `tag_out`; decrypting checks it against `tag_in`.
-int run_gcm(const SessionKey& key, int mode, const std::uint8_t* header, const std::uint8_t* input,
-            std::size_t length, std::uint8_t* output, std::uint8_t* tag_out,
-            const std::uint8_t* tag_in) noexcept {
-    mbedtls_gcm_context gcm;
-    mbedtls_gcm_init(&gcm);
-    int ret = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key.bytes.data(), 256);
-    if (ret == 0 && mode == MBEDTLS_GCM_ENCRYPT) {
-        ret = mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, length, header + nonce_offset,
-                                        sizeof(Nonce), header, sealed_header_size, input, output,
-                                        sealed_tag_size, tag_out);
-    } else if (ret == 0) {
-        ret = mbedtls_gcm_auth_decrypt(&gcm, length, header + nonce_offset, sizeof(Nonce), header,
-                                       sealed_header_size, tag_in, sealed_tag_size, input, output);
-    }
-    mbedtls_gcm_free(&gcm);
-    return ret;
-}
-
 }  // namespace
 
 Result<Digest> session_binding(std::string_view server_name, const Digest& identity) noexcept {
     static const char label[] = "mqtls sealed tls session binding v1";
-    Digest digest{};
-    mbedtls_sha256_context sha;
-    mbedtls_sha256_init(&sha);
     const std::uint8_t separator = 0;
-    int ret = mbedtls_sha256_starts_ret(&sha, 0);
-    if (ret == 0) {
-        ret = mbedtls_sha256_update_ret(&sha, reinterpret_cast<const std::uint8_t*>(label),
-                                        sizeof label);
-    }
-    if (ret == 0) {
-        ret = mbedtls_sha256_update_ret(
-            &sha, reinterpret_cast<const std::uint8_t*>(server_name.data()), server_name.size());
-    }
-    if (ret == 0) ret = mbedtls_sha256_update_ret(&sha, &separator, 1);
-    if (ret == 0) ret = mbedtls_sha256_update_ret(&sha, identity.data(), identity.size());
-    if (ret == 0) ret = mbedtls_sha256_finish_ret(&sha, digest.data());
-    mbedtls_sha256_free(&sha);
-    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
-    return digest;
+    Sha256 hash;
+    hash.update(bytes_view(reinterpret_cast<const std::uint8_t*>(label), sizeof label));
+    hash.update(
+        bytes_view(reinterpret_cast<const std::uint8_t*>(server_name.data()), server_name.size()));
+    hash.update(bytes_view(&separator, 1));
+    hash.update(bytes_view(identity.data(), identity.size()));
+    return hash.finish();
 }
 
 Result<std::size_t> seal_session(const SessionKey& key, const SealedHeader& header,
@@ -90,10 +62,10 @@ Result<std::size_t> seal_session(const SessionKey& key, const SealedHeader& head
     put_u32(p + 20, header.lifetime_s);
     std::memcpy(p + 24, header.binding.data(), header.binding.size());
     std::memcpy(p + nonce_offset, nonce.data(), nonce.size());
-    const int ret =
-        run_gcm(key, MBEDTLS_GCM_ENCRYPT, p, session.data(), session.size(), p + sealed_header_size,
-                p + sealed_header_size + session.size(), nullptr);
-    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    MQTLS_TRY(
+        aes256_gcm_seal(key_bytes(key), bytes_view(p + nonce_offset, sizeof(Nonce)),
+                        bytes_view(p, sealed_header_size), session,
+                        mutable_bytes(p + sealed_header_size, session.size() + sealed_tag_size)));
     return total;
 }
 
@@ -119,11 +91,13 @@ Result<std::size_t> open_sealed_session(const SessionKey& key, bytes_view sealed
     const std::size_t length = sealed.size() - sealed_overhead;
     if (session_out.size() < length) return Errc::message_too_large;
     const std::uint8_t* p = sealed.data();
-    const int ret = run_gcm(key, MBEDTLS_GCM_DECRYPT, p, p + sealed_header_size, length,
-                            session_out.data(), nullptr, p + sealed_header_size + length);
-    if (ret != 0) {
+    auto opened = aes256_gcm_open(key_bytes(key), bytes_view(p + nonce_offset, sizeof(Nonce)),
+                                  bytes_view(p, sealed_header_size),
+                                  bytes_view(p + sealed_header_size, length + sealed_tag_size),
+                                  session_out.first(length));
+    if (!opened) {
         std::memset(session_out.data(), 0, length);
-        return Error{Errc::session_invalid, ret};
+        return Error{Errc::session_invalid, opened.error().detail};
     }
     return length;
 }

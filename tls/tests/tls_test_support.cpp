@@ -84,9 +84,18 @@ WallClock clock_at(std::int64_t unix_seconds) {
     return WallClock{&read_fixed_clock, slot};
 }
 
+TlsVersion tested_tls_version() {
+    const char* version = std::getenv("MQTLS_TEST_TLS_VERSION");
+    return version != nullptr && std::string_view(version) == "1.3" ? TlsVersion::tls1_3
+                                                                    : TlsVersion::tls1_2;
+}
+
+bool testing_tls13() { return tested_tls_version() == TlsVersion::tls1_3; }
+
 ConfigOptions client_options(const std::string& roots_pem) {
     ConfigOptions options;
     options.role = Role::client;
+    options.tls_version = tested_tls_version();
     options.trusted_roots_pem = roots_pem;
     options.wall_clock = real_clock();
     return options;
@@ -95,6 +104,7 @@ ConfigOptions client_options(const std::string& roots_pem) {
 ConfigOptions server_options(const pki::Issued& identity) {
     ConfigOptions options;
     options.role = Role::server;
+    options.tls_version = TlsVersion::automatic;  // the client's choice decides
     options.certificate_pem = identity.certificate_pem;
     options.private_key_pem = identity.private_key_pem;
     options.wall_clock = real_clock();

@@ -37,6 +37,12 @@ WallClock unset_clock();
 WallClock clock_at(std::int64_t unix_seconds);  // keeps one value per call site; see .cpp
 std::int64_t now_seconds();
 
+/// The version every client Config of the tests speaks: TLS 1.2, or TLS 1.3 when the
+/// environment says MQTLS_TEST_TLS_VERSION=1.3 (ctest runs the suite both ways, the second with
+/// the prefix Tls13.). Servers accept both.
+TlsVersion tested_tls_version();
+bool testing_tls13();
+
 ConfigOptions client_options(const std::string& roots_pem);
 ConfigOptions server_options(const pki::Issued& identity);
 

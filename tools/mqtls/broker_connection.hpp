@@ -24,7 +24,7 @@ struct BrokerConnectionFlags {
     std::string ca_file;
     std::string ca_path;        // --capath: a folder of PEM CA certificates
     bool use_os_certs = false;  // --tls-use-os-certs: the system's CA bundle
-    std::string tls_version;    // --tls-version: empty, tlsv1.2 (only TLS 1.2 for now)
+    std::string tls_version;    // --tls-version: empty (1.2), 1.2, 1.3, auto, tlsv1.2, tlsv1.3
     std::string certificate_file;
     std::string key_file;
     std::vector<std::string> pins_hex;

@@ -24,6 +24,11 @@ int exit_code_for(const Error& error) noexcept {
         case Errc::hostname_mismatch:
         case Errc::pin_mismatch:
         case Errc::clock_unset:
+        case Errc::certificate_weak:
+        case Errc::certificate_wrong_usage:
+        case Errc::certificate_unsupported:
+        case Errc::name_constraint_violation:
+        case Errc::tls_parameters_refused:
             return exit_tls;
         case Errc::broker_refused:
         case Errc::client_certificate_required:

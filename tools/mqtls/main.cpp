@@ -27,7 +27,7 @@ int run(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version",
                          std::string("mqtls ") + MQTLS_VERSION_STRING + " (" +
-                             mqtls::tls::tls_library_version() + ", MQTT 3.1.1, TLS 1.2)",
+                             mqtls::tls::tls_library_version() + ", MQTT 3.1.1, TLS 1.2 and 1.3)",
                          "print the version and the TLS library it was built with, and exit");
     app.footer(
         "Exit status: 0 success, 1 failure, 2 bad arguments, 3 file or PEM problem, 4 network,\n"

@@ -42,6 +42,8 @@ Result<bool> TlsChannel::handshake() noexcept {
 
 bool TlsChannel::handshake_done() const noexcept { return engine_ && engine_->handshake_done(); }
 
+bool TlsChannel::session_ready() const noexcept { return engine_ && engine_->session_ready(); }
+
 bool TlsChannel::client_certificate_missing() const noexcept {
     return engine_ && engine_->client_certificate_missing();
 }

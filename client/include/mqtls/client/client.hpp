@@ -114,6 +114,8 @@ struct ClientOptions {
     /// Resume by session ID (false, the default: the smallest) or by session ticket (true: for
     /// broker clusters sharing ticket keys); see tls::ConfigOptions::session_tickets.
     bool session_tickets = false;
+    /// TLS 1.2 (the default), 1.3, or both; see tls::TlsVersion.
+    tls::TlsVersion tls_version = tls::TlsVersion::tls1_2;
 
     /// Bounds on each blocking call: TCP + TLS + CONNACK, and each acknowledgement.
     std::chrono::milliseconds connect_timeout{10'000};

@@ -177,8 +177,8 @@ enum class RetryClass : std::uint8_t {
       "the device clock is not set, so certificate dates cannot be checked",                       \
       "set the wall clock first (e.g. SNTP on an ESP32) and connect again")                        \
     X(handshake_failed, 0x040c, transient, "the TLS handshake failed",                             \
-      "detail holds the mbedTLS error code; check that the broker speaks TLS 1.2 with ECDHE "      \
-      "AES-GCM or ChaCha20 suites on this port")                                                   \
+      "detail holds the mbedTLS error code; check that the broker speaks TLS 1.2 or 1.3 with "     \
+      "ECDHE and AES-GCM or ChaCha20 on this port")                                                \
     X(peer_alert, 0x040d, by_detail, "the broker sent a fatal TLS alert",                          \
       "detail: the alert number (40 handshake, 42/48 certificate refused); see the broker's log")  \
     X(tls_record_error, 0x040e, transient, "a TLS record could not be decrypted or verified",      \
@@ -199,6 +199,30 @@ enum class RetryClass : std::uint8_t {
       "the broker requires a client certificate, and none was given",                              \
       "pass the device's certificate and key with --cert and --key (e.g. made by 'mqtls pki "      \
       "device'); retrying without one cannot succeed")                                             \
+    X(certificate_weak, 0x0414, permanent,                                                         \
+      "a certificate in the broker's chain uses a weak key or signature (P-192, RSA below 2048 "   \
+      "bits, SHA-1)",                                                                              \
+      "reissue the chain with P-256 or stronger keys (RSA: 2048 bits or more) and SHA-256 "        \
+      "signatures")                                                                                \
+    X(certificate_wrong_usage, 0x0415, permanent,                                                  \
+      "the broker's certificate may not be used by a TLS server (its keyUsage or "                 \
+      "extendedKeyUsage forbids it)",                                                              \
+      "reissue it with keyUsage digitalSignature and extendedKeyUsage serverAuth, as 'mqtls pki "  \
+      "server' does")                                                                              \
+    X(certificate_unsupported, 0x0416, permanent,                                                  \
+      "the broker's certificate chain cannot be processed: malformed, with an unknown critical "   \
+      "extension (such as critical name constraints), or longer than 8 intermediates",             \
+      "check the chain with 'mqtls verify'; reissue it without that extension or with a "          \
+      "shorter chain")                                                                             \
+    X(name_constraint_violation, 0x0417, permanent,                                                \
+      "a CA in the broker's chain is not allowed to certify the name we dialed (name "             \
+      "constraints)",                                                                              \
+      "the certificate was issued outside its CA's permitted names; reissue it from a CA allowed " \
+      "to, or dial a permitted name; this may also mean interception")                             \
+    X(tls_parameters_refused, 0x0418, permanent,                                                   \
+      "the broker offered no TLS version or cipher suite mqtls accepts",                           \
+      "mqtls needs TLS 1.2 or 1.3 with ECDHE and an AEAD cipher (AES-GCM or ChaCha20-Poly1305); "  \
+      "enable them on the broker")                                                                 \
     X(file_exists, 0x0501, permanent, "the file already exists and will not be overwritten",       \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, permanent, "the file could not be read",                           \

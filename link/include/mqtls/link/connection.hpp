@@ -228,6 +228,7 @@ private:
     void offer_stored_session() noexcept;
     void count_handshake() noexcept;
     void store_session() noexcept;
+    void await_session_ticket(Instant deadline) noexcept;
     std::size_t feed_handshake_input() noexcept;
     Result<void> receive_handshake_bytes() noexcept;
     Result<void> await_handshake_bytes(Instant deadline) noexcept;

@@ -45,7 +45,8 @@ public:
     /// policy (store, key, and the fail-closed refusal of an all-zero key), so the key lives in
     /// one place, ConnectionSettings, next to the store it protects.
     virtual Result<void> offer_session(bytes_view sealed, const tls::SessionKey& key) noexcept = 0;
-    /// After the handshake: this connection's session, sealed under `key`; returns its size.
+    /// After the handshake, once session_ready(): this connection's session, sealed under `key`;
+    /// returns its size.
     virtual Result<std::size_t> save_session(const tls::SessionKey& key,
                                              mutable_bytes out) noexcept = 0;
 
@@ -60,6 +61,9 @@ public:
     /// hostname_mismatch, peer_alert, ...); pending_ciphertext() may then hold our alert.
     virtual Result<bool> handshake() noexcept = 0;
     [[nodiscard]] virtual bool handshake_done() const noexcept = 0;
+    /// A session can be saved: at the end of a TLS 1.2 handshake, or once the first TLS 1.3
+    /// NewSessionTicket has been read (it follows the handshake, RFC 8446 4.6.1).
+    [[nodiscard]] virtual bool session_ready() const noexcept = 0;
     /// The server asked for a client certificate we do not have (see tls::Engine).
     [[nodiscard]] virtual bool client_certificate_missing() const noexcept = 0;
 

@@ -30,11 +30,12 @@ namespace mqtls::tls {
 
 /// What was negotiated, for logs and the demo. Strings are static or owned by the Engine.
 struct ConnectionInfo {
-    const char* protocol = "";       ///< e.g. "TLSv1.2"
+    const char* protocol = "";       ///< e.g. "TLSv1.2", "TLSv1.3"
+    bool tls13 = false;              ///< the protocol is TLS 1.3
     const char* cipher_suite = "";   ///< e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
     std::string_view verified_name;  ///< the name (or IP address) the certificate was checked for
     /// Certificates the peer sent (leaf first); lets tests check what a chain contained. After
-    /// a resumed handshake: 1, the leaf kept in the session.
+    /// a resumed handshake: 1 with TLS 1.2 (the leaf kept in the session), 0 with TLS 1.3.
     std::size_t peer_chain_length = 0;
     /// True when the handshake resumed a session (abbreviated: no certificates, no key
     /// exchange), false after a full handshake.
@@ -88,10 +89,11 @@ public:
     /// If the broker declines the offer, the handshake falls back to a full one by itself.
     Result<void> offer_session(bytes_view sealed, const SessionKey& key) noexcept;
 
-    /// Client, after the handshake: this connection's session, sealed under `key` for a
+    /// Client, once session_ready(): this connection's session, sealed under `key` for a
     /// SessionStore (see session.hpp); returns its size (at most max_sealed_session_size).
-    /// Errors: invalid_argument (server, or handshake not done), message_too_large (`out` is
-    /// smaller than needed), clock_unset, tls_setup_failed.
+    /// Errors: invalid_argument (server, or handshake not done), session_invalid (TLS 1.3 and
+    /// no NewSessionTicket yet), message_too_large (`out` is smaller than needed), clock_unset,
+    /// tls_setup_failed.
     Result<std::size_t> save_session(const SessionKey& key, mutable_bytes out) noexcept;
 
     /// Hands received ciphertext to the Engine; returns how much it took (less than
@@ -111,6 +113,10 @@ public:
     /// pending_ciphertext() may hold our alert.
     Result<bool> handshake() noexcept;
     [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
+    /// Client: a session can be saved now. TLS 1.2: as soon as the handshake is done. TLS 1.3:
+    /// once read_plaintext() has processed the server's first NewSessionTicket, which servers
+    /// send after the handshake (RFC 8446 4.6.1); whoever stores sessions reads until then.
+    [[nodiscard]] bool session_ready() const noexcept;
 
     /// During the handshake: the server asked for a client certificate and this Config has none
     /// to give. Servers that require one then refuse with an alert (client_certificate_required

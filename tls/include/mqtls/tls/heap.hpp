@@ -1,9 +1,9 @@
 #pragma once
 /// @file
-/// How much heap mbedTLS uses, per Config and per connection. Debian's mbedTLS has no calloc
-/// hook (MBEDTLS_PLATFORM_MEMORY is off), so the tls target links mbedTLS statically with
-/// `-Wl,--wrap=calloc,--wrap=free`: every allocation made while an Engine or Config is inside
-/// mbedTLS is charged to that object's account, with the allocator's usable size.
+/// How much heap mbedTLS uses, per Config and per connection. The tls layer installs a counting
+/// calloc/free through MBEDTLS_PLATFORM_MEMORY (before main, chained to the allocator installed
+/// before it): every allocation made while an Engine or Config is inside mbedTLS is charged to
+/// that object's account, in bytes requested (the allocator's own overhead is not counted).
 
 #include <cstddef>
 
@@ -15,7 +15,8 @@ struct HeapUsage {
     std::size_t allocations = 0;
 };
 
-/// Whether the calloc/free wrappers are linked in; when false, every HeapUsage reads zero.
+/// Whether mbedTLS was built with MBEDTLS_PLATFORM_MEMORY (the bundled build is; a system
+/// mbedTLS may not be); when false, every HeapUsage reads zero.
 bool heap_accounting_active() noexcept;
 
 /// One account; charged while a HeapScope for it is alive on this thread.

@@ -40,6 +40,7 @@ public:
     void consume_ciphertext(std::size_t count) noexcept override;
     Result<bool> handshake() noexcept override;
     [[nodiscard]] bool handshake_done() const noexcept override;
+    [[nodiscard]] bool session_ready() const noexcept override;
     [[nodiscard]] bool client_certificate_missing() const noexcept override;
     Result<std::size_t> write_plaintext(bytes_view plaintext) noexcept override;
     Result<std::size_t> read_plaintext(mutable_bytes out) noexcept override;

@@ -66,6 +66,8 @@ public:
     void consume_ciphertext(std::size_t count) noexcept override { outgoing_.consume(count); }
     Result<bool> handshake() noexcept override;
     [[nodiscard]] bool handshake_done() const noexcept override { return state_ == State::done; }
+    /// The loopback models TLS 1.2: the session is ready with the handshake.
+    [[nodiscard]] bool session_ready() const noexcept override { return state_ == State::done; }
     [[nodiscard]] bool client_certificate_missing() const noexcept override {
         return certificate_requested_ && !options_.has_client_certificate;
     }
