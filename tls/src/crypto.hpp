@@ -36,7 +36,7 @@ public:
 
 private:
     // psa_hash_operation_t, kept opaque here so that no PSA header leaks into the callers.
-    alignas(std::max_align_t) std::uint8_t operation_[256];
+    alignas(std::max_align_t) std::uint8_t operation_[256]{};
     std::int32_t status_ = 0;
     bool finished_ = false;
 };

@@ -26,7 +26,7 @@ void put_u64(std::uint8_t* out, std::uint64_t value) noexcept {
 }
 
 bytes_view key_bytes(const SessionKey& key) noexcept {
-    return bytes_view(key.bytes.data(), key.bytes.size());
+    return {key.bytes.data(), key.bytes.size()};
 }
 
 std::uint64_t get_be(const std::uint8_t* in, std::size_t count) noexcept {
