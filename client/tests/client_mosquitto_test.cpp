@@ -19,7 +19,7 @@ TEST(ClientMosquitto, ConnectsWithPasswordOverVerifiedTls) {
     ASSERT_TRUE(connected) << connected.error().message() << "\n" << broker->log();
     EXPECT_TRUE(client.connected());
     const tls::ConnectionInfo info = client.tls_info();
-    EXPECT_STREQ(info.protocol, "TLSv1.2");
+    EXPECT_STREQ(info.protocol, testing::testing_tls13() ? "TLSv1.3" : "TLSv1.2");
     EXPECT_EQ(info.verified_name, "127.0.0.1");
     EXPECT_TRUE(client.disconnect());
     EXPECT_FALSE(client.connected());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,16 @@ inline const char* const telemetry_acl =
     "topic read #\n"
     "topic write retained/#\n"
     "topic write commands/#\n";
+
+/// The version the tests' clients speak: TLS 1.2, or TLS 1.3 when the environment says
+/// MQTLS_TEST_TLS_VERSION=1.3 (ctest runs the suite both ways, the second with the prefix
+/// Tls13.). Mosquitto accepts both.
+inline tls::TlsVersion tested_tls_version() {
+    const char* version = std::getenv("MQTLS_TEST_TLS_VERSION");
+    return version != nullptr && std::string(version) == "1.3" ? tls::TlsVersion::tls1_3
+                                                               : tls::TlsVersion::tls1_2;
+}
+inline bool testing_tls13() { return tested_tls_version() == tls::TlsVersion::tls1_3; }
 
 inline mqtls::testing::BrokerOptions password_broker_options() {
     mqtls::testing::BrokerOptions options;
@@ -57,6 +68,7 @@ inline ClientOptions options_for(const mqtls::testing::MosquittoBroker& broker,
     options.password = password;
     options.connect_timeout = 5000ms;
     options.operation_timeout = 5000ms;
+    options.tls_version = tested_tls_version();
     return options;
 }
 

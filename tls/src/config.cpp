@@ -254,11 +254,16 @@ Result<void> compute_identity_digest(Config::Impl& impl) {
     static const unsigned char roots_label[] = "roots";
     static const unsigned char pins_label[] = "pins";
     static const unsigned char own_label[] = "own";
+    static const unsigned char version_label[] = "tls version";
     Sha256 hash;
     hash_chain(hash, roots_label, sizeof roots_label, impl.trusted_roots);
     hash_item(hash, pins_label, sizeof pins_label);
     for (const SpkiSha256& pin : impl.pinned_spki) hash_item(hash, pin.data(), pin.size());
     hash_chain(hash, own_label, sizeof own_label, impl.own_chain);
+    // A session of one TLS version is not offered by a Config of another (session_mismatch).
+    const auto version = static_cast<std::uint8_t>(impl.tls_version);
+    hash_item(hash, version_label, sizeof version_label);
+    hash_item(hash, &version, 1);
     MQTLS_TRY_ASSIGN(impl.identity_digest, hash.finish());
     return ok();
 }
@@ -382,6 +387,7 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
     configure_versions(impl.ssl, options.tls_version);
     mbedtls_ssl_conf_ciphersuites(&impl.ssl, allowed_cipher_suites);
     mbedtls_ssl_conf_cert_profile(&impl.ssl, &certificate_profile);
+    impl.profile = &certificate_profile;
     mbedtls_ssl_conf_groups(&impl.ssl, offered_groups);
     mbedtls_ssl_conf_sig_algs(&impl.ssl, offered_signature_schemes);
     // Renegotiation is compiled out of the bundled mbedTLS, and TLS 1.3 has none; a system

@@ -54,6 +54,7 @@ struct Config::Impl {
     // sealed session is only offered under the same digest (see session_seal.hpp).
     std::array<std::uint8_t, 32> identity_digest{};
     TlsVersion tls_version = TlsVersion::tls1_2;
+    const mbedtls_x509_crt_profile* profile = nullptr;  // what every chain certificate must meet
     bool has_trusted_roots = false;
     bool has_own_certificate = false;  // a certificate to answer a CertificateRequest with
 };

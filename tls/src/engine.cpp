@@ -75,26 +75,6 @@ constexpr std::int32_t alert_certificate_required = 116;
 constexpr std::int32_t alert_protocol_version = 70;
 constexpr std::int32_t alert_insufficient_security = 71;
 
-// What a failed certificate verification means, most fundamental problem first.
-Errc verification_error(std::uint32_t flags) noexcept {
-    if ((flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING |
-                  MBEDTLS_X509_BADCERT_OTHER)) != 0) {
-        return Errc::certificate_untrusted;
-    }
-    if ((flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD |
-                  MBEDTLS_X509_BADCERT_BAD_PK)) != 0) {
-        return Errc::certificate_weak;
-    }
-    if ((flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
-                  MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) != 0) {
-        return Errc::certificate_wrong_usage;
-    }
-    if ((flags & MBEDTLS_X509_BADCERT_EXPIRED) != 0) return Errc::certificate_expired;
-    if ((flags & MBEDTLS_X509_BADCERT_FUTURE) != 0) return Errc::certificate_not_yet_valid;
-    if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) return Errc::hostname_mismatch;
-    return Errc::certificate_untrusted;
-}
-
 }  // namespace
 
 struct Engine::Impl {
@@ -150,7 +130,7 @@ struct Engine::Impl {
         const bool flagged = flags != 0 && flags != static_cast<std::uint32_t>(-1);
         if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED ||
             (ret == MBEDTLS_ERR_SSL_BAD_CERTIFICATE && flagged)) {
-            return Error{verification_error(flags), static_cast<std::int32_t>(flags)};
+            return Error{detail::verification_error(flags), static_cast<std::int32_t>(flags)};
         }
         if (ret == MBEDTLS_ERR_SSL_BAD_CERTIFICATE || ret == MBEDTLS_ERR_X509_FATAL_ERROR ||
             (ret <= -0x2000 && ret > -0x3000)) {  // the X.509 module's codes
@@ -221,19 +201,27 @@ Result<void> Engine::start(std::string_view server_name) noexcept {
     if (impl.started) return Error{Errc::invalid_argument, 0};
     const bool is_client = config_.role() == Role::client;
     if (is_client && server_name.empty()) return Error{Errc::invalid_argument, 0};
-
-    int ret = mbedtls_ssl_setup(&impl.ssl, &config_.impl().ssl);
-    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
-    mbedtls_ssl_set_bio(&impl.ssl, &impl, &Impl::send, &Impl::receive, nullptr);
-
-    impl.has_own_certificate = config_.impl().has_own_certificate;
-    impl.policy.wall_clock = config_.impl().wall_clock;
-    impl.policy.pins = &config_.impl().pinned_spki;
-    mbedtls_ssl_set_verify(&impl.ssl, &detail::verify_peer_certificate, &impl.policy);
     if (is_client) {
         impl.server_name = std::string(server_name);
         impl.policy.expected_name = impl.server_name;
         impl.policy.expected_ip = detail::parse_ip_literal(server_name);
+    }
+    impl.has_own_certificate = config_.impl().has_own_certificate;
+    impl.policy.wall_clock = config_.impl().wall_clock;
+    impl.policy.pins = &config_.impl().pinned_spki;
+    MQTLS_TRY(prepare_context());
+    impl.started = true;
+    return ok();
+}
+
+// The mbedTLS context of one connection, set up from the Config (again, after a dropped offer).
+Result<void> Engine::prepare_context() noexcept {
+    Impl& impl = *impl_;
+    int ret = mbedtls_ssl_setup(&impl.ssl, &config_.impl().ssl);
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+    mbedtls_ssl_set_bio(&impl.ssl, &impl, &Impl::send, &Impl::receive, nullptr);
+    mbedtls_ssl_set_verify(&impl.ssl, &detail::verify_peer_certificate, &impl.policy);
+    if (config_.role() == Role::client) {
         // A DNS name goes out as SNI. An IP literal must not (RFC 6066 3): NULL tells mbedTLS
         // (3.6.3+, which otherwise refuses to verify without a name) that no name is sent on
         // purpose. The name check itself is the verify callback's, for both.
@@ -241,7 +229,6 @@ Result<void> Engine::start(std::string_view server_name) noexcept {
             &impl.ssl, impl.policy.expected_ip ? nullptr : impl.server_name.c_str());
         if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     }
-    impl.started = true;
     return ok();
 }
 
@@ -265,11 +252,24 @@ Result<bool> Engine::handshake() noexcept {
     if (handshake_done_) return true;
     const HeapScope scope(heap_);
     Impl& impl = *impl_;
+    const bool first_call = !impl.handshake_began;
     impl.handshake_began = true;
     const bool is_client = config_.role() == Role::client;
     if (!is_client) detail::handshaking_server = &impl.server_probe;
-    const int ret = mbedtls_ssl_handshake(&impl.ssl);
+    int ret = mbedtls_ssl_handshake(&impl.ssl);
     detail::handshaking_server = nullptr;
+    if (first_call && impl.offered && ret != 0 && ret != MBEDTLS_ERR_SSL_WANT_READ &&
+        ret != MBEDTLS_ERR_SSL_WANT_WRITE) {
+        // The offered session could not even begin a ClientHello (it is authentic, so it was
+        // sealed by us, but under a Config mbedTLS finds it incompatible with): a stored session
+        // only ever costs a full handshake, so start again without it.
+        impl.offered.reset();
+        mbedtls_ssl_free(&impl.ssl);
+        mbedtls_ssl_init(&impl.ssl);
+        impl.outgoing.consume(impl.outgoing.pending().size());
+        MQTLS_TRY(prepare_context());
+        ret = mbedtls_ssl_handshake(&impl.ssl);
+    }
     if (ret == 0 && mbedtls_ssl_is_handshake_over(&impl.ssl) != 0) {
         handshake_done_ = true;
         // Resumed, for a client: a session was offered and no certificate came to be verified
@@ -312,15 +312,24 @@ Result<std::size_t> Engine::write_plaintext(bytes_view plaintext) noexcept {
 Result<std::size_t> Engine::read_plaintext(mutable_bytes out) noexcept {
     if (!handshake_done_) return Error{Errc::invalid_argument, 0};
     const HeapScope scope(heap_);
-    int ret = mbedtls_ssl_read(&impl_->ssl, out.data(), out.size());
-    // TLS 1.3 NewSessionTickets (RFC 8446 4.6.1) come between application records: note that
-    // the session can be saved now, and go on reading what follows them. Servers send one or
-    // two; the bound only guards against a server that sends nothing else.
-    for (int ticket = 0; ticket < 16 && ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET;
-         ++ticket) {
-        impl_->session_ready = true;
-        ++impl_->tickets_received;
+    // TLS 1.3 NewSessionTickets (RFC 8446 4.6.1) come between application records, and
+    // mbedTLS answers a call that consumed one with RECEIVED_NEW_SESSION_TICKET, or with
+    // WANT_READ although more records wait behind it. Either way: note a ticket, and read on
+    // while the last call made progress and input remains. Servers send one or two tickets; the
+    // bound only guards against one that sends nothing else.
+    int ret = 0;
+    for (int round = 0; round < 32; ++round) {
+        const std::size_t queued = impl_->incoming.pending().size();
         ret = mbedtls_ssl_read(&impl_->ssl, out.data(), out.size());
+        if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            impl_->session_ready = true;
+            ++impl_->tickets_received;
+            continue;
+        }
+        const std::size_t left = impl_->incoming.pending().size();
+        const bool more_to_read =
+            mbedtls_ssl_check_pending(&impl_->ssl) != 0 || (left > 0 && left < queued);
+        if (ret != MBEDTLS_ERR_SSL_WANT_READ || !more_to_read) break;
     }
     if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) return std::size_t{0};
     if (ret > 0) return static_cast<std::size_t>(ret);

@@ -125,6 +125,25 @@ bool certificate_has_dns_name(const mbedtls_x509_crt& crt, std::string_view name
     return false;
 }
 
+Errc verification_error(std::uint32_t flags) noexcept {
+    if ((flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING |
+                  MBEDTLS_X509_BADCERT_OTHER)) != 0) {
+        return Errc::certificate_untrusted;
+    }
+    if ((flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_MD |
+                  MBEDTLS_X509_BADCERT_BAD_PK)) != 0) {
+        return Errc::certificate_weak;
+    }
+    if ((flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
+                  MBEDTLS_X509_BADCERT_NS_CERT_TYPE)) != 0) {
+        return Errc::certificate_wrong_usage;
+    }
+    if ((flags & MBEDTLS_X509_BADCERT_EXPIRED) != 0) return Errc::certificate_expired;
+    if ((flags & MBEDTLS_X509_BADCERT_FUTURE) != 0) return Errc::certificate_not_yet_valid;
+    if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) return Errc::hostname_mismatch;
+    return Errc::certificate_untrusted;
+}
+
 int verify_peer_certificate(void* context, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept {
     auto& policy = *static_cast<PeerPolicy*>(context);
@@ -138,8 +157,15 @@ int verify_peer_certificate(void* context, mbedtls_x509_crt* crt, int depth,
     *flags = (*flags & ~date_flags) | date_verdict(*crt, civil_from_unix(now));
     if (depth != 0) return 0;
 
-    if (policy.expected_ip && !certificate_has_ip(*crt, *policy.expected_ip)) {
-        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    // The name check is ours for DNS names and IP literals alike (mbedTLS's own verdict is
+    // replaced: it falls back to the CN and accepts "*.com"). A server checking a client's
+    // certificate has no name to check it for.
+    if (!policy.expected_name.empty()) {
+        *flags &= ~static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_CN_MISMATCH);
+        const bool name_matches = policy.expected_ip
+                                      ? certificate_has_ip(*crt, *policy.expected_ip)
+                                      : certificate_has_dns_name(*crt, policy.expected_name);
+        if (!name_matches) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     }
     if (policy.pins != nullptr && !policy.pins->empty() &&
         !spki_matches_a_pin(*crt, *policy.pins)) {

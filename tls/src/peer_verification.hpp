@@ -36,6 +36,11 @@ struct PeerPolicy {
     bool certificate_seen = false;                  // the callback ran: not a resumption
 };
 
+/// What a failed verification means, most fundamental problem first: certificate_untrusted,
+/// certificate_weak, certificate_wrong_usage, certificate_expired, certificate_not_yet_valid,
+/// hostname_mismatch. The Engine and verify_server_chain() both report through it.
+Errc verification_error(std::uint32_t flags) noexcept;
+
 /// mbedTLS verify callback (mbedtls_ssl_set_verify) with a PeerPolicy as context.
 int verify_peer_certificate(void* policy, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept;

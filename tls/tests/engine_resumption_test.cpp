@@ -38,8 +38,13 @@ SessionKey key_of(std::uint8_t seed) {
 
 // A server that lives across several client connections, as a broker does.
 struct Server {
-    explicit Server(ConfigOptions options) { EXPECT_TRUE(config.setup(options)); }
+    explicit Server(ConfigOptions options) : resumes(options.session_resumption) {
+        EXPECT_TRUE(config.setup(options));
+    }
     Config config;
+    // Whether it gives sessions out: under TLS 1.3 a server that does not sends no ticket, so
+    // its clients have no session to save.
+    bool resumes = true;
 };
 
 // One device boot: a fresh Config and Engine, as after a reset from deep sleep.
@@ -92,12 +97,20 @@ Connection connect(Server& server, const ConfigOptions& device_options, std::str
     transfer(server_engine, *device.engine);
     got = device.engine->read_plaintext(buffer);
     EXPECT_TRUE(got && *got == pong.size());
-    EXPECT_TRUE(device.engine->session_ready());
+    const bool session_expected = server.resumes || !result.client_info.tls13;
+    EXPECT_EQ(device.engine->session_ready(), session_expected);
 
     result.sealed.resize(max_sealed_session_size);
     auto saved =
         device.engine->save_session(key, mutable_bytes(result.sealed.data(), result.sealed.size()));
-    EXPECT_TRUE(saved) << (saved ? "" : saved.error().message());
+    if (session_expected) {
+        EXPECT_TRUE(saved) << (saved ? "" : saved.error().message());
+    } else {
+        EXPECT_FALSE(saved);
+        if (!saved) {
+            EXPECT_EQ(saved.error().code, Errc::session_invalid);  // no ticket came
+        }
+    }
     result.sealed.resize(saved ? *saved : 0);
     return result;
 }
@@ -164,6 +177,9 @@ TEST(TlsResumption, RestartedServerDeclinesAndTheFullHandshakeIsTransparent) {
 }
 
 TEST(TlsResumption, ResumesByTicketWhenAskedTo) {
+    if (testing::testing_tls13()) {
+        GTEST_SKIP() << "TLS 1.2 only: TLS 1.3 resumes by ticket alone (the other tests)";
+    }
     Server broker(server_options(test_pki().server));
     const SessionKey key = key_of(10);
     ConfigOptions by_ticket = device_options();
@@ -327,7 +343,9 @@ TEST(TlsResumption, BlobPastItsLifetimeIsNotOffered) {
     ASSERT_TRUE(fresh.outcome.both_done());
     auto header = detail::peek_sealed_header(view(fresh.sealed));
     ASSERT_TRUE(header);
-    EXPECT_EQ(header->lifetime_s, default_session_lifetime_s);
+    // TLS 1.2 resumes by session ID (the default lifetime); TLS 1.3 only by ticket (its hint).
+    EXPECT_EQ(header->lifetime_s,
+              testing::testing_tls13() ? server_ticket_lifetime_s : default_session_lifetime_s);
 
     ConfigOptions later = device_options();
     later.wall_clock = clock_at(now_seconds() + default_session_lifetime_s + 60);
@@ -378,6 +396,23 @@ TEST(TlsResumption, BlobFromAnotherPinSetIsNotOffered) {
     ASSERT_FALSE(other.offer);
     EXPECT_EQ(other.offer.error().code, Errc::session_mismatch);
     EXPECT_FALSE(other.client_info.resumed);
+}
+
+TEST(TlsResumption, BlobFromAnotherTlsVersionIsNotOffered) {
+    // A device whose setting changes between 1.2 and 1.3 must not offer the other version's
+    // session (mbedTLS cannot even write a ClientHello for it): a full handshake instead.
+    Server broker(server_options(test_pki().server));
+    const SessionKey key = key_of(13);
+    const Connection fresh = connect(broker, device_options(), "broker.test", {}, key);
+    ASSERT_TRUE(fresh.outcome.both_done());
+    ConfigOptions other_version = device_options();
+    other_version.tls_version = testing::testing_tls13() ? TlsVersion::tls1_2 : TlsVersion::tls1_3;
+    const Connection other = connect(broker, other_version, "broker.test", fresh.sealed, key);
+    ASSERT_FALSE(other.offer);
+    EXPECT_EQ(other.offer.error().code, Errc::session_mismatch);
+    ASSERT_TRUE(other.outcome.both_done());
+    EXPECT_FALSE(other.client_info.resumed);
+    EXPECT_EQ(other.client_info.tls13, other_version.tls_version == TlsVersion::tls1_3);
 }
 
 TEST(TlsResumption, UnsetKeyIsRefused) {

@@ -189,7 +189,8 @@ enum class RetryClass : std::uint8_t {
       "the stored TLS session is corrupt, truncated or tampered with",                             \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
     X(session_mismatch, 0x0411, transient,                                                         \
-      "the stored TLS session is for another broker name, CA bundle, pin set or device identity",  \
+      "the stored TLS session is for another broker name, CA bundle, pin set, device identity or " \
+      "TLS version",                                                                               \
       "it is not offered: this connection does a full handshake and stores a fresh session")       \
     X(session_expired, 0x0412, transient,                                                          \
       "the stored TLS session is past its lifetime, or the broker certificate it vouches for "     \

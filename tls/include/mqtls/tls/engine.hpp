@@ -80,8 +80,8 @@ public:
     /// and the handshake is a full one, when it fails:
     ///  - session_invalid: not a sealed session, truncated, tampered with, or sealed under
     ///    another key (detail: the mbedTLS code where there is one);
-    ///  - session_mismatch: sealed for another server name, CA bundle, pin set or client
-    ///    certificate;
+    ///  - session_mismatch: sealed for another server name, CA bundle, pin set, client
+    ///    certificate or TLS version setting;
     ///  - session_expired: older than its lifetime (the broker's ticket lifetime hint, at most
     ///    a day), or the broker certificate it vouches for has expired since;
     ///  - clock_unset (the lifetime cannot be checked), invalid_argument (server role, not
@@ -147,6 +147,8 @@ public:
     struct Impl;
 
 private:
+    Result<void> prepare_context() noexcept;
+
     const Config& config_;
     std::unique_ptr<Impl> impl_;
     bool handshake_done_ = false;
