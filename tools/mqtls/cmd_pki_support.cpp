@@ -53,6 +53,13 @@ std::string subject_alt_name_problem(const std::string& name) {
     if (name.size() > 253) return "is longer than 253 characters";
     if (name.find(':') != std::string::npos) return "is not a valid IPv6 address";
     const bool wildcard = name.compare(0, 2, "*.") == 0;
+    // RFC 6125 7.2 and the CA/Browser baseline: a wildcard stands for one label under a name
+    // of at least two more, so "*.com" (which would certify every .com host) is refused, as
+    // mqtls's verifier refuses to match it.
+    if (wildcard && name.find('.', 2) == std::string::npos) {
+        return "is a wildcard over a single label (a top-level domain): use '*.example.com' or "
+               "list the host names";
+    }
     std::stringstream labels(wildcard ? name.substr(2) : name);
     for (std::string label; std::getline(labels, label, '.');) {
         if (std::string problem = dns_label_problem(label); !problem.empty()) return problem;

@@ -114,6 +114,10 @@ TEST_F(CliBadInputUsage, PkiMissingAndMalformedArguments) {
          exit_usage,
          {"'under_score.example'"}},
         {{"pki", "server", fresh, "--san", "a..b"}, exit_usage, {"empty label"}},
+        // RFC 6125 7.2: a wildcard over a top-level domain would certify every host under it.
+        {{"pki", "server", fresh, "--san", "*.com"},
+         exit_usage,
+         {"a wildcard over a single label"}},
         {{"pki", "server", fresh, "--san", "300.1.2.3"},
          exit_usage,
          {"'300.1.2.3' looks like an IPv4 address but is not a valid one"}},
