@@ -148,7 +148,12 @@ struct Engine::Impl {
             (observer.certificate_requested() && !has_own_certificate)) {
             return Error{Errc::client_certificate_required, alert};
         }
-        if (alert == alert_protocol_version || alert == alert_insufficient_security) {
+        // An alert in answer to the ClientHello itself (no ServerHello yet) refuses our versions
+        // or suites: a broker that speaks only TLS 1.0/1.1, CBC or static RSA (OpenSSL answers
+        // handshake_failure, 40, when no suite is shared). Retrying cannot help.
+        constexpr std::int32_t alert_handshake_failure = 40;
+        if (alert == alert_protocol_version || alert == alert_insufficient_security ||
+            (alert == alert_handshake_failure && !observer.server_hello_seen())) {
             return Error{Errc::tls_parameters_refused, alert};
         }
         return Error{Errc::peer_alert, alert};

@@ -5,6 +5,7 @@ namespace {
 
 constexpr std::uint8_t content_change_cipher_spec = 20;
 constexpr std::uint8_t content_handshake = 22;
+constexpr std::uint8_t handshake_server_hello = 2;
 constexpr std::uint8_t handshake_certificate_request = 13;
 
 }  // namespace
@@ -20,6 +21,7 @@ void HandshakeObserver::observe_handshake_byte(std::uint8_t byte) noexcept {
     message_left_ = (std::size_t{message_header_[1]} << 16) |
                     (std::size_t{message_header_[2]} << 8) | message_header_[3];
     if (message_header_[0] == handshake_certificate_request) certificate_requested_ = true;
+    if (message_header_[0] == handshake_server_hello) server_hello_seen_ = true;
 }
 
 void HandshakeObserver::observe(bytes_view bytes) noexcept {

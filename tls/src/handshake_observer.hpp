@@ -23,6 +23,10 @@ public:
     void observe(bytes_view bytes) noexcept;
     /// A CertificateRequest (handshake type 13, RFC 5246 7.4.4) arrived in the clear.
     [[nodiscard]] bool certificate_requested() const noexcept { return certificate_requested_; }
+    /// A ServerHello (type 2) arrived: the server accepted a version and suite of ours. An alert
+    /// before it refuses the ClientHello itself (no version or suite in common); TLS 1.3 sends
+    /// the ServerHello in the clear too (RFC 8446 4.1.3).
+    [[nodiscard]] bool server_hello_seen() const noexcept { return server_hello_seen_; }
 
 private:
     void observe_handshake_byte(std::uint8_t byte) noexcept;
@@ -37,6 +41,7 @@ private:
     std::size_t message_left_ = 0;
     bool encrypted_ = false;  // the peer's ChangeCipherSpec passed: nothing more to read
     bool certificate_requested_ = false;
+    bool server_hello_seen_ = false;
 };
 
 }  // namespace mqtls::tls::detail

@@ -163,6 +163,32 @@ TEST_F(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake)
         << last_output_;
 }
 
+TEST_F(CliWake, Tls13CyclesResumeFromTicketsAcrossProcessesAndAfterABrokerRestart) {
+    // TLS 1.3 resumes only from NewSessionTickets, which arrive after the handshake: each wake
+    // stores the session once the ticket came, and the next process resumes from it (PSK+ECDHE).
+    const std::vector<std::string> tls13 = {"--cycles",      "3",  "--sleep", "0",
+                                            "--tls-version", "1.3"};
+    nlohmann::json first = run(wake_command(tls13), 0);
+    ASSERT_TRUE(first.is_object()) << last_output_;
+    EXPECT_EQ(first["full"], 1) << first.dump();
+    EXPECT_EQ(first["resumed"], 2) << first.dump();
+    EXPECT_EQ(first["delivered"], 3);
+    std::string diagnostics;
+    ASSERT_TRUE(broker_->restart(&diagnostics)) << diagnostics;
+    nlohmann::json after = run(wake_command(tls13), 0);
+    ASSERT_EQ(after["cycles"].size(), 3U) << last_output_;
+    EXPECT_EQ(after["cycles"][0]["handshake"], "full");
+    EXPECT_EQ(after["cycles"][0]["session_declined"], true) << after.dump();
+    EXPECT_EQ(after["cycles"][1]["handshake"], "resumed");
+    EXPECT_EQ(after["cycles"][2]["handshake"], "resumed");
+    EXPECT_EQ(after["delivered"], 3);
+    // A 1.2 session in the store is not offered to a 1.3 wake (nor the reverse): one full.
+    nlohmann::json back = run(wake_command({"--cycles", "2", "--sleep", "0"}), 0);
+    ASSERT_EQ(back["cycles"].size(), 2U) << last_output_;
+    EXPECT_EQ(back["cycles"][0]["handshake"], "full");
+    EXPECT_EQ(back["cycles"][1]["handshake"], "resumed");
+}
+
 TEST_F(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
     mqtls::client::Client collector;
     ASSERT_TRUE(collector.connect(collector_options()));
