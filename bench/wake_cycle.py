@@ -89,6 +89,7 @@ class Case:
     listener: str         # "plain" | "ecdsa" | "rsa" | "ecdsa-clientcert"
     number: int           # device id suffix
     resumption: str = "session-id"  # mqtls --resumption: "session-id" (default) | "ticket"
+    tls_version: str = "1.2"        # "1.2" | "1.3" (mqtls --tls-version; mosquitto_pub's too)
 
     @property
     def device(self) -> str:
@@ -123,6 +124,28 @@ CASES: List[Case] = [
          "mqtls, resumed by session ticket (--resumption ticket), one flight, client certificate",
          "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", True, True, "ecdsa-clientcert", 11,
          "ticket"),
+    # TLS 1.3 (issue 14): resumption is PSK + ECDHE from the broker's NewSessionTicket.
+    Case("mosquitto_pub-tls13-full",
+         "mosquitto_pub, TLS 1.3 full handshake, ECDSA P-256 (TLS 1.3 anchor)",
+         "mosquitto_pub", "tls", "full", "ecdsa-p256", "ecdsa-p256", False, False, "ecdsa", 12,
+         tls_version="1.3"),
+    Case("mqtls-tls13-full-ecdsa", "mqtls, TLS 1.3 full handshake, ECDSA P-256",
+         "mqtls", "tls", "full", "ecdsa-p256", "ecdsa-p256", False, False, "ecdsa", 13,
+         tls_version="1.3"),
+    Case("mqtls-tls13-full-ecdsa-clientcert",
+         "mqtls, TLS 1.3 full handshake, ECDSA P-256, client certificate",
+         "mqtls", "tls", "full", "ecdsa-p256", "ecdsa-p256", True, False, "ecdsa-clientcert", 14,
+         tls_version="1.3"),
+    Case("mqtls-tls13-resumed", "mqtls, TLS 1.3 resumed (PSK + ECDHE)",
+         "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", False, False, "ecdsa", 15,
+         tls_version="1.3"),
+    Case("mqtls-tls13-resumed-oneflight", "mqtls, TLS 1.3 resumed (PSK + ECDHE), one flight",
+         "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", False, True, "ecdsa", 16,
+         tls_version="1.3"),
+    Case("mqtls-tls13-resumed-oneflight-clientcert",
+         "mqtls, TLS 1.3 resumed (PSK + ECDHE), one flight, client certificate",
+         "mqtls", "tls", "resumed", "ecdsa-p256", "ecdsa-p256", True, True, "ecdsa-clientcert", 17,
+         tls_version="1.3"),
 ]
 ANCHOR = "mosquitto_pub-tls-full"
 PLAINTEXT = "plaintext-mosquitto_pub"
@@ -519,6 +542,8 @@ def tls_summary(up: bytes, down: bytes) -> Dict[str, Any]:
                 ext_type, ext_length = struct.unpack(">HH", body[cursor:cursor + 4])
                 if ext_type == 43 and ext_length == 2:  # supported_versions: the chosen one
                     version = struct.unpack(">H", body[cursor + 4:cursor + 6])[0]
+                if ext_type == 41:  # pre_shared_key: a TLS 1.3 server resumes (RFC 8446 4.2.11)
+                    summary["server_accepted_psk"] = True
                 cursor += 4 + ext_length
         summary["version"] = TLS_VERSIONS.get(version, f"0x{version:04X}")
         break
@@ -835,8 +860,11 @@ class Bench:
                     self.payload.decode("utf-8")]
             if case.transport == "tls":
                 argv[1:1] = ["--cafile", os.path.join(self.pki(case.listener), "ca.crt"),
-                             "--tls-version", "tlsv1.2"]
-                env["OPENSSL_CONF"] = os.path.join(self.work, "openssl-tls12.cnf")
+                             "--tls-version", f"tlsv{case.tls_version}"]
+                # --tls-version is only a minimum for OpenSSL clients: 1.2 needs a pin; 1.3 is
+                # the highest there is.
+                if case.tls_version == "1.2":
+                    env["OPENSSL_CONF"] = os.path.join(self.work, "openssl-tls12.cnf")
             return argv, env
         return self.wake_argv(case, port, report, case.device,
                               os.path.join(self.work, f"outbox-{case.id}"),
@@ -852,6 +880,8 @@ class Bench:
             argv += ["--cert", os.path.join(pki, f"{device}.crt"),
                      "--key", os.path.join(pki, f"{device}.key")]
         argv += ["--device", device, "-q", "1", "--outbox", outbox]
+        if case.tls_version != "1.2":
+            argv += ["--tls-version", case.tls_version]
         if not resume:
             argv.append("--no-resume")
         if not case.one_flight:
@@ -1012,15 +1042,19 @@ class Bench:
         if case.transport == "tls":
             summary = tls_summary(stream(segments, True), stream(segments, False))
             m.fields["_tls"] = summary
-            if summary.get("version") != "TLS 1.2":
+            if summary.get("version") != f"TLS {case.tls_version}":
                 raise BenchError(f"{case.id}: the capture shows {summary.get('version')}, not TLS "
-                                 "1.2 (for mosquitto_pub: is the OPENSSL_CONF pin in effect?)")
-            resumed = not summary["server_certificate_sent"]
+                                 f"{case.tls_version} (for mosquitto_pub: is the OPENSSL_CONF pin "
+                                 "in effect?)")
+            # TLS 1.3 encrypts the server's Certificate; its ServerHello accepts our PSK instead.
+            resumed = (summary.get("server_accepted_psk", False) if case.tls_version == "1.3"
+                       else not summary["server_certificate_sent"])
             if resumed != (case.handshake == "resumed"):
                 raise BenchError(f"{case.id}: the capture shows a "
                                  f"{'resumed' if resumed else 'full'} handshake "
                                  f"(server sent {', '.join(summary['server_messages'])})")
-            if case.client_cert and not summary["client_certificate_requested"] and not resumed:
+            if (case.client_cert and case.tls_version == "1.2"
+                    and not summary["client_certificate_requested"] and not resumed):
                 m.notes.append("the broker did not ask for a client certificate")
 
         log(f"{case.id}: callgrind run at 0 ms (whole process)")

@@ -9,6 +9,7 @@
 
 #include "civil_time.hpp"
 #include "crypto.hpp"
+#include "name_constraints.hpp"
 
 namespace mqtls::tls::detail {
 namespace {
@@ -144,6 +145,42 @@ Errc verification_error(std::uint32_t flags) noexcept {
     return Errc::certificate_untrusted;
 }
 
+namespace {
+
+// A CA of the chain: keeps its nameConstraints for the leaf (name_constraints.hpp).
+int note_name_constraints(PeerPolicy& policy, const mbedtls_x509_crt& ca) noexcept {
+    bool malformed = false;
+    const bytes_view constraints = name_constraints_of(ca, malformed);
+    if (malformed ||
+        (!constraints.empty() && policy.name_constraint_count == policy.name_constraints.size())) {
+        policy.failure = Errc::certificate_unsupported;
+        return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
+    }
+    if (!constraints.empty()) policy.name_constraints[policy.name_constraint_count++] = constraints;
+    return 0;
+}
+
+// The leaf: within every CA's constraints, or refused.
+int apply_name_constraints(PeerPolicy& policy, const mbedtls_x509_crt& leaf) noexcept {
+    const std::size_t count = policy.name_constraint_count;
+    policy.name_constraint_count = 0;  // the next verification starts afresh
+    for (std::size_t i = 0; i < count; ++i) {
+        switch (check_name_constraints(policy.name_constraints[i], leaf)) {
+            case ConstraintVerdict::allowed:
+                break;
+            case ConstraintVerdict::violated:
+                policy.failure = Errc::name_constraint_violation;
+                return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
+            case ConstraintVerdict::malformed:
+                policy.failure = Errc::certificate_unsupported;
+                return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
 int verify_peer_certificate(void* context, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept {
     auto& policy = *static_cast<PeerPolicy*>(context);
@@ -155,7 +192,8 @@ int verify_peer_certificate(void* context, mbedtls_x509_crt* crt, int depth,
         return MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
     }
     *flags = (*flags & ~date_flags) | date_verdict(*crt, civil_from_unix(now));
-    if (depth != 0) return 0;
+    if (depth != 0) return note_name_constraints(policy, *crt);
+    if (const int refused = apply_name_constraints(policy, *crt); refused != 0) return refused;
 
     // The name check is ours for DNS names and IP literals alike (mbedTLS's own verdict is
     // replaced: it falls back to the CN and accepts "*.com"). A server checking a client's

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mqtls/core/error.hpp"
+#include "mqtls/core/span.hpp"
 #include "mqtls/tls/config.hpp"
 
 namespace mqtls::tls::detail {
@@ -34,6 +35,10 @@ struct PeerPolicy {
     const std::vector<SpkiSha256>* pins = nullptr;  // empty: no pinning
     std::optional<Errc> failure;                    // set when we, not mbedTLS, refused
     bool certificate_seen = false;                  // the callback ran: not a resumption
+    // The nameConstraints of the CAs seen so far in this verification (mbedTLS presents the
+    // chain root first, so all of them are in before the leaf); views into the chain.
+    std::array<bytes_view, 10> name_constraints{};
+    std::size_t name_constraint_count = 0;
 };
 
 /// What a failed verification means, most fundamental problem first: certificate_untrusted,
