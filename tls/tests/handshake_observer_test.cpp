@@ -122,11 +122,28 @@ TEST(TlsHandshakeObserver, OtherAlertsStayPeerAlerts) {
     Engine client(config);
     ASSERT_TRUE(client.start("broker.test"));
     ASSERT_TRUE(client.handshake());
-    const std::uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40};  // no CertificateRequest came
+    const std::uint8_t alert[] = {21, 3, 3, 0, 2, 2, 80};  // internal_error, no request came
     ASSERT_EQ(client.feed_ciphertext(bytes_view(alert, sizeof alert)), sizeof alert);
     const Result<bool> refused = client.handshake();
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::peer_alert);
+    EXPECT_EQ(refused.error().detail, 80);
+}
+
+TEST(TlsHandshakeObserver, HandshakeFailureInAnswerToTheClientHelloRefusesOurParameters) {
+    // Before any ServerHello, handshake_failure means "no version or suite in common" (what
+    // OpenSSL answers a client it shares no cipher with): permanent, not a network error.
+    Config config;
+    ASSERT_TRUE(config.setup(testing::client_options(test_pki().root.certificate_pem)));
+    Engine client(config);
+    ASSERT_TRUE(client.start("broker.test"));
+    ASSERT_TRUE(client.handshake());
+    const std::uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40};
+    ASSERT_EQ(client.feed_ciphertext(bytes_view(alert, sizeof alert)), sizeof alert);
+    const Result<bool> refused = client.handshake();
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::tls_parameters_refused);
+    EXPECT_EQ(refused.error().detail, 40);
 }
 
 TEST(TlsHandshakeObserver, AClientWithACertificateIsNotReportedAsMissingOne) {
