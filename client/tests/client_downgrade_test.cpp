@@ -3,17 +3,13 @@
 // (tls_parameters_refused: permanent, exit 5, so a node does not retry it for ever). The server
 // is OpenSSL's s_server, a foreign peer that can still be made to speak all of these.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "client_test_support.hpp"
-#include "mqtls/host/process.hpp"
+#include "foreign_server.hpp"
 #include "mqtls/pki/certificate.hpp"
 #include "mqtls/testing/process.hpp"
 
@@ -21,72 +17,6 @@ namespace mqtls::client {
 namespace {
 
 using namespace std::chrono_literals;
-
-void write_text(const std::string& path, const std::string& text) {
-    FILE* file = std::fopen(path.c_str(), "w");
-    ASSERT_NE(file, nullptr) << path;
-    ASSERT_EQ(std::fwrite(text.data(), 1, text.size(), file), text.size());
-    ASSERT_EQ(std::fclose(file), 0);
-}
-
-// `openssl s_server` on 127.0.0.1 with the kernel's choice of port (it prints "ACCEPT
-// 127.0.0.1:PORT" once listening), stopped by PID when the object goes.
-class ForeignServer {
-public:
-    static std::optional<ForeignServer> start(const pki::Issued& identity,
-                                              const mqtls::testing::TempDir& directory,
-                                              const std::vector<std::string>& protocol) {
-        write_text(directory.file("server.crt"), identity.certificate_pem);
-        write_text(directory.file("server.key"), identity.private_key_pem);
-        host::SpawnOptions options;
-        options.argv = {"openssl",  "s_server",
-                        "-accept",  "127.0.0.1:0",
-                        "-naccept", "1",
-                        "-cert",    directory.file("server.crt"),
-                        "-key",     directory.file("server.key")};
-        options.argv.insert(options.argv.end(), protocol.begin(), protocol.end());
-        // s_server ends at end of its input: a pipe that stays open keeps it serving.
-        options.input = host::StreamOptions::pipe();
-        options.output = host::StreamOptions::pipe();
-        options.error = host::StreamOptions::to_fd(STDERR_FILENO);
-        auto process = host::Process::spawn(options);
-        if (!process) {
-            ADD_FAILURE() << "openssl did not start: " << process.error().message();
-            return std::nullopt;
-        }
-        ForeignServer server(std::move(*process));
-        if (!server.await_port()) return std::nullopt;
-        return server;
-    }
-    [[nodiscard]] std::uint16_t port() const { return port_; }
-
-private:
-    explicit ForeignServer(host::Process process) : process_(std::move(process)) {}
-
-    bool await_port() {
-        std::string output;
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd ready{process_.output_fd(), POLLIN, 0};
-            if (::poll(&ready, 1, 100) <= 0) continue;
-            char buffer[256];
-            const ssize_t n = ::read(process_.output_fd(), buffer, sizeof buffer);
-            if (n <= 0) break;
-            output.append(buffer, static_cast<std::size_t>(n));
-            const std::size_t accept = output.find("ACCEPT 127.0.0.1:");
-            const std::size_t end = output.find('\n', accept);
-            if (accept != std::string::npos && end != std::string::npos) {
-                port_ = static_cast<std::uint16_t>(std::stoi(output.substr(accept + 17)));
-                return true;
-            }
-        }
-        ADD_FAILURE() << "openssl s_server did not say where it listens: " << output;
-        return false;
-    }
-
-    host::Process process_;
-    std::uint16_t port_ = 0;
-};
 
 struct Downgrade {
     const char* what;
@@ -106,7 +36,7 @@ TEST_P(ClientDowngrade, IsRefusedBeforeAnyMqttAndNotRetried) {
     ASSERT_TRUE(identity);
     auto directory = mqtls::testing::TempDir::create("mqtls-downgrade-");
     ASSERT_TRUE(directory);
-    auto server = ForeignServer::start(*identity, *directory, downgrade.server_protocol);
+    auto server = testing::ForeignServer::start(*identity, *directory, downgrade.server_protocol);
     ASSERT_TRUE(server);
 
     ClientOptions options;
