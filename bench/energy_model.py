@@ -232,6 +232,11 @@ def pk_ops_for(case):
         ops[VERIFY_OP[case["ca_key"]]] += 1      # server certificate's signature (by the CA)
         if case["client_cert"]:
             ops["ecdsa_sign"] += 1          # CertificateVerify with the device's P-256 key
+    elif case["handshake"] == "resumed" and case.get("tls_version") == "1.3":
+        # TLS 1.3 resumes with PSK + ECDHE (RFC 8446 4.2.9, psk_dhe_ke): a fresh key exchange,
+        # but no certificate and so no signature.
+        ops["ecdhe_keygen"] += 1
+        ops["ecdh_shared"] += 1
     return ops
 
 

@@ -1158,7 +1158,8 @@ class Bench:
                 "id": c.id, "label": c.label, "client": c.client, "transport": c.transport,
                 "handshake": c.handshake, "server_key": c.server_key, "ca_key": c.ca_key,
                 "client_cert": c.client_cert, "one_flight": c.one_flight,
-                "resumption": c.resumption if c.handshake == "resumed" else "none"}
+                "resumption": c.resumption if c.handshake == "resumed" else "none",
+                "tls_version": c.tls_version if c.transport == "tls" else "none"}
             entry.update({k: m.fields[k] for k in keys})
             cases.append(entry)
         now = datetime.datetime.now(datetime.timezone.utc)

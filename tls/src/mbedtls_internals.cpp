@@ -13,8 +13,6 @@
 
 namespace mqtls::tls::detail {
 
-bool internals_available() noexcept { return MQTLS_TLS_READS_INTERNALS != 0; }
-
 std::int32_t received_alert(const mbedtls_ssl_context& ssl) noexcept {
 #if MQTLS_TLS_READS_INTERNALS
     // The alert record is still in in_msg: [level, description].

@@ -20,9 +20,6 @@
 
 namespace mqtls::tls::detail {
 
-/// Whether this build reads the two fields (mbedTLS 3.6.x), for tests and `mqtls --version`.
-bool internals_available() noexcept;
-
 /// The alert description (RFC 8446 6) after mbedTLS returned MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
 /// 0 when unknown.
 std::int32_t received_alert(const mbedtls_ssl_context& ssl) noexcept;

@@ -55,6 +55,21 @@ struct Subtrees {
     bool ip_match = false;
 };
 
+// One GeneralSubtree's base against the subject name, noted in `found`.
+void note_base(unsigned char base_tag, bytes_view base, unsigned char name_tag, bytes_view name,
+               Subtrees& found) noexcept {
+    const auto text = [](bytes_view bytes) {
+        return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    };
+    if (base_tag == tag_dns_name) {
+        found.has_dns = true;
+        if (name_tag == tag_dns_name && dns_within(text(name), text(base))) found.dns_match = true;
+    } else if (base_tag == tag_ip_address) {
+        found.has_ip = true;
+        if (name_tag == tag_ip_address && ip_within(name, base)) found.ip_match = true;
+    }
+}
+
 // Walks one GeneralSubtrees (SEQUENCE OF GeneralSubtree { base GeneralName, ... }) for one
 // subject name; false when it is malformed.
 bool scan_subtrees(unsigned char* p, const unsigned char* end, unsigned char name_tag,
@@ -64,26 +79,22 @@ bool scan_subtrees(unsigned char* p, const unsigned char* end, unsigned char nam
         if (mbedtls_asn1_get_tag(&p, end, &length, tag_sequence) != 0) return false;
         unsigned char* const subtree_end = p + length;
         if (p >= subtree_end) return false;
-        const unsigned char base_tag = *p;
-        ++p;
+        const unsigned char base_tag = *p++;
         std::size_t base_length = 0;
         if (mbedtls_asn1_get_len(&p, subtree_end, &base_length) != 0) return false;
-        const bytes_view base(p, base_length);
-        if (base_tag == tag_dns_name) {
-            found.has_dns = true;
-            if (name_tag == tag_dns_name &&
-                dns_within(
-                    std::string_view(reinterpret_cast<const char*>(name.data()), name.size()),
-                    std::string_view(reinterpret_cast<const char*>(base.data()), base.size()))) {
-                found.dns_match = true;
-            }
-        } else if (base_tag == tag_ip_address) {
-            found.has_ip = true;
-            if (name_tag == tag_ip_address && ip_within(name, base)) found.ip_match = true;
-        }
+        note_base(base_tag, bytes_view(p, base_length), name_tag, name, found);
         p = subtree_end;  // minimum and maximum: RFC 5280 says they are absent for these forms
     }
     return true;
+}
+
+// What one part (permitted or excluded subtrees) says of the subject name.
+bool part_refuses(int part_tag, const Subtrees& found, unsigned char name_tag) noexcept {
+    const bool dns = name_tag == tag_dns_name;
+    const bool constrained = dns ? found.has_dns : found.has_ip;
+    const bool matched = dns ? found.dns_match : found.ip_match;
+    if (part_tag == tag_excluded) return matched;
+    return constrained && !matched;  // permitted: a name of a constrained form must match one
 }
 
 // One subject name against the whole NameConstraints: allowed, violated or malformed.
@@ -96,8 +107,7 @@ ConstraintVerdict check_one(bytes_view constraints, unsigned char name_tag,
         return ConstraintVerdict::malformed;
     }
     while (p < end) {
-        const int tag = *p;
-        ++p;
+        const int tag = *p++;
         std::size_t part_length = 0;
         if (mbedtls_asn1_get_len(&p, end, &part_length) != 0) return ConstraintVerdict::malformed;
         unsigned char* const part_end = p + part_length;
@@ -106,14 +116,45 @@ ConstraintVerdict check_one(bytes_view constraints, unsigned char name_tag,
             !scan_subtrees(p, part_end, name_tag, name, found)) {
             return ConstraintVerdict::malformed;
         }
-        const bool dns = name_tag == tag_dns_name;
-        const bool constrained = dns ? found.has_dns : found.has_ip;
-        const bool matched = dns ? found.dns_match : found.ip_match;
-        if (tag == tag_excluded && matched) return ConstraintVerdict::violated;
-        if (tag == tag_permitted && constrained && !matched) return ConstraintVerdict::violated;
+        if (part_refuses(tag, found, name_tag)) return ConstraintVerdict::violated;
         p = part_end;
     }
     return ConstraintVerdict::allowed;
+}
+
+// Positions `p`/`end` on the contents of the Extensions SEQUENCE in a certificate's v3_ext
+// (with or without its explicit [3] wrapper); false when it is not one.
+bool enter_extensions(unsigned char*& p, const unsigned char*& end) noexcept {
+    std::size_t length = 0;
+    if (*p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 3)) {
+        if (mbedtls_asn1_get_tag(&p, end, &length, *p) != 0) return false;
+        end = p + length;
+    }
+    if (mbedtls_asn1_get_tag(&p, end, &length, tag_sequence) != 0) return false;
+    end = p + length;
+    return true;
+}
+
+// Reads one Extension { extnID, critical DEFAULT FALSE, extnValue } at `p`; false when it is
+// malformed. `value` is the extnValue's contents when the extension is nameConstraints.
+bool read_extension(unsigned char*& p, const unsigned char* end, bytes_view& value) noexcept {
+    std::size_t length = 0;
+    if (mbedtls_asn1_get_tag(&p, end, &length, tag_sequence) != 0) return false;
+    unsigned char* const extension_end = p + length;
+    std::size_t oid_length = 0;
+    if (mbedtls_asn1_get_tag(&p, extension_end, &oid_length, MBEDTLS_ASN1_OID) != 0) return false;
+    const bool wanted = oid_length == sizeof oid_name_constraints &&
+                        std::memcmp(p, oid_name_constraints, oid_length) == 0;
+    p += oid_length;
+    int critical = 0;
+    (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // DEFAULT FALSE
+    std::size_t value_length = 0;
+    if (mbedtls_asn1_get_tag(&p, extension_end, &value_length, MBEDTLS_ASN1_OCTET_STRING) != 0) {
+        return false;
+    }
+    if (wanted) value = bytes_view(p, value_length);
+    p = extension_end;
+    return true;
 }
 
 }  // namespace
@@ -123,38 +164,18 @@ bytes_view name_constraints_of(const mbedtls_x509_crt& crt, bool& malformed) noe
     if (crt.v3_ext.p == nullptr || crt.v3_ext.len == 0) return {};
     unsigned char* p = crt.v3_ext.p;
     const unsigned char* end = p + crt.v3_ext.len;
-    std::size_t length = 0;
-    // The explicit [3] wrapper may or may not be part of the buffer.
-    if (*p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 3)) {
-        if (mbedtls_asn1_get_tag(&p, end, &length, *p) != 0) return malformed = true, bytes_view{};
-        end = p + length;
-    }
-    if (mbedtls_asn1_get_tag(&p, end, &length, tag_sequence) != 0) {
+    if (!enter_extensions(p, end)) {
         malformed = true;
         return {};
     }
-    end = p + length;
     while (p < end) {
-        if (mbedtls_asn1_get_tag(&p, end, &length, tag_sequence) != 0) break;
-        unsigned char* const extension_end = p + length;
-        mbedtls_asn1_buf oid{};
-        if (mbedtls_asn1_get_tag(&p, extension_end, &oid.len, MBEDTLS_ASN1_OID) != 0) break;
-        oid.p = p;
-        p += oid.len;
-        int critical = 0;
-        (void)mbedtls_asn1_get_bool(&p, extension_end, &critical);  // DEFAULT FALSE
-        std::size_t value_length = 0;
-        if (mbedtls_asn1_get_tag(&p, extension_end, &value_length, MBEDTLS_ASN1_OCTET_STRING) !=
-            0) {
-            break;
+        bytes_view value;
+        if (!read_extension(p, end, value)) {
+            malformed = true;
+            return {};
         }
-        if (oid.len == sizeof oid_name_constraints &&
-            std::memcmp(oid.p, oid_name_constraints, oid.len) == 0) {
-            return {p, value_length};
-        }
-        p = extension_end;
+        if (!value.empty()) return value;
     }
-    if (p != end) malformed = true;
     return {};
 }
 

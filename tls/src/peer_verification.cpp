@@ -92,10 +92,6 @@ std::optional<IpAddress> parse_ip_literal(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-bool certificate_in_date(const mbedtls_x509_crt& crt, std::int64_t unix_seconds) noexcept {
-    return date_verdict(crt, civil_from_unix(unix_seconds)) == 0;
-}
-
 bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept {
     // mbedTLS keeps every subjectAltName entry raw in this list, tagged with its
     // GeneralName choice; iPAddress is [7], holding 4 or 16 address bytes.

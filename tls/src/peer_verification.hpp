@@ -50,9 +50,6 @@ Errc verification_error(std::uint32_t flags) noexcept;
 int verify_peer_certificate(void* policy, mbedtls_x509_crt* crt, int depth,
                             std::uint32_t* flags) noexcept;
 
-/// Whether `crt` is valid at `unix_seconds` (notBefore <= now <= notAfter).
-bool certificate_in_date(const mbedtls_x509_crt& crt, std::int64_t unix_seconds) noexcept;
-
 /// Whether `crt` lists a dNSName subjectAltName that certifies `name` (RFC 6125 6.4).
 bool certificate_has_dns_name(const mbedtls_x509_crt& crt, std::string_view name) noexcept;
 
