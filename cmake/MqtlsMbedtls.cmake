@@ -12,7 +12,10 @@
 set(MQTLS_MBEDTLS "bundled" CACHE STRING "mbedTLS 3.6 to build with: bundled (Debian's 3.6 source, built here) or system")
 set_property(CACHE MQTLS_MBEDTLS PROPERTY STRINGS bundled system)
 
-set(MQTLS_MBEDTLS_CONFIG_HEADER ${PROJECT_SOURCE_DIR}/tls/mbedtls-config/host_config.h)
+# The configuration: the host's, or (cross builds set it) the device's.
+if(NOT DEFINED MQTLS_MBEDTLS_CONFIG_HEADER)
+  set(MQTLS_MBEDTLS_CONFIG_HEADER ${PROJECT_SOURCE_DIR}/tls/mbedtls-config/host_config.h)
+endif()
 
 function(_mqtls_mbedtls_cache_dir out)
   if(DEFINED ENV{MQTLS_MBEDTLS_CACHE} AND NOT "$ENV{MQTLS_MBEDTLS_CACHE}" STREQUAL "")
@@ -56,7 +59,7 @@ function(_mqtls_build_bundled_mbedtls out_prefix)
   # One build per source, configuration header and C compiler: a Debug, ASan or clang build of
   # mqtls links the same optimised library, which is not sanitised (as a system one would not be).
   file(SHA256 ${MQTLS_MBEDTLS_CONFIG_HEADER} config_hash)
-  string(SHA256 key "${version}|${config_hash}|${CMAKE_C_COMPILER}|${CMAKE_C_COMPILER_VERSION}|${CMAKE_SYSTEM_PROCESSOR}")
+  string(SHA256 key "${version}|${config_hash}|${CMAKE_C_COMPILER}|${CMAKE_C_COMPILER_VERSION}|${CMAKE_SYSTEM_PROCESSOR}|${CMAKE_C_FLAGS_INIT}")
   string(SUBSTRING ${key} 0 12 key)
   _mqtls_mbedtls_cache_dir(cache)
   set(prefix ${cache}/mbedtls-${version}-${key})
@@ -82,9 +85,16 @@ function(_mqtls_build_bundled_mbedtls out_prefix)
   # configuration the library was compiled with, with no -D to carry along.
   configure_file(${MQTLS_MBEDTLS_CONFIG_HEADER} ${source}/include/mbedtls/mbedtls_config.h COPYONLY)
   cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
+  # A cross build takes the same toolchain file, and optimises for size as the firmware does.
+  set(toolchain "")
+  set(build_type Release)
+  if(CMAKE_CROSSCOMPILING)
+    set(toolchain -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE})
+    set(build_type MinSizeRel)
+  endif()
   _mqtls_mbedtls_step(configuring ${work}/configure.log
-    ${CMAKE_COMMAND} -S ${source} -B ${work}/build -G ${CMAKE_GENERATOR}
-      -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER} -DCMAKE_BUILD_TYPE=Release
+    ${CMAKE_COMMAND} -S ${source} -B ${work}/build -G ${CMAKE_GENERATOR} ${toolchain}
+      -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER} -DCMAKE_BUILD_TYPE=${build_type}
       -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_INSTALL_PREFIX=${prefix}
       -DCMAKE_INSTALL_LIBDIR=lib -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF -DGEN_FILES=OFF
       -DMBEDTLS_FATAL_WARNINGS=OFF -DUSE_SHARED_MBEDTLS_LIBRARY=OFF)
@@ -97,7 +107,10 @@ endfunction()
 
 if(MQTLS_MBEDTLS STREQUAL "bundled")
   _mqtls_build_bundled_mbedtls(MQTLS_MBEDTLS_PREFIX)
-  find_package(MbedTLS 3.6 CONFIG REQUIRED PATHS ${MQTLS_MBEDTLS_PREFIX} NO_DEFAULT_PATH)
+  find_package(MbedTLS 3.6 CONFIG REQUIRED PATHS ${MQTLS_MBEDTLS_PREFIX} NO_DEFAULT_PATH
+               NO_CMAKE_FIND_ROOT_PATH)
+elseif(MQTLS_MBEDTLS STREQUAL "system" AND CMAKE_CROSSCOMPILING)
+  message(FATAL_ERROR "mqtls: a cross build uses the bundled mbedTLS (its device configuration)")
 elseif(MQTLS_MBEDTLS STREQUAL "system")
   find_package(MbedTLS 3.6 CONFIG)
   if(NOT MbedTLS_FOUND)
@@ -114,3 +127,5 @@ if(MbedTLS_VERSION VERSION_LESS 3.6 OR NOT MbedTLS_VERSION VERSION_LESS 4)
 endif()
 set(MQTLS_MBEDTLS_VERSION ${MbedTLS_VERSION})
 message(STATUS "mqtls: mbedTLS ${MbedTLS_VERSION} (${MQTLS_MBEDTLS}, ${MbedTLS_DIR})")
+# Where its libraries are, for scripts/embedded-check.sh's size table.
+file(WRITE ${PROJECT_BINARY_DIR}/mbedtls-prefix.txt "${MQTLS_MBEDTLS_PREFIX}\n")

@@ -10,7 +10,8 @@
 # object and as "target  text  data  bss" tables: libmqtls_mqtt.a (core is header-only, so its code
 # is inside), libmqtls_node.a, libmqtls_link.a (the connection pump), the retained stores
 # (node::RetainedLogStorage's object and the header-only tls::RetainedSessionStore's probe
-# archive), and the number of tests passed under QEMU; exits non-zero on any failure.
+# archive), mbedTLS 3.6 cross-built with tls/mbedtls-config/device_config.h, and the number of
+# tests passed under QEMU; exits non-zero on any failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +91,7 @@ print_size_table() {
 
 # Filled through namerefs (record_archive_size, record_largest_frame), read by the tables.
 # shellcheck disable=SC2034
-declare -A size_row node_row link_row runtime_row log_store_row session_store_row frame_row link_frame_row tests_row
+declare -A size_row node_row link_row runtime_row log_store_row session_store_row frame_row link_frame_row tests_row mbedtls_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -157,6 +158,16 @@ for target in "${targets[@]}"; do
     runtime_lib="$build/node/runtime/libmqtls_node_runtime.a"
     record_archive_size runtime_row "$runtime_lib"
 
+    # mbedTLS 3.6 with the device configuration, cross-built at configure time
+    # (cmake/MqtlsMbedtls.cmake): its three archives together, before the linker drops what a
+    # firmware does not call.
+    mbedtls_prefix=$(cat "$build/mbedtls-prefix.txt")
+    echo "=== embedded $target: mbedTLS (tls/mbedtls-config/device_config.h) in $mbedtls_prefix"
+    "$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1
+    read -r mbedtls_text mbedtls_data mbedtls_bss _ < <("$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1)
+    # shellcheck disable=SC2034  # read by print_size_table, through a nameref
+    mbedtls_row[$target]="$mbedtls_text $mbedtls_data $mbedtls_bss"
+
     # Every embeddable layer passes the same gate.
     layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib")
     for lib in "${layers[@]}" "$session_lib"; do
@@ -194,6 +205,7 @@ print_size_table "libmqtls_link.a (link::Connection: the pump between ByteStream
 print_size_table "libmqtls_node_runtime.a (NodeRunner, run_wake_cycle, OutboxSet, in-flight restore)" runtime_row
 print_size_table "node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a)" log_store_row
 print_size_table "tls::RetainedSessionStore (header-only; libmqtls_retained_session_probe.a)" session_store_row
+print_size_table "mbedTLS 3.6.6, device configuration (libmbedtls + libmbedx509 + libmbedcrypto, before --gc-sections)" mbedtls_row
 echo "(largest single stack frame, mqtt: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
 echo "(largest single stack frame, link: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${link_frame_row[$t]:-?}"; done))"
 echo "=== tests under QEMU (the portable runner and the simulation runner)"
