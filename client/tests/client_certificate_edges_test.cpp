@@ -3,18 +3,16 @@
 // handshake for its own reason with a permanent error (exit 5), never as "handshake failed" that
 // a node would retry for ever.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "client_test_support.hpp"
 #include "foreign_server.hpp"
+#include "mqtls/host/text_file.hpp"
 #include "mqtls/testing/process.hpp"
 #include "mqtls/tls/verify.hpp"
 
@@ -23,17 +21,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool succeeds(const std::string& command) {
-    const int status = std::system((command + " >/dev/null 2>&1").c_str());
-    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+// Runs the openssl command with `arguments`; true when it succeeded (its output on failure).
+bool openssl(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), "openssl");
+    auto ran = mqtls::testing::run_process(arguments, 20s);
+    EXPECT_TRUE(ran && ran->succeeded()) << (ran ? ran->output : ran.error().message());
+    return ran && ran->succeeded();
 }
 
-std::string contents(const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string contents(const std::string& path) { return host::read_text_file(path).value_or(""); }
 
 // Certificates made with the openssl command in one folder: `name`.crt and `name`.key.
 class Forge {
@@ -42,24 +38,23 @@ public:
 
     // A self-signed CA on `curve` (OpenSSL's names: prime256v1, prime192v1).
     void root(const std::string& name, const std::string& curve = "prime256v1") {
-        ASSERT_TRUE(succeeds("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:" + curve +
-                             " -nodes -days 2 -keyout " + path(name, "key") + " -out " +
-                             path(name, "crt") + " -subj /CN=" + name +
-                             " -addext basicConstraints=critical,CA:TRUE"
-                             " -addext keyUsage=critical,keyCertSign,cRLSign"));
+        ASSERT_TRUE(openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt",
+                             "ec_paramgen_curve:" + curve, "-nodes", "-days", "2", "-keyout",
+                             path(name, "key"), "-out", path(name, "crt"), "-subj", "/CN=" + name,
+                             "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                             "keyUsage=critical,keyCertSign,cRLSign"}));
     }
 
     // `name` signed by `issuer`, with the extensions `extensions` (an OpenSSL extfile's lines).
     void issue(const std::string& name, const std::string& issuer, const std::string& extensions,
                const std::string& curve = "prime256v1") {
         std::ofstream(path(name, "ext")) << extensions;
-        ASSERT_TRUE(succeeds("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:" + curve +
-                             " -nodes -keyout " + path(name, "key") + " -out " + path(name, "csr") +
-                             " -subj /CN=" + name));
-        ASSERT_TRUE(succeeds("openssl x509 -req -in " + path(name, "csr") + " -CA " +
-                             path(issuer, "crt") + " -CAkey " + path(issuer, "key") +
-                             " -CAcreateserial -days 2 -sha256 -extfile " + path(name, "ext") +
-                             " -out " + path(name, "crt")));
+        ASSERT_TRUE(openssl({"req", "-new", "-newkey", "ec", "-pkeyopt",
+                             "ec_paramgen_curve:" + curve, "-nodes", "-keyout", path(name, "key"),
+                             "-out", path(name, "csr"), "-subj", "/CN=" + name}));
+        ASSERT_TRUE(openssl({"x509", "-req", "-in", path(name, "csr"), "-CA", path(issuer, "crt"),
+                             "-CAkey", path(issuer, "key"), "-CAcreateserial", "-days", "2",
+                             "-sha256", "-extfile", path(name, "ext"), "-out", path(name, "crt")}));
     }
 
     // The server identity: `leaf`'s certificate, then `chain` (upwards), and its key.
@@ -94,21 +89,26 @@ protected:
         forge_->root("root");
     }
 
-    // The error of a client trusting `root` that connects to s_server presenting `identity`
-    // (started with the s_server options `server_options`).
-    Error refusal(const pki::Issued& identity,
-                  const std::vector<std::string>& server_options = {}) {
-        auto server = testing::ForeignServer::start(identity, *directory_, server_options);
-        if (!server) return Error{};
+    // A client trusting the forged root, dialing 127.0.0.1:`port`.
+    ClientOptions device_options(std::uint16_t port) {
         ClientOptions options;
         options.host = "127.0.0.1";
-        options.port = server->port();
+        options.port = port;
         options.trusted_roots_pem = forge_->pem("root");
         options.client_id = "device-1";
         options.tls_version = testing::tested_tls_version();
         options.connect_timeout = 5000ms;
+        return options;
+    }
+
+    // The error of that client when s_server presents `identity` (started with the s_server
+    // options `server_options`).
+    Error refusal(const pki::Issued& identity,
+                  const std::vector<std::string>& server_options = {}) {
+        auto server = testing::ForeignServer::start(identity, *directory_, server_options);
+        if (!server) return Error{};
         Client device;
-        const auto connected = device.connect(options);
+        const auto connected = device.connect(device_options(server->port()));
         EXPECT_FALSE(connected);
         EXPECT_FALSE(device.connected());
         if (connected) return Error{};
@@ -125,12 +125,7 @@ TEST_F(ClientCertificateEdges, ValidChainIsAccepted) {
     forge_->issue("server", "root", server_extensions);
     auto server = testing::ForeignServer::start(forge_->identity("server"), *directory_, {});
     ASSERT_TRUE(server);
-    ClientOptions options;
-    options.host = "127.0.0.1";
-    options.port = server->port();
-    options.trusted_roots_pem = forge_->pem("root");
-    options.client_id = "device-1";
-    options.tls_version = testing::tested_tls_version();
+    ClientOptions options = device_options(server->port());
     options.connect_timeout = 3000ms;
     Client device;
     const auto connected = device.connect(options);

@@ -2,16 +2,16 @@
 // with a nameConstraints extension, and server certificates inside and outside it, checked by
 // the handshake and by verify_server_chain() alike.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include <chrono>
 #include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mqtls/host/text_file.hpp"
 #include "mqtls/pki/certificate.hpp"
+#include "mqtls/testing/process.hpp"
 #include "mqtls/tls/verify.hpp"
 #include "tls_test_support.hpp"
 
@@ -21,40 +21,51 @@ namespace {
 using testing::client_options;
 using testing::server_options;
 
-bool succeeds(const std::string& command) {
-    const int status = std::system((command + " >/dev/null 2>&1").c_str());
-    return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+// Runs the openssl command with `arguments`; true when it succeeded (its output on failure).
+bool openssl(std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), "openssl");
+    auto ran = mqtls::testing::run_process(arguments, std::chrono::seconds(20));
+    EXPECT_TRUE(ran && ran->succeeded()) << (ran ? ran->output : ran.error().message());
+    return ran && ran->succeeded();
 }
 
-std::string contents(const std::string& path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string contents(const std::string& path) { return host::read_text_file(path).value_or(""); }
 
 class TlsNameConstraints : public ::testing::Test {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/mqtls-name-constraints-XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        directory_ = pattern;
+        auto made = mqtls::testing::TempDir::create("mqtls-name-constraints-");
+        ASSERT_TRUE(made);
+        folder_.emplace(std::move(*made));
+        directory_ = folder_->path();
     }
-    void TearDown() override { (void)std::system(("rm -rf '" + directory_ + "'").c_str()); }
 
     // A P-256 root CA made by OpenSSL carrying `constraints` (an OpenSSL nameConstraints value).
     pki::Issued constrained_ca(const std::string& constraints, bool critical = false) {
         const std::string key = directory_ + "/ca.key";
         const std::string certificate = directory_ + "/ca.crt";
         EXPECT_TRUE(
-            succeeds("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-                     "-keyout " +
-                     key + " -out " + certificate +
-                     " -subj '/CN=constrained CA'"
-                     " -addext 'basicConstraints=critical,CA:TRUE'"
-                     " -addext 'keyUsage=critical,keyCertSign,cRLSign'"
-                     " -addext 'nameConstraints=" +
-                     std::string(critical ? "critical," : "") + constraints + "'"));
+            openssl({"req",
+                     "-x509",
+                     "-newkey",
+                     "ec",
+                     "-pkeyopt",
+                     "ec_paramgen_curve:P-256",
+                     "-nodes",
+                     "-days",
+                     "2",
+                     "-keyout",
+                     key,
+                     "-out",
+                     certificate,
+                     "-subj",
+                     "/CN=constrained CA",
+                     "-addext",
+                     "basicConstraints=critical,CA:TRUE",
+                     "-addext",
+                     "keyUsage=critical,keyCertSign,cRLSign",
+                     "-addext",
+                     "nameConstraints=" + std::string(critical ? "critical," : "") + constraints}));
         return {contents(certificate), contents(key)};
     }
 
@@ -82,6 +93,7 @@ protected:
         return issued ? *issued : pki::Issued{};
     }
 
+    std::optional<mqtls::testing::TempDir> folder_;
     std::string directory_;
 };
 
@@ -129,18 +141,21 @@ TEST_F(TlsNameConstraints, CriticalConstraintsInAnIntermediateAreRefusedAsUnsupp
                                           "keyUsage=critical,digitalSignature\n"
                                           "extendedKeyUsage=serverAuth\n";
     }
-    const std::string new_key =
-        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-        "-nodes ";
-    ASSERT_TRUE(succeeds(new_key + "-keyout " + d + "/ca.key -out " + d + "/ca.csr -subj /CN=ca"));
-    ASSERT_TRUE(succeeds("openssl x509 -req -in " + d + "/ca.csr -CA " + d + "/root.crt -CAkey " +
-                         d + "/root.key -CAcreateserial -days 2 -extfile " + d + "/ca.ext -out " +
-                         d + "/ca.crt"));
-    ASSERT_TRUE(succeeds(new_key + "-keyout " + d + "/leaf.key -out " + d +
-                         "/leaf.csr -subj /CN=broker.allowed.test"));
-    ASSERT_TRUE(succeeds("openssl x509 -req -in " + d + "/leaf.csr -CA " + d + "/ca.crt -CAkey " +
-                         d + "/ca.key -CAcreateserial -days 2 -extfile " + d + "/leaf.ext -out " +
-                         d + "/leaf.crt"));
+    const auto new_key = [&d](const std::string& name, const std::string& subject) {
+        return openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", d + "/" + name + ".key", "-out",
+                        d + "/" + name + ".csr", "-subj", subject});
+    };
+    const auto sign = [&d](const std::string& name, const std::string& issuer) {
+        return openssl({"x509", "-req", "-in", d + "/" + name + ".csr", "-CA",
+                        d + "/" + issuer + ".crt", "-CAkey", d + "/" + issuer + ".key",
+                        "-CAcreateserial", "-days", "2", "-extfile", d + "/" + name + ".ext",
+                        "-out", d + "/" + name + ".crt"});
+    };
+    ASSERT_TRUE(new_key("ca", "/CN=ca"));
+    ASSERT_TRUE(sign("ca", "root"));
+    ASSERT_TRUE(new_key("leaf", "/CN=broker.allowed.test"));
+    ASSERT_TRUE(sign("leaf", "ca"));
     Config config;
     ASSERT_TRUE(config.setup(client_options(root->certificate_pem)));
     auto verified = verify_server_chain(config, contents(d + "/leaf.crt") + contents(d + "/ca.crt"),
