@@ -423,21 +423,21 @@ int read_client_identity(const char* command, const BrokerConnectionFlags& flags
                          options.private_key_pem);
 }
 
-int parse_pins(const char* command, const BrokerConnectionFlags& flags,
-               client::ClientOptions& options) {
-    for (const std::string& hex : flags.pins_hex) {
+}  // namespace
+
+int parse_pin_flags(const char* command, const std::vector<std::string>& pins_hex,
+                    std::vector<tls::SpkiSha256>& pins) {
+    for (const std::string& hex : pins_hex) {
         auto pin = tls::parse_spki_pin(hex);
         if (!pin) {
-            return usage_error(
-                command, "--pin-sha256 is not a SHA-256 in hex",
-                "give 64 hex digits: the SHA-256 of the broker's SubjectPublicKeyInfo");
+            return usage_error(command, "--pin-sha256 is not a SHA-256 in hex",
+                               "give 64 hex digits: the SHA-256 of the broker's "
+                               "SubjectPublicKeyInfo ('mqtls pki show' prints it)");
         }
-        options.pinned_spki.push_back(*pin);
+        pins.push_back(*pin);
     }
     return exit_ok;
 }
-
-}  // namespace
 
 int make_client_options(const char* command, const BrokerConnectionFlags& given,
                         client::ClientOptions& options) {
@@ -459,7 +459,8 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
         return status;
     }
     if (const int status = read_client_identity(command, flags, options)) return status;
-    if (const int status = parse_pins(command, flags, options)) return status;
+    if (const int status = parse_pin_flags(command, flags.pins_hex, options.pinned_spki))
+        return status;
     if (!flags.username.empty()) options.username = flags.username;
     if (const int status = resolve_password(command, flags, options.password)) return status;
     wipe(flags.password);

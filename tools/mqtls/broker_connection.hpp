@@ -67,6 +67,10 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
 /// reports why).
 std::string topic_from_url(const BrokerConnectionFlags& flags);
 
+/// --pin-sha256 values into `pins`; exit_ok, or the usage status (after the message).
+int parse_pin_flags(const char* command, const std::vector<std::string>& pins_hex,
+                    std::vector<tls::SpkiSha256>& pins);
+
 /// Prints a usage error for `command` with a hint and returns exit_usage.
 int usage_error(const char* command, const char* what, const char* hint);
 

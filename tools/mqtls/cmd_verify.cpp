@@ -9,7 +9,6 @@
 // and hint) and exits 5; 2 for bad arguments, 3 when a file cannot be read or is not PEM.
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "broker_connection.hpp"
 #include "cli_support.hpp"
+#include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
 #include "mqtls/tls/config.hpp"
 #include "mqtls/tls/verify.hpp"
@@ -36,11 +36,7 @@ struct VerifyFlags {
 
 std::int64_t fixed_time(void* context) { return *static_cast<const std::int64_t*>(context); }
 
-std::int64_t system_time(void* /*context*/) {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+std::int64_t system_time(void* /*context*/) { return port::posix::wall_clock_seconds(); }
 
 int read_file_flag(const char* flag, const std::string& path, std::string& text) {
     auto read = read_text_file(path);
@@ -52,14 +48,8 @@ int read_file_flag(const char* flag, const std::string& path, std::string& text)
 int run_verify(VerifyFlags& flags) {
     tls::ConfigOptions options;
     options.role = tls::Role::client;
-    for (const std::string& hex : flags.pins_hex) {
-        auto pin = tls::parse_spki_pin(hex);
-        if (!pin) {
-            return usage_error(command, "--pin-sha256 is not a SHA-256 in hex",
-                               "give 64 hex digits: the SHA-256 of the broker's "
-                               "SubjectPublicKeyInfo ('mqtls pki show' prints it)");
-        }
-        options.pinned_spki.push_back(*pin);
+    if (const int status = parse_pin_flags(command, flags.pins_hex, options.pinned_spki)) {
+        return status;
     }
     std::string roots;
     std::string chain;
