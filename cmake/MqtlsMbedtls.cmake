@@ -89,11 +89,22 @@ function(_mqtls_build_bundled_mbedtls out_prefix)
   set(toolchain "")
   set(build_type Release)
   if(CMAKE_CROSSCOMPILING)
-    set(toolchain -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE})
+    # A relative -DCMAKE_TOOLCHAIN_FILE (as embedded/README.md spells it) is relative to the
+    # build or the source folder; the inner build runs elsewhere, so it gets the absolute path.
+    set(toolchain_file ${CMAKE_TOOLCHAIN_FILE})
+    if(NOT IS_ABSOLUTE ${toolchain_file})
+      if(EXISTS ${CMAKE_BINARY_DIR}/${toolchain_file})
+        set(toolchain_file ${CMAKE_BINARY_DIR}/${toolchain_file})
+      else()
+        set(toolchain_file ${CMAKE_SOURCE_DIR}/${toolchain_file})
+      endif()
+    endif()
+    set(toolchain -DCMAKE_TOOLCHAIN_FILE=${toolchain_file})
     set(build_type MinSizeRel)
   endif()
   _mqtls_mbedtls_step(configuring ${work}/configure.log
     ${CMAKE_COMMAND} -S ${source} -B ${work}/build -G ${CMAKE_GENERATOR} ${toolchain}
+      -DCMAKE_MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
       -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER} -DCMAKE_BUILD_TYPE=${build_type}
       -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_INSTALL_PREFIX=${prefix}
       -DCMAKE_INSTALL_LIBDIR=lib -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF -DGEN_FILES=OFF
@@ -107,6 +118,10 @@ endfunction()
 
 if(MQTLS_MBEDTLS STREQUAL "bundled")
   _mqtls_build_bundled_mbedtls(MQTLS_MBEDTLS_PREFIX)
+  # find_package() would keep a MbedTLS_DIR cached by an earlier configure, i.e. the build of an
+  # older configuration header: point it at this one's.
+  set(MbedTLS_DIR ${MQTLS_MBEDTLS_PREFIX}/lib/cmake/MbedTLS CACHE PATH
+      "The bundled mbedTLS build for this configuration (cmake/MqtlsMbedtls.cmake)" FORCE)
   find_package(MbedTLS 3.6 CONFIG REQUIRED PATHS ${MQTLS_MBEDTLS_PREFIX} NO_DEFAULT_PATH
                NO_CMAKE_FIND_ROOT_PATH)
 elseif(MQTLS_MBEDTLS STREQUAL "system" AND CMAKE_CROSSCOMPILING)

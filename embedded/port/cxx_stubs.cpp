@@ -6,10 +6,13 @@
 // The libraries themselves must not need any of these: scripts/embedded-check.sh fails if an
 // embeddable archive has an undefined reference outside its allowlist. They exist so that a test
 // executable links, and so that a stray call fails loudly instead of silently. The one exception
-// is the simulation runner (MQTLS_PORT_TEST_HEAP): its test harness needs operator new.
+// is a program with a heap (MQTLS_PORT_HEAP): the simulation runner, whose test harness needs
+// operator new, and the firmware (firmware/), whose tls layer allocates at set-up (tls::Config,
+// tls::Engine) and whose mbedTLS allocates through calloc.
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 
 namespace {
 [[noreturn]] void trap(const char* what) noexcept {
@@ -24,7 +27,7 @@ namespace {
 extern "C" void __cxa_pure_virtual() { trap("__cxa_pure_virtual"); }
 extern "C" void __cxa_deleted_virtual() { trap("__cxa_deleted_virtual"); }
 
-#if !defined(MQTLS_PORT_TEST_HEAP)
+#if !defined(MQTLS_PORT_HEAP)
 // The heap. A virtual destructor's "deleting destructor" references operator delete even if no
 // object is ever deleted; any actual call is a bug in a no-heap build.
 void* operator new(std::size_t) { trap("operator new"); }
@@ -34,9 +37,9 @@ void operator delete[](void*) noexcept { trap("operator delete[]"); }
 void operator delete(void*, std::size_t) noexcept { trap("operator delete(sized)"); }
 void operator delete[](void*, std::size_t) noexcept { trap("operator delete[](sized)"); }
 #else
-// The simulation runner (mqtls_embedded_sim_tests): the test harness (testing/sim) and its
-// fixtures keep their records in std::vector/std::string, so operator new is picolibc's malloc,
-// over the RAM between .bss and the stack (picolibc.ld's __heap_start..__heap_end). Without
+// The simulation runner (mqtls_embedded_sim_tests) and the firmware: the test harness (testing/sim)
+// and its fixtures keep their records in std::vector/std::string, so operator new is picolibc's
+// malloc, over the RAM between .bss and the stack (picolibc.ld's __heap_start..__heap_end). Without
 // exceptions there is no bad_alloc to throw: running out of heap is a test-environment failure.
 // The libraries under test never come here: the symbol gate checks their archives.
 namespace {
@@ -49,6 +52,14 @@ void* allocate(std::size_t size, const char* what) noexcept {
 
 void* operator new(std::size_t size) { return allocate(size, "operator new (heap exhausted)"); }
 void* operator new[](std::size_t size) { return allocate(size, "operator new[] (heap exhausted)"); }
+// The tls layer allocates with new (std::nothrow) and reports a null as an error of its own.
+const std::nothrow_t std::nothrow{};
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return std::malloc(size == 0 ? 1 : size);
+}
 void operator delete(void* memory) noexcept { std::free(memory); }
 void operator delete[](void* memory) noexcept { std::free(memory); }
 void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }

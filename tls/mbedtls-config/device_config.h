@@ -66,6 +66,7 @@
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_PK_WRITE_C /* the client key-pair check compares public keys */
 
 /* Encodings and X.509: parse and verify, PEM in (CA bundles and keys come as PEM). */
 #define MBEDTLS_ASN1_PARSE_C

@@ -136,14 +136,18 @@ Config::Impl::Impl() noexcept {
     mbedtls_x509_crt_init(&own_chain);
     mbedtls_pk_init(&own_key);
     mbedtls_ctr_drbg_init(&drbg);
+#if MQTLS_TLS_SERVER_ROLE
     mbedtls_ssl_ticket_init(&tickets);
     mbedtls_ssl_cache_init(&cache);
+#endif
 }
 
 Config::Impl::~Impl() {
     mbedtls_ssl_config_free(&ssl);
+#if MQTLS_TLS_SERVER_ROLE
     mbedtls_ssl_ticket_free(&tickets);
     mbedtls_ssl_cache_free(&cache);
+#endif
     mbedtls_x509_crt_free(&trusted_roots);
     mbedtls_x509_crt_free(&own_chain);
     mbedtls_pk_free(&own_key);
@@ -268,6 +272,7 @@ Result<void> compute_identity_digest(Config::Impl& impl) {
     return ok();
 }
 
+#if MQTLS_TLS_SERVER_ROLE
 void note_session_found(int ret) noexcept {
     if (ret == 0 && detail::handshaking_server != nullptr) {
         detail::handshaking_server->session_found = true;
@@ -299,6 +304,7 @@ Result<void> enable_server_resumption(Config::Impl& impl) {
                                    mbedtls_ssl_cache_set);
     return ok();
 }
+#endif
 
 // CTR_DRBG's entropy callback over the platform's source (getrandom(2), an ESP32's hardware
 // RNG): fills the whole request or fails.
@@ -348,6 +354,24 @@ void configure_versions(mbedtls_ssl_config& ssl, TlsVersion version) {
                   MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
 }
 
+// A device's mbedTLS receives records of at most MBEDTLS_SSL_IN_CONTENT_LEN bytes
+// (mbedtls-config/device_config.h: 4096), so it asks a TLS 1.2 broker for records no longer
+// than that (max_fragment_length, RFC 6066 4). A host build keeps the 16 KiB default and asks
+// nothing. (TLS 1.3 brokers are not asked: mbedTLS 3.6 sends no record_size_limit; Mosquitto's
+// handshake and MQTT records stay far below 4096 bytes.)
+void configure_record_size(mbedtls_ssl_config& ssl) {
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && MBEDTLS_SSL_IN_CONTENT_LEN <= 4096
+    static_assert(MBEDTLS_SSL_IN_CONTENT_LEN >= 512, "max_fragment_length starts at 512 bytes");
+    const unsigned char code = MBEDTLS_SSL_IN_CONTENT_LEN >= 4096   ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                               : MBEDTLS_SSL_IN_CONTENT_LEN >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+                               : MBEDTLS_SSL_IN_CONTENT_LEN >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                                                                    : MBEDTLS_SSL_MAX_FRAG_LEN_512;
+    mbedtls_ssl_conf_max_frag_len(&ssl, code);
+#else
+    (void)ssl;
+#endif
+}
+
 // A client without roots could verify nothing, a server without a certificate prove nothing.
 Result<void> check_options(const ConfigOptions& options) {
     if (options.wall_clock.now_seconds == nullptr) return Error{Errc::invalid_argument, 0};
@@ -356,6 +380,9 @@ Result<void> check_options(const ConfigOptions& options) {
     }
     if (options.role == Role::server && options.certificate_pem.empty()) {
         return Error{Errc::invalid_argument, 0};
+    }
+    if (options.role == Role::server && !MQTLS_TLS_SERVER_ROLE) {
+        return Error{Errc::tls_server_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
     }
     return ok();
 }
@@ -414,10 +441,16 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
         // (mbedtls_ssl_read() then returns RECEIVED_NEW_SESSION_TICKET: Engine::session_ready).
         mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
             &impl.ssl, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
-        // Encrypt-then-MAC only concerns CBC suites, which we never offer.
+        configure_record_size(impl.ssl);
+        // Encrypt-then-MAC only concerns CBC suites, which we never offer (and the device
+        // configuration compiles out).
+#if defined(MBEDTLS_SSL_ENCRYPT_THEN_MAC)
         mbedtls_ssl_conf_encrypt_then_mac(&impl.ssl, MBEDTLS_SSL_ETM_DISABLED);
+#endif
     } else if (options.session_resumption) {
+#if MQTLS_TLS_SERVER_ROLE
         MQTLS_TRY(enable_server_resumption(impl));
+#endif
     }
     return ok();
 }

@@ -9,6 +9,15 @@
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
+// The server role (tests, the demo broker's stand-ins) needs mbedTLS's server side and its ticket
+// and cache modules; the device configuration (mbedtls-config/device_config.h) is a client only,
+// and there a server Config fails setup() with Errc::tls_server_unavailable.
+#if defined(MBEDTLS_SSL_SRV_C) && defined(MBEDTLS_SSL_TICKET_C) && defined(MBEDTLS_SSL_CACHE_C)
+#define MQTLS_TLS_SERVER_ROLE 1
+#else
+#define MQTLS_TLS_SERVER_ROLE 0
+#endif
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -46,8 +55,10 @@ struct Config::Impl {
     mbedtls_ctr_drbg_context drbg{};
     // Server-side resumption: ticket keys and a session-ID cache
     // (ConfigOptions::session_resumption).
+#if MQTLS_TLS_SERVER_ROLE
     mbedtls_ssl_ticket_context tickets{};
     mbedtls_ssl_cache_context cache{};
+#endif
     std::vector<SpkiSha256> pinned_spki;
     WallClock wall_clock;
     // SHA-256 over what a verified session vouches for: trusted roots, pins, our own chain. A

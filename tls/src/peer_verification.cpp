@@ -1,6 +1,5 @@
 #include "peer_verification.hpp"
 
-#include <arpa/inet.h>
 #include <mbedtls/asn1.h>
 #include <mbedtls/x509.h>
 
@@ -74,23 +73,6 @@ bool dns_name_matches(std::string_view pattern, std::string_view name) noexcept 
 }
 
 }  // namespace
-
-std::optional<IpAddress> parse_ip_literal(std::string_view name) noexcept {
-    if (name.empty() || name.size() > 45) return std::nullopt;
-    char text[46];
-    std::memcpy(text, name.data(), name.size());
-    text[name.size()] = '\0';
-    IpAddress ip;
-    if (inet_pton(AF_INET, text, ip.bytes.data()) == 1) {
-        ip.length = 4;
-        return ip;
-    }
-    if (inet_pton(AF_INET6, text, ip.bytes.data()) == 1) {
-        ip.length = 16;
-        return ip;
-    }
-    return std::nullopt;
-}
 
 bool certificate_has_ip(const mbedtls_x509_crt& crt, const IpAddress& ip) noexcept {
     // mbedTLS keeps every subjectAltName entry raw in this list, tagged with its

@@ -12,20 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ip_literal.hpp"
 #include "mqtls/core/error.hpp"
 #include "mqtls/core/span.hpp"
 #include "mqtls/tls/config.hpp"
 
 namespace mqtls::tls::detail {
-
-/// An IPv4 (4 bytes) or IPv6 (16 bytes) address literal, as it appears in an iPAddress SAN.
-struct IpAddress {
-    std::array<std::uint8_t, 16> bytes{};
-    std::size_t length = 0;
-};
-
-/// The address if `name` is an IPv4 or IPv6 literal (brackets not accepted).
-std::optional<IpAddress> parse_ip_literal(std::string_view name) noexcept;
 
 /// What the verify callback needs, and what it found; one per Engine.
 struct PeerPolicy {

@@ -144,6 +144,10 @@ enum class RetryClass : std::uint8_t {
       "the broker or network is slow or gone; raise the timeout or reconnect")                     \
     X(entropy_unavailable, 0x0308, transient, "the system's random number source failed",          \
       "detail holds the errno; the device cannot make keys or TLS sessions without it")            \
+    X(modem_link_failed, 0x0309, transient,                                                        \
+      "the serial link to the modem failed (lost framing, a damaged frame, or no answer)",         \
+      "detail: 1 lost sync, 2 frame too long, 3 CRC error, 4 unexpected frame, 5 modem silent; "   \
+      "check the UART wiring and speed, and that the modem runs (docs/uart-modem.md)")             \
     X(tls_setup_failed, 0x0401, transient, "the TLS configuration could not be set up",            \
       "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
       "memory")                                                                                    \
@@ -224,6 +228,9 @@ enum class RetryClass : std::uint8_t {
       "the broker offered no TLS version or cipher suite mqtls accepts",                           \
       "mqtls needs TLS 1.2 or 1.3 with ECDHE and an AEAD cipher (AES-GCM or ChaCha20-Poly1305); "  \
       "enable them on the broker")                                                                 \
+    X(tls_server_unavailable, 0x0419, permanent,                                                   \
+      "this build's mbedTLS has no TLS server side (the device configuration is a client only)",   \
+      "serve TLS from a host build; a device connects as a client")                                \
     X(file_exists, 0x0501, permanent, "the file already exists and will not be overwritten",       \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, permanent, "the file could not be read",                           \
