@@ -1,0 +1,158 @@
+#include "provisioning.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "mqtls/port/baremetal/semihosting.hpp"
+
+namespace mqtls::firmware {
+namespace {
+
+namespace host = port::baremetal::semihosting;
+
+bool refuse_key(std::string_view& failed, std::string_view key) noexcept {
+    failed = key;
+    return false;
+}
+
+Error bad_argument(std::string_view& failed, std::string_view key) noexcept {
+    failed = key;
+    return Error{Errc::invalid_argument, 0};
+}
+
+template <class Number>
+bool parse_number(std::string_view text, Number& out) noexcept {
+    if (text.empty()) return false;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc{} && end == text.data() + text.size();
+}
+
+// A host path from the command line, NUL-terminated for SYS_OPEN.
+struct Path {
+    char text[256] = {};
+    bool set(std::string_view path) noexcept {
+        if (path.empty() || path.size() >= sizeof text) return false;
+        std::memcpy(text, path.data(), path.size());
+        text[path.size()] = '\0';
+        return true;
+    }
+};
+
+// Reads the file named by `key` (if given) into `buffer` as NUL-terminated text.
+Result<std::string_view> read_text(std::string_view line, std::string_view key, char* buffer,
+                                   std::size_t size, bool required, std::string_view& failed) {
+    const std::string_view path_text = host::argument(line, key);
+    if (path_text.empty()) {
+        if (!required) return std::string_view{};
+        failed = key;
+        return Error{Errc::invalid_argument, 0};
+    }
+    Path path;
+    if (!path.set(path_text)) {
+        failed = key;
+        return Error{Errc::invalid_argument, 0};
+    }
+    auto read = host::read_file(path.text,
+                                mutable_bytes(reinterpret_cast<std::uint8_t*>(buffer), size - 1));
+    if (!read) {
+        failed = key;
+        return read.error();
+    }
+    buffer[*read] = '\0';
+    return std::string_view(buffer, *read);
+}
+
+Result<std::optional<tls::SessionKey>> read_session_key(std::string_view line,
+                                                        std::string_view& failed) {
+    const std::string_view path_text = host::argument(line, "session-key");
+    if (path_text.empty()) return std::optional<tls::SessionKey>{};
+    Path path;
+    tls::SessionKey key;
+    std::uint8_t bytes[64];
+    failed = "session-key";
+    if (!path.set(path_text)) return Error{Errc::invalid_argument, 0};
+    MQTLS_TRY_ASSIGN(const std::size_t length, host::read_file(path.text, bytes));
+    if (length != key.bytes.size()) return Error{Errc::session_key_invalid, 0};
+    std::memcpy(key.bytes.data(), bytes, key.bytes.size());
+    failed = {};
+    return std::optional<tls::SessionKey>(key);
+}
+
+bool parse_tls_version(std::string_view text, tls::TlsVersion& version) noexcept {
+    if (text.empty() || text == "1.2") {
+        version = tls::TlsVersion::tls1_2;
+    } else if (text == "1.3") {
+        version = tls::TlsVersion::tls1_3;
+    } else if (text == "auto") {
+        version = tls::TlsVersion::automatic;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The numeric keys; a key left out keeps its default.
+bool parse_numbers(std::string_view line, Provisioning& p, std::string_view& failed) noexcept {
+    struct Seconds {
+        const char* key;
+        Duration* value;
+    };
+    std::uint32_t number = 0;
+    for (const Seconds& item : {Seconds{"deadline", &p.deadline}, Seconds{"period", &p.period}}) {
+        const std::string_view text = host::argument(line, item.key);
+        if (text.empty()) continue;
+        if (!parse_number(text, number) || number == 0) return refuse_key(failed, item.key);
+        *item.value = Duration::from_seconds(number);
+    }
+    const std::string_view qos = host::argument(line, "qos");
+    if (!qos.empty()) {
+        if (!parse_number(qos, number) || number > 2) return refuse_key(failed, "qos");
+        p.qos = static_cast<mqtt::QoS>(number);
+    }
+    const std::string_view readings = host::argument(line, "readings");
+    if (!readings.empty() && (!parse_number(readings, p.readings) || p.readings == 0)) {
+        return refuse_key(failed, "readings");
+    }
+    const std::string_view cut = host::argument(line, "cut");
+    if (!cut.empty()) {
+        const std::size_t colon = cut.find(':');
+        if (colon == std::string_view::npos || !parse_number(cut.substr(0, colon), p.cut_at) ||
+            !parse_number(cut.substr(colon + 1), p.cut_bytes)) {
+            return refuse_key(failed, "cut");
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<Provisioning> provision(std::string_view line, ProvisioningFiles& files,
+                               std::string_view& failed) noexcept {
+    Provisioning p;
+    p.host = host::argument(line, "host");
+    p.device_id = host::argument(line, "id");
+    p.username = host::argument(line, "user");
+    p.password = host::argument(line, "pass");
+    if (p.host.empty()) return bad_argument(failed, "host");
+    if (p.device_id.empty()) return bad_argument(failed, "id");
+    if (!parse_number(host::argument(line, "port"), p.port) || p.port == 0) {
+        return bad_argument(failed, "port");
+    }
+    if (!parse_tls_version(host::argument(line, "tls"), p.tls_version)) {
+        return bad_argument(failed, "tls");
+    }
+    p.session_tickets = host::has_flag(line, "tickets");
+    if (!parse_numbers(line, p, failed)) return Error{Errc::invalid_argument, 0};
+    MQTLS_TRY_ASSIGN(p.ca_pem, read_text(line, "ca", files.ca, sizeof files.ca, true, failed));
+    MQTLS_TRY_ASSIGN(p.certificate_pem, read_text(line, "cert", files.certificate,
+                                                  sizeof files.certificate, false, failed));
+    MQTLS_TRY_ASSIGN(p.private_key_pem, read_text(line, "key", files.private_key,
+                                                  sizeof files.private_key, false, failed));
+    if (p.certificate_pem.empty() != p.private_key_pem.empty()) {
+        return bad_argument(failed, p.certificate_pem.empty() ? "cert" : "key");
+    }
+    MQTLS_TRY_ASSIGN(p.session_key, read_session_key(line, failed));
+    return p;
+}
+
+}  // namespace mqtls::firmware
