@@ -63,6 +63,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::socket_error, RetryClass::transient},
         {Errc::io_timed_out, RetryClass::transient},
         {Errc::entropy_unavailable, RetryClass::transient},
+        {Errc::modem_link_failed, RetryClass::transient},
         // TLS problems of the moment: a setup out of memory, a handshake or record broken on the
         // way, a stored session that is simply not offered. clock_unset: SNTP sets the clock some
         // time after boot, and the runtime must not give a device up for good because it
@@ -95,6 +96,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::certificate_unsupported, RetryClass::permanent},
         {Errc::name_constraint_violation, RetryClass::permanent},
         {Errc::tls_parameters_refused, RetryClass::permanent},
+        {Errc::tls_server_unavailable, RetryClass::permanent},
         // Files and folders, the CA's own limits (storage class), and arguments (config class).
         {Errc::file_exists, RetryClass::permanent},
         {Errc::file_read_failed, RetryClass::permanent},
