@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy) over the library sources, using the compile commands of build/asan.
-#   scripts/tidy.sh                    the library sources (mqtt, node, tls, pki, link, ports/posix, ports/posix/node, client) and test fixtures
+#   scripts/tidy.sh                    the library sources (mqtt, node, tls, pki, link, ports/posix, ports/posix/node, ports/uart_modem, client) and test fixtures
 #   scripts/tidy.sh mqtt/src/topic.cpp  given files
 # Registered as the ctest test lint.clang-tidy (cmake/MqtlsChecks.cmake); exits 1 if clang-tidy reports any warning.
 # BUILD_DIR overrides build/asan; CLANG_TIDY overrides the binary (default clang-tidy-14).
@@ -22,7 +22,7 @@ fi
 
 files=("$@")
 if [[ ${#files[@]} -eq 0 ]]; then
-    mapfile -t files < <(find mqtt/src node/src node/runtime/src tls/src pki/src link/src link/tls/src ports/posix/src ports/posix/node/src client/src tools/mqtls testing/mosquitto/src testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
+    mapfile -t files < <(find mqtt/src node/src node/runtime/src tls/src pki/src link/src link/tls/src ports/posix/src ports/posix/node/src ports/uart_modem/src client/src tools/mqtls testing/mosquitto/src testing/modem_bridge/src testing/modem_bridge/tools testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
 fi
 
 # clang-tidy parses GCC's command lines with clang: drop the GCC-only sanitizer/warning flags it

@@ -38,6 +38,19 @@ bool parse_ipv4(std::string_view text, std::uint8_t* out) noexcept {
     return true;
 }
 
+// One group of 1 to 4 hex digits.
+bool parse_hex_group(std::string_view group, unsigned& out) noexcept {
+    if (group.empty() || group.size() > 4) return false;
+    unsigned value = 0;
+    for (const char c : group) {
+        const int digit = hex_value(c);
+        if (digit < 0) return false;
+        value = (value << 4) | static_cast<unsigned>(digit);
+    }
+    out = value;
+    return true;
+}
+
 // One run of colon-separated groups (either side of "::"), written as bytes into `out` (room
 // for `capacity` bytes); the run's last element may be a dotted quad when `ipv4_tail_allowed`.
 // Returns the number of bytes written, or -1.
@@ -52,13 +65,8 @@ int parse_group_run(std::string_view run, bool ipv4_tail_allowed, std::uint8_t* 
             if (written + ipv4_length > capacity || !parse_ipv4(group, out + written)) return -1;
             return static_cast<int>(written + ipv4_length);
         }
-        if (group.empty() || group.size() > 4 || written + 2 > capacity) return -1;
         unsigned value = 0;
-        for (const char c : group) {
-            const int digit = hex_value(c);
-            if (digit < 0) return -1;
-            value = (value << 4) | static_cast<unsigned>(digit);
-        }
+        if (written + 2 > capacity || !parse_hex_group(group, value)) return -1;
         out[written++] = static_cast<std::uint8_t>(value >> 8);
         out[written++] = static_cast<std::uint8_t>(value & 0xFF);
         if (last) break;
@@ -80,7 +88,8 @@ bool parse_ipv6(std::string_view text, std::uint8_t* out) noexcept {
     const int tail_length = parse_group_run(tail, true, tail_bytes, ipv6_length);
     // "::" stands for at least one zero group (RFC 4291 2.2 (2)).
     if (head_length < 0 || tail_length < 0 ||
-        static_cast<std::size_t>(head_length + tail_length) > ipv6_length - 2) {
+        static_cast<std::size_t>(head_length) + static_cast<std::size_t>(tail_length) >
+            ipv6_length - 2) {
         return false;
     }
     const auto tail_start = ipv6_length - static_cast<std::size_t>(tail_length);
