@@ -7,7 +7,9 @@
 #   lint.clang-tidy            scripts/tidy.sh: .clang-tidy over the library sources (complexity,
 #                              naming, bugprone), using this build's compile_commands.json
 #   embedded.<target>          scripts/embedded-check.sh <target>: cross build, QEMU run of the
-#                              portable tests, size table, no-heap/no-exception symbol gate
+#                              portable tests, the firmware images, size table,
+#                              no-heap/no-exception symbol gate; it is the fixture (setup) of the
+#                              firmware.<target>.* tests (firmware/tests), which run its images
 #   fuzz.libfuzzer-replay      scripts/fuzz.sh --replay: clang libFuzzer build in build/fuzz,
 #                              every corpus input once (the timed fuzzing is a scripts/test.sh stage)
 #   readme.main-command        scripts/demo.sh, the README's main job, for a few seconds: its
@@ -40,6 +42,7 @@ else()
   message(WARNING "clang-tidy not found: lint.clang-tidy not registered (scripts/install-deps.sh)")
 endif()
 
+set(MQTLS_FIRMWARE_TARGETS "")
 foreach(_target cortex-m4 rv32imc)
   if(_target STREQUAL "cortex-m4")
     set(_tools arm-none-eabi-gcc qemu-system-arm)
@@ -60,7 +63,9 @@ foreach(_target cortex-m4 rv32imc)
   add_test(NAME embedded.${_target} COMMAND ${_mqtls_scripts}/embedded-check.sh ${_target})
   # Builds the cross tree from scratch on the first run (~1 min), then only re-links what changed.
   set_tests_properties(embedded.${_target} PROPERTIES LABELS "checks;embedded" TIMEOUT 900
-                       ENVIRONMENT ${_mqtls_checks_env})
+                       ENVIRONMENT ${_mqtls_checks_env}
+                       FIXTURES_SETUP mqtls-firmware-${_target})
+  list(APPEND MQTLS_FIRMWARE_TARGETS ${_target})
 endforeach()
 
 find_program(MQTLS_CLANGXX_FOR_FUZZ NAMES clang++-14)

@@ -91,7 +91,7 @@ print_size_table() {
 
 # Filled through namerefs (record_archive_size, record_largest_frame), read by the tables.
 # shellcheck disable=SC2034
-declare -A size_row node_row link_row runtime_row log_store_row session_store_row frame_row link_frame_row tests_row mbedtls_row
+declare -A size_row node_row link_row runtime_row modem_row firmware_row log_store_row session_store_row frame_row link_frame_row tests_row mbedtls_row
 failed=()
 for target in "${targets[@]}"; do
     if ! triple=$(triple_of "$target"); then
@@ -117,10 +117,10 @@ for target in "${targets[@]}"; do
         exit 1
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
-    # Only the library and the runner: nothing else in the tree is meant for bare metal.
+    # The libraries, the runners, and the firmware image that firmware.<target>.* (ctest) boots.
     cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_node_runtime \
-        mqtls_retained_session_probe \
-        mqtls_embedded_tests mqtls_embedded_sim_tests
+        mqtls_port_uart_modem mqtls_retained_session_probe \
+        mqtls_embedded_tests mqtls_embedded_sim_tests mqtls_firmware_wake
 
     echo "=== embedded $target: portable tests under QEMU"
     # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
@@ -158,6 +158,17 @@ for target in "${targets[@]}"; do
     runtime_lib="$build/node/runtime/libmqtls_node_runtime.a"
     record_archive_size runtime_row "$runtime_lib"
 
+    modem_lib="$build/ports/uart_modem/libmqtls_port_uart_modem.a"
+    record_archive_size modem_row "$modem_lib"
+
+    # The whole wake firmware as linked (--gc-sections): everything a device flashes. Not gated
+    # heap-free: mbedTLS allocates per connection (docs/firmware.md counts it).
+    wake_elf="$build/firmware/mqtls_firmware_wake.elf"
+    echo "=== embedded $target: size of $(basename "$wake_elf")"
+    read -r wake_text wake_data wake_bss _ < <("$triple-size" "$wake_elf" | tail -1)
+    # shellcheck disable=SC2034  # read by print_size_table, through a nameref
+    firmware_row[$target]="$wake_text $wake_data $wake_bss"
+
     # mbedTLS 3.6 with the device configuration, cross-built at configure time
     # (cmake/MqtlsMbedtls.cmake): its three archives together, before the linker drops what a
     # firmware does not call.
@@ -169,7 +180,7 @@ for target in "${targets[@]}"; do
     mbedtls_row[$target]="$mbedtls_text $mbedtls_data $mbedtls_bss"
 
     # Every embeddable layer passes the same gate.
-    layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib")
+    layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib" "$modem_lib")
     for lib in "${layers[@]}" "$session_lib"; do
         echo "=== embedded $target: symbols $(basename "$lib") needs from the platform"
         # A layer may use the layers below it: node calls mqtt's topic checks, link drives
@@ -203,6 +214,8 @@ print_size_table "libmqtls_mqtt.a (core + mqtt)" size_row
 print_size_table "libmqtls_node.a (node runtime: TelemetryNode, outbox, retained log storage, schedule, backoff, JSON, sensors)" node_row
 print_size_table "libmqtls_link.a (link::Connection: the pump between ByteStream, SecureChannel and mqtt::Session)" link_row
 print_size_table "libmqtls_node_runtime.a (NodeRunner, run_wake_cycle, OutboxSet, in-flight restore)" runtime_row
+print_size_table "libmqtls_port_uart_modem.a (ModemStream: the device's ByteStream over the UART modem link)" modem_row
+print_size_table "mqtls_firmware_wake.elf (the whole wake image: libraries, mbedTLS, picolibc, as linked)" firmware_row
 print_size_table "node::RetainedLogStorage (retained_log_storage.cpp.o, inside libmqtls_node.a)" log_store_row
 print_size_table "tls::RetainedSessionStore (header-only; libmqtls_retained_session_probe.a)" session_store_row
 print_size_table "mbedTLS 3.6.6, device configuration (libmbedtls + libmbedx509 + libmbedcrypto, before --gc-sections)" mbedtls_row

@@ -124,10 +124,52 @@ bool parse_numbers(std::string_view line, Provisioning& p, std::string_view& fai
     return true;
 }
 
+constexpr std::string_view known_keys[] = {"host",     "port",   "id",       "user", "pass",
+                                           "ca",       "cert",   "key",      "tls",  "qos",
+                                           "deadline", "period", "readings", "cut",  "session-key"};
+
+// The words after the program name, one at a time.
+std::string_view next_word(std::string_view& rest) noexcept {
+    const std::size_t start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) return rest = {};
+    const std::size_t end = rest.find(' ', start);
+    const std::string_view word =
+        rest.substr(start, end == std::string_view::npos ? end : end - start);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+    return word;
+}
+
+std::string_view key_of(std::string_view word) noexcept { return word.substr(0, word.find('=')); }
+
+bool known(std::string_view word) noexcept {
+    if (word == "tickets") return true;
+    if (word.find('=') == std::string_view::npos) return false;
+    for (const std::string_view key : known_keys) {
+        if (key_of(word) == key) return true;
+    }
+    return false;
+}
+
+// Every word is a known key=value (or the tickets flag), and no key comes twice: a typo or a
+// second value must not be silently ignored (the first one would win).
+bool check_words(std::string_view line, std::string_view& failed) noexcept {
+    std::string_view rest = line;
+    next_word(rest);  // the program name
+    for (std::string_view word = next_word(rest); !word.empty(); word = next_word(rest)) {
+        if (!known(word)) return refuse_key(failed, key_of(word));
+        std::string_view later = rest;
+        for (std::string_view other = next_word(later); !other.empty(); other = next_word(later)) {
+            if (key_of(other) == key_of(word)) return refuse_key(failed, key_of(word));
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<Provisioning> provision(std::string_view line, ProvisioningFiles& files,
                                std::string_view& failed) noexcept {
+    if (!check_words(line, failed)) return Error{Errc::invalid_argument, 0};
     Provisioning p;
     p.host = host::argument(line, "host");
     p.device_id = host::argument(line, "id");

@@ -47,7 +47,8 @@ struct ProvisioningFiles {
     char private_key[1024];
 };
 
-/// The provisioning in `line` (key=value words); `failed` names the key that was wrong.
+/// The provisioning in `line` (the program name, then key=value words: each a known key, none
+/// twice); `failed` names the key that was wrong, unknown or repeated.
 /// Errors: invalid_argument (a missing or malformed key), the file errors of semihosting
 /// (file_read_failed, file_too_large), session_key_invalid (not 32 bytes).
 Result<Provisioning> provision(std::string_view line, ProvisioningFiles& files,

@@ -42,7 +42,7 @@ void take_reading(node::TelemetryNode& telemetry) {
         static_cast<std::uint32_t>(telemetry.outbox().next_sequence() * 2654435761U));
     const Instant now = device.platform().node().clock.now();
     telemetry.start(now);
-    const std::int64_t wall_ms = port::baremetal::wall_seconds() * 1000;
+    const std::int64_t wall_ms = port::baremetal::wall_milliseconds();
     if (auto taken = telemetry.take_reading(sensor, now, wall_ms); !taken) {
         firmware::Device::print_error("the reading could not be stored", taken.error());
     }

@@ -8,12 +8,13 @@ namespace mqtls::port::baremetal {
 namespace {
 
 constexpr std::uint32_t layout_magic = 0x4D514C52U;  // "RLQM" in memory: mqtls retained layout
-constexpr std::uint32_t layout_version = 1;
+constexpr std::uint32_t layout_version = 2;          // 2: the wall clock's high-water mark
 static_assert(sizeof(RetainedLayout) <= 64 * 1024, "retained memory is 64 KiB on both boards");
 
-// The host's time at boot; the wall clock moves on with the board's timer from there (what an
-// ESP32 does between SNTP updates).
-std::int64_t boot_unix_seconds = 0;
+// The wall clock at boot (Unix ms); it moves on with the board's timer from there (what an
+// ESP32 does between SNTP updates). wall_milliseconds() explains the high-water mark.
+std::int64_t boot_wall_ms = 0;
+RetainedLayout* retained_layout = nullptr;
 semihosting::HostRandom* platform_random = nullptr;
 
 Instant read_board_clock(void* /*context*/) { return Instant::from_millis(board::milliseconds()); }
@@ -34,7 +35,15 @@ bool prepare_retained(RetainedLayout& layout) noexcept {
 
 MonotonicClock monotonic_clock() noexcept { return MonotonicClock{&read_board_clock, nullptr}; }
 
-std::int64_t wall_seconds() noexcept { return boot_unix_seconds + board::milliseconds() / 1000; }
+std::int64_t wall_milliseconds() noexcept {
+    const std::int64_t now = boot_wall_ms + static_cast<std::int64_t>(board::milliseconds());
+    if (retained_layout != nullptr && now > retained_layout->wall_clock_high_water_ms) {
+        retained_layout->wall_clock_high_water_ms = now;
+    }
+    return now;
+}
+
+std::int64_t wall_seconds() noexcept { return wall_milliseconds() / 1000; }
 
 bool BoardUart::readable() noexcept { return board::uart_readable(); }
 std::uint8_t BoardUart::read_byte() noexcept { return board::uart_read(); }
@@ -80,13 +89,16 @@ std::size_t PowerCutHook::admit(std::size_t offset, bytes_view data) noexcept {
 
 Result<void> Platform::boot(Platform& platform, PowerCutPlan* power_cut) noexcept {
     board::init();
-    boot_unix_seconds = semihosting::unix_seconds();
     MQTLS_TRY(platform.random_.open());
     platform_random = &platform.random_;
 
     const mutable_bytes region = board::retained_memory();
     auto& layout = *reinterpret_cast<RetainedLayout*>(region.data());
     platform.retained_was_blank_ = prepare_retained(layout);
+    const std::int64_t host_ms = semihosting::unix_seconds() * 1000;
+    boot_wall_ms =
+        host_ms > layout.wall_clock_high_water_ms ? host_ms : layout.wall_clock_high_water_ms + 1;
+    retained_layout = &layout;
     RetainedStoreHook* hooks[3] = {nullptr, nullptr, nullptr};
     if (power_cut != nullptr) {
         platform.hooks_[0].attach(power_cut, mutable_bytes(layout.session.bytes));
@@ -131,8 +143,5 @@ int mbedtls_hardware_poll(void* /*data*/, unsigned char* output, std::size_t len
 
 // MBEDTLS_PLATFORM_MS_TIME_ALT: TLS 1.3 ticket ages (RFC 8446 4.6.1) must stay right across a
 // deep sleep, so this is the wall clock in milliseconds, not the time since boot.
-std::int64_t mbedtls_ms_time(void) {
-    return mqtls::port::baremetal::boot_unix_seconds * 1000 +
-           mqtls::port::baremetal::board::milliseconds();
-}
+std::int64_t mbedtls_ms_time(void) { return mqtls::port::baremetal::wall_milliseconds(); }
 }

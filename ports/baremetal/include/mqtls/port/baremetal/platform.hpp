@@ -33,6 +33,9 @@ inline constexpr std::size_t outbox_segment_bytes = 12 * 1024;
 struct RetainedLayout {
     std::uint32_t magic;
     std::uint32_t layout;
+    /// The latest wall-clock time (Unix ms) this device handed out: the next boot's clock
+    /// starts no earlier (see wall_milliseconds()).
+    std::int64_t wall_clock_high_water_ms;
     tls::RetainedSessionRegion<> session;
     node::RetainedLogRegion<outbox_segment_bytes> segments[2];
 };
@@ -134,5 +137,12 @@ private:
 /// The port's clocks, for code outside the runtime (reports).
 MonotonicClock monotonic_clock() noexcept;
 std::int64_t wall_seconds() noexcept;
+/// The wall clock in Unix milliseconds. It starts at boot from the host's time (whole seconds,
+/// semihosting SYS_TIME: the stand-in for SNTP or the RTC) but never earlier than the latest
+/// time handed out before the sleep (kept in retained memory), so it is monotonic across wakes
+/// as an ESP32's RTC timer is through deep sleep: two wakes within one host second must not
+/// see time run backwards, or a TLS 1.3 ticket received in the first looks issued in the
+/// future in the second (RFC 8446 4.2.11.1 ticket age). Its error stays under a second.
+std::int64_t wall_milliseconds() noexcept;
 
 }  // namespace mqtls::port::baremetal
