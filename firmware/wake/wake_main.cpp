@@ -23,18 +23,6 @@ namespace host = port::baremetal::semihosting;
 alignas(firmware::Device) unsigned char device_storage[sizeof(firmware::Device)];
 firmware::Device& device = *new (device_storage) firmware::Device();
 
-const char* handshake_name(node::WakeHandshake handshake) {
-    switch (handshake) {
-        case node::WakeHandshake::full:
-            return "full";
-        case node::WakeHandshake::resumed:
-            return "resumed";
-        case node::WakeHandshake::none:
-            break;
-    }
-    return "none";
-}
-
 // This wake's reading: the simulated sensor, moved on by the seq so values change from wake to
 // wake (a real board reads its sensor here).
 void take_reading(node::TelemetryNode& telemetry) {
@@ -57,7 +45,7 @@ void report_wake(const node::WakeReport& report, std::size_t pending, int status
     firmware::Report line;
     line.add("firmware", "wake");
     line.add("device", device.provisioning().device_id);
-    line.add("handshake", handshake_name(report.handshake));
+    line.add("handshake", node::handshake_name(report.handshake));
     line.add("protocol", report.channel.protocol);
     line.add("cipher_suite", report.channel.cipher_suite);
     line.add_bool("session_offered", report.session_offered);

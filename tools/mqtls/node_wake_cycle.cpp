@@ -65,18 +65,6 @@ std::string described(const Error& error) {
     return std::string(error.message()) + " [" + name(error.code) + "]";
 }
 
-const char* handshake_name(node::WakeHandshake handshake) {
-    switch (handshake) {
-        case node::WakeHandshake::full:
-            return "full";
-        case node::WakeHandshake::resumed:
-            return "resumed";
-        case node::WakeHandshake::none:
-            break;
-    }
-    return "none";
-}
-
 bytes_view view_of(const std::string& text) { return as_bytes(text.data(), text.size()); }
 
 // The CONNECT of every wake; views into `options`. run_wake_cycle forces a persistent session
@@ -294,7 +282,7 @@ std::string WakeCycle::failure_context(const node::WakeReport& report, const Err
 
 // The library's report as the CLI's: names, texts, the TLS figures, and the exit status.
 int WakeCycle::absorb(const node::WakeReport& report, const WakeLink& link) {
-    report_.handshake = handshake_name(report.handshake);
+    report_.handshake = node::handshake_name(report.handshake);
     report_.session_offered = report.session_offered;
     report_.session_declined = report.session_declined;
     if (report.session_problem) report_.session_problem = described(*report.session_problem);

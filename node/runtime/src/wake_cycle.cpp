@@ -5,6 +5,19 @@
 #include "mqtls/node/in_flight.hpp"
 
 namespace mqtls::node {
+
+const char* handshake_name(WakeHandshake handshake) noexcept {
+    switch (handshake) {
+        case WakeHandshake::full:
+            return "full";
+        case WakeHandshake::resumed:
+            return "resumed";
+        case WakeHandshake::none:
+            break;
+    }
+    return "none";
+}
+
 namespace {
 
 // The most readings one wake's flight carries and keeps in flight: bounds the flight and the

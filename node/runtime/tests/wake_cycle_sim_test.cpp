@@ -7,6 +7,7 @@
 #include "mqtls_test.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include <cstdio>
@@ -147,6 +148,13 @@ TEST(WakeCycleSimulation, EveryReadingArrivesThroughSeededFaultSchedules) {
     if (totals.schedules >= 100) {
         EXPECT_GT(totals.faults, totals.schedules);  // they did fault
     }
+}
+
+// Reports (the CLI's JSON, the firmware's MQTLS-REPORT line) and the benchmarks parse these.
+TEST(WakeCycleReport, HandshakeNamesAreStable) {
+    EXPECT_TRUE(std::string_view(handshake_name(WakeHandshake::none)) == "none");
+    EXPECT_TRUE(std::string_view(handshake_name(WakeHandshake::full)) == "full");
+    EXPECT_TRUE(std::string_view(handshake_name(WakeHandshake::resumed)) == "resumed");
 }
 
 }  // namespace

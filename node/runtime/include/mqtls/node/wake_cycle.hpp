@@ -39,6 +39,9 @@ struct WakeConfig {
 
 enum class WakeHandshake : std::uint8_t { none, full, resumed };
 
+/// "none", "full" or "resumed": the name reports and logs use.
+const char* handshake_name(WakeHandshake handshake) noexcept;
+
 /// What one wake did (the CLI prints it and writes it as JSON).
 struct WakeReport {
     WakeHandshake handshake = WakeHandshake::none;
