@@ -117,10 +117,10 @@ for target in "${targets[@]}"; do
         exit 1
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
-    # The libraries, the runners, and the firmware image that firmware.<target>.* (ctest) boots.
+    # The libraries, the runners, and the firmware images that firmware.<target>.* (ctest) boots.
     cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_node_runtime \
         mqtls_port_uart_modem mqtls_retained_session_probe \
-        mqtls_embedded_tests mqtls_embedded_sim_tests mqtls_firmware_wake
+        mqtls_embedded_tests mqtls_embedded_sim_tests mqtls_firmware_wake mqtls_firmware_node
 
     echo "=== embedded $target: portable tests under QEMU"
     # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter

@@ -12,8 +12,8 @@ testing::BrokerOptions FirmwareTest::broker_options() {
     testing::BrokerOptions options;
     options.users = {{device_id, device_password}, {collector_user, collector_password}};
     // Every client may write only telemetry/<its client id> (%c), the collector read them all.
-    options.acl = std::string("pattern write telemetry/%c\n\nuser ") + collector_user +
-                  "\ntopic read telemetry/#\n";
+    options.acl = std::string("pattern write telemetry/%c\npattern write status/%c\n\nuser ") +
+                  collector_user + "\ntopic read telemetry/#\ntopic read status/#\n";
     return options;
 }
 
@@ -58,6 +58,15 @@ std::string FirmwareTest::write_file(const std::string& name, const std::string&
 
 FirmwareRun FirmwareTest::wake(const std::vector<std::string>& extra, const std::string& id,
                                bool with_password) {
+    return boot(target_.wake_elf, extra, id, with_password);
+}
+
+FirmwareRun FirmwareTest::run_node(const std::vector<std::string>& extra) {
+    return boot(target_.node_elf, extra, device_id, /*with_password=*/true);
+}
+
+FirmwareRun FirmwareTest::boot(const std::string& elf, const std::vector<std::string>& extra,
+                               const std::string& id, bool with_password) {
     std::string& retained = retained_files_[id];
     if (retained.empty()) retained = create_retained_memory(target_, dir_->path(), id);
     std::vector<std::string> arguments = {"host=localhost",
@@ -79,7 +88,7 @@ FirmwareRun FirmwareTest::wake(const std::vector<std::string>& extra, const std:
             arguments.push_back(word);
         }
     }
-    return run_firmware(target_, target_.wake_elf, bridge_->port(), retained, arguments);
+    return run_firmware(target_, elf, bridge_->port(), retained, arguments);
 }
 
 std::vector<std::string> FirmwareTest::collector_command(
@@ -129,6 +138,20 @@ std::vector<Delivered> FirmwareTest::collect(std::size_t expected) {
 
 std::vector<Delivered> FirmwareTest::collect_all() {
     return receive(collector_command({"-W", "4"}));
+}
+
+std::string FirmwareTest::retained_status(const std::string& id) {
+    std::vector<std::string> command = collector_command({});
+    // Another client id and a clean session: only the retained message of this one topic.
+    const auto topic = std::find(command.begin(), command.end(), "telemetry/#");
+    *topic = "status/" + id;
+    const auto client_id = std::find(command.begin(), command.end(), "collector");
+    *client_id = "status-reader";
+    command.erase(std::find(command.begin(), command.end(), "-c"));
+    command.insert(command.end(), {"-C", "1", "-W", "5"});
+    const std::vector<Delivered> got = receive(command);
+    if (got.empty()) return {};
+    return got.front().payload.is_discarded() ? std::string() : got.front().payload.dump();
 }
 
 std::vector<Delivered> FirmwareTest::receive(const std::vector<std::string>& command) {

@@ -37,7 +37,8 @@ protected:
     static constexpr const char* collector_password = "collector-secret";
 
     /// The broker's options; the default: password logins for the device and the collector,
-    /// and an ACL that lets a device write only telemetry/<its id> and the collector read all.
+    /// and an ACL that lets a device write only telemetry/<its id> and status/<its id>, and the
+    /// collector read them all.
     virtual testing::BrokerOptions broker_options();
 
     /// Whether SetUp() subscribes the collector (collect() needs it).
@@ -51,6 +52,12 @@ protected:
     /// a key=value word of `extra` replaces that key's default, or is added.
     FirmwareRun wake(const std::vector<std::string>& extra = {}, const std::string& id = device_id,
                      bool with_password = true);
+
+    /// One run of the continuous node image (the device device_id, with its password).
+    FirmwareRun run_node(const std::vector<std::string>& extra);
+
+    /// The retained status message of `id` (status/<id>) as JSON text; empty when none came.
+    std::string retained_status(const std::string& id);
 
     /// Writes `text` to a file in the test's directory and returns its path.
     std::string write_file(const std::string& name, const std::string& text);
@@ -81,6 +88,8 @@ protected:
 
 private:
     void subscribe_collector(bool with_certificate);
+    FirmwareRun boot(const std::string& elf, const std::vector<std::string>& extra,
+                     const std::string& id, bool with_password);
     std::vector<Delivered> receive(const std::vector<std::string>& command);
     std::vector<std::string> collector_command(const std::vector<std::string>& options) const;
 };

@@ -72,10 +72,12 @@ bool target_under_test(Target& target, std::string& why) {
     const std::string dir = root + "/embedded-" + target.name + "/firmware/";
     target.wake_elf = dir + "mqtls_firmware_wake.elf";
     target.node_elf = dir + "mqtls_firmware_node.elf";
-    if (!readable_file(target.wake_elf)) {
-        why = "no firmware image " + target.wake_elf + " (scripts/embedded-check.sh " +
-              target.name + " builds it)";
-        return false;
+    for (const std::string* image : {&target.wake_elf, &target.node_elf}) {
+        if (!readable_file(*image)) {
+            why = "no firmware image " + *image + " (scripts/embedded-check.sh " + target.name +
+                  " builds it)";
+            return false;
+        }
     }
     return true;
 }
