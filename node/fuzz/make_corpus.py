@@ -73,6 +73,14 @@ def main():
         "seq-at-the-top": seed(fresh + reading(2**64 - 1, b"top")),
         "last-json-safe-seq": seed(begin(1, 2**53 - 1, 2**53 - 1, 0) + commit(1)),
         "every-seq-used": seed(begin(1, 2**53, 2**53, 0) + commit(1)),
+        # Found by this target: a segment at epoch 0xFFFFFFFF, full enough that the next push
+        # compacts into epoch 0 (the copy must win: serial-number order).
+        "epoch-wrap": seed(begin(2**32 - 1, 1, 3, 0) + reading(1, b"one") + reading(2, b"two")
+                           + commit(2**32 - 1) + b"".join(state(1, 3, 0) for _ in range(140))),
+        # Found by this target: a COMMIT behind a record replay refuses (a seq beyond
+        # max_sequence) must not make the segment count as committed.
+        "commit-behind-implausible": seed(begin(5, 1, 1, 0) + reading(2**60, b"x") + commit(5),
+                                          begin(3, 1, 7, 0) + commit(3)),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

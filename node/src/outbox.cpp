@@ -131,12 +131,51 @@ Result<bool> read_record(LogStorage& log, std::size_t offset, std::size_t log_si
     return true;
 }
 
+// Whether the seqs and counters a record carries are ones an outbox can have written: a
+// reading's seq 1..max_sequence, head and next at most one past it.
+bool counters_plausible(const Record& record) noexcept {
+    const std::uint8_t* body = record.body.data();
+    switch (record.type) {
+        case RecordType::reading:
+        case RecordType::release: {
+            const std::uint64_t seq = get_u64(body);
+            return seq >= 1 && seq <= max_sequence;
+        }
+        case RecordType::begin:
+            return get_u64(body + 4) <= max_sequence + 1 && get_u64(body + 12) <= max_sequence + 1;
+        case RecordType::state:
+            return get_u64(body) <= max_sequence + 1 && get_u64(body + 8) <= max_sequence + 1;
+        case RecordType::inflight:
+        case RecordType::commit:
+            return true;
+    }
+    return false;
+}
+
+// Epochs compare in serial-number order (as RFC 1982 does for DNS serials): a compaction
+// writes epoch + 1 modulo 2^32 into the other segment, and that copy must win even when the
+// old epoch was 0xFFFFFFFF (storage we did not write can hold any value). A plain `>` would
+// keep choosing the old segment and lose everything after the wrap.
+bool epoch_is_newer(std::uint32_t candidate, std::uint32_t current) noexcept {
+    return candidate != current && static_cast<std::uint32_t>(candidate - current) < 0x80000000U;
+}
+
 // What pass 1 of recovery learns about a segment.
 struct SegmentSummary {
     bool committed = false;
     bool has_data = false;
     std::uint32_t epoch = 0;
 };
+
+// Whether `record` ends the segment for pass 1, exactly where replay() stops: a segment
+// starts with its BEGIN and ends before a second one, and a record with counters we never
+// write ends it too. A COMMIT behind such a record must not count, or recovery would truncate
+// a segment it called committed back to an uncommitted one, and the next open would pick the
+// other segment.
+bool ends_segment(const Record& record, bool begun) noexcept {
+    if (begun == (record.type == RecordType::begin)) return true;
+    return !counters_plausible(record);
+}
 
 Result<SegmentSummary> summarize(LogStorage& log, mutable_bytes scratch) noexcept {
     SegmentSummary summary;
@@ -148,24 +187,14 @@ Result<SegmentSummary> summarize(LogStorage& log, mutable_bytes scratch) noexcep
     // Each turn consumes at least a header: bounded by the log size.
     for (;;) {
         MQTLS_TRY_ASSIGN(const bool found, read_record(log, offset, size, scratch, record));
-        if (!found) break;
+        if (!found || ends_segment(record, begun)) break;
         offset = record.end;
-        const std::uint8_t* body = record.body.data();
-        if (!begun && record.type != RecordType::begin) break;
-        switch (record.type) {
-            case RecordType::begin:
-                if (begun) return summary;  // a second BEGIN: the segment ends here
-                begun = true;
-                summary.epoch = get_u32(body);
-                break;
-            case RecordType::reading:
-            case RecordType::state:
-            case RecordType::inflight:
-            case RecordType::release:
-                break;
-            case RecordType::commit:
-                if (get_u32(body) == summary.epoch) summary.committed = true;
-                break;
+        const std::uint32_t epoch = get_u32(record.body.data());
+        if (record.type == RecordType::begin) {
+            begun = true;
+            summary.epoch = epoch;
+        } else if (record.type == RecordType::commit && epoch == summary.epoch) {
+            summary.committed = true;
         }
     }
     return summary;
@@ -197,27 +226,6 @@ Result<std::uint64_t> highest_seq_anywhere(LogStorage& log, mutable_bytes scratc
         offset = record.end;
     }
     return highest;
-}
-
-// Whether the seqs and counters a record carries are ones an outbox can have written: a
-// reading's seq 1..max_sequence, head and next at most one past it.
-bool counters_plausible(const Record& record) noexcept {
-    const std::uint8_t* body = record.body.data();
-    switch (record.type) {
-        case RecordType::reading:
-        case RecordType::release: {
-            const std::uint64_t seq = get_u64(body);
-            return seq >= 1 && seq <= max_sequence;
-        }
-        case RecordType::begin:
-            return get_u64(body + 4) <= max_sequence + 1 && get_u64(body + 12) <= max_sequence + 1;
-        case RecordType::state:
-            return get_u64(body) <= max_sequence + 1 && get_u64(body + 8) <= max_sequence + 1;
-        case RecordType::inflight:
-        case RecordType::commit:
-            return true;
-    }
-    return false;
 }
 
 }  // namespace
@@ -437,7 +445,7 @@ Result<void> Outbox::recover() noexcept {
     const bool second_ok = summaries[1].committed;
     if (!first_ok && !second_ok) return start_fresh(summaries[0].has_data || summaries[1].has_data);
     const bool second_is_newer =
-        !first_ok || (second_ok && summaries[1].epoch > summaries[0].epoch);
+        !first_ok || (second_ok && epoch_is_newer(summaries[1].epoch, summaries[0].epoch));
     active_ = second_is_newer ? 1 : 0;
     LogStorage& log = active();
     MQTLS_TRY_ASSIGN(const std::size_t size, log.size());

@@ -437,5 +437,109 @@ TEST(Outbox, CorruptionOfEveryCommittedSegmentStartsFreshWithoutReusingSeqs) {
     EXPECT_EQ(reopened->next_sequence(), 6U);
 }
 
+// Writes records in the log format (outbox.hpp) straight into a segment, for logs the outbox
+// itself would not write.
+class LogForger {
+public:
+    explicit LogForger(RamLogStorage& log) : log_(log) {}
+
+    void begin(std::uint32_t epoch, std::uint64_t head, std::uint64_t next) {
+        std::uint8_t body[28] = {};
+        put(body, epoch, 4);
+        put(body + 4, head, 8);
+        put(body + 12, next, 8);
+        record(1, body, sizeof body);
+    }
+    void reading(std::uint64_t seq, bytes_view payload) {
+        std::uint8_t body[64] = {};
+        put(body, seq, 8);
+        std::memcpy(body + 8, payload.data(), payload.size());
+        record(2, body, 8 + payload.size());
+    }
+    void state(std::uint64_t head, std::uint64_t next) {
+        std::uint8_t body[24] = {};
+        put(body, head, 8);
+        put(body + 8, next, 8);
+        record(3, body, sizeof body);
+    }
+    void commit(std::uint32_t epoch) {
+        std::uint8_t body[4] = {};
+        put(body, epoch, 4);
+        record(4, body, sizeof body);
+    }
+
+private:
+    static void put(std::uint8_t* out, std::uint64_t value, unsigned bytes) {
+        for (unsigned i = 0; i < bytes; ++i) out[i] = static_cast<std::uint8_t>(value >> (8U * i));
+    }
+    void record(std::uint8_t type, const std::uint8_t* body, std::size_t length) {
+        std::uint8_t header[8] = {type, 0, static_cast<std::uint8_t>(length),
+                                  static_cast<std::uint8_t>(length >> 8U)};
+        std::uint32_t crc = crc32_update(0, bytes_view(header, 4));
+        crc = crc32_update(crc, bytes_view(body, length));
+        put(header + 4, crc, 4);
+        ASSERT_TRUE(log_.append(bytes_view(header, sizeof header)).has_value());
+        ASSERT_TRUE(log_.append(bytes_view(body, length)).has_value());
+    }
+    RamLogStorage& log_;
+};
+
+// Found by the outbox_recovery fuzz target: a compaction from epoch 0xFFFFFFFF writes epoch 0,
+// and recovery compared epochs with `>`, so it went back to the old segment and forgot every
+// reading and release after the compaction.
+TEST(Outbox, ACompactionPastTheLastEpochStillWins) {
+    static Rig rig;
+    LogForger log(rig.first);
+    log.begin(0xFFFFFFFFU, 1, 3);
+    log.reading(1, text("one"));
+    log.reading(2, text("two"));
+    log.commit(0xFFFFFFFFU);
+    // Filler STATEs (32 bytes each) until the 1024-byte segment has no room for a push.
+    while (*rig.first.size() + 32 <= Rig::small_config().segment_bytes &&
+           !MQTLS_TEST_HAS_FATAL_FAILURE()) {
+        log.state(1, 3);
+    }
+    {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        ASSERT_EQ(outbox->recovery().epoch, 0xFFFFFFFFU);
+        const Result<OutboxPush> pushed = outbox->push(text("three"));
+        ASSERT_TRUE(pushed.has_value());
+        EXPECT_EQ(pushed->seq, 3U);
+        ASSERT_TRUE(outbox->release(1).has_value());
+        ASSERT_TRUE(outbox->sync().has_value());
+    }
+    Result<Outbox> reopened = rig.open();
+    ASSERT_TRUE(reopened.has_value());
+    EXPECT_EQ(reopened->recovery().segment, 1U);
+    EXPECT_EQ(reopened->recovery().epoch, 0U);
+    EXPECT_EQ(reopened->next_sequence(), 4U);
+    ASSERT_EQ(reopened->size(), 2U);
+    std::uint8_t buffer[64];
+    EXPECT_TRUE(payload_is(*reopened->peek(0, buffer), "two"));
+    EXPECT_TRUE(payload_is(*reopened->peek(1, buffer), "three"));
+}
+
+// Found by the outbox_recovery fuzz target: replay stops at a record whose counters no outbox
+// writes, but the segment still counted as committed through the COMMIT behind it; recovery
+// then truncated it to an uncommitted one, and the next open took the other segment instead.
+// Two opens must agree.
+TEST(Outbox, ACommitBehindARefusedRecordDoesNotCount) {
+    static Rig rig;
+    LogForger first(rig.first);
+    first.begin(5, 1, 1);
+    first.reading(std::uint64_t{1} << 60U, text("x"));  // beyond max_sequence
+    first.commit(5);
+    LogForger second(rig.second);
+    second.begin(3, 1, 7);
+    second.commit(3);
+    for (int open = 0; open < 2; ++open) {
+        Result<Outbox> outbox = rig.open();
+        ASSERT_TRUE(outbox.has_value());
+        EXPECT_EQ(outbox->recovery().segment, 1U) << "open " << open;
+        EXPECT_EQ(outbox->next_sequence(), 7U) << "open " << open;
+    }
+}
+
 }  // namespace
 }  // namespace mqtls::node::test

@@ -19,9 +19,10 @@
 /// When the active segment is full, the live readings are copied into the other segment under
 /// a new epoch, which counts only once its COMMIT is synced: a crash during the copy leaves the
 /// old segment in charge. Recovery scans both segments, takes the committed one with the
-/// highest epoch, replays it up to the first record whose checksum fails (a torn write) and
-/// truncates the rest. It never guesses: a record either checks out or it and everything after
-/// it are discarded, and only records appended after the last sync can be lost that way.
+/// newer epoch (in serial-number order, so that epoch + 1 wins even across 2^32), replays it up to
+/// the first record whose checksum fails (a torn write) and truncates the rest. It never guesses: a
+/// record either checks out or it and everything after it are discarded, and only records appended
+/// after the last sync can be lost that way.
 ///
 /// Sequence numbers: the outbox assigns them (1, 2, ...), persists them in the log, and never
 /// reuses one, even when a reading is dropped, so a collector sees a dropped reading as a gap
