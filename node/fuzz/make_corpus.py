@@ -81,6 +81,10 @@ def main():
         # max_sequence) must not make the segment count as committed.
         "commit-behind-implausible": seed(begin(5, 1, 1, 0) + reading(2**60, b"x") + commit(5),
                                           begin(3, 1, 7, 0) + commit(3)),
+        # Found by this target: a STATE whose next is below a live reading's seq must not lower
+        # the sequence (the next push would reuse seq 3).
+        "state-lowers-next": seed(fresh + reading(1, b"one") + reading(2, b"two")
+                                  + reading(3, b"three") + state(1, 3, 0)),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -374,8 +374,13 @@ void Outbox::replay_inflight(std::uint64_t seq, std::uint16_t packet_id) noexcep
 
 void Outbox::replay_state(const std::uint8_t* body) noexcept {
     head_ = get_u64(body);
-    next_ = get_u64(body + 8);
-    dropped_ = get_u64(body + 16);
+    // `next` and `dropped` only ever grow in a log we wrote. A STATE that would lower them
+    // (storage we did not write) must not: a lower `next` would give a live reading's seq, or
+    // a released one's, to a new reading.
+    const std::uint64_t next = get_u64(body + 8);
+    const std::uint64_t dropped = get_u64(body + 16);
+    if (next > next_) next_ = next;
+    if (dropped > dropped_) dropped_ = dropped;
     // A STATE moves the head past released (or dropped) readings: they are no longer live.
     while (count_ > 0 && entry(0).seq < head_) drop_front();
 }

@@ -541,5 +541,25 @@ TEST(Outbox, ACommitBehindARefusedRecordDoesNotCount) {
     }
 }
 
+// Found by the outbox_recovery fuzz target: a STATE lowered `next` below a live reading's seq,
+// so the next push reused it.
+TEST(Outbox, AStateNeverLowersTheSequence) {
+    static Rig rig;
+    LogForger log(rig.first);
+    log.begin(1, 1, 1);
+    log.commit(1);
+    log.reading(1, text("one"));
+    log.reading(2, text("two"));
+    log.reading(3, text("three"));
+    log.state(1, 3);  // next = 3 while reading 3 is live: never written by an outbox
+    Result<Outbox> outbox = rig.open();
+    ASSERT_TRUE(outbox.has_value());
+    EXPECT_EQ(outbox->size(), 3U);
+    EXPECT_EQ(outbox->next_sequence(), 4U);
+    const Result<OutboxPush> pushed = outbox->push(text("four"));
+    ASSERT_TRUE(pushed.has_value());
+    EXPECT_EQ(pushed->seq, 4U);
+}
+
 }  // namespace
 }  // namespace mqtls::node::test
