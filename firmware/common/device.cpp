@@ -17,9 +17,18 @@ bytes_view bytes_of(std::string_view text) noexcept {
 }  // namespace
 
 void Device::print_error(std::string_view what, const Error& error) noexcept {
+#if MQTLS_ERROR_TEXT
     std::printf("mqtls firmware: %.*s: %s [%s, detail %ld]\n  hint: %s\n",
                 static_cast<int>(what.size()), what.data(), error.message(), name(error.code),
                 static_cast<long>(error.detail), error.hint());
+#else
+    // Built without error texts (MQTLS_ERROR_TEXT=OFF): the name, and where its text is.
+    std::printf(
+        "mqtls firmware: %.*s: %s (detail %ld; 'mqtls explain %s' says what it means "
+        "and what to do)\n",
+        static_cast<int>(what.size()), what.data(), name(error.code),
+        static_cast<long>(error.detail), name(error.code));
+#endif
     std::fflush(stdout);
 }
 

@@ -326,30 +326,6 @@ constexpr ErrorClass error_class(Errc code) noexcept {
     return static_cast<ErrorClass>(static_cast<std::uint16_t>(code) >> 8);
 }
 
-/// What went wrong, in one line. Never null.
-constexpr const char* message(Errc code) noexcept {
-    switch (code) {
-#define MQTLS_ERRC_MESSAGE(name, value, retry, message, hint) \
-    case Errc::name:                                          \
-        return message;
-        MQTLS_ERRC_TABLE(MQTLS_ERRC_MESSAGE)
-#undef MQTLS_ERRC_MESSAGE
-    }
-    return "unknown error";
-}
-
-/// What to do about it, in one line. Never null.
-constexpr const char* hint(Errc code) noexcept {
-    switch (code) {
-#define MQTLS_ERRC_HINT(name, value, retry, message, hint) \
-    case Errc::name:                                       \
-        return hint;
-        MQTLS_ERRC_TABLE(MQTLS_ERRC_HINT)
-#undef MQTLS_ERRC_HINT
-    }
-    return "";
-}
-
 /// The identifier of `code` as written in the source, e.g. "packet_too_large" (for logs).
 constexpr const char* name(Errc code) noexcept {
     switch (code) {
@@ -360,6 +336,49 @@ constexpr const char* name(Errc code) noexcept {
 #undef MQTLS_ERRC_NAME
     }
     return "unknown";
+}
+
+// MQTLS_ERROR_TEXT (CMake option of the same name; on by default, off by default in cross
+// builds) keeps the messages and hints in the image. Off, they are about 16 KB less flash on
+// Cortex-M4 (the way ESP-IDF makes esp_err_to_name's table optional): message() is then the
+// code's name and hint() points to `mqtls explain NAME`, which prints both on a host. CMake
+// sets it on mqtls::core for every target alike, so all translation units agree.
+#if !defined(MQTLS_ERROR_TEXT)
+#define MQTLS_ERROR_TEXT 1
+#endif
+
+/// What went wrong, in one line. Never null. Without MQTLS_ERROR_TEXT: name(code).
+constexpr const char* message(Errc code) noexcept {
+#if MQTLS_ERROR_TEXT
+    switch (code) {
+#define MQTLS_ERRC_MESSAGE(name, value, retry, message, hint) \
+    case Errc::name:                                          \
+        return message;
+        MQTLS_ERRC_TABLE(MQTLS_ERRC_MESSAGE)
+#undef MQTLS_ERRC_MESSAGE
+    }
+    return "unknown error";
+#else
+    return name(code);
+#endif
+}
+
+/// What to do about it, in one line. Never null.
+constexpr const char* hint(Errc code) noexcept {
+#if MQTLS_ERROR_TEXT
+    switch (code) {
+#define MQTLS_ERRC_HINT(name, value, retry, message, hint) \
+    case Errc::name:                                       \
+        return hint;
+        MQTLS_ERRC_TABLE(MQTLS_ERRC_HINT)
+#undef MQTLS_ERRC_HINT
+    }
+    return "";
+#else
+    (void)code;
+    return "this build leaves error texts out (MQTLS_ERROR_TEXT=OFF): run `mqtls explain NAME` "
+           "on a host for what went wrong and what to do";
+#endif
 }
 
 /// Whether retrying can cure `code` (by_detail: see is_permanent()).
