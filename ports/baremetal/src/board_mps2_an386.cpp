@@ -57,11 +57,8 @@ void init() noexcept {
 
 bool uart_readable() noexcept { return (uart_state() & 0x2U) != 0; }
 std::uint8_t uart_read() noexcept { return static_cast<std::uint8_t>(uart_data()); }
-void uart_write(std::uint8_t byte) noexcept {
-    while ((uart_state() & 0x1U) != 0) {
-    }
-    uart_data() = byte;
-}
+bool uart_writable() noexcept { return (uart_state() & 0x1U) == 0; }
+void uart_put(std::uint8_t byte) noexcept { uart_data() = byte; }
 
 std::int64_t milliseconds() noexcept {
     return static_cast<std::int64_t>(elapsed_ticks() / ticks_per_ms);

@@ -51,11 +51,8 @@ void init() noexcept {
 
 bool uart_readable() noexcept { return (line_status() & 0x01U) != 0; }
 std::uint8_t uart_read() noexcept { return receive_or_transmit(); }
-void uart_write(std::uint8_t byte) noexcept {
-    while ((line_status() & 0x20U) == 0) {
-    }
-    receive_or_transmit() = byte;
-}
+bool uart_writable() noexcept { return (line_status() & 0x20U) != 0; }
+void uart_put(std::uint8_t byte) noexcept { receive_or_transmit() = byte; }
 
 std::int64_t milliseconds() noexcept {
     return static_cast<std::int64_t>((read_mtime() - boot_mtime) / mtime_per_ms);

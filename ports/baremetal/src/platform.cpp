@@ -48,7 +48,18 @@ std::int64_t wall_seconds() noexcept { return wall_milliseconds() / 1000; }
 bool BoardUart::readable() noexcept { return board::uart_readable(); }
 std::uint8_t BoardUart::read_byte() noexcept { return board::uart_read(); }
 void BoardUart::write(bytes_view data) noexcept {
-    for (const std::uint8_t byte : data) board::uart_write(byte);
+    for (const std::uint8_t byte : data) {
+        if (!board::uart_writable()) {
+            // QEMU empties the transmitter when its I/O thread gets to the socket, which
+            // depends on the host: the wait is idle (a real board would sleep on the TX
+            // interrupt), or the work count of a wake would vary with the host's load.
+            const std::uint64_t started = board::instructions();
+            while (!board::uart_writable()) {
+            }
+            idle_ += board::instructions() - started;
+        }
+        board::uart_put(byte);
+    }
 }
 void BoardUart::begin_idle() noexcept { idle_started_ = board::instructions(); }
 void BoardUart::end_idle() noexcept { idle_ += board::instructions() - idle_started_; }

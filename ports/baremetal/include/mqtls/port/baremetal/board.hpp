@@ -18,8 +18,11 @@ void init() noexcept;
 
 bool uart_readable() noexcept;
 std::uint8_t uart_read() noexcept;
-/// Waits while the transmitter is full, then sends.
-void uart_write(std::uint8_t byte) noexcept;
+/// Whether the UART takes a byte now (its transmit holding register or FIFO has room). QEMU
+/// drains it at the host's pace, so a wait for room is idle time, not work.
+bool uart_writable() noexcept;
+/// Puts one byte into the UART; only after uart_writable() said yes.
+void uart_put(std::uint8_t byte) noexcept;
 
 /// Milliseconds since init(), from the board's timer. Under QEMU's -icount shift=0 the timers
 /// follow virtual time, which advances 1 ns per instruction.
