@@ -14,7 +14,8 @@
  *     mqtls's verify callback against the injected wall clock, so mbedTLS needs no calendar
  *     (no MBEDTLS_HAVE_TIME_DATE);
  *   - MBEDTLS_PLATFORM_MEMORY, so that tls/src/heap.cpp counts the heap on the device too.
- * cmake/MqtlsMbedtls.cmake installs it as the cross-built mbedTLS's mbedtls_config.h.
+ * cmake/MqtlsMbedtls.cmake installs it as the cross-built mbedTLS's mbedtls_config.h; the lean
+ * profile (MQTLS_DEVICE_TLS_PROFILE=lean) appends device_lean_profile.h to it.
  */
 #ifndef MQTLS_MBEDTLS_DEVICE_CONFIG_H
 #define MQTLS_MBEDTLS_DEVICE_CONFIG_H
@@ -36,6 +37,8 @@
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+/* GCM, CTR and the session seal only ever run AES forwards: no inverse cipher or its tables. */
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
