@@ -61,7 +61,12 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "bench")
 PROG = "firmware.py"
-TARGETS = ("cortex-m4", "rv32imc")
+TARGETS = ("cortex-m4", "cortex-m4-lean", "rv32imc")
+# The lean image (MQTLS_DEVICE_TLS_PROFILE=lean) speaks TLS 1.2 with ECDSA P-256 only.
+LEAN_TARGETS = ("cortex-m4-lean",)
+LEAN_CASES = ("tls12-full", "tls12-resumed")
+# Targets the Cortex-M4-only checks (resumed work, .text) apply to.
+M4_TARGETS = ("cortex-m4", "cortex-m4-lean")
 DEVICE = "fw-bench-1"          # device id = broker user name (--acl-devices: telemetry/<user>)
 KIB = 1024
 
@@ -81,6 +86,7 @@ NARROW_FIELDS = ("channel_memory_peak", "session_bytes", "stack_peak")
 
 TOOLS = {  # target -> (qemu, binutils prefix, RAM bytes)
     "cortex-m4": ("qemu-system-arm", "arm-none-eabi-", 16 * 1024 * 1024),
+    "cortex-m4-lean": ("qemu-system-arm", "arm-none-eabi-", 16 * 1024 * 1024),
     "rv32imc": ("qemu-system-riscv32", "riscv64-unknown-elf-", 128 * 1024 * 1024),
 }
 
@@ -100,9 +106,9 @@ REPORT_FIELDS = ("handshake", "protocol", "cipher_suite", "session_offered", "se
                  "one_flight", "delivered", "pending", "exit_status", "board", "instructions",
                  "idle_instructions", "work_instructions", "handshake_instructions",
                  "tls_heap_peak", "channel_memory_peak", "tls_config_heap", "session_bytes",
-                 "scratch_bytes", "sealed_session_bytes", "stream_bytes", "heap_arena",
-                 "stack_peak", "retained_was_blank", "line_bytes_sent", "line_bytes_received",
-                 "connect_ms")
+                 "scratch_bytes", "sealed_session_bytes", "sealed_session_used", "stream_bytes",
+                 "heap_arena", "stack_peak", "retained_was_blank", "line_bytes_sent",
+                 "line_bytes_received", "connect_ms")
 
 _START = time.monotonic()
 
@@ -318,7 +324,7 @@ def qemu_argv(target: str, elf: str, retained: str, modem_port: int,
     qemu, _, ram = TOOLS[target]
     backend = (f"memory-backend-file,id=retained,size={ram // (1024 * 1024)}M,"
                f"mem-path={retained},share=on")
-    if target == "cortex-m4":
+    if target in M4_TARGETS:
         machine = ["-M", "mps2-an386", "-cpu", "cortex-m4", "-object", backend,
                    "-machine", "memory-backend=retained"]
     else:
@@ -500,6 +506,13 @@ def summarize_runs(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     return entry
 
 
+def cases_of(target: str) -> List[Tuple]:
+    """The cases a target's image can run: the lean one has no TLS 1.3 and no RSA."""
+    if target in LEAN_TARGETS:
+        return [c for c in CASES if c[0] in LEAN_CASES]
+    return list(CASES)
+
+
 def measure_target(target: str, args, work: str, runs_dir: str) -> Dict[str, Any]:
     elf = os.path.join(args.build_root, f"embedded-{target}", "firmware",
                        "mqtls_firmware_wake.elf")
@@ -527,7 +540,7 @@ def measure_target(target: str, args, work: str, runs_dir: str) -> Dict[str, Any
         runs_of: Dict[str, List[Dict[str, Any]]] = {}
         for rep in range(args.repeat):
             retained_of: Dict[str, str] = {}
-            for case in CASES:
+            for case in cases_of(target):
                 cid = case[0]
                 if args.cases and cid not in args.cases:
                     continue
@@ -743,7 +756,7 @@ def check_targets(results: Dict[str, Any]) -> List[Dict[str, Any]]:
                 c = max(group, key=lambda e: worst(e, field))
                 add(target, f"{label}, worst of the {key_label}: " + " + ".join(fields) +
                     " <= 32 KiB", worst(c, field), CONNECTION_TARGET, c["id"])
-        if target == "cortex-m4":
+        if target in M4_TARGETS:
             c = cases.get("tls12-resumed")
             if c:
                 add(target, "resumed TLS 1.2 wake: work instructions <= 2,000,000",
@@ -848,7 +861,7 @@ def markdown(data: Dict[str, Any]) -> str:
           "TLS heap peak | channel peak | session | stack peak | per-connection | line bytes "
           "sent / received | TCP bytes to / from broker |")
         w("|---|---|--:|" + ("--:|" if spread else "") + "--:|--:|--:|--:|--:|--:|--:|")
-        for cid, *_ in CASES:
+        for cid, *_ in cases_of(target):
             c = cases.get(cid)
             if c is None:
                 w(f"| `{cid}` | **not measured** (see failures) |" + " |" * (9 if spread else 8))

@@ -2,10 +2,12 @@
 # The firmware benchmark (bench/README.md, "Firmware under QEMU"): the bare-metal wake image
 # under QEMU (Cortex-M4 mps2-an386, RV32IMC virt) against its own Mosquitto on loopback, through
 # its own mqtls_modem_bridge: TLS 1.2 and 1.3, full and resumed (ECDSA P-256), TLS 1.2 full and
-# resumed with an RSA-2048 broker; instructions, memory, image and library sizes, the issue's
-# targets (PASS/FAIL) and a MODELLED ESP32-C3 CPU energy per wake.
+# resumed with an RSA-2048 broker; the lean Cortex-M4 image (cortex-m4-lean: TLS 1.2, ECDSA
+# P-256 only) TLS 1.2 full and resumed; instructions, memory, image and library sizes, the
+# issue's targets (PASS/FAIL) and a MODELLED ESP32-C3 CPU energy per wake.
 #
-#   bench/firmware.sh [--out-dir DIR] [--targets cortex-m4,rv32imc] [--no-install] [--help]
+#   bench/firmware.sh [--out-dir DIR] [--targets cortex-m4,cortex-m4-lean,rv32imc] [--no-install]
+#                     [--help]
 #                     [other bench/firmware.py options, e.g. --repeat 3 --cpi 1.3 --strict]
 #
 # Needs the cross-built images (build/embedded-<target>/firmware/mqtls_firmware_wake.elf, and its
@@ -25,7 +27,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${MQTLS_BUILD_ROOT:-$root/build}
 host_build=${MQTLS_HOST_BUILD:-$build_root/asan}
 out_dir="$build_root/bench/firmware"
-targets="cortex-m4,rv32imc"
+targets="cortex-m4,cortex-m4-lean,rv32imc"
 install=1
 passthrough=()
 
@@ -62,8 +64,8 @@ done
 IFS=',' read -r -a target_list <<<"$targets"
 for t in "${target_list[@]}"; do
     case $t in
-        cortex-m4 | rv32imc) ;;
-        *) echo "firmware.sh: unknown target '$t' (cortex-m4, rv32imc)" >&2; exit 2 ;;
+        cortex-m4 | cortex-m4-lean | rv32imc) ;;
+        *) echo "firmware.sh: unknown target '$t' (cortex-m4, cortex-m4-lean, rv32imc)" >&2; exit 2 ;;
     esac
 done
 [[ ${#target_list[@]} -gt 0 ]] || { echo "firmware.sh: --targets is empty" >&2; exit 2; }
@@ -97,7 +99,7 @@ need_tool gnuplot gnuplot-nox
 need_tool mosquitto mosquitto
 for t in "${target_list[@]}"; do
     case $t in
-        cortex-m4)
+        cortex-m4 | cortex-m4-lean)
             need_tool qemu-system-arm qemu-system-arm
             need_tool arm-none-eabi-size binutils-arm-none-eabi
             ;;

@@ -43,8 +43,9 @@ else()
 endif()
 
 set(MQTLS_FIRMWARE_TARGETS "")
-foreach(_target cortex-m4 rv32imc)
-  if(_target STREQUAL "cortex-m4")
+# cortex-m4-lean: the Cortex-M4 images with MQTLS_DEVICE_TLS_PROFILE=lean (its size gate).
+foreach(_target cortex-m4 cortex-m4-lean rv32imc)
+  if(_target MATCHES "^cortex-m4")
     set(_tools arm-none-eabi-gcc qemu-system-arm)
   else()
     set(_tools riscv64-unknown-elf-gcc qemu-system-riscv32)

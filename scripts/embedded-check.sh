@@ -16,7 +16,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${MQTLS_BUILD_ROOT:-$root/build}
-all_targets=(cortex-m4 rv32imc)
+# cortex-m4-lean: the Cortex-M4 images with the lean mbedTLS profile (MQTLS_DEVICE_TLS_PROFILE=
+# lean); only the images and their sizes, since the portable layers do not depend on the profile.
+all_targets=(cortex-m4 cortex-m4-lean rv32imc)
+lean_wake_text_budget=131072 # 128 KiB of .text for the whole Cortex-M4 wake image, mbedTLS included
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
@@ -46,7 +49,7 @@ denied_re="^($(IFS='|'; echo "${denied[*]}"))\$"
 
 triple_of() {
     case $1 in
-        cortex-m4) echo arm-none-eabi ;;
+        cortex-m4 | cortex-m4-lean) echo arm-none-eabi ;;
         rv32imc) echo riscv64-unknown-elf ;;
         *) return 1 ;;
     esac
@@ -82,11 +85,29 @@ record_largest_frame() {
 print_size_table() {
     local -n rows=$2
     echo "=== $1, -Os, bytes"
-    printf '%-10s %8s %6s %6s\n' target text data bss
+    printf '%-15s %8s %6s %6s\n' target text data bss
     for target in "${targets[@]}"; do
-        # shellcheck disable=SC2086  # the row is three words on purpose
-        printf '%-10s %8s %6s %6s\n' "$target" ${rows[$target]}
+        # shellcheck disable=SC2086  # the row is three words on purpose; "-": not measured there
+        printf '%-15s %8s %6s %6s\n' "$target" ${rows[$target]:-- - -}
     done
+}
+
+# The whole wake firmware as linked (--gc-sections): everything a device flashes, not gated
+# heap-free (mbedTLS allocates per connection: docs/firmware.md counts it); and mbedTLS 3.6 with
+# the device configuration of this tree's profile, cross-built at configure time
+# (cmake/MqtlsMbedtls.cmake): its three archives together, before the linker drops what a
+# firmware does not call. Kept in firmware_row and mbedtls_row under the current target.
+record_image_sizes() {
+    local wake_elf="$build/firmware/mqtls_firmware_wake.elf" mbedtls_prefix
+    local wake_text wake_data wake_bss mbedtls_text mbedtls_data mbedtls_bss
+    echo "=== embedded $target: size of $(basename "$wake_elf")"
+    read -r wake_text wake_data wake_bss _ < <("$triple-size" "$wake_elf" | tail -1)
+    firmware_row[$target]="$wake_text $wake_data $wake_bss"
+    mbedtls_prefix=$(cat "$build/mbedtls-prefix.txt")
+    echo "=== embedded $target: mbedTLS (profile $profile) in $mbedtls_prefix"
+    "$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1
+    read -r mbedtls_text mbedtls_data mbedtls_bss _ < <("$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1)
+    mbedtls_row[$target]="$mbedtls_text $mbedtls_data $mbedtls_bss"
 }
 
 # Filled through namerefs (record_archive_size, record_largest_frame), read by the tables.
@@ -99,9 +120,12 @@ for target in "${targets[@]}"; do
         exit 2
     fi
     build="$build_root/embedded-$target"
-    toolchain="$root/cmake/toolchains/$target.cmake"
-    echo "=== embedded $target: configure + build ($build)"
-    configure=(cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DMQTLS_WERROR=ON)
+    profile=full
+    [[ $target == *-lean ]] && profile=lean
+    toolchain="$root/cmake/toolchains/${target%-lean}.cmake"
+    echo "=== embedded $target: configure + build ($build, mbedTLS profile $profile)"
+    configure=(cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DMQTLS_WERROR=ON
+        -DMQTLS_DEVICE_TLS_PROFILE="$profile")
     # Toolchain flags only seed the cache on the first configure: when a toolchain file changed
     # since this tree was configured, start its cache afresh.
     toolchain_hash=$(cat "$root"/cmake/toolchains/*.cmake | sha256sum | cut -d' ' -f1)
@@ -117,6 +141,19 @@ for target in "${targets[@]}"; do
         exit 1
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
+    if [[ $profile == lean ]]; then
+        cmake --build "$build" --target mqtls_firmware_wake mqtls_firmware_node
+        echo "    (the portable layers and their tests do not depend on the TLS profile: see ${target%-lean})"
+        record_image_sizes
+        # The lean profile exists to fit the issue's flash budget: a change that outgrows it
+        # fails here rather than in a benchmark nobody reads (docs/firmware.md).
+        read -r lean_text _ <<<"${firmware_row[$target]}"
+        if [[ $target == cortex-m4-lean && $lean_text -gt $lean_wake_text_budget ]]; then
+            echo "embedded-check: $target: mqtls_firmware_wake.elf text $lean_text B is over the budget of $lean_wake_text_budget B" >&2
+            failed+=("$target: wake image over $lean_wake_text_budget B")
+        fi
+        continue
+    fi
     # The libraries, the runners, and the firmware images that firmware.<target>.* (ctest) boots.
     cmake --build "$build" --target mqtls_mqtt mqtls_node mqtls_link mqtls_node_runtime \
         mqtls_port_uart_modem mqtls_retained_session_probe \
@@ -161,23 +198,7 @@ for target in "${targets[@]}"; do
     modem_lib="$build/ports/uart_modem/libmqtls_port_uart_modem.a"
     record_archive_size modem_row "$modem_lib"
 
-    # The whole wake firmware as linked (--gc-sections): everything a device flashes. Not gated
-    # heap-free: mbedTLS allocates per connection (docs/firmware.md counts it).
-    wake_elf="$build/firmware/mqtls_firmware_wake.elf"
-    echo "=== embedded $target: size of $(basename "$wake_elf")"
-    read -r wake_text wake_data wake_bss _ < <("$triple-size" "$wake_elf" | tail -1)
-    # shellcheck disable=SC2034  # read by print_size_table, through a nameref
-    firmware_row[$target]="$wake_text $wake_data $wake_bss"
-
-    # mbedTLS 3.6 with the device configuration, cross-built at configure time
-    # (cmake/MqtlsMbedtls.cmake): its three archives together, before the linker drops what a
-    # firmware does not call.
-    mbedtls_prefix=$(cat "$build/mbedtls-prefix.txt")
-    echo "=== embedded $target: mbedTLS (tls/mbedtls-config/device_config.h) in $mbedtls_prefix"
-    "$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1
-    read -r mbedtls_text mbedtls_data mbedtls_bss _ < <("$triple-size" -t "$mbedtls_prefix"/lib/libmbed{tls,x509,crypto}.a | tail -1)
-    # shellcheck disable=SC2034  # read by print_size_table, through a nameref
-    mbedtls_row[$target]="$mbedtls_text $mbedtls_data $mbedtls_bss"
+    record_image_sizes
 
     # Every embeddable layer passes the same gate.
     layers=("$build/mqtt/libmqtls_mqtt.a" "$node_lib" "$link_lib" "$runtime_lib" "$modem_lib")
@@ -222,10 +243,10 @@ print_size_table "mbedTLS 3.6.6, device configuration (libmbedtls + libmbedx509 
 echo "(largest single stack frame, mqtt: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${frame_row[$t]:-?}"; done))"
 echo "(largest single stack frame, link: $(for t in "${targets[@]}"; do printf '%s %s B  ' "$t" "${link_frame_row[$t]:-?}"; done))"
 echo "=== tests under QEMU (the portable runner and the simulation runner)"
-printf '%-10s %8s %6s %6s\n' target runners passed failed
+printf '%-15s %8s %6s %6s\n' target runners passed failed
 for target in "${targets[@]}"; do
     # shellcheck disable=SC2086  # the row is three words on purpose
-    printf '%-10s %8s %6s %6s\n' "$target" ${tests_row[$target]:-0 0 0}
+    printf '%-15s %8s %6s %6s\n' "$target" ${tests_row[$target]:-- - -}
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then

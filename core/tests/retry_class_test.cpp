@@ -97,6 +97,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::name_constraint_violation, RetryClass::permanent},
         {Errc::tls_parameters_refused, RetryClass::permanent},
         {Errc::tls_server_unavailable, RetryClass::permanent},
+        {Errc::tls13_unavailable, RetryClass::permanent},
         // Files and folders, the CA's own limits (storage class), and arguments (config class).
         {Errc::file_exists, RetryClass::permanent},
         {Errc::file_read_failed, RetryClass::permanent},

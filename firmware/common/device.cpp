@@ -134,6 +134,7 @@ void Device::add_measurements(Report& report) noexcept {
     const std::uint64_t idle = platform_.uart().idle_instructions();
     const std::uint64_t handshake = meter_ ? meter_->handshake_instructions() : 0;
     report.add("board", board::name());
+    report.add("tls_profile", MQTLS_DEVICE_TLS_PROFILE);
     report.add("instructions", total);
     report.add("idle_instructions", idle);
     report.add("work_instructions", total - idle);
@@ -148,6 +149,7 @@ void Device::add_measurements(Report& report) noexcept {
         report.add("session_bytes", memory.session_bytes);
         report.add("scratch_bytes", memory.scratch_bytes);
         report.add("sealed_session_bytes", memory.sealed_session_bytes);
+        report.add("sealed_session_used", connection_->resumption().largest_saved_bytes);
     }
     report.add("stream_bytes", port::baremetal::Platform::stream_memory_bytes);
     report.add("heap_arena", heap_arena());

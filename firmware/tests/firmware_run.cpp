@@ -23,7 +23,7 @@ std::vector<std::string> machine_options(const Target& target, const std::string
     const std::string backend =
         "memory-backend-file,id=retained,size=" + std::to_string(target.ram_bytes / (1024 * 1024)) +
         "M,mem-path=" + retained_file + ",share=on";
-    if (target.name == "cortex-m4") {
+    if (target.qemu == "qemu-system-arm") {
         // mps2-an386's machine RAM is the 16 MiB PSRAM at 0x21000000: only the retained region.
         return {"-M",      "mps2-an386", "-cpu",     "cortex-m4",
                 "-object", backend,      "-machine", "memory-backend=retained"};
@@ -59,14 +59,16 @@ bool target_under_test(Target& target, std::string& why) {
             "through ctest, which runs embedded.<target> first to build the images)";
         return false;
     }
-    if (target.name == "cortex-m4") {
+    // cortex-m4-lean: the Cortex-M4 images built with MQTLS_DEVICE_TLS_PROFILE=lean.
+    if (target.name == "cortex-m4" || target.name == "cortex-m4-lean") {
         target.qemu = "qemu-system-arm";
         target.ram_bytes = std::size_t{16} * 1024 * 1024;
     } else if (target.name == "rv32imc") {
         target.qemu = "qemu-system-riscv32";
         target.ram_bytes = std::size_t{128} * 1024 * 1024;
     } else {
-        why = "unknown MQTLS_FIRMWARE_TARGET '" + target.name + "' (cortex-m4 or rv32imc)";
+        why = "unknown MQTLS_FIRMWARE_TARGET '" + target.name +
+              "' (cortex-m4, cortex-m4-lean or rv32imc)";
         return false;
     }
     const std::string dir = root + "/embedded-" + target.name + "/firmware/";

@@ -1,5 +1,6 @@
 #include "mqtls/link/connection.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <variant>
 
@@ -391,6 +392,7 @@ void Connection::store_session() noexcept {
                               : Result<void>(size.error());
     if (saved) {
         ++resumption_.saved;
+        resumption_.largest_saved_bytes = std::max(resumption_.largest_saved_bytes, *size);
     } else {
         resumption_.last_problem = saved.error();
     }

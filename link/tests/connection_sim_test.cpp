@@ -76,6 +76,9 @@ TEST(LinkConnection, OneFlightCarriesFinishedConnectAndPublishTogether) {
     ASSERT_TRUE(sim.connect());
     EXPECT_EQ(sim.connection.resumption().full_handshakes, 1U);
     EXPECT_EQ(sim.connection.resumption().saved, 1U);
+    // What the store holds is what the sealed-session buffer had to fit.
+    EXPECT_GT(sim.store.contents().size(), 0U);
+    EXPECT_EQ(sim.connection.resumption().largest_saved_bytes, sim.store.contents().size());
     ASSERT_TRUE(sim.connection.disconnect(sim.in(Duration::from_seconds(5))));
     EXPECT_EQ(sim.connection.resumption().saved, 1U) << "stored once per connection";
 

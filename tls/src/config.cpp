@@ -342,7 +342,10 @@ Result<void> seed_random(Config::Impl& impl, const std::optional<EntropySource>&
 
 // TLS 1.2, 1.3, or both (a client offers 1.3 and accepts 1.2). TLS 1.3 resumes with
 // PSK + ECDHE only: psk_ke alone skips the key exchange, so it gives up forward secrecy.
+// A build without TLS 1.3 (the lean device profile) makes "auto" mean TLS 1.2; asking for 1.3
+// there was refused by check_options.
 void configure_versions(mbedtls_ssl_config& ssl, TlsVersion version) {
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
     mbedtls_ssl_conf_min_tls_version(&ssl, version == TlsVersion::tls1_3
                                                ? MBEDTLS_SSL_VERSION_TLS1_3
                                                : MBEDTLS_SSL_VERSION_TLS1_2);
@@ -352,6 +355,11 @@ void configure_versions(mbedtls_ssl_config& ssl, TlsVersion version) {
     mbedtls_ssl_conf_tls13_key_exchange_modes(
         &ssl, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL |
                   MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL);
+#else
+    (void)version;
+    mbedtls_ssl_conf_min_tls_version(&ssl, MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_max_tls_version(&ssl, MBEDTLS_SSL_VERSION_TLS1_2);
+#endif
 }
 
 // A device's mbedTLS receives records of at most MBEDTLS_SSL_IN_CONTENT_LEN bytes
@@ -384,6 +392,11 @@ Result<void> check_options(const ConfigOptions& options) {
     if (options.role == Role::server && !MQTLS_TLS_SERVER_ROLE) {
         return Error{Errc::tls_server_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
     }
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    if (options.tls_version == TlsVersion::tls1_3) {
+        return Error{Errc::tls13_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
+    }
+#endif
     return ok();
 }
 
@@ -439,8 +452,10 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
                                                         : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
         // TLS 1.3 tickets arrive after the handshake; mbedTLS hands them over only when asked
         // (mbedtls_ssl_read() then returns RECEIVED_NEW_SESSION_TICKET: Engine::session_ready).
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
         mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
             &impl.ssl, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
         configure_record_size(impl.ssl);
         // Encrypt-then-MAC only concerns CBC suites, which we never offer (and the device
         // configuration compiles out).

@@ -152,7 +152,8 @@ enum class RetryClass : std::uint8_t {
       "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
       "memory")                                                                                    \
     X(ca_bundle_invalid, 0x0402, permanent, "the CA bundle holds no usable certificate",           \
-      "pass the broker's root CA in PEM form (-----BEGIN CERTIFICATE-----), e.g. with --cafile")   \
+      "pass the broker's root CA in PEM form (-----BEGIN CERTIFICATE-----), e.g. with --cafile; "  \
+      "a device built with the lean TLS profile reads ECDSA P-256 roots only")                     \
     X(client_certificate_invalid, 0x0403, permanent, "the client certificate could not be parsed", \
       "pass the device certificate in PEM form, e.g. with --cert")                                 \
     X(client_key_invalid, 0x0404, permanent, "the client private key could not be parsed",         \
@@ -231,6 +232,9 @@ enum class RetryClass : std::uint8_t {
     X(tls_server_unavailable, 0x0419, permanent,                                                   \
       "this build's mbedTLS has no TLS server side (the device configuration is a client only)",   \
       "serve TLS from a host build; a device connects as a client")                                \
+    X(tls13_unavailable, 0x041a, permanent,                                                        \
+      "this build's mbedTLS has no TLS 1.3 (the lean device profile is a TLS 1.2 client)",         \
+      "ask for TLS 1.2 or auto, or build the device with MQTLS_DEVICE_TLS_PROFILE=full")           \
     X(file_exists, 0x0501, permanent, "the file already exists and will not be overwritten",       \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, permanent, "the file could not be read",                           \

@@ -73,6 +73,9 @@ struct ResumptionCounters {
     std::uint32_t declined = 0;  ///< a session was offered but the broker did a full handshake
     std::uint32_t unusable = 0;  ///< a stored session was not offered (see last_problem)
     std::uint32_t saved = 0;     ///< sessions sealed into the store
+    /// The largest sealed session saved, in bytes: how much of ConnectionMemory::sealed_session
+    /// the broker's sessions need (its leaf certificate and ticket make most of it).
+    std::size_t largest_saved_bytes = 0;
     /// Why the last stored session was not offered, or the store failed to load or save
     /// (connections go on with a full handshake; nothing is lost but time).
     std::optional<Error> last_problem;
