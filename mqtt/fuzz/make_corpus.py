@@ -272,8 +272,78 @@ def topic_filter_seeds():
     return seeds
 
 
+# ---- decode_properties: a context byte, then an MQTT 5 property section ----------------------------
+# Contexts (properties.hpp PropertyContext): connect 0, connack 1, publish 2, will 3, puback 4,
+# pubrec 5, pubrel 6, pubcomp 7, subscribe 8, suback 9, unsubscribe 10, unsuback 11,
+# disconnect 12, auth 13.
+
+def vbi(n):
+    return remaining_length(n)
+
+
+def prop_section(*props):
+    body = b"".join(props)
+    return vbi(len(body)) + body
+
+
+def p_byte(i, v):
+    return bytes([i, v])
+
+
+def p_u16(i, v):
+    return bytes([i]) + u16(v)
+
+
+def p_u32(i, v):
+    return bytes([i]) + v.to_bytes(4, "big")
+
+
+def p_str(i, text):
+    return bytes([i]) + string(text)
+
+
+def p_bin(i, data):
+    return bytes([i]) + u16(len(data)) + data
+
+
+def p_user(name, value):
+    return bytes([0x26]) + string(name) + string(value)
+
+
+def decode_properties_seeds():
+    return {
+        "connect": bytes([0]) + prop_section(p_u32(0x11, 3600), p_u16(0x21, 10),
+                                             p_u32(0x27, 4096), p_u16(0x22, 5),
+                                             p_byte(0x17, 1), p_byte(0x19, 0),
+                                             p_user("fw", "1.2")),
+        "connack": bytes([1]) + prop_section(p_u32(0x11, 0), p_u16(0x21, 20), p_byte(0x24, 1),
+                                             p_byte(0x25, 1), p_u32(0x27, 268435460),
+                                             p_str(0x12, "auto-1234"), p_u16(0x22, 10),
+                                             p_str(0x1F, "ok"), p_byte(0x28, 1),
+                                             p_byte(0x29, 0), p_byte(0x2A, 1), p_u16(0x13, 30),
+                                             p_str(0x1A, "resp/"), p_str(0x1C, "other:8883")),
+        "publish": bytes([2]) + prop_section(p_byte(0x01, 1), p_u32(0x02, 600),
+                                             p_str(0x03, "application/json"),
+                                             p_str(0x08, "reply/dev-1"),
+                                             p_bin(0x09, b"\x00\x01corr"), p_u16(0x23, 3),
+                                             bytes([0x0B]) + vbi(200), bytes([0x0B]) + vbi(1),
+                                             p_user("k", "v"), p_user("k", "v2")),
+        "will": bytes([3]) + prop_section(p_u32(0x18, 30), p_byte(0x01, 0), p_u32(0x02, 60)),
+        "puback-denied": bytes([4]) + prop_section(p_str(0x1F, "not authorized"),
+                                                   p_user("why", "acl")),
+        "subscribe": bytes([8]) + prop_section(bytes([0x0B]) + vbi(268435455)),
+        "disconnect": bytes([12]) + prop_section(p_u32(0x11, 0), p_str(0x1C, "b2:8883"),
+                                                 p_str(0x1F, "server shutting down")),
+        "auth": bytes([13]) + prop_section(p_str(0x15, "SCRAM-SHA-1"), p_bin(0x16, b"\x01\x02")),
+        "empty-then-payload": bytes([2]) + prop_section() + b"payload",
+        "duplicate-alias": bytes([2]) + prop_section(p_u16(0x23, 1), p_u16(0x23, 2)),
+        "overlong-length": bytes([2]) + b"\x80\x00",
+    }
+
+
 TARGETS = {
     "decode_packet": decode_packet_seeds,
+    "decode_properties": decode_properties_seeds,
     "session_receive": session_receive_seeds,
     "topic_filter": topic_filter_seeds,
 }

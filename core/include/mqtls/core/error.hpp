@@ -95,6 +95,19 @@ enum class RetryClass : std::uint8_t {
     X(invalid_subscription_options, 0x0118, transient,                                             \
       "the requested-QoS byte has reserved bits set",                                              \
       "the upper six bits must be zero (MQTT-3-8.3-4)")                                            \
+    X(malformed_variable_byte_integer, 0x0119, transient,                                          \
+      "a variable byte integer is longer than 4 bytes or not in its shortest form",                \
+      "the peer violates MQTT 5 section 1.5.5 [MQTT-1.5.5-1]; close the connection")               \
+    X(property_unknown, 0x011a, transient, "a property identifier MQTT 5 does not define",         \
+      "the peer sent a Malformed Packet (MQTT 5 section 2.2.2.2); close the connection")           \
+    X(property_not_allowed, 0x011b, transient, "a property this packet may not carry",             \
+      "MQTT 5 table 2-4 lists the packets each property may appear in; the sender is at fault")    \
+    X(property_duplicated, 0x011c, transient,                                                      \
+      "a property appears twice where MQTT 5 allows it once",                                      \
+      "only User Property (and Subscription Identifier in PUBLISH) may repeat; a Protocol Error")  \
+    X(property_value_invalid, 0x011d, transient,                                                   \
+      "a property's value is one MQTT 5 does not allow (e.g. Receive Maximum or Topic Alias 0)",   \
+      "the sender violates the section that defines the property; a Protocol Error")               \
     X(not_connected, 0x0201, transient, "the session is not connected",                            \
       "call start_connect() and wait for the Connected event")                                     \
     X(already_connected, 0x0202, transient, "the session is already connecting or connected",      \
