@@ -22,6 +22,7 @@ set(MQTLS_MQTT_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/framer_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/packets_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/properties_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/reason_codes_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/topic_test.cpp
 )
 
