@@ -319,26 +319,17 @@ std::size_t variable_byte_integer_size(std::uint32_t value) noexcept {
     return 0;
 }
 
-Property PropertyList::iterator::operator*() const noexcept {
-    if (!list_->from_wire_) return list_->items_[index_];
-    // Wire-backed lists hold only what decode_properties() validated, so reading cannot fail.
-    wire::Reader r(list_->wire_.subspan(offset_));
+void read_wire_entry(bytes_view wire, std::size_t offset, Property& out,
+                     std::size_t& next) noexcept {
+    // Only bytes decode_properties() validated get here, so reading cannot fail.
+    wire::Reader r(wire.subspan(offset));
     auto p = read_property(r);
-    return p ? *p : Property{};
+    out = p ? *p : Property{};
+    next = wire.size() - r.remaining();
 }
 
-PropertyList::iterator& PropertyList::iterator::operator++() noexcept {
-    if (list_->from_wire_) {
-        wire::Reader r(list_->wire_.subspan(offset_));
-        (void)read_property(r);
-        offset_ = list_->wire_.size() - r.remaining();
-    }
-    ++index_;
-    return *this;
-}
-
-std::optional<Property> PropertyList::find(PropertyId id) const noexcept {
-    for (const Property p : *this) {
+std::optional<Property> find_property(const PropertyList& list, PropertyId id) noexcept {
+    for (const Property p : list) {
         if (p.id == id) return p;
     }
     return std::nullopt;

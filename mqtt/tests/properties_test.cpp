@@ -107,10 +107,10 @@ TEST(MqttProperties, EveryTypeByteExact) {
         EXPECT_TRUE(p == list[i]) << "property " << i;
         ++i;
     }
-    const auto alias = decoded->list.find(PropertyId::topic_alias);
+    const auto alias = find_property(decoded->list, PropertyId::topic_alias);
     ASSERT_TRUE(alias.has_value());
     EXPECT_EQ(alias->number, 0x0102U);
-    EXPECT_FALSE(decoded->list.find(PropertyId::response_topic).has_value());
+    EXPECT_FALSE(find_property(decoded->list, PropertyId::response_topic).has_value());
 }
 
 TEST(MqttProperties, ConsumedStopsAtTheSection) {
@@ -264,8 +264,8 @@ TEST(MqttProperties, DecodesOneByteAtATimeOnlyWhenComplete) {
     }
     auto decoded = decode_properties(wire(full), PropertyContext::connect);
     ASSERT_TRUE(decoded);
-    EXPECT_EQ(decoded->list.find(PropertyId::session_expiry_interval)->number, 3600U);
-    EXPECT_EQ(decoded->list.find(PropertyId::receive_maximum)->number, 5U);
+    EXPECT_EQ(find_property(decoded->list, PropertyId::session_expiry_interval)->number, 3600U);
+    EXPECT_EQ(find_property(decoded->list, PropertyId::receive_maximum)->number, 5U);
 }
 
 }  // namespace

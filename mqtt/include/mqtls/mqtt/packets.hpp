@@ -238,17 +238,21 @@ inline void read_wire_entry(bytes_view wire, std::size_t offset, Subscription& o
 template <class Item>
 Item EntryList<Item>::iterator::operator*() const noexcept {
     if (!list_->from_wire_) return list_->items_[index_];
+    // Unqualified, so that a list type declared elsewhere (PropertyList) brings its own
+    // read_wire_entry by argument-dependent lookup.
+    using detail::read_wire_entry;
     Item item{};
     std::size_t next = 0;
-    detail::read_wire_entry(list_->wire_, offset_, item, next);
+    read_wire_entry(list_->wire_, offset_, item, next);
     return item;
 }
 
 template <class Item>
 typename EntryList<Item>::iterator& EntryList<Item>::iterator::operator++() noexcept {
     if (list_->from_wire_) {
+        using detail::read_wire_entry;
         Item item{};
-        detail::read_wire_entry(list_->wire_, offset_, item, offset_);
+        read_wire_entry(list_->wire_, offset_, item, offset_);
     }
     ++index_;
     return *this;

@@ -13,6 +13,7 @@
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
+#include "mqtls/mqtt/packets.hpp"
 
 namespace mqtls::mqtt {
 
@@ -133,54 +134,17 @@ struct Property {
 bool operator==(const Property& a, const Property& b) noexcept;
 inline bool operator!=(const Property& a, const Property& b) noexcept { return !(a == b); }
 
+/// Reads the property at `offset` of wire bytes decode_properties() validated, and where the next
+/// one starts; what EntryList<Property> iterates with.
+void read_wire_entry(bytes_view wire, std::size_t offset, Property& out,
+                     std::size_t& next) noexcept;
+
 /// A property list: the caller's array (to encode), or the validated wire bytes of a decoded
-/// packet (the property section after its length). Iteration yields `Property` values either way.
-class PropertyList {
-public:
-    constexpr PropertyList() noexcept = default;
-    /// Properties from the caller's array (which must outlive the list).
-    constexpr PropertyList(
-        span<const Property> items) noexcept  // NOLINT(google-explicit-constructor)
-        : items_(items), count_(items.size()) {}
-    /// Properties from wire bytes that decode_properties() validated.
-    static PropertyList from_wire(bytes_view wire, std::size_t count) noexcept {
-        PropertyList list;
-        list.wire_ = wire;
-        list.count_ = count;
-        list.from_wire_ = true;
-        return list;
-    }
+/// packet (the property section after its length), as EntryList is for SUBSCRIBE entries.
+using PropertyList = EntryList<Property>;
 
-    [[nodiscard]] std::size_t size() const noexcept { return count_; }
-    [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
-
-    class iterator {
-    public:
-        Property operator*() const noexcept;
-        iterator& operator++() noexcept;
-        bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
-        bool operator!=(const iterator& o) const noexcept { return index_ != o.index_; }
-
-    private:
-        friend class PropertyList;
-        iterator(const PropertyList* list, std::size_t index, std::size_t offset) noexcept
-            : list_(list), index_(index), offset_(offset) {}
-        const PropertyList* list_;
-        std::size_t index_;
-        std::size_t offset_;  // into wire_, for wire-backed lists
-    };
-    [[nodiscard]] iterator begin() const noexcept { return {this, 0, 0}; }
-    [[nodiscard]] iterator end() const noexcept { return {this, count_, 0}; }
-
-    /// The first property with `id`, if any.
-    [[nodiscard]] std::optional<Property> find(PropertyId id) const noexcept;
-
-private:
-    span<const Property> items_;
-    bytes_view wire_;
-    std::size_t count_ = 0;
-    bool from_wire_ = false;
-};
+/// The first property with `id` in `list`, if any.
+std::optional<Property> find_property(const PropertyList& list, PropertyId id) noexcept;
 
 /// The size of a variable byte integer (1..4), or 0 above 268,435,455 (section 1.5.5).
 std::size_t variable_byte_integer_size(std::uint32_t value) noexcept;
