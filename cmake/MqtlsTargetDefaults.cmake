@@ -60,6 +60,9 @@ function(mqtls_library_copy name from)
   target_include_directories(${name}
     PUBLIC $<TARGET_PROPERTY:${from},INTERFACE_INCLUDE_DIRECTORIES>
     PRIVATE $<TARGET_PROPERTY:${from},INCLUDE_DIRECTORIES>)
+  # The public definitions shape the headers (MQTLS_MQTT5), so the copy must see the same ones.
+  target_compile_definitions(${name}
+    PUBLIC $<TARGET_PROPERTY:${from},INTERFACE_COMPILE_DEFINITIONS>)
   target_link_libraries(${name} PUBLIC mqtls::core)
   target_compile_options(${name} PRIVATE ${ARGN})
   mqtls_embeddable(${name})

@@ -17,7 +17,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_root=${MQTLS_BUILD_ROOT:-$root/build}
 # cortex-m4-lean: the Cortex-M4 images with the lean mbedTLS profile (MQTLS_DEVICE_TLS_PROFILE=
-# lean); only the images and their sizes, since the portable layers do not depend on the profile.
+# lean) and MQTT 3.1.1 only (MQTLS_MQTT5=OFF): the images and their sizes, and the portable tests
+# (not the simulation ones, which do not depend on either choice), so the 3.1.1-only build is
+# tested, not just compiled.
 all_targets=(cortex-m4 cortex-m4-lean rv32imc)
 lean_wake_text_budget=131072 # 128 KiB of .text for the whole Cortex-M4 wake image, mbedTLS included
 targets=("$@")
@@ -110,6 +112,25 @@ record_image_sizes() {
     mbedtls_row[$target]="$mbedtls_text $mbedtls_data $mbedtls_bss"
 }
 
+# Runs the QEMU tests of $build that ctest arguments "$@" select, records the runners' counts in
+# tests_row and any failure in failed.
+run_qemu_tests() {
+    local status
+    # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
+    # drops only ctest's own -V chatter.
+    set +e
+    ctest --test-dir "$build" "$@" -V --no-tests=error |
+        grep -Ev '^(UpdateCTestConfiguration|Internal ctest|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|Label Time Summary|embedded +=|Total Test time|$)|^[0-9]+: (Test command|Working Directory|Environment variables| *QEMU_TIMEOUT|Test timeout computed)' |
+        tee "$build/mqtls-qemu.log"
+    status=${PIPESTATUS[0]}
+    set -e
+    [[ $status -eq 0 ]] || failed+=("$target: QEMU tests")
+    # Each runner's "N passed, M failed" line, as ctest -V prefixes it ("<test number>: ").
+    tests_row[$target]=$(awk '$2 ~ /^[0-9]+$/ && $3 == "passed," && $5 == "failed" {
+            runners++; passed += $2; failed += $4 }
+        END { printf "%d %d %d", runners, passed, failed }' "$build/mqtls-qemu.log")
+}
+
 # Filled through namerefs (record_archive_size, record_largest_frame), read by the tables.
 # shellcheck disable=SC2034
 declare -A size_row node_row link_row runtime_row modem_row firmware_row log_store_row session_store_row frame_row link_frame_row tests_row mbedtls_row
@@ -121,11 +142,15 @@ for target in "${targets[@]}"; do
     fi
     build="$build_root/embedded-$target"
     profile=full
-    [[ $target == *-lean ]] && profile=lean
+    mqtt5=ON
+    if [[ $target == *-lean ]]; then
+        profile=lean
+        mqtt5=OFF
+    fi
     toolchain="$root/cmake/toolchains/${target%-lean}.cmake"
-    echo "=== embedded $target: configure + build ($build, mbedTLS profile $profile)"
+    echo "=== embedded $target: configure + build ($build, mbedTLS profile $profile, MQTT 5 $mqtt5)"
     configure=(cmake -S "$root" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DMQTLS_WERROR=ON
-        -DMQTLS_DEVICE_TLS_PROFILE="$profile")
+        -DMQTLS_DEVICE_TLS_PROFILE="$profile" -DMQTLS_MQTT5="$mqtt5")
     # Toolchain flags only seed the cache on the first configure: when a toolchain file changed
     # since this tree was configured, start its cache afresh.
     toolchain_hash=$(cat "$root"/cmake/toolchains/*.cmake | sha256sum | cut -d' ' -f1)
@@ -142,8 +167,11 @@ for target in "${targets[@]}"; do
     }
     echo "$toolchain_hash" >"$build/mqtls-toolchain.sha256"
     if [[ $profile == lean ]]; then
-        cmake --build "$build" --target mqtls_firmware_wake mqtls_firmware_node
-        echo "    (the portable layers and their tests do not depend on the TLS profile: see ${target%-lean})"
+        cmake --build "$build" --target mqtls_mqtt mqtls_embedded_tests mqtls_firmware_wake \
+            mqtls_firmware_node
+        echo "=== embedded $target: portable tests under QEMU (MQTT 3.1.1 only)"
+        run_qemu_tests -R '^embedded\.qemu\.'
+        record_archive_size size_row "$build/mqtt/libmqtls_mqtt.a"
         record_image_sizes
         # The lean profile exists to fit the issue's flash budget: a change that outgrows it
         # fails here rather than in a benchmark nobody reads (docs/firmware.md).
@@ -160,19 +188,7 @@ for target in "${targets[@]}"; do
         mqtls_embedded_tests mqtls_embedded_sim_tests mqtls_firmware_wake mqtls_firmware_node
 
     echo "=== embedded $target: portable tests under QEMU"
-    # -V shows the runner's output ("N passed, 0 failed", or each failed check); the filter
-    # drops only ctest's own -V chatter.
-    set +e
-    ctest --test-dir "$build" -L '^embedded$' -V --no-tests=error |
-        grep -Ev '^(UpdateCTestConfiguration|Internal ctest|Constructing a list|Done constructing|Updating test list|Added 0 tests|Checking test dependency|test [0-9]+$|Label Time Summary|embedded +=|Total Test time|$)|^[0-9]+: (Test command|Working Directory|Environment variables| *QEMU_TIMEOUT|Test timeout computed)' |
-        tee "$build/mqtls-qemu.log"
-    status=${PIPESTATUS[0]}
-    set -e
-    [[ $status -eq 0 ]] || failed+=("$target: QEMU tests")
-    # Each runner's "N passed, M failed" line, as ctest -V prefixes it ("<test number>: ").
-    tests_row[$target]=$(awk '$2 ~ /^[0-9]+$/ && $3 == "passed," && $5 == "failed" {
-            runners++; passed += $2; failed += $4 }
-        END { printf "%d %d %d", runners, passed, failed }' "$build/mqtls-qemu.log")
+    run_qemu_tests -L '^embedded$'
 
     record_archive_size size_row "$build/mqtt/libmqtls_mqtt.a"
     record_largest_frame frame_row "$build/mqtt/CMakeFiles/mqtls_mqtt.dir"

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "codec_rules.hpp"
+#include "codec_v5.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "wire.hpp"
@@ -12,41 +13,20 @@ namespace {
 
 using wire::Reader;
 
-Result<std::string_view> read_string(Reader& r) noexcept {
-    MQTLS_TRY_ASSIGN(const std::string_view text, r.string());
-    MQTLS_TRY(validate_utf8(text));
-    return text;
-}
+using rules::expect_end;
+using rules::read_string;
 
-Result<void> expect_end(const Reader& r) noexcept {
-    if (!r.empty()) return Errc::length_mismatch;
-    return ok();
-}
-
-Result<Packet> decode_connect(Reader& r) noexcept {
-    MQTLS_TRY_ASSIGN(const std::string_view name, r.string());
-    if (name != rules::protocol_name) return Errc::invalid_protocol_name;  // [MQTT-3.1.2-1]
-    MQTLS_TRY_ASSIGN(const std::uint8_t level, r.u8());
-    if (level != rules::protocol_level) {
-        return Error{Errc::unsupported_protocol_level, level};  // [MQTT-3.1.2-2]
-    }
+// The rest of a 3.1.1 CONNECT after its Protocol Level.
+Result<Packet> decode_connect_rest(Reader& r) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
-    const bool has_will = (flags & rules::connect_will) != 0;
-    const auto will_qos = static_cast<std::uint8_t>((flags & rules::connect_will_qos_mask) >>
-                                                    rules::connect_will_qos_shift);
-    const bool will_retain = (flags & rules::connect_will_retain) != 0;
-    const bool has_username = (flags & rules::connect_username) != 0;
-    const bool has_password = (flags & rules::connect_password) != 0;
-    if ((flags & rules::connect_reserved) != 0)
-        return Errc::invalid_connect_flags;  // [MQTT-3.1.2-3]
-    if (!has_will && (will_qos != 0 || will_retain)) {
-        return Errc::invalid_connect_flags;  // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]
-    }
-    if (will_qos > 2) return Errc::invalid_qos;                             // [MQTT-3.1.2-14]
+    MQTLS_TRY_ASSIGN(const rules::ConnectFlagBits bits, rules::parse_connect_flags(flags));
+    const bool has_will = bits.will;
+    const bool has_username = bits.username;
+    const bool has_password = bits.password;
     if (has_password && !has_username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
 
     Connect c;
-    c.clean_session = (flags & rules::connect_clean_session) != 0;
+    c.clean_session = bits.clean;
     MQTLS_TRY_ASSIGN(c.keep_alive_s, r.u16());
     MQTLS_TRY_ASSIGN(c.client_id, read_string(r));
     // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree.
@@ -56,8 +36,8 @@ Result<Packet> decode_connect(Reader& r) noexcept {
         MQTLS_TRY_ASSIGN(will.topic, read_string(r));
         MQTLS_TRY(validate_topic_name(will.topic));
         MQTLS_TRY_ASSIGN(will.payload, r.binary());
-        will.qos = static_cast<QoS>(will_qos);
-        will.retain = will_retain;
+        will.qos = static_cast<QoS>(bits.will_qos);
+        will.retain = bits.will_retain;
         c.will = will;
     }
     if (has_username) {
@@ -68,6 +48,24 @@ Result<Packet> decode_connect(Reader& r) noexcept {
     }
     MQTLS_TRY(expect_end(r));
     return Packet{c};
+}
+
+// The Protocol Name and Level [MQTT-3.1.2-1], [MQTT-3.1.2-2] decide how the rest reads.
+Result<Packet> decode_connect(Reader& r, ProtocolVersion& version) noexcept {
+    MQTLS_TRY_ASSIGN(const std::string_view name, r.string());
+    if (name != rules::protocol_name) return Errc::invalid_protocol_name;
+    MQTLS_TRY_ASSIGN(const std::uint8_t level, r.u8());
+    if (level == static_cast<std::uint8_t>(ProtocolVersion::v3_1_1)) {
+        version = ProtocolVersion::v3_1_1;
+        return decode_connect_rest(r);
+    }
+#if MQTLS_MQTT5
+    if (level == static_cast<std::uint8_t>(ProtocolVersion::v5)) {
+        version = ProtocolVersion::v5;
+        return v5::decode_connect_rest(r);
+    }
+#endif
+    return Error{Errc::unsupported_protocol_level, level};
 }
 
 Result<Packet> decode_connack(Reader& r) noexcept {
@@ -167,14 +165,20 @@ Result<Packet> decode_empty(const Reader& r) noexcept {
     return Packet{Empty{}};
 }
 
-Result<Packet> decode_body(const FixedHeader& header, Reader& r) noexcept {
-    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed.
+Result<Packet> decode_body(const FixedHeader& header, Reader& r,
+                           ProtocolVersion& version) noexcept {
+    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
+    // (MQTT 5: [MQTT-2.1.3-1]).
     if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
         return Error{Errc::invalid_fixed_header_flags, header.flags};
     }
+    if (header.type == PacketType::connect) return decode_connect(r, version);
+#if MQTLS_MQTT5
+    if (version == ProtocolVersion::v5) return v5::decode_body(header, r);
+#endif
     switch (header.type) {
         case PacketType::connect:
-            return decode_connect(r);
+            break;  // above: a CONNECT's own level decides its form
         case PacketType::connack:
             return decode_connack(r);
         case PacketType::publish:
@@ -201,8 +205,16 @@ Result<Packet> decode_body(const FixedHeader& header, Reader& r) noexcept {
             return decode_empty<PingResp>(r);
         case PacketType::disconnect:
             return decode_empty<Disconnect>(r);
+        case PacketType::auth:
+            break;  // reserved in 3.1.1; decode_fixed_header() already refused it
     }
     return Errc::invalid_packet_type;
+}
+
+// Type 0 is reserved; 15 is reserved in 3.1.1 and AUTH in MQTT 5 (section 2.1.2).
+bool is_packet_type(std::uint8_t type, ProtocolVersion version) noexcept {
+    if (type == 0) return false;
+    return type != 15 || (mqtt5_available && version == ProtocolVersion::v5);
 }
 
 }  // namespace
@@ -211,7 +223,7 @@ Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limit
     if (in.empty()) return Errc::need_more;
     const std::uint8_t first = in[0];
     const std::uint8_t type = first >> 4;
-    if (type == 0 || type == 15) return Error{Errc::invalid_packet_type, type};
+    if (!is_packet_type(type, limits.protocol)) return Error{Errc::invalid_packet_type, type};
 
     std::uint32_t length = 0;
     std::size_t i = 1;
@@ -238,11 +250,19 @@ Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limit
 }
 
 Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
+    if (limits.protocol != ProtocolVersion::v3_1_1) {
+        if (limits.protocol != ProtocolVersion::v5) {
+            return Error{Errc::unsupported_protocol_level,
+                         static_cast<std::int32_t>(limits.protocol)};
+        }
+        if (!mqtt5_available) return Errc::mqtt5_unavailable;
+    }
     MQTLS_TRY_ASSIGN(const FixedHeader header, decode_fixed_header(in, limits));
     if (in.size() < header.packet_size()) return Errc::need_more;
     Reader r(in.subspan(header.header_size, header.remaining_length));
-    MQTLS_TRY_ASSIGN(Packet packet, decode_body(header, r));
-    return Decoded{packet, header.packet_size()};
+    ProtocolVersion version = limits.protocol;
+    MQTLS_TRY_ASSIGN(Packet packet, decode_body(header, r, version));
+    return Decoded{packet, header.packet_size(), version};
 }
 
 }  // namespace mqtls::mqtt

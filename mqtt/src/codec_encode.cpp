@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "codec_rules.hpp"
+#include "codec_v5.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "wire.hpp"
@@ -51,24 +52,10 @@ Result<std::uint32_t> body_size(const Connect& p) noexcept {
 
 std::uint8_t first_byte(const Connect&) noexcept { return type_bits(PacketType::connect); }
 
-std::uint8_t connect_flags(const Connect& p) noexcept {
-    std::uint8_t flags = 0;
-    if (p.clean_session) flags |= rules::connect_clean_session;
-    if (p.will) {
-        flags |= rules::connect_will;
-        flags |= static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.will->qos)
-                                           << rules::connect_will_qos_shift);
-        if (p.will->retain) flags |= rules::connect_will_retain;
-    }
-    if (p.username) flags |= rules::connect_username;
-    if (p.password) flags |= rules::connect_password;
-    return flags;
-}
-
 Result<void> write_body(const Connect& p, Writer& w) noexcept {
     MQTLS_TRY(w.string(rules::protocol_name));
     MQTLS_TRY(w.u8(rules::protocol_level));
-    MQTLS_TRY(w.u8(connect_flags(p)));
+    MQTLS_TRY(w.u8(rules::connect_flags(p)));
     MQTLS_TRY(w.u16(p.keep_alive_s));
     MQTLS_TRY(w.string(p.client_id));
     if (p.will) {
@@ -254,26 +241,66 @@ Result<void> write_body(const Empty&, Writer&) noexcept {
     return ok();
 }
 
+#if MQTLS_MQTT5
+// AUTH has no MQTT 3.1.1 form (type 15 is reserved there).
+Result<std::uint32_t> body_size(const Auth&) noexcept { return Errc::mqtt5_only; }
+std::uint8_t first_byte(const Auth&) noexcept { return type_bits(PacketType::auth); }
+Result<void> write_body(const Auth&, Writer&) noexcept { return Errc::mqtt5_only; }
+#endif
+
 // ---- generic ---------------------------------------------------------------------------------
 
+// The body in `version`'s form. A 3.1.1 packet that sets MQTT 5 fields is refused (mqtt5_only),
+// never sent without them.
+Result<void> check_version(ProtocolVersion version) noexcept {
+    if (version == ProtocolVersion::v3_1_1) return ok();
+    if (version != ProtocolVersion::v5) {
+        return Error{Errc::unsupported_protocol_level, static_cast<std::int32_t>(version)};
+    }
+    if (!mqtt5_available) return Errc::mqtt5_unavailable;
+    return ok();
+}
+
+// `version` has passed check_version(), once per call, in the public functions below.
 template <class P>
-Result<std::size_t> packet_size(const P& p) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(p));
+Result<std::uint32_t> versioned_body_size(const P& p, ProtocolVersion version) noexcept {
+#if MQTLS_MQTT5
+    if (version == ProtocolVersion::v5) return v5::body_size(p);
+    if (v5::uses_mqtt5(p)) return Errc::mqtt5_only;
+#else
+    static_cast<void>(version);
+#endif
+    return body_size(p);
+}
+
+// Only called after versioned_body_size() accepted `version`.
+template <class P>
+Result<void> versioned_write_body(const P& p, ProtocolVersion version, Writer& w) noexcept {
+#if MQTLS_MQTT5
+    if (version == ProtocolVersion::v5) return v5::write_body(p, w);
+#endif
+    static_cast<void>(version);
+    return write_body(p, w);
+}
+
+template <class P>
+Result<std::size_t> packet_size(const P& p, ProtocolVersion version) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, versioned_body_size(p, version));
     const std::size_t length_bytes = remaining_length_size(body);
     if (length_bytes == 0) return Errc::packet_too_large;
     return 1 + length_bytes + std::size_t{body};
 }
 
 template <class P>
-Result<std::size_t> encode_packet(const P& p, mutable_bytes out) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, body_size(p));
+Result<std::size_t> encode_packet(const P& p, mutable_bytes out, ProtocolVersion version) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, versioned_body_size(p, version));
     const std::size_t length_bytes = remaining_length_size(body);
     if (length_bytes == 0) return Errc::packet_too_large;
     if (out.size() < 1 + length_bytes + std::size_t{body}) return Errc::buffer_too_small;
     Writer w(out);
     MQTLS_TRY(w.u8(first_byte(p)));
     MQTLS_TRY(w.remaining_length(body));
-    MQTLS_TRY(write_body(p, w));
+    MQTLS_TRY(versioned_write_body(p, version, w));
     return w.written();
 }
 
@@ -287,12 +314,16 @@ std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
     return 0;
 }
 
-Result<std::size_t> encoded_size(const Packet& packet) noexcept {
-    return std::visit([](const auto& p) { return packet_size(p); }, packet);
+Result<std::size_t> encoded_size(const Packet& packet, ProtocolVersion version) noexcept {
+    MQTLS_TRY(check_version(version));
+    return std::visit([version](const auto& p) { return packet_size(p, version); }, packet);
 }
 
-Result<std::size_t> encode(const Packet& packet, mutable_bytes out) noexcept {
-    return std::visit([out](const auto& p) { return encode_packet(p, out); }, packet);
+Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
+                           ProtocolVersion version) noexcept {
+    MQTLS_TRY(check_version(version));
+    return std::visit([out, version](const auto& p) { return encode_packet(p, out, version); },
+                      packet);
 }
 
 namespace {
@@ -301,8 +332,19 @@ struct PublishSplit {
     std::uint32_t remaining_length;
     std::size_t header_size;
 };
-Result<PublishSplit> split_publish(const Publish& publish) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t header_fields, publish_header_body_size(publish));
+Result<std::uint32_t> versioned_publish_header_size(const Publish& publish,
+                                                    ProtocolVersion version) noexcept {
+    MQTLS_TRY(check_version(version));
+#if MQTLS_MQTT5
+    if (version == ProtocolVersion::v5) return v5::publish_header_body_size(publish);
+    if (v5::uses_mqtt5(publish)) return Errc::mqtt5_only;
+#endif
+    return publish_header_body_size(publish);
+}
+
+Result<PublishSplit> split_publish(const Publish& publish, ProtocolVersion version) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t header_fields,
+                     versioned_publish_header_size(publish, version));
     if (publish.payload.size() > max_remaining_length - header_fields) {
         return Errc::packet_too_large;
     }
@@ -311,17 +353,25 @@ Result<PublishSplit> split_publish(const Publish& publish) noexcept {
 }
 }  // namespace
 
-Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish));
+Result<std::size_t> encoded_publish_header_size(const Publish& publish,
+                                                ProtocolVersion version) noexcept {
+    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
     return split.header_size;
 }
 
-Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish));
+Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out,
+                                          ProtocolVersion version) noexcept {
+    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
     if (out.size() < split.header_size) return Errc::buffer_too_small;
     Writer w(out);
     MQTLS_TRY(w.u8(first_byte(publish)));
     MQTLS_TRY(w.remaining_length(split.remaining_length));
+#if MQTLS_MQTT5
+    if (version == ProtocolVersion::v5) {
+        MQTLS_TRY(v5::write_publish_header_fields(publish, w));
+        return w.written();
+    }
+#endif
     MQTLS_TRY(write_publish_header_fields(publish, w));
     return w.written();
 }

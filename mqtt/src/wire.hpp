@@ -47,6 +47,8 @@ public:
         MQTLS_TRY_ASSIGN(const bytes_view raw, binary());
         return std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size());
     }
+    /// The unread bytes, left unread.
+    [[nodiscard]] bytes_view rest() const noexcept { return rest_; }
     bytes_view take_rest() noexcept {
         const bytes_view out = rest_;
         rest_ = {};
@@ -62,6 +64,9 @@ public:
     explicit Writer(mutable_bytes output) noexcept : out_(output) {}
 
     [[nodiscard]] std::size_t written() const noexcept { return used_; }
+    /// The room left, for a writer of its own (encode_properties); then skip() what it wrote.
+    [[nodiscard]] mutable_bytes unwritten() const noexcept { return out_.subspan(used_); }
+    void skip(std::size_t count) noexcept { used_ += count; }
 
     Result<void> u8(std::uint8_t value) noexcept {
         if (out_.size() - used_ < 1) return Errc::buffer_too_small;

@@ -309,8 +309,13 @@ TEST(CodecReject, ConnectProtocolName) {
 }
 
 TEST(CodecReject, ConnectProtocolLevel) {
-    // 3.1.2.2: level 4 is 3.1.1; 3 is MQTT 3.1 and 5 is MQTT 5.
-    const std::uint8_t bad_levels[] = {0, 3, 5, 0xFF};
+    // 3.1.2.2: level 4 is 3.1.1, 3 is MQTT 3.1 and 5 is MQTT 5, which a build without it refuses
+    // too (a build with it reads the rest as MQTT 5: codec_v5_test.cpp).
+#if MQTLS_MQTT5
+    const std::uint8_t bad_levels[] = {0, 3, 6, 0xFF};
+#else
+    const std::uint8_t bad_levels[] = {0, 3, 5, 6, 0xFF};
+#endif
     for (const std::uint8_t level : bad_levels) {
         auto builder = connect_header("MQTT", level, 0x02);
         builder.field("c");

@@ -236,6 +236,8 @@ public:
                 return PingResp{};
             case PacketType::disconnect:
                 return Disconnect{};
+            case PacketType::auth:
+                break;  // MQTT 5 only: any_packet() draws the 3.1.1 types 1..14
         }
         return Disconnect{};
     }

@@ -121,16 +121,18 @@ inline bool guards_intact_outside(std::size_t begin, std::size_t end) noexcept {
     return true;
 }
 
-inline EncodeOutcome encode_with_guards(const Packet& packet, bytes_view expected) noexcept {
+inline EncodeOutcome encode_with_guards(
+    const Packet& packet, bytes_view expected,
+    ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept {
     EncodeOutcome outcome;
-    const auto size = encoded_size(packet);
+    const auto size = encoded_size(packet, version);
     outcome.size_error = error_code_of(size);
     if (size) outcome.size = *size;
     if (expected.size() + 2 * guard_margin > sizeof(guarded_buffer)) return outcome;
 
     fill_guarded_buffer();
     const mutable_bytes exact(guarded_buffer + guard_margin, expected.size());
-    const auto written = encode(packet, exact);
+    const auto written = encode(packet, exact, version);
     outcome.encode_error = error_code_of(written);
     if (written) outcome.written = *written;
     outcome.matches_expected =
@@ -140,7 +142,7 @@ inline EncodeOutcome encode_with_guards(const Packet& packet, bytes_view expecte
     fill_guarded_buffer();
     const mutable_bytes roomy(guarded_buffer + guard_margin,
                               sizeof(guarded_buffer) - 2 * guard_margin);
-    const auto written_roomy = encode(packet, roomy);
+    const auto written_roomy = encode(packet, roomy, version);
     outcome.larger_window_untouched_past_size =
         written_roomy.has_value() && *written_roomy == expected.size() &&
         guards_intact_outside(guard_margin, guard_margin + expected.size());

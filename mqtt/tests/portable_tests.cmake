@@ -15,10 +15,14 @@ unset(_mqtls_testing_dir)
 set(MQTLS_MQTT_PORTABLE_TESTS
   # Shared hand-derived wire vectors (support code, no tests of its own).
   ${CMAKE_CURRENT_LIST_DIR}/codec_vectors.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/codec_v5_vectors.cpp
   # Codec, topics and framer.
   ${CMAKE_CURRENT_LIST_DIR}/codec_decode_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codec_encode_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/codec_reject_test.cpp
+  # MQTT 5 (empty in a build without MQTLS_MQTT5).
+  ${CMAKE_CURRENT_LIST_DIR}/codec_v5_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/codec_v5_reject_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/framer_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/packets_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/properties_test.cpp

@@ -7,6 +7,8 @@
 #include "codec_test_support.hpp"
 #include "mqtls/mqtt/properties.hpp"
 
+// MQTT 5 only: a build without MQTLS_MQTT5 has no properties or reason codes to test.
+#if MQTLS_MQTT5
 namespace mqtls::mqtt::test {
 namespace {
 
@@ -270,3 +272,4 @@ TEST(MqttProperties, DecodesOneByteAtATimeOnlyWhenComplete) {
 
 }  // namespace
 }  // namespace mqtls::mqtt::test
+#endif

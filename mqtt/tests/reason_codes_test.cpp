@@ -6,6 +6,8 @@
 #include "codec_test_support.hpp"
 #include "mqtls/mqtt/reason_codes.hpp"
 
+// MQTT 5 only: a build without MQTLS_MQTT5 has no properties or reason codes to test.
+#if MQTLS_MQTT5
 namespace mqtls::mqtt::test {
 namespace {
 
@@ -78,3 +80,4 @@ TEST(MqttReasonCodes, FailuresStartAt0x80) {
 
 }  // namespace
 }  // namespace mqtls::mqtt::test
+#endif

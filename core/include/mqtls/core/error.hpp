@@ -76,10 +76,10 @@ enum class RetryClass : std::uint8_t {
     X(invalid_topic_filter, 0x0111, transient, "the topic filter misplaces '+' or '#'",            \
       "'#' must be last and alone in its level; '+' must fill a whole level, e.g. a/+/c or a/#")   \
     X(invalid_protocol_name, 0x0112, transient, "the CONNECT protocol name is not \"MQTT\"",       \
-      "the peer speaks MQTT 3.1 (\"MQIsdp\") or another protocol; only MQTT 3.1.1 is supported")   \
+      "the peer speaks MQTT 3.1 (\"MQIsdp\") or another protocol; mqtls speaks 3.1.1 and 5")       \
     X(unsupported_protocol_level, 0x0113, transient,                                               \
-      "the CONNECT protocol level is not 4 (MQTT 3.1.1)",                                          \
-      "the detail holds the level the peer asked for; configure it for MQTT 3.1.1 (level 4)")      \
+      "the CONNECT protocol level is not 4 (MQTT 3.1.1) or, with MQTT 5 built in, 5",              \
+      "the detail holds the level the peer asked for; configure it for MQTT 3.1.1 or 5")           \
     X(invalid_connect_flags, 0x0114, transient,                                                    \
       "the CONNECT flags are inconsistent or use a reserved bit",                                  \
       "see MQTT 3.1.1 section 3.1.2.3")                                                            \
@@ -93,8 +93,8 @@ enum class RetryClass : std::uint8_t {
       "a SUBSCRIBE, SUBACK or UNSUBSCRIBE carries no entries",                                     \
       "give at least one topic filter (MQTT-3.8.3-3, MQTT-3.10.3-2)")                              \
     X(invalid_subscription_options, 0x0118, transient,                                             \
-      "the requested-QoS byte has reserved bits set",                                              \
-      "the upper six bits must be zero (MQTT-3-8.3-4)")                                            \
+      "the subscription options byte has reserved bits set or an invalid combination",             \
+      "3.1.1: only the QoS bits (MQTT-3-8.3-4); 5: no Retain Handling 3, no No Local on $share/")  \
     X(malformed_variable_byte_integer, 0x0119, transient,                                          \
       "a variable byte integer is longer than 4 bytes or not in its shortest form",                \
       "the peer violates MQTT 5 section 1.5.5 [MQTT-1.5.5-1]; close the connection")               \
@@ -108,6 +108,13 @@ enum class RetryClass : std::uint8_t {
     X(property_value_invalid, 0x011d, transient,                                                   \
       "a property's value is one MQTT 5 does not allow (e.g. Receive Maximum or Topic Alias 0)",   \
       "the sender violates the section that defines the property; a Protocol Error")               \
+    X(mqtt5_unavailable, 0x011e, permanent, "MQTT 5 was asked for, but this build leaves it out",  \
+      "rebuild with -DMQTLS_MQTT5=ON, or use MQTT 3.1.1")                                          \
+    X(mqtt5_only, 0x011f, permanent,                                                               \
+      "the packet uses MQTT 5 features on an MQTT 3.1.1 connection",                               \
+      "properties, reason codes, subscription options and AUTH need MQTT 5: connect with it")      \
+    X(invalid_reason_code, 0x0120, transient, "a reason code this packet may not carry",           \
+      "MQTT 5 table 2-6 lists the codes of each packet; the sender is at fault")                   \
     X(not_connected, 0x0201, transient, "the session is not connected",                            \
       "call start_connect() and wait for the Connected event")                                     \
     X(already_connected, 0x0202, transient, "the session is already connecting or connected",      \

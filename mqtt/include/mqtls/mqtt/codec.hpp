@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// The MQTT 3.1.1 codec: size, encode and decode for every control packet. Pure functions over
-/// caller buffers; no state, no allocation.
+/// The MQTT codec: size, encode and decode for every control packet, in MQTT 3.1.1 or (built with
+/// MQTLS_MQTT5) MQTT 5, the version chosen per call. Pure functions over caller buffers; no
+/// state, no allocation.
 ///
 /// Encoding is size-then-write: `encoded_size(p)` gives the exact byte count, `encode(p, out)`
 /// writes exactly that many bytes or fails without writing past `out`. Both validate the packet
@@ -27,30 +28,43 @@ inline constexpr std::size_t max_fixed_header_size = 5;
 /// `max_remaining_length`.
 std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept;
 
-/// Exact encoded size of `packet`, or the validation error that encode() would return
-/// (empty_topic, wildcard_in_topic, invalid_topic_filter, malformed_utf8, utf8_null_character,
-/// utf8_surrogate, string_too_long, zero_packet_id, invalid_qos, invalid_connect_flags,
-/// empty_subscription_list, packet_too_large).
-Result<std::size_t> encoded_size(const Packet& packet) noexcept;
+/// Exact encoded size of `packet` in `version`, or the validation error that encode() would
+/// return (empty_topic, wildcard_in_topic, invalid_topic_filter, malformed_utf8,
+/// utf8_null_character, utf8_surrogate, string_too_long, zero_packet_id, invalid_qos,
+/// invalid_connect_flags, empty_subscription_list, packet_too_large; for MQTT 5 also the property
+/// errors, invalid_reason_code and invalid_subscription_options; mqtt5_only when a 3.1.1 packet
+/// sets MQTT 5 fields, which are refused rather than dropped; mqtt5_unavailable when MQTT 5 is
+/// asked of a build without it). A CONNECT's Protocol Level is `version`.
+Result<std::size_t> encoded_size(const Packet& packet,
+                                 ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept;
 
 /// Writes `packet` at the start of `out` and returns the number of bytes written. Fails with
 /// buffer_too_small (nothing useful written; bytes past `out` never touched) or any error listed
 /// for encoded_size().
-Result<std::size_t> encode(const Packet& packet, mutable_bytes out) noexcept;
+Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
+                           ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept;
 
-/// Size of a PUBLISH without its payload: fixed header, topic and packet identifier.
-Result<std::size_t> encoded_publish_header_size(const Publish& publish) noexcept;
+/// Size of a PUBLISH without its payload: fixed header, topic, packet identifier and (MQTT 5)
+/// properties.
+Result<std::size_t> encoded_publish_header_size(
+    const Publish& publish, ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept;
 
-/// Writes the PUBLISH fixed header (whose remaining length counts the payload), topic and packet
-/// identifier, but not the payload, so the caller can send the payload from where it already is
-/// (scatter-gather). Returns the header size.
-Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out) noexcept;
+/// Writes the PUBLISH fixed header (whose remaining length counts the payload), topic, packet
+/// identifier and (MQTT 5) properties, but not the payload, so the caller can send the payload
+/// from where it already is (scatter-gather). Returns the header size.
+Result<std::size_t> encode_publish_header(
+    const Publish& publish, mutable_bytes out,
+    ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept;
 
 /// Limits a receiver applies while decoding.
 struct DecodeLimits {
     /// Largest whole packet (fixed header included) accepted; larger ones fail with
     /// packet_too_large as soon as their fixed header is read, before their body arrives.
     std::size_t max_packet_size = 4096;
+    /// The connection's version, which decides every packet's form but CONNECT's: a CONNECT
+    /// carries its own Protocol Level (4, or 5 when MQTT 5 is built in), reported in
+    /// Decoded::version.
+    ProtocolVersion protocol = ProtocolVersion::v3_1_1;
 };
 
 /// A fixed header: the first byte and the decoded remaining length.
@@ -65,14 +79,16 @@ struct FixedHeader {
 };
 
 /// Decodes the fixed header at the start of `in`. Fails with need_more if `in` stops inside it,
-/// invalid_packet_type, malformed_remaining_length (a fifth length byte),
-/// overlong_remaining_length (a length not in its shortest form), or packet_too_large. The flag
-/// bits are checked by decode(), not here.
+/// invalid_packet_type (0, or 15 unless `limits.protocol` is MQTT 5), malformed_remaining_length (a
+/// fifth length byte), overlong_remaining_length (a length not in its shortest form), or
+/// packet_too_large. The flag bits are checked by decode(), not here.
 Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limits) noexcept;
 
 struct Decoded {
     Packet packet;
     std::size_t consumed = 0;  ///< bytes of `in` that the packet occupied
+    /// The form the packet was decoded in: `limits.protocol`, or a CONNECT's own level.
+    ProtocolVersion version = ProtocolVersion::v3_1_1;
 };
 
 /// Decodes the packet at the start of `in`; bytes after it are left alone (see

@@ -1,8 +1,11 @@
 #pragma once
 /// @file
-/// The 14 MQTT 3.1.1 control packets as plain structs of views. A decoded packet points into the
-/// bytes it was decoded from (valid as long as they are); a packet to encode points into the
-/// caller's memory. Nothing here owns or allocates.
+/// The MQTT control packets as plain structs of views: the 14 of MQTT 3.1.1 and, in a build with
+/// MQTT 5 (config.hpp), the fields MQTT 5 adds (properties, reason codes, subscription options)
+/// and its AUTH packet. A decoded packet points into the bytes it was decoded from (valid as long
+/// as they are); a packet to encode points into the caller's memory. Nothing here owns or
+/// allocates. Every MQTT 5 field has a default member initializer, so 3.1.1-style brace
+/// initialisation (`PubAck{id}`) stays complete, and warning-free under -Wextra.
 
 #include <cstddef>
 #include <cstdint>
@@ -11,10 +14,23 @@
 #include <variant>
 
 #include "mqtls/core/span.hpp"
+#include "mqtls/mqtt/config.hpp"
+#include "mqtls/mqtt/entry_list.hpp"
+#if MQTLS_MQTT5
+#include "mqtls/mqtt/properties.hpp"
+#include "mqtls/mqtt/reason_codes.hpp"
+#endif
 
 namespace mqtls::mqtt {
 
-/// Control packet types, MQTT 3.1.1 section 2.2.1.
+/// The protocol version of a connection: its CONNECT's Protocol Level (MQTT 3.1.1 section
+/// 3.1.2.2, MQTT 5 section 3.1.2.2).
+enum class ProtocolVersion : std::uint8_t { v3_1_1 = 4, v5 = 5 };
+
+/// "MQTT 3.1.1" or "MQTT 5", for logs and errors.
+const char* protocol_version_name(ProtocolVersion version) noexcept;
+
+/// Control packet types, MQTT 3.1.1 section 2.2.1 (MQTT 5 section 2.1.2 adds AUTH).
 enum class PacketType : std::uint8_t {
     connect = 1,
     connack = 2,
@@ -30,6 +46,7 @@ enum class PacketType : std::uint8_t {
     pingreq = 12,
     pingresp = 13,
     disconnect = 14,
+    auth = 15,  ///< MQTT 5 only; reserved in MQTT 3.1.1
 };
 
 /// Human name of a packet type ("PUBLISH"), for logs.
@@ -63,21 +80,35 @@ struct Will {
     bytes_view payload;
     QoS qos = QoS::at_most_once;
     bool retain = false;
+#if MQTLS_MQTT5
+    PropertyList properties{};  ///< Will Properties, MQTT 5 section 3.1.3.2
+#endif
 };
 
 struct Connect {
     std::string_view client_id;
+    /// Clean Session in MQTT 3.1.1; Clean Start in MQTT 5 (section 3.1.2.4), where the Session
+    /// Expiry Interval property says how long the session outlives the connection.
     bool clean_session = true;
     std::uint16_t keep_alive_s = 0;
     std::optional<Will> will;
     std::optional<std::string_view> username;
-    /// Binary data; only allowed together with a username [MQTT-3.1.2-22].
+    /// Binary data; in MQTT 3.1.1 only allowed together with a username [MQTT-3.1.2-22] (MQTT 5
+    /// drops that rule).
     std::optional<bytes_view> password;
+#if MQTLS_MQTT5
+    PropertyList properties{};
+#endif
 };
 
 struct ConnAck {
     bool session_present = false;
+    /// MQTT 3.1.1's Connect Return Code; an MQTT 5 CONNACK carries `reason_code` instead.
     ConnectReturnCode return_code = ConnectReturnCode::accepted;
+#if MQTLS_MQTT5
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+#endif
 };
 
 struct Publish {
@@ -88,71 +119,59 @@ struct Publish {
     bool dup = false;
     /// Present on the wire only for QoS 1 and 2, where it must be non-zero.
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    /// MQTT 5: an empty topic is allowed when a Topic Alias property names it (section 3.3.2.1).
+    PropertyList properties{};
+#endif
 };
 
+// The QoS 1/2 acknowledgements. In MQTT 5 each carries a Reason Code (0x80 and above: the
+// message failed, e.g. 0x87 Not authorized) and properties (sections 3.4-3.7).
 struct PubAck {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+#endif
 };
 struct PubRec {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+#endif
 };
 struct PubRel {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+#endif
 };
 struct PubComp {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+#endif
+};
+
+/// MQTT 5 Retain Handling (section 3.8.3.1): when the broker sends retained messages.
+enum class RetainHandling : std::uint8_t {
+    send_on_subscribe = 0,
+    send_if_new_subscription = 1,
+    do_not_send = 2,
 };
 
 struct Subscription {
     std::string_view filter;
     QoS qos = QoS::at_most_once;
-};
-
-/// A list of SUBSCRIBE/UNSUBSCRIBE entries that is either the caller's array (to encode) or the
-/// validated wire bytes of a decoded packet; iteration yields `Item` values either way.
-/// `Item` is `Subscription` or `std::string_view` (a filter).
-template <class Item>
-class EntryList {
-public:
-    constexpr EntryList() noexcept = default;
-    /// Entries from the caller's array (which must outlive the list).
-    constexpr EntryList(span<const Item> items) noexcept  // NOLINT(google-explicit-constructor)
-        : items_(items), count_(items.size()) {}
-    /// Entries from wire bytes already validated by the decoder.
-    static EntryList from_wire(bytes_view wire, std::size_t count) noexcept {
-        EntryList list;
-        list.wire_ = wire;
-        list.count_ = count;
-        list.from_wire_ = true;
-        return list;
-    }
-
-    [[nodiscard]] std::size_t size() const noexcept { return count_; }
-    [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
-
-    class iterator {
-    public:
-        Item operator*() const noexcept;
-        iterator& operator++() noexcept;
-        bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
-        bool operator!=(const iterator& o) const noexcept { return index_ != o.index_; }
-
-    private:
-        friend class EntryList;
-        iterator(const EntryList* list, std::size_t index, std::size_t offset) noexcept
-            : list_(list), index_(index), offset_(offset) {}
-        const EntryList* list_;
-        std::size_t index_;
-        std::size_t offset_;  // into wire_, for wire-backed lists
-    };
-    [[nodiscard]] iterator begin() const noexcept { return iterator(this, 0, 0); }
-    [[nodiscard]] iterator end() const noexcept { return iterator(this, count_, 0); }
-
-private:
-    span<const Item> items_;
-    bytes_view wire_;
-    std::size_t count_ = 0;
-    bool from_wire_ = false;
+#if MQTLS_MQTT5
+    // The Subscription Options of MQTT 5 section 3.8.3.1; MQTT 3.1.1 has only the QoS.
+    bool no_local = false;
+    bool retain_as_published = false;
+    RetainHandling retain_handling = RetainHandling::send_on_subscribe;
+#endif
 };
 
 using SubscriptionList = EntryList<Subscription>;
@@ -161,30 +180,63 @@ using FilterList = EntryList<std::string_view>;
 struct Subscribe {
     PacketId packet_id = 0;
     SubscriptionList subscriptions;
+#if MQTLS_MQTT5
+    PropertyList properties{};
+#endif
 };
 
 struct SubAck {
     PacketId packet_id = 0;
-    /// One byte per requested filter: the granted QoS (0..2) or `suback_failure` (0x80).
+    /// One byte per requested filter: the granted QoS (0..2) or `suback_failure` (0x80); in
+    /// MQTT 5 a Reason Code of table 2-6's SUBACK set (e.g. 0x87 Not authorized).
     bytes_view return_codes;
+#if MQTLS_MQTT5
+    PropertyList properties{};
+#endif
 };
 
 struct Unsubscribe {
     PacketId packet_id = 0;
     FilterList filters;
+#if MQTLS_MQTT5
+    PropertyList properties{};
+#endif
 };
 
 struct UnsubAck {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    /// MQTT 5 only (section 3.11.3): one Reason Code per filter; MQTT 3.1.1 has none.
+    bytes_view reason_codes{};
+    PropertyList properties{};
+#endif
 };
 struct PingReq {};
 struct PingResp {};
-struct Disconnect {};
+struct Disconnect {
+#if MQTLS_MQTT5
+    /// MQTT 5 section 3.14.2.1; 3.1.1's DISCONNECT is empty.
+    ReasonCode reason_code = ReasonCode::normal_disconnection;
+    PropertyList properties{};
+#endif
+};
+#if MQTLS_MQTT5
+/// MQTT 5 enhanced authentication (section 3.15).
+struct Auth {
+    ReasonCode reason_code = ReasonCode::success;
+    PropertyList properties{};
+};
+#endif
 
 /// Any control packet. The alternatives are in packet-type order, so
 /// `packet.index() + 1` is the PacketType value.
 using Packet = std::variant<Connect, ConnAck, Publish, PubAck, PubRec, PubRel, PubComp, Subscribe,
-                            SubAck, Unsubscribe, UnsubAck, PingReq, PingResp, Disconnect>;
+                            SubAck, Unsubscribe, UnsubAck, PingReq, PingResp, Disconnect
+#if MQTLS_MQTT5
+                            ,
+                            Auth
+#endif
+                            >;
 
 /// The type of a packet held in the variant.
 inline PacketType packet_type(const Packet& packet) noexcept {
@@ -211,51 +263,15 @@ MQTLS_MQTT_DECLARE_EQUALITY(UnsubAck)
 MQTLS_MQTT_DECLARE_EQUALITY(PingReq)
 MQTLS_MQTT_DECLARE_EQUALITY(PingResp)
 MQTLS_MQTT_DECLARE_EQUALITY(Disconnect)
+#if MQTLS_MQTT5
+MQTLS_MQTT_DECLARE_EQUALITY(Auth)
+#endif
 #undef MQTLS_MQTT_DECLARE_EQUALITY
 
-namespace detail {
-// Wire entries were validated by the decoder, so these reads need no checks beyond the asserts
-// inside span. Layout: 2-byte big-endian length, the filter, then (SUBSCRIBE only) a QoS byte.
-inline std::string_view wire_filter_at(bytes_view wire, std::size_t offset) noexcept {
-    const std::size_t length = (std::size_t{wire[offset]} << 8) | wire[offset + 1];
-    const auto text = wire.subspan(offset + 2, length);
-    return {reinterpret_cast<const char*>(text.data()), text.size()};
-}
-inline void read_wire_entry(bytes_view wire, std::size_t offset, std::string_view& out,
-                            std::size_t& next) noexcept {
-    out = wire_filter_at(wire, offset);
-    next = offset + 2 + out.size();
-}
-inline void read_wire_entry(bytes_view wire, std::size_t offset, Subscription& out,
-                            std::size_t& next) noexcept {
-    out.filter = wire_filter_at(wire, offset);
-    const std::size_t qos_at = offset + 2 + out.filter.size();
-    out.qos = static_cast<QoS>(wire[qos_at]);
-    next = qos_at + 1;
-}
-}  // namespace detail
-
-template <class Item>
-Item EntryList<Item>::iterator::operator*() const noexcept {
-    if (!list_->from_wire_) return list_->items_[index_];
-    // Unqualified, so that a list type declared elsewhere (PropertyList) brings its own
-    // read_wire_entry by argument-dependent lookup.
-    using detail::read_wire_entry;
-    Item item{};
-    std::size_t next = 0;
-    read_wire_entry(list_->wire_, offset_, item, next);
-    return item;
-}
-
-template <class Item>
-typename EntryList<Item>::iterator& EntryList<Item>::iterator::operator++() noexcept {
-    if (list_->from_wire_) {
-        using detail::read_wire_entry;
-        Item item{};
-        read_wire_entry(list_->wire_, offset_, item, offset_);
-    }
-    ++index_;
-    return *this;
-}
+// Reads a SUBSCRIBE entry the decoder validated (what EntryList<Subscription> iterates with):
+// the filter, then the options byte (section 3.8.3.1 in MQTT 5; only QoS in 3.1.1, whose decoder
+// refused the other bits).
+void read_wire_entry(bytes_view wire, std::size_t offset, Subscription& out,
+                     std::size_t& next) noexcept;
 
 }  // namespace mqtls::mqtt

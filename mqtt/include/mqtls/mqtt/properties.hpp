@@ -13,7 +13,7 @@
 
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
-#include "mqtls/mqtt/packets.hpp"
+#include "mqtls/mqtt/entry_list.hpp"
 
 namespace mqtls::mqtt {
 
