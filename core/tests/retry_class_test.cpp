@@ -49,6 +49,9 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::mqtt5_unavailable, RetryClass::permanent},
         {Errc::mqtt5_only, RetryClass::permanent},
         {Errc::invalid_reason_code, RetryClass::transient},
+        {Errc::broker_disconnected, RetryClass::by_detail},
+        {Errc::broker_redirected, RetryClass::permanent},
+        {Errc::broker_limit_exceeded, RetryClass::transient},
         {Errc::not_connected, RetryClass::transient},
         {Errc::already_connected, RetryClass::transient},
         {Errc::inflight_full, RetryClass::transient},
@@ -184,6 +187,21 @@ TEST(RetryClass, DetailDecidesForConnackRefusals) {
     EXPECT_TRUE(is_permanent(Error{Errc::broker_refused, 5}));   // not authorized
     EXPECT_TRUE(is_permanent(Error{Errc::broker_refused, 0}));   // no code: refused all the same
     static_assert(!is_permanent(Error{Errc::broker_refused, connack_server_unavailable}));
+}
+
+TEST(RetryClass, DetailDecidesForMqtt5ReasonCodes) {
+    // MQTT 5 table 2-6: what a person must fix is permanent, load and luck are not.
+    for (const std::int32_t code :
+         {0x81, 0x82, 0x84, 0x85, 0x86, 0x87, 0x8A, 0x8C, 0x90, 0x95, 0x99, 0x9A, 0x9B}) {
+        EXPECT_TRUE(is_permanent(Error{Errc::broker_refused, code})) << code;
+        EXPECT_TRUE(is_permanent(Error{Errc::broker_disconnected, code})) << code;
+    }
+    for (const std::int32_t code : {0x80, 0x83, 0x88, 0x89, 0x8B, 0x8D, 0x8E, 0x93, 0x97, 0x9F}) {
+        EXPECT_FALSE(is_permanent(Error{Errc::broker_refused, code})) << code;
+        EXPECT_FALSE(is_permanent(Error{Errc::broker_disconnected, code})) << code;
+    }
+    EXPECT_FALSE(is_permanent(Error{Errc::broker_disconnected, 0}));  // normal disconnection
+    EXPECT_TRUE(is_permanent(Error{Errc::broker_redirected, 0x9D}));  // a person decides
 }
 
 void expect_alerts(std::initializer_list<std::int32_t> alerts, bool permanent) {

@@ -4,7 +4,7 @@
     python3 mqtt/fuzz/make_corpus.py            # (re)write the seeds
     python3 mqtt/fuzz/make_corpus.py --check    # exit 1 if a seed on disk differs or is missing
 
-Packets are built here from the MQTT 3.1.1 text (python3 standard library only), so the seeds
+Packets are built here from the MQTT 3.1.1 and 5.0 texts (python3 standard library only), so the seeds
 are reproducible and reviewable. Only files named seed-* are written; crash-* reproducers and
 anything else saved in the corpus directories are left alone.
 """
@@ -176,7 +176,7 @@ def session_input(options, script, stream):
 def session_receive_seeds():
     c = CLEAN | KEEPALIVE_60S
     qos2_in = publish("cmd/x", b"once", 2, 5)
-    return {
+    seeds = {
         "publish-qos0-in": session_input(c, [], publish("cmd/dev-001", READING)),
         "publish-qos1-in": session_input(c, [], publish("cmd/dev-001", READING, 1, 7)),
         "publish-qos2-in": session_input(c, [], publish("cmd/dev-001", READING, 2, 8)
@@ -240,6 +240,44 @@ def session_receive_seeds():
                 PUB_TOO_LARGE, wait(15)], b""),
         "no-keepalive": session_input(CLEAN, [wait(15), wait(15)], b""),
         "oversized-packet": session_input(c, [], publish("big", b"x" * 600)),
+    }
+    seeds.update(session_receive_v5_seeds())
+    return seeds
+
+
+# MQTT 5 broker streams (options bit 5): Reason Codes, CONNACK limits, DISCONNECT.
+MQTT5 = 0x20
+
+
+def publish5(topic, payload, qos=0, packet_id=0, props=b"\x00"):
+    first = 0x30 | (qos << 1)
+    body = string(topic) + (u16(packet_id) if qos else b"") + props + payload
+    return packet(first, body)
+
+
+def session_receive_v5_seeds():
+    c = CLEAN | KEEPALIVE_60S | MQTT5
+    return {
+        "v5-publish-in": session_input(c, [], publish5("cmd/dev-001", READING, 1, 7)
+                                       + publish5("cmd/x", b"once", 2, 8) + pubrel(8)),
+        "v5-puback-denied": session_input(c, [PUB_QOS1, REST], packet(0x40, u16(1) + b"\x87"
+                                          + prop_section(p_str(0x1F, "acl")))),
+        "v5-pubrec-failure": session_input(c, [PUB_QOS2, PUB_QOS1, REST],
+                                           packet(0x50, u16(1) + b"\x80") + packet(0x40, u16(2))),
+        "v5-suback-unsuback": session_input(
+            c, [SUBSCRIBE_2, UNSUBSCRIBE_1, REST],
+            packet(0x90, u16(1) + b"\x00\x01\x87") + packet(0xB0, u16(2) + b"\x00\x11")),
+        "v5-connack-limits": session_input(
+            CLEAN | KEEPALIVE_60S | MQTT5, [CONNECT_ONLY, REST, PUB_QOS1, PUB_QOS2, PUB_QOS1_64],
+            packet(0x20, b"\x00\x00" + prop_section(p_u16(0x21, 1), p_byte(0x24, 1),
+                                                    p_u32(0x27, 40), p_u16(0x13, 5)))
+            + packet(0x40, u16(1))),
+        "v5-connack-refused": session_input(c, [CONNECT_ONLY, REST],
+                                            packet(0x20, b"\x00\x9d" + prop_section(
+                                                p_str(0x1C, "b2:8883")))),
+        "v5-disconnect": session_input(c, [PUB_QOS1, REST],
+                                       packet(0xE0, b"\x8e" + prop_section(p_str(0x1F, "bye")))),
+        "v5-topic-alias": session_input(c, [], publish5("t", b"x", 0, 0, prop_section(p_u16(0x23, 1)))),
     }
 
 
@@ -341,8 +379,75 @@ def decode_properties_seeds():
     }
 
 
+# ---- decode_packet_v5: MQTT 5 packets (OASIS MQTT Version 5.0, section 3) ----------------------
+
+def connect5(client_id, props=b"", will=None, username=None, password=None, clean=True):
+    flags = 0x02 if clean else 0
+    payload = string(client_id)
+    if will is not None:
+        topic, message, qos, retain, will_props = will
+        flags |= 0x04 | (qos << 3) | (0x20 if retain else 0)
+        payload += prop_section(*will_props) + string(topic) + u16(len(message)) + message
+    if username is not None:
+        flags |= 0x80
+        payload += string(username)
+    if password is not None:
+        flags |= 0x40
+        payload += u16(len(password)) + password
+    return packet(0x10, string("MQTT") + bytes([5, flags]) + u16(60) + props + payload)
+
+
+def decode_packet_v5_seeds():
+    alias = p_u16(0x23, 1)
+    seeds = {
+        "connect-minimal": connect5("c", prop_section()),
+        "connect-full": connect5("dev-1", prop_section(p_u32(0x11, 3600), p_u16(0x21, 10),
+                                                        p_u32(0x27, 4096), p_u16(0x22, 5),
+                                                        p_user("fw", "1")),
+                                 will=("dev-1/status", b"offline", 1, True,
+                                       [p_u32(0x18, 30), p_byte(0x01, 1)]),
+                                 username="u", password=b"\x00\xff"),
+        "connect-password-only": connect5("", prop_section(), password=b"pw", clean=False),
+        "connack-properties": packet(0x20, b"\x01\x00" + prop_section(
+            p_u16(0x22, 10), p_u16(0x21, 5), p_str(0x12, "auto-1"), p_u16(0x13, 30),
+            p_u32(0x27, 2048), p_byte(0x24, 1))),
+        "connack-refused": packet(0x20, b"\x00\x87" + prop_section(p_str(0x1F, "no"))),
+        "connack-moved": packet(0x20, b"\x00\x9d" + prop_section(p_str(0x1C, "b2:8883"))),
+        "publish-properties": packet(0x32, string("a/b") + u16(10) + prop_section(
+            p_u32(0x02, 60), alias, p_user("k", "v"), p_str(0x03, "application/json"),
+            bytes([0x0B]) + vbi(7)) + b"hi"),
+        "publish-alias-only": packet(0x30, string("") + prop_section(alias) + b"z"),
+        "puback-short": packet(0x40, u16(1)),
+        "puback-denied": packet(0x40, u16(1) + b"\x87"),
+        "puback-long-success": packet(0x40, u16(1) + b"\x00" + prop_section()),
+        "pubrec-reason": packet(0x50, u16(2) + b"\x10" + prop_section(p_str(0x1F, "x"))),
+        "pubrel": packet(0x62, u16(3) + b"\x92"),
+        "pubcomp": packet(0x70, u16(4)),
+        "subscribe-options": packet(0x82, u16(5) + prop_section(bytes([0x0B]) + vbi(7)) +
+                                    string("a/#") + b"\x2d" + string("b") + b"\x10"),
+        "suback": packet(0x90, u16(5) + prop_section() + b"\x01\x87\xa2"),
+        "unsubscribe": packet(0xA2, u16(6) + prop_section(p_user("a", "b")) + string("x/+")),
+        "unsuback": packet(0xB0, u16(6) + prop_section() + b"\x00\x11"),
+        "ping": packet(0xC0) + packet(0xD0),
+        "disconnect-empty": packet(0xE0),
+        "disconnect-code": packet(0xE0, b"\x04"),
+        "disconnect-taken-over": packet(0xE0, b"\x8e" + prop_section(p_str(0x1F, "bye"),
+                                                                     p_u32(0x11, 0))),
+        "auth-empty": packet(0xF0),
+        "auth-continue": packet(0xF0, b"\x18" + prop_section(p_str(0x15, "m"),
+                                                             p_bin(0x16, b"d"))),
+        "bad-auth-data-only": packet(0xF0, b"\x18" + prop_section(p_bin(0x16, b"d"))),
+        "bad-subscribe-retain-handling": packet(0x82, u16(1) + prop_section() + string("a") +
+                                                b"\x30"),
+    }
+    seeds["stream"] = (seeds["connack-properties"] + seeds["publish-properties"] +
+                       seeds["puback-denied"] + seeds["disconnect-taken-over"])
+    return seeds
+
+
 TARGETS = {
     "decode_packet": decode_packet_seeds,
+    "decode_packet_v5": decode_packet_v5_seeds,
     "decode_properties": decode_properties_seeds,
     "session_receive": session_receive_seeds,
     "topic_filter": topic_filter_seeds,

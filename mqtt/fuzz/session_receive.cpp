@@ -5,7 +5,8 @@
 // Input layout:
 //   byte 0         options: bit 0 clean session; bits 1-2 keep-alive (0, 5, 60 or 65535 s);
 //                  bit 3 session-present in our CONNACKs (non-clean sessions only);
-//                  bit 4 hold the output (do not drain it) from the start
+//                  bit 4 hold the output (do not drain it) from the start;
+//                  bit 5 speak MQTT 5 (builds with MQTLS_MQTT5; ignored otherwise)
 //   byte 1         n, the script length
 //   next n bytes   the script, one step per byte (see Harness::step), run once; then the
 //                  script's receive steps are repeated, as chunk sizes only, until the broker
@@ -18,7 +19,9 @@
 // state; in-flight counts stay within capacity; a call that fails with a documented non-fatal
 // error changes nothing; every acknowledgement event matches a request we made, with the right
 // QoS and return-code count; a QoS 2 message is delivered once until its PUBREL; and a request
-// still pending when the transport closes is reported as abandoned.
+// still pending when the transport closes is reported as abandoned. Under MQTT 5 also: a
+// message the broker refuses (PublishRejected) is one we published and is never acknowledged
+// too, reason codes belong to their packet, and the output is valid MQTT 5.
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
@@ -110,7 +113,8 @@ std::uint8_t kind_of(QoS qos) { return static_cast<std::uint8_t>(qos); }
 
 class Harness {
 public:
-    explicit Harness(std::uint8_t options) : session_(SessionConfig{}, storage_.memory()) {
+    explicit Harness(std::uint8_t options)
+        : protocol_(protocol_of(options)), session_(config_for(protocol_), storage_.memory()) {
         connect_.client_id = client_id;
         connect_.clean_session = (options & 0x01) != 0;
         connect_.keep_alive_s = keep_alive_choices[(options >> 1) & 0x03];
@@ -137,6 +141,17 @@ public:
     }
 
 private:
+    static ProtocolVersion protocol_of(std::uint8_t options) {
+        return mqtt5_available && (options & 0x20) != 0 ? ProtocolVersion::v5
+                                                        : ProtocolVersion::v3_1_1;
+    }
+    static SessionConfig config_for(ProtocolVersion protocol) {
+        SessionConfig config;
+        config.protocol = protocol;
+        return config;
+    }
+    bool v5() const { return protocol_ == ProtocolVersion::v5; }
+
     // Script steps:
     //   00..9f  receive the next op + 1 broker bytes (1..160)
     //   a0..bf  publish to "fuzz/t": QoS op & 3 (3 is invalid), payload size picked by bits 2-3,
@@ -271,9 +286,11 @@ private:
         const std::size_t inflight = session_.inflight_count();
         const auto id = session_.publish(message, now_);
         if (!id) {
-            MQTLS_FUZZ_CHECK(one_of(id.error().code,
-                                    {Errc::not_connected, Errc::output_full, Errc::inflight_full,
-                                     Errc::message_too_large, Errc::invalid_qos}));
+            MQTLS_FUZZ_CHECK(
+                one_of(id.error().code,
+                       {Errc::not_connected, Errc::output_full, Errc::inflight_full,
+                        Errc::message_too_large, Errc::invalid_qos, Errc::broker_limit_exceeded}));
+            MQTLS_FUZZ_CHECK(v5() || id.error().code != Errc::broker_limit_exceeded);
             MQTLS_FUZZ_CHECK(session_.pending_output().size() == pending);
             MQTLS_FUZZ_CHECK(session_.inflight_count() == inflight);
         } else if (message.qos == QoS::at_most_once) {
@@ -324,9 +341,15 @@ private:
         MQTLS_FUZZ_CHECK(session_.state() == SessionState::connecting);
         after_call();
         if (feed_connack) {
-            const std::uint8_t connack[] = {
-                0x20, 0x02, session_present_ ? std::uint8_t{1} : std::uint8_t{0}, 0x00};
-            feed(connack);
+            const std::uint8_t present = session_present_ ? 1 : 0;
+            const std::uint8_t connack[] = {0x20, 0x02, present, 0x00};
+            // MQTT 5: the same with an empty property section.
+            const std::uint8_t connack_v5[] = {0x20, 0x03, present, 0x00, 0x00};
+            if (v5()) {
+                feed(connack_v5);
+            } else {
+                feed(connack);
+            }
         }
     }
 
@@ -388,7 +411,9 @@ private:
         MQTLS_FUZZ_CHECK(observed_ <= output.size());
         bytes_view fresh = output.subspan(observed_);
         while (!fresh.empty()) {
-            const auto decoded = decode(fresh, DecodeLimits{});
+            DecodeLimits limits;
+            limits.protocol = protocol_;
+            const auto decoded = decode(fresh, limits);
             MQTLS_FUZZ_CHECK(decoded);
             check_sent(decoded->packet);
             fresh = fresh.subspan(decoded->consumed);
@@ -451,15 +476,48 @@ private:
             const auto entry = requested_.take(s->packet_id, kind_of(PacketType::subscribe));
             MQTLS_FUZZ_CHECK(entry.id != 0 && entry.entries == s->return_codes.size());
             for (const std::uint8_t code : s->return_codes) {
-                MQTLS_FUZZ_CHECK(code <= 2 || code == suback_failure);
+                MQTLS_FUZZ_CHECK(v5() ? valid_v5_code(code, true)
+                                      : code <= 2 || code == suback_failure);
             }
         } else if (const auto* u = std::get_if<UnsubscribeAcked>(&event)) {
-            MQTLS_FUZZ_CHECK(requested_.take(u->packet_id, kind_of(PacketType::unsubscribe)).id !=
-                             0);
+            const auto entry = requested_.take(u->packet_id, kind_of(PacketType::unsubscribe));
+            MQTLS_FUZZ_CHECK(entry.id != 0);
+#if MQTLS_MQTT5
+            if (v5()) MQTLS_FUZZ_CHECK(entry.entries == u->reason_codes.size());
+            for (const std::uint8_t code : u->reason_codes) {
+                MQTLS_FUZZ_CHECK(valid_v5_code(code, false));
+            }
+#endif
         } else if (const auto* r = std::get_if<RequestAbandoned>(&event)) {
             MQTLS_FUZZ_CHECK(requested_.take(r->packet_id, kind_of(r->kind)).id != 0);
         }
+#if MQTLS_MQTT5
+        on_mqtt5_event(event);
+#endif
     }
+
+    static bool valid_v5_code([[maybe_unused]] std::uint8_t code, [[maybe_unused]] bool suback) {
+#if MQTLS_MQTT5
+        return reason_code_allowed(code, suback ? ReasonPacket::suback : ReasonPacket::unsuback);
+#else
+        return false;
+#endif
+    }
+
+#if MQTLS_MQTT5
+    void on_mqtt5_event(const Event& event) {
+        if (const auto* rejected = std::get_if<PublishRejected>(&event)) {
+            // A refusal is the end of a message we published, as an acknowledgement would be.
+            MQTLS_FUZZ_CHECK(v5() && is_failure(rejected->reason_code));
+            MQTLS_FUZZ_CHECK(published_.take(rejected->packet_id, kind_of(rejected->qos)).id != 0);
+        } else if (const auto* closed = std::get_if<BrokerClosed>(&event)) {
+            MQTLS_FUZZ_CHECK(v5());
+            MQTLS_FUZZ_CHECK(
+                closed->packet == PacketType::disconnect ||
+                (closed->packet == PacketType::connack && is_failure(closed->reason_code)));
+        }
+    }
+#endif
 
     void on_message(const Publish& message) {
         MQTLS_FUZZ_CHECK(validate_topic_name(message.topic));
@@ -472,6 +530,7 @@ private:
         if (!awaiting_release_.add({message.packet_id, 0, 0})) well_behaved_ = false;
     }
 
+    ProtocolVersion protocol_;
     Storage storage_;
     Session session_;
     Connect connect_;

@@ -21,12 +21,38 @@ using detail::OutgoingStage;
 using detail::PendingRequest;
 
 namespace {
-// Room kept free in tx for the acknowledgement one incoming packet may need.
+// Room kept free in tx for the acknowledgement one incoming packet may need (MQTT 5 too: we
+// acknowledge with Success in the 4-byte short form, section 3.4.2.1).
 constexpr std::size_t ack_size = 4;
+
+SessionConfig with_protocol_limits(SessionConfig config) noexcept {
+    config.limits.protocol = config.protocol;
+    return config;
+}
+
+// Events that view the rx frame: receive() may not take more bytes while one is queued.
+bool views_rx_frame(const Event& event) noexcept {
+    if (std::holds_alternative<MessageReceived>(event) ||
+        std::holds_alternative<SubscribeAcked>(event)) {
+        return true;
+    }
+#if MQTLS_MQTT5
+    if (const auto* connected = std::get_if<Connected>(&event)) {
+        return !connected->properties.empty();
+    }
+    if (const auto* unsubscribed = std::get_if<UnsubscribeAcked>(&event)) {
+        return !unsubscribed->reason_codes.empty();
+    }
+    return std::holds_alternative<PublishRejected>(event) ||
+           std::holds_alternative<BrokerClosed>(event);
+#else
+    return false;
+#endif
+}
 }  // namespace
 
 Session::Session(const SessionConfig& config, SessionMemory memory) noexcept
-    : config_(config), memory_(memory), framer_(memory.rx, config.limits) {
+    : config_(with_protocol_limits(config)), memory_(memory), framer_(memory.rx, config_.limits) {
     MQTLS_ASSERT(memory_.events.size() >= memory_.requests.size() + 2);
 }
 
@@ -76,13 +102,14 @@ Result<void> Session::queue_response(const Packet& packet, Instant now) noexcept
 
 Result<void> Session::queue_packet(const Packet& packet, Instant now,
                                    std::size_t reserve) noexcept {
-    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(packet));
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(packet, config_.protocol));
     if (size + reserve > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
     if (size + reserve > tx_free()) return Errc::output_full;
     make_tx_room(size);
-    MQTLS_TRY_ASSIGN(const std::size_t written, encode(packet, memory_.tx.subspan(tx_end_)));
+    MQTLS_TRY_ASSIGN(const std::size_t written,
+                     encode(packet, memory_.tx.subspan(tx_end_), config_.protocol));
     tx_end_ += written;
     last_sent_ = now;
     return ok();
@@ -91,7 +118,11 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
 // Sends stored messages not yet sent on this connection, in their original order, while they fit.
 void Session::queue_unsent_messages(Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) return;
-    for (; first_unsent_ < outgoing_count_; ++first_unsent_) {
+    // MQTT 5 flow control [MQTT-4.9.0-2]: no more unacknowledged QoS 1/2 PUBLISHes than the
+    // broker's Receive Maximum (65535 under 3.1.1). Slots before first_unsent_ are exactly the
+    // sent ones.
+    for (; first_unsent_ < outgoing_count_ && first_unsent_ < broker_limits_.receive_maximum;
+         ++first_unsent_) {
         OutgoingSlot& slot = outgoing_at(first_unsent_);
         if (slot.sent) continue;
         if (slot.stage == OutgoingStage::awaiting_pubcomp) {
@@ -234,10 +265,7 @@ bool Session::push_event(const Event& event) noexcept {
     if (event_count_ == memory_.events.size()) return false;
     memory_.events[(event_head_ + event_count_) % memory_.events.size()] = event;
     ++event_count_;
-    if (std::holds_alternative<MessageReceived>(event) ||
-        std::holds_alternative<SubscribeAcked>(event)) {
-        ++view_events_;
-    }
+    if (views_rx_frame(event)) ++view_events_;
     return true;
 }
 
@@ -246,10 +274,7 @@ std::optional<Event> Session::poll_event() noexcept {
     Event event = memory_.events[event_head_];
     event_head_ = (event_head_ + 1) % memory_.events.size();
     --event_count_;
-    if (std::holds_alternative<MessageReceived>(event) ||
-        std::holds_alternative<SubscribeAcked>(event)) {
-        --view_events_;
-    }
+    if (views_rx_frame(event)) --view_events_;
     return event;
 }
 
@@ -262,7 +287,16 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     tx_end_ = 0;
     framer_.reset();
     frame_handled_ = false;
+#if MQTLS_MQTT5
+    if (config_.protocol == ProtocolVersion::v5) {
+        MQTLS_TRY(queue_connect_v5(connect, now));
+    } else {
+        MQTLS_TRY(queue_request(connect, now));
+    }
+#else
     MQTLS_TRY(queue_request(connect, now));
+#endif
+    broker_limits_ = BrokerLimits{};
     state_ = SessionState::connecting;
     keep_alive_s_ = connect.keep_alive_s;
     connect_deadline_ = now + config_.connect_timeout;
@@ -324,19 +358,27 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
             return Errc::not_connected;
         }
         p.packet_id = 0;
+#if MQTLS_MQTT5
+        MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
+        MQTLS_TRY(check_broker_limits(p, size));
+#endif
         MQTLS_TRY(queue_request(p, now));
         return PacketId{0};
     }
     p.packet_id = 1;  // placeholder so validation and sizing see a QoS 1/2 packet
-    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p));
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
     if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
+#if MQTLS_MQTT5
+    MQTLS_TRY(check_broker_limits(p, size));
+#endif
     if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
         return Errc::inflight_full;
     }
     p.packet_id = allocate_packet_id();
-    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(store_end_)));
+    MQTLS_TRY_ASSIGN(const std::size_t written,
+                     encode(p, memory_.store.subspan(store_end_), config_.protocol));
     OutgoingSlot& slot = outgoing_at(outgoing_count_);
     slot.packet_id = p.packet_id;
     slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
@@ -355,14 +397,15 @@ Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_i
     Publish p = message;
     p.packet_id = packet_id;
     p.dup = false;  // start_connect() sets it, as for any message sent before
-    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p));
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
     if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
         return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
     }
     if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
         return Errc::inflight_full;
     }
-    MQTLS_TRY_ASSIGN(const std::size_t written, encode(p, memory_.store.subspan(store_end_)));
+    MQTLS_TRY_ASSIGN(const std::size_t written,
+                     encode(p, memory_.store.subspan(store_end_), config_.protocol));
     OutgoingSlot& slot = outgoing_at(outgoing_count_);
     slot.packet_id = packet_id;
     // A QoS 2 message whose PUBREC was lost with the reboot is sent again as PUBLISH: the broker
@@ -470,33 +513,68 @@ Result<void> Session::handle_packet(const Packet& packet, Instant now) noexcept 
         case PacketType::publish:
             return handle_publish(std::get<Publish>(packet), now);
         case PacketType::puback:
-            return handle_puback(std::get<PubAck>(packet).packet_id);
+            return handle_puback(std::get<PubAck>(packet));
         case PacketType::pubrec:
-            return handle_pubrec(std::get<PubRec>(packet).packet_id, now);
+            return handle_pubrec(std::get<PubRec>(packet), now);
         case PacketType::pubrel:
             return handle_pubrel(std::get<PubRel>(packet).packet_id, now);
         case PacketType::pubcomp:
-            return handle_pubcomp(std::get<PubComp>(packet).packet_id);
+            return handle_pubcomp(std::get<PubComp>(packet));
         case PacketType::suback: {
             const auto& ack = std::get<SubAck>(packet);
             return handle_request_ack(type, ack.packet_id, ack.return_codes);
         }
-        case PacketType::unsuback:
-            return handle_request_ack(type, std::get<UnsubAck>(packet).packet_id, {});
+        case PacketType::unsuback: {
+            const auto& ack = std::get<UnsubAck>(packet);
+#if MQTLS_MQTT5
+            return handle_request_ack(type, ack.packet_id, ack.reason_codes);
+#else
+            return handle_request_ack(type, ack.packet_id, {});
+#endif
+        }
         case PacketType::pingresp:
             ping_deadline_ = Instant::never();
             return ok();
+#if MQTLS_MQTT5
+        case PacketType::disconnect: {
+            // MQTT 5 only (a 3.1.1 server never sends DISCONNECT; the 3.1.1 decoder would have
+            // produced one, which the default branch refuses).
+            if (config_.protocol != ProtocolVersion::v5) break;
+            const auto& disconnect = std::get<Disconnect>(packet);
+            return handle_broker_close(type, disconnect.reason_code, disconnect.properties);
+        }
+#endif
         default:
-            // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ and DISCONNECT only travel to a server.
-            return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
+            break;
     }
+    // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ (and in 3.1.1 DISCONNECT) only travel to a server;
+    // AUTH only follows a CONNECT with an Authentication Method, which this client never sends.
+    return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
 }
+
+#if MQTLS_MQTT5
+Result<void> Session::handle_broker_close(PacketType packet, ReasonCode code,
+                                          const PropertyList& properties) noexcept {
+    (void)push_event(BrokerClosed{packet, code, properties});  // room checked by receive()
+    const auto detail = static_cast<std::int32_t>(code);
+    if (code == ReasonCode::use_another_server || code == ReasonCode::server_moved) {
+        return fail(Error{Errc::broker_redirected, detail});
+    }
+    return fail(Error{
+        packet == PacketType::connack ? Errc::broker_refused : Errc::broker_disconnected, detail});
+}
+#endif
 
 Result<void> Session::handle_connack(const ConnAck& connack, Instant now) noexcept {
     if (state_ != SessionState::connecting) {
         return fail(
             Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::connack)});
     }
+#if MQTLS_MQTT5
+    if (config_.protocol == ProtocolVersion::v5 && is_failure(connack.reason_code)) {
+        return handle_broker_close(PacketType::connack, connack.reason_code, connack.properties);
+    }
+#endif
     if (connack.return_code != ConnectReturnCode::accepted) {
         return fail(Error{Errc::broker_refused, static_cast<std::int32_t>(connack.return_code)});
     }
@@ -508,12 +586,158 @@ Result<void> Session::handle_connack(const ConnAck& connack, Instant now) noexce
     }
     state_ = SessionState::connected;
     connect_deadline_ = Instant::never();
-    (void)now;
-    (void)push_event(Connected{connack.session_present});  // room checked by receive()
+    Connected connected;
+    connected.session_present = connack.session_present;
+#if MQTLS_MQTT5
+    if (config_.protocol == ProtocolVersion::v5) {
+        apply_connack_properties(connack);
+        connected.properties = connack.properties;
+    }
+#endif
+    (void)push_event(connected);  // room checked by receive()
+#if MQTLS_MQTT5
+    reject_unsendable_unsent();
+#endif
+    queue_unsent_messages(now);
     return ok();
 }
 
+#if MQTLS_MQTT5
+// Section 3.2.2.3: what the broker allows this connection. Absent properties keep their defaults
+// (BrokerLimits{}, set by start_connect()).
+void Session::apply_connack_properties(const ConnAck& connack) noexcept {
+    for (const Property p : connack.properties) {
+        switch (p.id) {
+            case PropertyId::receive_maximum:
+                broker_limits_.receive_maximum = static_cast<std::uint16_t>(p.number);
+                break;
+            case PropertyId::maximum_packet_size:
+                broker_limits_.maximum_packet_size = p.number;
+                break;
+            case PropertyId::maximum_qos:
+                broker_limits_.maximum_qos = static_cast<QoS>(p.number);
+                break;
+            case PropertyId::retain_available:
+                broker_limits_.retain_available = p.number != 0;
+                break;
+            case PropertyId::topic_alias_maximum:
+                broker_limits_.topic_alias_maximum = static_cast<std::uint16_t>(p.number);
+                break;
+            case PropertyId::server_keep_alive:
+                keep_alive_s_ = static_cast<std::uint16_t>(p.number);  // [MQTT-3.2.2-21]
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+Result<void> Session::check_broker_limits(const Publish& message, std::size_t size) const noexcept {
+    if (config_.protocol != ProtocolVersion::v5) return ok();
+    const BrokerLimits& limits = broker_limits_;
+    if (message.qos > limits.maximum_qos) {  // [MQTT-3.2.2-11]
+        return Error{Errc::broker_limit_exceeded,
+                     static_cast<std::int32_t>(PropertyId::maximum_qos)};
+    }
+    if (message.retain && !limits.retain_available) {  // [MQTT-3.2.2-14]
+        return Error{Errc::broker_limit_exceeded,
+                     static_cast<std::int32_t>(PropertyId::retain_available)};
+    }
+    if (limits.maximum_packet_size != 0 && size > limits.maximum_packet_size) {  // [MQTT-3.1.2-24]
+        return Error{Errc::broker_limit_exceeded,
+                     static_cast<std::int32_t>(PropertyId::maximum_packet_size)};
+    }
+    return ok();
+}
+
+// Messages published before CONNACK (one flight) or kept from an earlier connection that this
+// broker's limits forbid are not sent: each is reported as PublishRejected and dropped. Only when
+// the event fits; otherwise it stays and the broker judges it.
+void Session::reject_unsendable_unsent() noexcept {
+    for (std::size_t i = first_unsent_; i < outgoing_count_;) {
+        const OutgoingSlot& slot = outgoing_at(i);
+        if (slot.stage == OutgoingStage::awaiting_pubcomp) {
+            ++i;
+            continue;
+        }
+        Publish shape;
+        shape.qos =
+            slot.stage == OutgoingStage::awaiting_puback ? QoS::at_least_once : QoS::exactly_once;
+        shape.retain = (memory_.store[slot.offset] & rules::publish_retain) != 0;
+        const auto verdict = check_broker_limits(shape, slot.length);
+        if (verdict) {
+            ++i;
+            continue;
+        }
+        ReasonCode code = ReasonCode::packet_too_large;
+        if (verdict.error().detail == static_cast<std::int32_t>(PropertyId::maximum_qos)) {
+            code = ReasonCode::qos_not_supported;
+        } else if (verdict.error().detail ==
+                   static_cast<std::int32_t>(PropertyId::retain_available)) {
+            code = ReasonCode::retain_not_supported;
+        }
+        if (!push_event(PublishRejected{slot.packet_id, shape.qos, code, {}})) return;
+        remove_outgoing(i);
+    }
+}
+
+namespace {
+// A CONNECT property of the caller's that promises no more than the session can keep.
+Result<void> check_connect_property(const Property& p, std::size_t incoming_capacity,
+                                    std::size_t largest_packet) noexcept {
+    const bool too_large = (p.id == PropertyId::receive_maximum && p.number > incoming_capacity) ||
+                           (p.id == PropertyId::maximum_packet_size && p.number > largest_packet) ||
+                           (p.id == PropertyId::topic_alias_maximum && p.number != 0);
+    if (too_large) return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
+    return ok();
+}
+}  // namespace
+
+// Builds CONNECT with the properties the session's own capacities imply.
+Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noexcept {
+    std::array<Property, max_connect_properties + 2> properties{};
+    std::size_t count = 0;
+    const std::size_t incoming_capacity = memory_.incoming_qos2.size();
+    const std::size_t largest_packet = config_.limits.max_packet_size < memory_.rx.size()
+                                           ? config_.limits.max_packet_size
+                                           : memory_.rx.size();
+    for (const Property p : connect.properties) {
+        if (count == max_connect_properties) return Errc::invalid_argument;
+        MQTLS_TRY(check_connect_property(p, incoming_capacity, largest_packet));
+        properties[count++] = p;
+    }
+    const bool has_receive_maximum =
+        find_property(connect.properties, PropertyId::receive_maximum).has_value();
+    const bool has_maximum_packet_size =
+        find_property(connect.properties, PropertyId::maximum_packet_size).has_value();
+    // The broker may have this many QoS 1/2 messages unacknowledged towards us [MQTT-3.3.4-9];
+    // QoS 2 ones wait in incoming_qos2. Receive Maximum 0 is not allowed, so a session without
+    // that window still announces 1 (and fails with incoming_window_full if it is used).
+    if (!has_receive_maximum) {
+        std::size_t window = incoming_capacity < 65535 ? incoming_capacity : 65535;
+        if (window == 0) window = 1;
+        properties[count++] =
+            Property::integer(PropertyId::receive_maximum, static_cast<std::uint32_t>(window));
+    }
+    // [MQTT-3.2.2-15] the broker must not send a packet larger than this.
+    if (!has_maximum_packet_size) {
+        properties[count++] = Property::integer(PropertyId::maximum_packet_size,
+                                                static_cast<std::uint32_t>(largest_packet));
+    }
+    Connect with_limits = connect;
+    with_limits.properties = PropertyList(span<const Property>(properties.data(), count));
+    return queue_request(with_limits, now);
+}
+#endif
+
 Result<void> Session::handle_publish(const Publish& publish, Instant now) noexcept {
+#if MQTLS_MQTT5
+    // We announce no Topic Alias Maximum, so the broker may use no alias [MQTT-3.3.2-10].
+    if (find_property(publish.properties, PropertyId::topic_alias)) {
+        return fail(
+            Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::publish)});
+    }
+#endif
     switch (publish.qos) {
         case QoS::at_most_once:
             break;
@@ -539,19 +763,43 @@ Result<void> Session::handle_publish(const Publish& publish, Instant now) noexce
     return ok();
 }
 
-Result<void> Session::handle_puback(PacketId id) noexcept {
+Result<void> Session::handle_puback(const PubAck& ack) noexcept {
+    const PacketId id = ack.packet_id;
     const std::size_t index = find_outgoing_index(id, OutgoingStage::awaiting_puback);
     if (index == outgoing_count_) return fail(Error{Errc::unknown_packet_id, id});
     remove_outgoing(index);
+#if MQTLS_MQTT5
+    if (is_failure(ack.reason_code)) {
+        // An ACL denial and the like: not delivered, and never to be sent again.
+        (void)push_event(PublishRejected{id, QoS::at_least_once, ack.reason_code, ack.properties});
+    } else {
+        PublishAcked acked{id, QoS::at_least_once};
+        acked.reason_code = ack.reason_code;
+        (void)push_event(acked);
+    }
+#else
     (void)push_event(PublishAcked{id, QoS::at_least_once});
+#endif
+    queue_unsent_messages(last_sent_);  // the Receive Maximum window may have opened
     return ok();
 }
 
-Result<void> Session::handle_pubrec(PacketId id, Instant now) noexcept {
+Result<void> Session::handle_pubrec(const PubRec& rec, Instant now) noexcept {
+    const PacketId id = rec.packet_id;
     OutgoingSlot* slot = find_outgoing(id);
     if (slot == nullptr || slot->stage == OutgoingStage::awaiting_puback) {
         return fail(Error{Errc::unknown_packet_id, id});
     }
+#if MQTLS_MQTT5
+    // [MQTT-4.3.3-4]: after a PUBREC of 0x80 or more there is no PUBREL; the exchange is over and
+    // the message was not accepted.
+    if (is_failure(rec.reason_code) && slot->stage == OutgoingStage::awaiting_pubrec) {
+        remove_outgoing(find_outgoing_index(id, OutgoingStage::awaiting_pubrec));
+        (void)push_event(PublishRejected{id, QoS::exactly_once, rec.reason_code, rec.properties});
+        queue_unsent_messages(now);
+        return ok();
+    }
+#endif
     // The broker now owns the message [MQTT-4.3.3]; from here on only PUBREL is re-sent.
     MQTLS_TRY(queue_response(PubRel{id}, now));
     release_store_bytes(*slot);
@@ -572,11 +820,17 @@ Result<void> Session::handle_pubrel(PacketId id, Instant now) noexcept {
     return ok();
 }
 
-Result<void> Session::handle_pubcomp(PacketId id) noexcept {
+Result<void> Session::handle_pubcomp(const PubComp& comp) noexcept {
+    const PacketId id = comp.packet_id;
     const std::size_t index = find_outgoing_index(id, OutgoingStage::awaiting_pubcomp);
     if (index == outgoing_count_) return fail(Error{Errc::unknown_packet_id, id});
     remove_outgoing(index);
-    (void)push_event(PublishAcked{id, QoS::exactly_once});
+    PublishAcked acked{id, QoS::exactly_once};
+#if MQTLS_MQTT5
+    acked.reason_code = comp.reason_code;
+#endif
+    (void)push_event(acked);
+    queue_unsent_messages(last_sent_);
     return ok();
 }
 
@@ -586,15 +840,22 @@ Result<void> Session::handle_request_ack(PacketType kind, PacketId id, bytes_vie
     for (std::size_t i = 0; i < request_count_; ++i) {
         const PendingRequest pending = memory_.requests[i];
         if (pending.packet_id != id || pending.kind != request) continue;
-        // [MQTT-3.9.3-1] one return code per requested filter.
-        if (kind == PacketType::suback && codes.size() != pending.entries) {
+        // [MQTT-3.9.3-1] one return code per requested filter; MQTT 5 UNSUBACK too
+        // [MQTT-3.11.3-1].
+        const bool has_codes =
+            kind == PacketType::suback || config_.protocol != ProtocolVersion::v3_1_1;
+        if (has_codes && codes.size() != pending.entries) {
             return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(kind)});
         }
         memory_.requests[i] = memory_.requests[--request_count_];
         if (kind == PacketType::suback) {
             (void)push_event(SubscribeAcked{id, codes});
         } else {
-            (void)push_event(UnsubscribeAcked{id});
+            UnsubscribeAcked acked{id};
+#if MQTLS_MQTT5
+            acked.reason_codes = codes;
+#endif
+            (void)push_event(acked);
         }
         return ok();
     }

@@ -40,4 +40,5 @@ list(APPEND MQTLS_MQTT_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/session_timing_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_limits_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_window_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_v5_test.cpp
 )

@@ -47,6 +47,8 @@ struct Seen {
         subscribe_acked,
         unsubscribe_acked,
         abandoned,
+        publish_rejected,  // MQTT 5
+        broker_closed,     // MQTT 5
     };
     static constexpr std::size_t max_bytes = 24;
 
@@ -56,7 +58,9 @@ struct Seen {
     QoS qos = QoS::at_most_once;                 // message, publish_acked
     bool retain = false;                         // message
     bool dup = false;                            // message
-    PacketType request = PacketType::subscribe;  // abandoned
+    PacketType request = PacketType::subscribe;  // abandoned; broker_closed: CONNACK or DISCONNECT
+    std::uint8_t reason = 0;                     // MQTT 5: publish_*, broker_closed
+    std::size_t properties = 0;                  // MQTT 5: how many the event carried
     std::uint8_t topic[max_bytes] = {};          // message
     std::size_t topic_size = 0;
     std::uint8_t data[max_bytes] = {};  // message payload, or SUBACK return codes
@@ -119,7 +123,43 @@ struct EventLog {
             s.packet_id = ra->packet_id;
             s.request = ra->kind;
         }
+#if MQTLS_MQTT5
+        add_mqtt5(event, s);
+#endif
     }
+
+#if MQTLS_MQTT5
+    // The MQTT 5 parts: reason codes, and the first string property (Reason String, Server
+    // Reference, Assigned Client Identifier) copied into `topic`.
+    static void first_text(const PropertyList& properties, Seen& s) noexcept {
+        s.properties = properties.size();
+        for (const Property p : properties) {
+            if (p.text.empty() || p.id == PropertyId::user_property) continue;
+            copy_into(s.topic, s.topic_size, text(p.text), s.truncated);
+            return;
+        }
+    }
+    static void add_mqtt5(const Event& event, Seen& s) noexcept {
+        if (const auto* c = std::get_if<Connected>(&event)) {
+            first_text(c->properties, s);
+        } else if (const auto* a = std::get_if<PublishAcked>(&event)) {
+            s.reason = static_cast<std::uint8_t>(a->reason_code);
+        } else if (const auto* ua = std::get_if<UnsubscribeAcked>(&event)) {
+            copy_into(s.data, s.data_size, ua->reason_codes, s.truncated);
+        } else if (const auto* r = std::get_if<PublishRejected>(&event)) {
+            s.kind = Seen::Kind::publish_rejected;
+            s.packet_id = r->packet_id;
+            s.qos = r->qos;
+            s.reason = static_cast<std::uint8_t>(r->reason_code);
+            first_text(r->properties, s);
+        } else if (const auto* b = std::get_if<BrokerClosed>(&event)) {
+            s.kind = Seen::Kind::broker_closed;
+            s.request = b->packet;
+            s.reason = static_cast<std::uint8_t>(b->reason_code);
+            first_text(b->properties, s);
+        }
+    }
+#endif
 
     [[nodiscard]] std::size_t count_of(Seen::Kind kind) const noexcept {
         std::size_t n = 0;
@@ -148,6 +188,12 @@ inline void poll_all(Session& session, EventLog& log) noexcept {
     while (auto event = session.poll_event()) log.add(*event);
 }
 
+/// Polls what the session queued, then gives back `error`.
+inline Error polled_then(Session& session, EventLog& log, Error error) noexcept {
+    poll_all(session, log);
+    return error;
+}
+
 /// The broker's bytes arrive: the documented caller loop, `chunk` bytes per read (0: all at once).
 /// Events are polled after every receive(). Returns the first error of receive().
 inline Result<void> feed(Session& session, bytes_view bytes, Instant now, EventLog& log,
@@ -159,7 +205,9 @@ inline Result<void> feed(Session& session, bytes_view bytes, Instant now, EventL
         // One transport read: hand it to the session until it has taken all of it.
         while (!piece.empty()) {
             auto taken = session.receive(piece, now);
-            if (!taken) return taken.error();
+            // What was queued before a fatal error (BrokerClosed, RequestAbandoned) is still
+            // the caller's to read.
+            if (!taken) return polled_then(session, log, taken.error());
             // Taking more than offered, or nothing twice in a row, would be a session bug; stop
             // rather than loop forever.
             if (*taken > piece.size()) return Errc::invalid_argument;
@@ -220,12 +268,15 @@ inline bool output_is(const Session& session, bytes_view expected) noexcept {
 
 /// Splits the pending output into packets: their types go into `types` (up to `max`); returns the
 /// number of packets, or 0 if the output is not a whole number of valid packets.
-inline std::size_t output_packet_types(const Session& session, PacketType* types,
-                                       std::size_t max) noexcept {
+inline std::size_t output_packet_types(
+    const Session& session, PacketType* types, std::size_t max,
+    ProtocolVersion session_protocol = ProtocolVersion::v3_1_1) noexcept {
     bytes_view rest = session.pending_output();
     std::size_t n = 0;
     while (!rest.empty()) {
-        auto decoded = decode(rest, DecodeLimits{1024});
+        DecodeLimits limits{1024};
+        limits.protocol = session_protocol;
+        auto decoded = decode(rest, limits);
         if (!decoded) return 0;
         if (n < max) types[n] = packet_type(decoded->packet);
         ++n;

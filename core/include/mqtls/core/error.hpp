@@ -148,6 +148,14 @@ enum class RetryClass : std::uint8_t {
       "the broker says it kept a session although we asked for a clean one",                       \
       "a broker must answer a clean session with Session Present 0 (MQTT-3.2.2-1); this one is "   \
       "broken or not the broker it claims to be: the connection is closed")                        \
+    X(broker_disconnected, 0x020f, by_detail, "the broker closed the connection with DISCONNECT",  \
+      "MQTT 5: the detail is its Reason Code (e.g. 0x8E session taken over, 0x87 not authorized)") \
+    X(broker_redirected, 0x0210, permanent, "the broker sent the client to another server",        \
+      "MQTT 5 Reason Code 0x9C/0x9D with a Server Reference: connect there if you trust it; "      \
+      "mqtls does not follow redirections on its own")                                             \
+    X(broker_limit_exceeded, 0x0211, transient,                                                    \
+      "the message breaks a limit the broker announced in CONNACK",                                \
+      "MQTT 5 Maximum QoS, Retain Available or Maximum Packet Size; the detail is the property")   \
     X(resolve_failed, 0x0301, transient, "the broker's host name could not be resolved",           \
       "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
     X(connection_refused, 0x0302, transient, "the broker refused the TCP connection",              \
@@ -440,6 +448,33 @@ struct Error {
 /// authorized) stay refused however often we ask.
 inline constexpr std::int32_t connack_server_unavailable = 3;
 
+/// Whether a broker's refusal cannot be cured by trying again: an MQTT 3.1.1 CONNACK return code
+/// (1..5; 3 "server unavailable" is worth retrying), or an MQTT 5 Reason Code (0x80 and up) that
+/// names something a person must change: the client (0x81, 0x82, 0x84, 0x85, 0x95, 0x99), its
+/// credentials or rights (0x86, 0x87, 0x8A banned, 0x8C), or its Will (0x90, 0x9A, 0x9B).
+/// Busy, unavailable, quota, rate and unspecified errors are transient.
+constexpr bool is_permanent_refusal(std::int32_t code) noexcept {
+    if (code >= 1 && code <= 5) return code != connack_server_unavailable;
+    switch (code) {
+        case 0x81:
+        case 0x82:
+        case 0x84:
+        case 0x85:
+        case 0x86:
+        case 0x87:
+        case 0x8A:
+        case 0x8C:
+        case 0x90:
+        case 0x95:
+        case 0x99:
+        case 0x9A:
+        case 0x9B:
+            return true;
+        default:
+            return false;
+    }
+}
+
 /// Whether `alert` (RFC 5246 7.2.2; RFC 8446 6.2) says the broker refused our client
 /// certificate: bad_certificate 42 .. unknown_ca 48 and access_denied 49, but not
 /// illegal_parameter 47, which is a malformed handshake message.
@@ -448,7 +483,7 @@ constexpr bool is_certificate_refusal_alert(std::int32_t alert) noexcept {
 }
 
 /// Whether retrying cannot cure `error`: its code's retry class, with the detail deciding for
-/// broker_refused (only "server unavailable" is transient) and peer_alert (certificate
+/// broker_refused and broker_disconnected (is_permanent_refusal()) and peer_alert (certificate
 /// refusals are permanent, other alerts transient). The one stop-or-retry rule of the device
 /// runtime (the CLI's node loop and wake cycles use it too).
 constexpr bool is_permanent(const Error& error) noexcept {
@@ -460,7 +495,12 @@ constexpr bool is_permanent(const Error& error) noexcept {
         case RetryClass::by_detail:
             break;
     }
-    if (error.code == Errc::broker_refused) return error.detail != connack_server_unavailable;
+    // A refusal without a code is a refusal all the same; a DISCONNECT without one (0, Normal
+    // disconnection) is not.
+    if (error.code == Errc::broker_refused) {
+        return error.detail == 0 || is_permanent_refusal(error.detail);
+    }
+    if (error.code == Errc::broker_disconnected) return is_permanent_refusal(error.detail);
     if (error.code == Errc::peer_alert) return is_certificate_refusal_alert(error.detail);
     return false;
 }

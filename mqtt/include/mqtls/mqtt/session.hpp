@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// The client side of one MQTT 3.1.1 session, sans-I/O: bytes and time go in, bytes, deadlines and
-/// events come out. The caller owns the socket and the clock; the session never blocks, never
-/// allocates after construction, and never throws.
+/// The client side of one MQTT 3.1.1 or MQTT 5 session (SessionConfig::protocol), sans-I/O: bytes
+/// and time go in, bytes, deadlines and events come out. The caller owns the socket and the clock;
+/// the session never blocks, never allocates after construction, and never throws.
 ///
 /// The caller's loop:
 /// @code
@@ -21,8 +21,10 @@
 /// Errors. A function that returns `output_full`, `inflight_full` or `event_queue_full` changed
 /// nothing: drain the output or the events and call it again. Any other error from receive() or
 /// on_deadline() is fatal to the connection: the session is `disconnected`, its output is
-/// discarded, and the caller must close the transport. Unacknowledged QoS 1/2 messages survive in
-/// the session and are sent again, with DUP set, after the next start_connect().
+/// discarded, and the caller must close the transport; events queued before it (MQTT 5's
+/// BrokerClosed with the broker's reasons, RequestAbandoned) are still there to poll.
+/// Unacknowledged QoS 1/2 messages survive in the session and are sent again, with DUP set, after
+/// the next start_connect().
 
 #include <array>
 #include <cstddef>
@@ -43,6 +45,13 @@ namespace mqtls::mqtt {
 /// The broker accepted CONNECT.
 struct Connected {
     bool session_present = false;
+#if MQTLS_MQTT5
+    /// MQTT 5: the CONNACK's properties (Assigned Client Identifier, Session Expiry Interval,
+    /// Reason String, User Properties...), valid until the next receive(). The session applies
+    /// Server Keep Alive, Receive Maximum, Maximum Packet Size, Maximum QoS and Retain Available
+    /// itself (Session::broker_limits()).
+    PropertyList properties{};
+#endif
 };
 /// A PUBLISH from the broker. Views are valid until the next receive().
 struct MessageReceived {
@@ -52,7 +61,35 @@ struct MessageReceived {
 struct PublishAcked {
     PacketId packet_id = 0;
     QoS qos = QoS::at_least_once;
+#if MQTLS_MQTT5
+    /// MQTT 5: the PUBACK's or PUBCOMP's code: success, 0x10 No matching subscribers, or (PUBCOMP)
+    /// 0x92 Packet Identifier not found, after the broker had taken the message with PUBREC.
+    ReasonCode reason_code = ReasonCode::success;
+#endif
 };
+#if MQTLS_MQTT5
+/// MQTT 5: the broker refused an outgoing QoS 1/2 message with a PUBACK or PUBREC Reason Code of
+/// 0x80 or more (0x87 Not authorized: an ACL denial; 0x97 Quota exceeded...), or it was too large
+/// for the Maximum Packet Size the broker announced (0x95, never sent). The message is gone from
+/// the session and was not delivered. `properties` (a Reason String) is valid until the next
+/// receive().
+struct PublishRejected {
+    PacketId packet_id = 0;
+    QoS qos = QoS::at_least_once;
+    ReasonCode reason_code = ReasonCode::unspecified_error;
+    PropertyList properties{};
+};
+/// MQTT 5: the broker refused CONNECT (a CONNACK Reason Code of 0x80 or more) or ended the
+/// connection with DISCONNECT, and said why; receive() fails right after with broker_refused,
+/// broker_disconnected or broker_redirected (0x9C Use another server, 0x9D Server moved). Its
+/// properties (Reason String, Server Reference: where to go instead) are valid until the next
+/// receive().
+struct BrokerClosed {
+    PacketType packet = PacketType::disconnect;
+    ReasonCode reason_code = ReasonCode::normal_disconnection;
+    PropertyList properties{};
+};
+#endif
 /// SUBACK: one return code per filter, in request order (granted QoS, or `suback_failure`).
 /// The view is valid until the next receive().
 struct SubscribeAcked {
@@ -61,6 +98,11 @@ struct SubscribeAcked {
 };
 struct UnsubscribeAcked {
     PacketId packet_id = 0;
+#if MQTLS_MQTT5
+    /// MQTT 5: one Reason Code per filter (0x11 No subscription existed, 0x87...); valid until
+    /// the next receive(). Empty under 3.1.1.
+    bytes_view reason_codes{};
+#endif
 };
 /// A SUBSCRIBE or UNSUBSCRIBE was still unacknowledged when the connection closed. MQTT 3.1.1
 /// does not resend these; send it again after reconnecting if it still matters.
@@ -70,7 +112,12 @@ struct RequestAbandoned {
 };
 
 using Event = std::variant<std::monostate, Connected, MessageReceived, PublishAcked, SubscribeAcked,
-                           UnsubscribeAcked, RequestAbandoned>;
+                           UnsubscribeAcked, RequestAbandoned
+#if MQTLS_MQTT5
+                           ,
+                           PublishRejected, BrokerClosed
+#endif
+                           >;
 
 enum class SessionState : std::uint8_t {
     disconnected,   ///< no transport; start_connect() begins a connection
@@ -84,8 +131,22 @@ struct SessionConfig {
     Duration connect_timeout = Duration::from_seconds(10);
     /// How long to wait for PINGRESP after sending PINGREQ.
     Duration ping_timeout = Duration::from_seconds(10);
-    /// Largest incoming packet; also bounded by the rx buffer size.
+    /// Largest incoming packet; also bounded by the rx buffer size. Its `protocol` is set from
+    /// `protocol` below.
     DecodeLimits limits{};
+    /// The MQTT version every connection of this session speaks: its CONNECT's level and the
+    /// form of every packet. MQTT 3.1.1 unless the user opts in; MQTT 5 needs MQTLS_MQTT5.
+    ProtocolVersion protocol = ProtocolVersion::v3_1_1;
+};
+
+/// What the broker's CONNACK allowed (MQTT 5 section 3.2.2.3); MQTT 3.1.1 has no such limits, so
+/// there every field keeps the value that means "no limit".
+struct BrokerLimits {
+    std::uint16_t receive_maximum = 65535;  ///< QoS 1/2 PUBLISHes in flight to the broker
+    std::uint32_t maximum_packet_size = 0;  ///< 0: no limit beyond the protocol's
+    QoS maximum_qos = QoS::exactly_once;
+    bool retain_available = true;
+    std::uint16_t topic_alias_maximum = 0;
 };
 
 namespace detail {
@@ -161,7 +222,19 @@ public:
     /// connections, in their original order [MQTT-4.4.0-1]. Errors: already_connected,
     /// output_full (CONNECT does not fit the tx buffer), and the codec's validation errors.
     /// With `clean_session`, QoS 2 identifiers received on earlier connections are forgotten.
+    /// MQTT 5: the session adds Receive Maximum (its incoming QoS 2 capacity) and Maximum Packet
+    /// Size (its rx buffer) unless `connect` has them, and refuses (invalid_argument) values
+    /// above what it can hold, a Topic Alias Maximum above 0 (it keeps no incoming aliases), and
+    /// more than max_connect_properties properties.
     Result<void> start_connect(const Connect& connect, Instant now) noexcept;
+
+    /// The most CONNECT properties start_connect() takes from the caller (MQTT 5).
+    static constexpr std::size_t max_connect_properties = 14;
+
+    /// The limits of the current (or last) connection's CONNACK.
+    [[nodiscard]] const BrokerLimits& broker_limits() const noexcept { return broker_limits_; }
+    /// The keep alive in force: CONNECT's, or MQTT 5's Server Keep Alive [MQTT-3.2.2-21].
+    [[nodiscard]] std::uint16_t keep_alive_s() const noexcept { return keep_alive_s_; }
 
     /// Publishes `message` (its packet_id and dup are ignored). QoS 0 needs a connection and room
     /// in the tx buffer (output_full otherwise). QoS 1/2 are copied into the store, given a
@@ -169,7 +242,8 @@ public:
     /// connecting or connected and the tx buffer has room; so they may be published while
     /// disconnected. Errors: inflight_full (window or store full; wait for PublishAcked),
     /// message_too_large (could never fit the store or tx buffer), not_connected (QoS 0 only),
-    /// and the codec's validation errors.
+    /// broker_limit_exceeded (MQTT 5: a QoS, retain flag or size the last CONNACK does not
+    /// allow; detail: the property), and the codec's validation errors.
     Result<PacketId> publish(const Publish& message, Instant now) noexcept;
 
     /// Restores a QoS 1/2 message that an earlier run of this client (same client id, a
@@ -196,8 +270,10 @@ public:
     /// events in between. Views in events are valid until the next call. Non-fatal errors:
     /// output_full (no room for an acknowledgement), event_queue_full (events not polled).
     /// Fatal: any codec error, protocol_violation, unknown_packet_id, broker_refused (detail: the
-    /// CONNACK return code), unexpected_session_present (Session Present 1 in answer to a clean
-    /// session), incoming_window_full, not_connected.
+    /// CONNACK return code, or MQTT 5 Reason Code), unexpected_session_present (Session Present
+    /// 1 in answer to a clean session), incoming_window_full, not_connected; MQTT 5 also
+    /// broker_disconnected (detail: the DISCONNECT Reason Code) and broker_redirected, each after
+    /// a BrokerClosed event.
     Result<std::size_t> receive(bytes_view bytes, Instant now) noexcept;
 
     /// Encoded packets waiting for the transport; valid until the next mutating call.
@@ -230,11 +306,19 @@ private:
     Result<void> handle_packet(const Packet& packet, Instant now) noexcept;
     Result<void> handle_connack(const ConnAck& connack, Instant now) noexcept;
     Result<void> handle_publish(const Publish& publish, Instant now) noexcept;
-    Result<void> handle_puback(PacketId id) noexcept;
-    Result<void> handle_pubrec(PacketId id, Instant now) noexcept;
+    Result<void> handle_puback(const PubAck& ack) noexcept;
+    Result<void> handle_pubrec(const PubRec& rec, Instant now) noexcept;
     Result<void> handle_pubrel(PacketId id, Instant now) noexcept;
-    Result<void> handle_pubcomp(PacketId id) noexcept;
+    Result<void> handle_pubcomp(const PubComp& comp) noexcept;
     Result<void> handle_request_ack(PacketType kind, PacketId id, bytes_view codes) noexcept;
+#if MQTLS_MQTT5
+    Result<void> queue_connect_v5(const Connect& connect, Instant now) noexcept;
+    void apply_connack_properties(const ConnAck& connack) noexcept;
+    void reject_unsendable_unsent() noexcept;
+    Result<void> handle_broker_close(PacketType packet, ReasonCode code,
+                                     const PropertyList& properties) noexcept;
+    Result<void> check_broker_limits(const Publish& message, std::size_t size) const noexcept;
+#endif
 
     Result<void> queue_request(const Packet& packet, Instant now) noexcept;
     Result<void> queue_response(const Packet& packet, Instant now) noexcept;
@@ -280,6 +364,7 @@ private:
 
     PacketId last_packet_id_ = 0;
     std::uint16_t keep_alive_s_ = 0;
+    BrokerLimits broker_limits_{};
     bool clean_session_ = true;  // of the CONNECT in flight: decides what CONNACK may say
     Instant last_sent_{};
     Instant connect_deadline_ = Instant::never();

@@ -1,0 +1,304 @@
+// Session tests, MQTT 5 (SessionConfig::protocol = v5): the CONNECT the session builds from its
+// own capacities, what CONNACK's properties change (keep alive, Receive Maximum, Maximum QoS,
+// Retain Available, Maximum Packet Size), reason codes of 0x80 and up as a message's failure,
+// refusals, DISCONNECT and redirection reported with the broker's reasons. Broker bytes are
+// written from OASIS MQTT Version 5.0, section 3.
+#include <cstdint>
+
+#include "mqtls/mqtt/session.hpp"
+#include "mqtls_test.hpp"
+#include "session_script.hpp"
+
+#if MQTLS_MQTT5
+namespace mqtls::mqtt {
+namespace {
+
+using namespace script;  // NOLINT(google-build-using-namespace)
+
+SessionConfig v5_config() {
+    SessionConfig config;
+    config.protocol = ProtocolVersion::v5;
+    return config;
+}
+
+constexpr std::uint8_t connack_v5_accepted[] = {0x20, 0x03, 0x00, 0x00, 0x00};
+
+bool establish_v5(Session& session, EventLog& log, bytes_view connack,
+                  const Connect& connect = basic_connect()) {
+    if (!session.start_connect(connect, at(0))) return false;
+    send_all(session);
+    if (!feed(session, connack, at(1), log)) return false;
+    return session.state() == SessionState::connected;
+}
+
+// PUBLISH "t" "hi" in its MQTT 5 form: topic, packet identifier, Property Length 0, payload.
+struct PublishTHi5 {
+    std::uint8_t bytes[10];
+    constexpr PublishTHi5(std::uint8_t first, PacketId id) noexcept
+        : bytes{first, 0x08, 0x00, 0x01, 't', id_msb(id), id_lsb(id), 0x00, 'h', 'i'} {}
+    [[nodiscard]] bytes_view view() const noexcept { return {bytes, sizeof bytes}; }
+};
+
+// ---- CONNECT -----------------------------------------------------------------------------------
+
+TEST(SessionV5Connect, AnnouncesWhatTheSessionCanHold) {
+    Session s(v5_config(), shared_memory());
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    // Level 5; Receive Maximum 4 (the incoming QoS 2 window of SmallStorage) and Maximum Packet
+    // Size 256 (its rx buffer), so the broker never sends what the session would have to refuse.
+    static const std::uint8_t expected[] = {0x10, 0x16, 0x00, 0x04, 'M',  'Q',  'T',  'T',
+                                            0x05, 0x02, 0x00, 0x00, 0x08, 0x21, 0x00, 0x04,
+                                            0x27, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 'c'};
+    EXPECT_TRUE(output_is(s, wire(expected)));
+}
+
+TEST(SessionV5Connect, KeepsTheCallersPropertiesAndDoesNotRepeatTheirs) {
+    Session s(v5_config(), shared_memory());
+    const Property properties[] = {
+        Property::integer(PropertyId::session_expiry_interval, 3600),
+        Property::integer(PropertyId::receive_maximum, 2),
+    };
+    Connect c = basic_connect(false);
+    c.properties = PropertyList(span<const Property>(properties));
+    ASSERT_TRUE(s.start_connect(c, at(0)));
+    DecodeLimits limits;
+    limits.protocol = ProtocolVersion::v5;
+    const auto decoded = decode(s.pending_output(), limits);
+    ASSERT_TRUE(decoded.has_value());
+    const auto* connect = std::get_if<Connect>(&decoded->packet);
+    ASSERT_TRUE(connect != nullptr);
+    EXPECT_EQ(connect->properties.size(), 3u);
+    const auto expiry = find_property(connect->properties, PropertyId::session_expiry_interval);
+    ASSERT_TRUE(expiry.has_value());
+    EXPECT_EQ(expiry->number, 3600u);
+    const auto receive = find_property(connect->properties, PropertyId::receive_maximum);
+    ASSERT_TRUE(receive.has_value());
+    EXPECT_EQ(receive->number, 2u);  // the caller's, not the default
+    EXPECT_TRUE(find_property(connect->properties, PropertyId::maximum_packet_size).has_value());
+}
+
+TEST(SessionV5Connect, RefusesLimitsItCannotKeep) {
+    Session s(v5_config(), shared_memory());
+    const Property too_many_incoming[] = {Property::integer(PropertyId::receive_maximum, 5)};
+    Connect c = basic_connect();
+    c.properties = PropertyList(span<const Property>(too_many_incoming));
+    EXPECT_EQ(error_code(s.start_connect(c, at(0))), Errc::invalid_argument);
+    const Property too_large[] = {Property::integer(PropertyId::maximum_packet_size, 257)};
+    c.properties = PropertyList(span<const Property>(too_large));
+    EXPECT_EQ(error_code(s.start_connect(c, at(0))), Errc::invalid_argument);
+    const Property aliases[] = {Property::integer(PropertyId::topic_alias_maximum, 3)};
+    c.properties = PropertyList(span<const Property>(aliases));
+    EXPECT_EQ(error_code(s.start_connect(c, at(0))), Errc::invalid_argument);
+    EXPECT_TRUE(s.state() == SessionState::disconnected);
+    EXPECT_EQ(s.pending_output().size(), 0u);
+}
+
+// ---- CONNACK -----------------------------------------------------------------------------------
+
+TEST(SessionV5Connack, PropertiesSetTheLimitsOfTheConnection) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    // Server Keep Alive 5, Receive Maximum 1, Maximum QoS 1, Retain Available 0, Maximum Packet
+    // Size 64, Assigned Client Identifier "auto".
+    static const std::uint8_t connack[] = {0x20, 0x19, 0x00, 0x00, 0x16, 0x13, 0x00, 0x05, 0x21,
+                                           0x00, 0x01, 0x24, 0x01, 0x25, 0x00, 0x27, 0x00, 0x00,
+                                           0x00, 0x40, 0x12, 0x00, 0x04, 'a',  'u',  't',  'o'};
+    ASSERT_TRUE(establish_v5(s, log, wire(connack)));
+    const Seen connected = log.find(Seen::Kind::connected);
+    EXPECT_EQ(connected.properties, 6u);
+    EXPECT_TRUE(connected.topic_is("auto"));  // the Assigned Client Identifier
+    EXPECT_EQ(s.keep_alive_s(), 5);           // [MQTT-3.2.2-21] the server's, not ours (0)
+    EXPECT_EQ(s.broker_limits().receive_maximum, 1);
+    EXPECT_TRUE(s.broker_limits().maximum_qos == QoS::at_least_once);
+    EXPECT_FALSE(s.broker_limits().retain_available);
+    EXPECT_EQ(s.broker_limits().maximum_packet_size, 64u);
+    EXPECT_EQ(s.next_deadline(), at(0) + Duration::from_seconds(5));
+
+    const auto qos2 = s.publish(message_t_hi(QoS::exactly_once), at(2));
+    EXPECT_EQ(error_code(qos2), Errc::broker_limit_exceeded);
+    EXPECT_EQ(error_detail(qos2), 0x24);
+    Publish retained = message_t_hi(QoS::at_most_once);
+    retained.retain = true;
+    const auto retain = s.publish(retained, at(2));
+    EXPECT_EQ(error_code(retain), Errc::broker_limit_exceeded);
+    EXPECT_EQ(error_detail(retain), 0x25);
+    static const std::uint8_t big[80] = {};
+    Publish large = message_t_hi(QoS::at_least_once);
+    large.payload = bytes_view(big, sizeof big);
+    const auto too_large = s.publish(large, at(2));
+    EXPECT_EQ(error_code(too_large), Errc::broker_limit_exceeded);
+    EXPECT_EQ(error_detail(too_large), 0x27);
+    EXPECT_EQ(s.inflight_count(), 0u);
+    EXPECT_EQ(s.pending_output().size(), 0u);
+}
+
+TEST(SessionV5Connack, ReceiveMaximumHoldsMessagesBackUntilAnAcknowledgement) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    static const std::uint8_t connack[] = {0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01};
+    ASSERT_TRUE(establish_v5(s, log, wire(connack)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(3)));
+    EXPECT_EQ(s.inflight_count(), 2u);
+    EXPECT_TRUE(output_is(s, PublishTHi5(0x32, 1).view()));  // only one in flight
+    send_all(s);
+    EXPECT_EQ(s.pending_output().size(), 0u);
+    ASSERT_TRUE(feed(s, Ack(puback_byte, 1).view(), at(4), log));
+    EXPECT_EQ(log.count_of(Seen::Kind::publish_acked), 1u);
+    EXPECT_TRUE(output_is(s, PublishTHi5(0x32, 2).view()));  // the window opened
+}
+
+TEST(SessionV5Connack, RefusalIsReportedWithItsReason) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    send_all(s);
+    // 0x87 Not authorized, Reason String "no".
+    static const std::uint8_t connack[] = {0x20, 0x08, 0x00, 0x87, 0x05,
+                                           0x1F, 0x00, 0x02, 'n',  'o'};
+    const auto refused = feed(s, wire(connack), at(1), log);
+    EXPECT_EQ(error_code(refused), Errc::broker_refused);
+    EXPECT_EQ(error_detail(refused), 0x87);
+    EXPECT_TRUE(is_permanent(refused.error()));
+    const Seen closed = log.find(Seen::Kind::broker_closed);
+    EXPECT_TRUE(closed.request == PacketType::connack);
+    EXPECT_EQ(closed.reason, 0x87);
+    EXPECT_TRUE(closed.topic_is("no"));
+    EXPECT_TRUE(s.state() == SessionState::disconnected);
+}
+
+TEST(SessionV5Connack, ServerMovedIsReportedNotFollowed) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    send_all(s);
+    // 0x9D Server moved, Server Reference "b2:8883".
+    static const std::uint8_t connack[] = {0x20, 0x0D, 0x00, 0x9D, 0x0A, 0x1C, 0x00, 0x07,
+                                           'b',  '2',  ':',  '8',  '8',  '8',  '3'};
+    const auto moved = feed(s, wire(connack), at(1), log);
+    EXPECT_EQ(error_code(moved), Errc::broker_redirected);
+    EXPECT_EQ(error_detail(moved), 0x9D);
+    EXPECT_TRUE(log.find(Seen::Kind::broker_closed).topic_is("b2:8883"));
+    EXPECT_EQ(s.pending_output().size(), 0u);
+}
+
+// ---- acknowledgements --------------------------------------------------------------------------
+
+TEST(SessionV5Ack, PubackFailureRejectsTheMessageInsteadOfAcknowledgingIt) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    log.clear();
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    send_all(s);
+    // 0x87 Not authorized (an ACL denial), Reason String "no".
+    static const std::uint8_t puback[] = {0x40, 0x09, 0x00, 0x01, 0x87, 0x05,
+                                          0x1F, 0x00, 0x02, 'n',  'o'};
+    ASSERT_TRUE(feed(s, wire(puback), at(3), log));
+    EXPECT_EQ(log.count_of(Seen::Kind::publish_acked), 0u);
+    const Seen rejected = log.find(Seen::Kind::publish_rejected);
+    EXPECT_EQ(rejected.packet_id, 1);
+    EXPECT_EQ(rejected.reason, 0x87);
+    EXPECT_TRUE(rejected.topic_is("no"));
+    EXPECT_EQ(s.inflight_count(), 0u);
+    EXPECT_FALSE(s.packet_id_in_use(1));
+}
+
+TEST(SessionV5Ack, SuccessCodesStillAcknowledge) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    send_all(s);
+    static const std::uint8_t puback[] = {0x40, 0x03, 0x00, 0x01, 0x10};  // No matching subscribers
+    ASSERT_TRUE(feed(s, wire(puback), at(3), log));
+    const Seen acked = log.find(Seen::Kind::publish_acked);
+    EXPECT_EQ(acked.packet_id, 1);
+    EXPECT_EQ(acked.reason, 0x10);
+}
+
+TEST(SessionV5Ack, PubrecFailureEndsTheExchangeWithoutPubrel) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::exactly_once), at(2)));
+    EXPECT_TRUE(output_is(s, PublishTHi5(0x34, 1).view()));
+    send_all(s);
+    static const std::uint8_t pubrec[] = {0x50, 0x03, 0x00, 0x01, 0x80};
+    ASSERT_TRUE(feed(s, wire(pubrec), at(3), log));
+    const Seen rejected = log.find(Seen::Kind::publish_rejected);
+    EXPECT_TRUE(rejected.qos == QoS::exactly_once);
+    EXPECT_EQ(rejected.reason, 0x80);
+    EXPECT_EQ(s.pending_output().size(), 0u);  // no PUBREL [MQTT-4.3.3]
+    EXPECT_EQ(s.inflight_count(), 0u);
+}
+
+TEST(SessionV5Ack, UnsubackReasonCodesOnePerFilter) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    const std::string_view filters[] = {"a"};
+    ASSERT_TRUE(s.unsubscribe(filters, at(2)));
+    send_all(s);
+    static const std::uint8_t unsuback[] = {0xB0, 0x04, 0x00, 0x01, 0x00, 0x11};
+    ASSERT_TRUE(feed(s, wire(unsuback), at(3), log));
+    static const std::uint8_t no_subscription[] = {0x11};
+    EXPECT_TRUE(log.find(Seen::Kind::unsubscribe_acked).data_is(wire(no_subscription)));
+
+    ASSERT_TRUE(s.unsubscribe(filters, at(4)));
+    send_all(s);
+    static const std::uint8_t two_codes[] = {0xB0, 0x05, 0x00, 0x02, 0x00, 0x00, 0x00};
+    EXPECT_EQ(error_code(feed(s, wire(two_codes), at(5), log)), Errc::protocol_violation);
+}
+
+// ---- the broker ends the connection ------------------------------------------------------------
+
+TEST(SessionV5Disconnect, BrokerDisconnectIsReportedWithItsReason) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    static const std::uint8_t disconnect[] = {0xE0, 0x01, 0x8E};  // Session taken over
+    const auto closed = feed(s, wire(disconnect), at(2), log);
+    EXPECT_EQ(error_code(closed), Errc::broker_disconnected);
+    EXPECT_EQ(error_detail(closed), 0x8E);
+    EXPECT_FALSE(is_permanent(closed.error()));
+    const Seen event = log.find(Seen::Kind::broker_closed);
+    EXPECT_TRUE(event.request == PacketType::disconnect);
+    EXPECT_EQ(event.reason, 0x8E);
+    EXPECT_TRUE(s.state() == SessionState::disconnected);
+}
+
+TEST(SessionV5Disconnect, UseAnotherServerIsARedirection) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    static const std::uint8_t disconnect[] = {0xE0, 0x07, 0x9C, 0x05, 0x1C, 0x00, 0x02, 'b', '2'};
+    const auto moved = feed(s, wire(disconnect), at(2), log);
+    EXPECT_EQ(error_code(moved), Errc::broker_redirected);
+    EXPECT_TRUE(log.find(Seen::Kind::broker_closed).topic_is("b2"));
+}
+
+TEST(SessionV5Receive, TopicAliasWeNeverAllowedIsAProtocolViolation) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    static const std::uint8_t aliased[] = {0x30, 0x07, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x01};
+    EXPECT_EQ(error_code(feed(s, wire(aliased), at(2), log)), Errc::protocol_violation);
+    EXPECT_EQ(log.count_of(Seen::Kind::message), 0u);
+}
+
+TEST(SessionV5Receive, MessagesAreAcknowledgedInTheShortForm) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    log.clear();
+    ASSERT_TRUE(feed(s, PublishTHi5(0x32, 9).view(), at(2), log));
+    const Seen message = log.find(Seen::Kind::message);
+    EXPECT_TRUE(message.topic_is("t"));
+    EXPECT_TRUE(message.data_is(text("hi")));
+    EXPECT_TRUE(output_is(s, Ack(puback_byte, 9).view()));  // Success: 2 bytes [3.4.2.1]
+}
+
+}  // namespace
+}  // namespace mqtls::mqtt
+#endif
