@@ -176,6 +176,12 @@ struct Client::Impl {
     // recorded: nobody claims them, and a stale entry would match a later message once the
     // 16-bit identifiers wrap.
     std::set<mqtt::PacketId> awaited;
+    // MQTT 5: awaited messages the broker refused, with the Reason Code.
+    std::map<mqtt::PacketId, std::uint8_t> rejected;
+#if MQTLS_MQTT5
+    // The CONNECT properties; they live here because the pump keeps the Connect to reconnect.
+    std::array<mqtt::Property, 1> connect_properties{};
+#endif
     std::size_t qos2_in_flight = 0;  // QoS 2 messages published and not yet PUBCOMPed
     std::map<mqtt::PacketId, std::vector<std::uint8_t>> subscribe_results;
 
@@ -211,6 +217,31 @@ struct Client::Impl {
         } else if (const auto* unsuback = std::get_if<mqtt::UnsubscribeAcked>(&event)) {
             if (awaited.count(unsuback->packet_id) != 0) acknowledged.insert(unsuback->packet_id);
         }
+#if MQTLS_MQTT5
+        if (const auto* refused = std::get_if<mqtt::PublishRejected>(&event)) on_rejected(*refused);
+#endif
+    }
+
+#if MQTLS_MQTT5
+    // The broker refused a message (MQTT 5): its end, as an acknowledgement would be, with the
+    // Reason Code kept for the caller waiting on it.
+    void on_rejected(const mqtt::PublishRejected& refused) {
+        if (refused.qos == mqtt::QoS::exactly_once && qos2_in_flight > 0) --qos2_in_flight;
+        if (awaited.count(refused.packet_id) == 0) return;
+        rejected[refused.packet_id] = static_cast<std::uint8_t>(refused.reason_code);
+        acknowledged.insert(refused.packet_id);
+    }
+#endif
+
+    // The end of an awaited message: ok, or message_rejected with the broker's Reason Code.
+    Result<void> claim(mqtt::PacketId id) {
+        awaited.erase(id);
+        acknowledged.erase(id);
+        const auto refused = rejected.find(id);
+        if (refused == rejected.end()) return ok();
+        const std::uint8_t code = refused->second;
+        rejected.erase(refused);
+        return Error{Errc::message_rejected, code};
     }
 
     // Services the connection until `done()` or `deadline`.
@@ -233,8 +264,16 @@ struct Client::Impl {
 
     Result<void> open_connection(const ClientOptions& new_options, bool hold_last_flight);
 
-    mqtt::Connect connect_packet() const {
+    mqtt::Connect connect_packet() {
         mqtt::Connect connect;
+#if MQTLS_MQTT5
+        if (options.session_expiry_s) {
+            connect_properties[0] = mqtt::Property::integer(
+                mqtt::PropertyId::session_expiry_interval, *options.session_expiry_s);
+            connect.properties =
+                mqtt::PropertyList(span<const mqtt::Property>(connect_properties.data(), 1));
+        }
+#endif
         connect.client_id = options.client_id;
         connect.clean_session = options.clean_session;
         connect.keep_alive_s = options.keep_alive_s;
@@ -292,6 +331,7 @@ Result<void> Client::Impl::open_connection(const ClientOptions& new_options,
     connect_deadline = deadline_after(options.connect_timeout);
     MQTLS_TRY(setup_tls());
     connection.reconfigure(connection_settings());
+    MQTLS_TRY(connection.set_protocol(options.protocol));
     return connection.start(connect_packet(), connect_deadline, hold_last_flight);
 }
 
@@ -327,9 +367,9 @@ Result<mqtt::PacketId> Client::publish(std::string_view topic, std::string_view 
     // so its acknowledgement cannot have arrived yet: registering the wait now is in time.
     impl.awaited.insert(*id);
     auto waited = impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; });
-    impl.awaited.erase(*id);
-    impl.acknowledged.erase(*id);
+    const Result<void> outcome = impl.claim(*id);
     if (!waited) return waited.error();
+    if (!outcome) return outcome.error();
     return *id;
 }
 
@@ -366,7 +406,9 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     if (!connected() && !(impl.connection.connect_pending() && impl.connection.open())) {
         return Errc::not_connected;
     }
-    const std::size_t packet_size = publish_packet_size(topic, payload.size(), qos);
+    // MQTT 5 adds the (empty) property section's length byte.
+    const std::size_t packet_size = publish_packet_size(topic, payload.size(), qos) +
+                                    (impl.options.protocol == mqtt::ProtocolVersion::v5 ? 1 : 0);
     if (packet_size > impl.limits.max_packet_size) {
         return Error{Errc::message_too_large, size_detail(packet_size)};
     }
@@ -416,9 +458,9 @@ Result<void> Client::await_acknowledgement(mqtt::PacketId packet_id,
     auto waited = impl.pump_until(impl.deadline_after(timeout), [&] {
         return impl.acknowledged.count(packet_id) != 0 || !in_flight(packet_id);
     });
-    impl.awaited.erase(packet_id);
-    impl.acknowledged.erase(packet_id);
-    return waited;
+    const Result<void> outcome = impl.claim(packet_id);
+    if (!waited) return waited;
+    return outcome;
 }
 
 Result<void> Client::flush(std::chrono::milliseconds timeout) {

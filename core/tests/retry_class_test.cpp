@@ -52,6 +52,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::broker_disconnected, RetryClass::by_detail},
         {Errc::broker_redirected, RetryClass::permanent},
         {Errc::broker_limit_exceeded, RetryClass::transient},
+        {Errc::message_rejected, RetryClass::by_detail},
         {Errc::not_connected, RetryClass::transient},
         {Errc::already_connected, RetryClass::transient},
         {Errc::inflight_full, RetryClass::transient},
@@ -202,6 +203,8 @@ TEST(RetryClass, DetailDecidesForMqtt5ReasonCodes) {
     }
     EXPECT_FALSE(is_permanent(Error{Errc::broker_disconnected, 0}));  // normal disconnection
     EXPECT_TRUE(is_permanent(Error{Errc::broker_redirected, 0x9D}));  // a person decides
+    EXPECT_TRUE(is_permanent(Error{Errc::message_rejected, 0x87}));   // an ACL denial
+    EXPECT_FALSE(is_permanent(Error{Errc::message_rejected, 0x97}));  // quota exceeded
 }
 
 void expect_alerts(std::initializer_list<std::int32_t> alerts, bool permanent) {

@@ -77,6 +77,12 @@ void Connection::reconfigure(const ConnectionSettings& settings) noexcept {
 
 void Connection::set_event_handler(EventHandler handler) noexcept { handler_ = handler; }
 
+Result<void> Connection::set_protocol(mqtt::ProtocolVersion protocol) noexcept {
+    MQTLS_TRY(session_.set_protocol(protocol));
+    settings_.session.protocol = protocol;
+    return ok();
+}
+
 // The scratch buffer's halves: stream reads in the first, decrypted bytes in the second, so a
 // read can still be fed to the channel while its plaintext goes to the session.
 mutable_bytes Connection::input_buffer() const noexcept {

@@ -51,7 +51,7 @@ Result<void> check_reason(ReasonCode code, ReasonPacket packet) noexcept {
 }
 
 Result<void> check_codes(bytes_view codes, ReasonPacket packet) noexcept {
-    if (codes.empty()) return Errc::empty_subscription_list;  // [MQTT-3.9.3-1], [MQTT-3.11.3-1]
+    if (codes.empty()) return Errc::empty_subscription_list;  // [MQTT-3.8.4-6], [MQTT-3.11.3-2]
     for (const std::uint8_t code : codes) {
         MQTLS_TRY(check_reason(static_cast<ReasonCode>(code), packet));
     }

@@ -9,8 +9,8 @@ namespace mqtls::mqtt::rules {
 
 Result<void> check_publish_topic(std::string_view topic, const PropertyList& properties) noexcept {
     if (!topic.empty()) return validate_topic_name(topic);
-    // Section 3.3.2.3.4: a zero-length Topic Name stands for the topic a Topic Alias names; with
-    // no alias it names nothing (a Protocol Error).
+    // Section 3.3.2.1: "a Protocol Error if the Topic Name is zero length and there is no Topic
+    // Alias"; with one, it stands for the topic the alias names (3.3.2.3.4).
     if (find_property(properties, PropertyId::topic_alias)) return ok();
     return Errc::empty_topic;
 }

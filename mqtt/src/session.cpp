@@ -118,7 +118,7 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
 // Sends stored messages not yet sent on this connection, in their original order, while they fit.
 void Session::queue_unsent_messages(Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) return;
-    // MQTT 5 flow control [MQTT-4.9.0-2]: no more unacknowledged QoS 1/2 PUBLISHes than the
+    // MQTT 5 flow control [MQTT-3.3.4-7]: no more unacknowledged QoS 1/2 PUBLISHes than the
     // broker's Receive Maximum (65535 under 3.1.1). Slots before first_unsent_ are exactly the
     // sent ones.
     for (; first_unsent_ < outgoing_count_ && first_unsent_ < broker_limits_.receive_maximum;
@@ -312,6 +312,20 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     }
     first_unsent_ = 0;
     queue_unsent_messages(now);
+    return ok();
+}
+
+Result<void> Session::set_protocol(ProtocolVersion protocol) noexcept {
+    if (protocol == config_.protocol) return ok();
+    if (protocol != ProtocolVersion::v3_1_1 && protocol != ProtocolVersion::v5) {
+        return Error{Errc::unsupported_protocol_level, static_cast<std::int32_t>(protocol)};
+    }
+    if (protocol == ProtocolVersion::v5 && !mqtt5_available) return Errc::mqtt5_unavailable;
+    if (state_ != SessionState::disconnected) return Errc::already_connected;
+    if (outgoing_count_ != 0) return Errc::invalid_argument;
+    config_.protocol = protocol;
+    config_.limits.protocol = protocol;
+    framer_.set_limits(config_.limits);
     return ok();
 }
 
@@ -732,7 +746,7 @@ Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noex
 
 Result<void> Session::handle_publish(const Publish& publish, Instant now) noexcept {
 #if MQTLS_MQTT5
-    // We announce no Topic Alias Maximum, so the broker may use no alias [MQTT-3.3.2-10].
+    // We announce no Topic Alias Maximum, so the broker may use no alias [MQTT-3.1.2-27].
     if (find_property(publish.properties, PropertyId::topic_alias)) {
         return fail(
             Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::publish)});
@@ -791,8 +805,8 @@ Result<void> Session::handle_pubrec(const PubRec& rec, Instant now) noexcept {
         return fail(Error{Errc::unknown_packet_id, id});
     }
 #if MQTLS_MQTT5
-    // [MQTT-4.3.3-4]: after a PUBREC of 0x80 or more there is no PUBREL; the exchange is over and
-    // the message was not accepted.
+    // PUBREL answers only a PUBREC below 0x80 [MQTT-4.3.3-4]; after a failure the exchange is over,
+    // the message was not accepted and is never sent again [MQTT-4.4.0-2].
     if (is_failure(rec.reason_code) && slot->stage == OutgoingStage::awaiting_pubrec) {
         remove_outgoing(find_outgoing_index(id, OutgoingStage::awaiting_pubrec));
         (void)push_event(PublishRejected{id, QoS::exactly_once, rec.reason_code, rec.properties});
@@ -840,8 +854,8 @@ Result<void> Session::handle_request_ack(PacketType kind, PacketId id, bytes_vie
     for (std::size_t i = 0; i < request_count_; ++i) {
         const PendingRequest pending = memory_.requests[i];
         if (pending.packet_id != id || pending.kind != request) continue;
-        // [MQTT-3.9.3-1] one return code per requested filter; MQTT 5 UNSUBACK too
-        // [MQTT-3.11.3-1].
+        // One return code per requested filter (3.1.1: [MQTT-3.9.3-1]; MQTT 5: [MQTT-3.8.4-6]),
+        // and in MQTT 5 one per UNSUBSCRIBE filter too [MQTT-3.11.3-2].
         const bool has_codes =
             kind == PacketType::suback || config_.protocol != ProtocolVersion::v3_1_1;
         if (has_codes && codes.size() != pending.entries) {

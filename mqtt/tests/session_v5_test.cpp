@@ -93,6 +93,21 @@ TEST(SessionV5Connect, RefusesLimitsItCannotKeep) {
     EXPECT_EQ(s.pending_output().size(), 0u);
 }
 
+TEST(SessionV5Connect, ProtocolChangesOnlyBetweenConnectionsWithNothingStored) {
+    Session s(SessionConfig{}, shared_memory());
+    ASSERT_TRUE(s.set_protocol(ProtocolVersion::v5));
+    EXPECT_TRUE(s.protocol() == ProtocolVersion::v5);
+    EXPECT_EQ(error_code(s.set_protocol(static_cast<ProtocolVersion>(3))),
+              Errc::unsupported_protocol_level);
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    EXPECT_EQ(s.pending_output()[8], 0x05);  // the Protocol Level of the CONNECT
+    EXPECT_EQ(error_code(s.set_protocol(ProtocolVersion::v3_1_1)), Errc::already_connected);
+    s.on_transport_closed(at(1));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));  // stored in MQTT 5 form
+    EXPECT_EQ(error_code(s.set_protocol(ProtocolVersion::v3_1_1)), Errc::invalid_argument);
+    EXPECT_TRUE(s.protocol() == ProtocolVersion::v5);
+}
+
 // ---- CONNACK -----------------------------------------------------------------------------------
 
 TEST(SessionV5Connack, PropertiesSetTheLimitsOfTheConnection) {

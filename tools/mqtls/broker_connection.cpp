@@ -143,21 +143,43 @@ std::optional<tls::TlsVersion> parse_tls_version_flag(const std::string& text) {
     return *parsed;
 }
 
+// -x: seconds, or "never" for 0xFFFFFFFF, which MQTT 5 defines as "does not expire"
+// (section 3.1.2.11.2).
+std::optional<std::uint32_t> parse_session_expiry(const std::string& text) {
+    if (text == "never") return 0xFFFFFFFFU;
+    if (text.empty() || text.size() > 10 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    const unsigned long long seconds = std::stoull(text);
+    if (seconds > 0xFFFFFFFFULL) return std::nullopt;
+    return static_cast<std::uint32_t>(seconds);
+}
+
+// -V: "311"/"mqttv311" (the default) or "5"/"mqttv5", as mosquitto_pub spells them.
+bool wants_mqtt5(const BrokerConnectionFlags& flags) {
+    return flags.protocol_version == "mqttv5" || flags.protocol_version == "5";
+}
+
 int check_protocol_versions(const char* command, const BrokerConnectionFlags& flags) {
     const std::string& mqtt = flags.protocol_version;
-    if (mqtt == "mqttv5" || mqtt == "5") {
-        return usage_error(command, "MQTT 5 is not supported yet (-V mqttv5)",
-                           "mqtls speaks MQTT 3.1.1: leave out -V, or give -V mqttv311");
+    if (wants_mqtt5(flags) && !mqtt::mqtt5_available) {
+        return usage_error(command, "this mqtls was built without MQTT 5 (-V mqttv5)",
+                           "rebuild with -DMQTLS_MQTT5=ON, or leave out -V for MQTT 3.1.1");
     }
-    if (!mqtt.empty() && mqtt != "mqttv311" && mqtt != "311") {
-        return usage_error(command, "-V must be mqttv311",
-                           "mqtls speaks MQTT 3.1.1 (mqttv311); MQTT 3.1 (mqttv31) is not "
-                           "supported");
+    if (!mqtt.empty() && !wants_mqtt5(flags) && mqtt != "mqttv311" && mqtt != "311") {
+        return usage_error(command, "-V must be 311 or 5 (mqttv311 or mqttv5)",
+                           "MQTT 3.1.1 is the default; MQTT 3.1 (mqttv31) is not supported");
     }
-    if (flags.session_expiry_given) {
-        return usage_error(command, "-x (session expiry) is an MQTT 5 property",
+    if (flags.session_expiry_given && !wants_mqtt5(flags)) {
+        return usage_error(command, "-x (session expiry) is an MQTT 5 property: add -V 5",
                            "with MQTT 3.1.1 use -c for a session the broker keeps until the "
                            "client connects with a clean session again");
+    }
+    if (flags.session_expiry_given && !parse_session_expiry(flags.session_expiry)) {
+        return usage_error(command, "-x must be seconds (0..4294967295) or 'never'",
+                           "the broker keeps the session that long after the connection ends; "
+                           "'never' (4294967295) keeps it for ever");
     }
     if (!flags.tls_version.empty() && !parse_tls_version_flag(flags.tls_version)) {
         return usage_error(command, "--tls-version must be 1.2, 1.3 or auto",
@@ -305,10 +327,12 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
                      "a persistent session: the broker keeps our subscriptions and queues "
                      "QoS 1/2 messages while we are away (needs -i)");
     command.add_option("-V,--protocol-version", flags.protocol_version,
-                       "mqttv311 (or 311): the MQTT version; MQTT 5 is not supported yet");
+                       "the MQTT version: 311 (mqttv311, the default) or 5 (mqttv5: the broker "
+                       "says why it refuses a message or a connection)");
     command
         .add_option("-x,--session-expiry", flags.session_expiry,
-                    "MQTT 5 session expiry (not supported yet: MQTT 3.1.1 only)")
+                    "MQTT 5: seconds the broker keeps the session after we disconnect, or "
+                    "'never' (needs -V 5; with -c)")
         ->each([&flags](const std::string&) { flags.session_expiry_given = true; });
     command.add_option("-u,--username", flags.username, "user name");
     auto* password =
@@ -466,6 +490,9 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     wipe(flags.password);
     options.keep_alive_s = flags.keep_alive_s;
     options.connect_timeout = std::chrono::seconds(flags.connect_timeout_s);
+    if (wants_mqtt5(flags)) options.protocol = mqtt::ProtocolVersion::v5;
+    if (flags.session_expiry_given)
+        options.session_expiry_s = parse_session_expiry(flags.session_expiry);
     return exit_ok;
 }
 

@@ -13,6 +13,9 @@
 #include <string>
 
 #include "mqtls/mqtt/packets.hpp"
+#if MQTLS_MQTT5
+#include "mqtls/mqtt/reason_codes.hpp"
+#endif
 
 namespace mqtls::cli {
 
@@ -31,6 +34,8 @@ int exit_code_for(const Error& error) noexcept {
         case Errc::tls_parameters_refused:
             return exit_tls;
         case Errc::broker_refused:
+        case Errc::broker_redirected:
+        case Errc::message_rejected:
         case Errc::client_certificate_required:
             return exit_refused;
         case Errc::peer_alert:
@@ -84,10 +89,24 @@ const char* connack_hint(std::int32_t code) noexcept {
             return "check the user name (-u) and the password (-P, --pw-file or "
                    "MQTLS_PASSWORD) against the broker's password file";
         case 5:
+        case 0x87:
             return "the broker does not allow this client: check the user name or client "
                    "certificate it knows us by, the client id, and the broker's ACL";
+        case 0x84:
+            return "the broker does not speak this MQTT version: try -V 311";
+        case 0x85:
+            return "the broker rejects this client id: pick another with -i";
+        case 0x86:
+            return "check the user name (-u) and the password (-P, --pw-file or "
+                   "MQTLS_PASSWORD) against the broker's password file";
+        case 0x88:
+        case 0x89:
+        case 0x97:
+        case 0x9F:
+            return "the broker is up but cannot serve this client now: try again later";
         default:
-            return "the broker may speak another MQTT version";
+            return code >= 0x80 ? "the Reason Code and the broker's log say why"
+                                : "the broker may speak another MQTT version";
     }
 }
 
@@ -198,6 +217,30 @@ std::string describe(const Error& error) {
             mqtt::connect_return_code_message(static_cast<mqtt::ConnectReturnCode>(error.detail));
         text += " (CONNACK " + std::to_string(error.detail) + ")";
     }
+#if MQTLS_MQTT5
+    // MQTT 5 Reason Codes (0x80 and up) in the detail: their names, from table 2-6.
+    const auto packet_of = [](Errc code) {
+        switch (code) {
+            case Errc::broker_refused:
+                return mqtt::ReasonPacket::connack;
+            case Errc::message_rejected:
+                return mqtt::ReasonPacket::puback;
+            default:
+                return mqtt::ReasonPacket::disconnect;
+        }
+    };
+    const bool reason_code_detail =
+        error.code == Errc::broker_refused || error.code == Errc::broker_disconnected ||
+        error.code == Errc::broker_redirected || error.code == Errc::message_rejected;
+    if (reason_code_detail && error.detail >= 0x80 && error.detail <= 0xff) {
+        char code[8];
+        std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned>(error.detail));
+        text += ": ";
+        text +=
+            mqtt::reason_code_name(static_cast<std::uint8_t>(error.detail), packet_of(error.code));
+        text += std::string(" (Reason Code ") + code + ")";
+    }
+#endif
     if ((error.code == Errc::peer_alert || error.code == Errc::client_certificate_required) &&
         alert_name(error.detail) != nullptr) {
         text += std::string(": ") + alert_name(error.detail) + " (alert " +
@@ -208,6 +251,10 @@ std::string describe(const Error& error) {
 
 const char* hint_for(const Error& error) noexcept {
     if (error.code == Errc::broker_refused) return connack_hint(error.detail);
+    if (error.code == Errc::message_rejected && error.detail == 0x87) {
+        return "the broker's ACL does not let this client publish to this topic; the message "
+               "was not delivered";
+    }
     return error.hint();
 }
 

@@ -150,7 +150,7 @@ TEST(CliCompatParse, VersionNamesTheTlsLibrary) {
 
 // ---- protocol and TLS versions -----------------------------------------------------------
 
-TEST(CliCompatVersions, OnlyWhatThisBuildSpeaksIsAccepted) {
+TEST(CliCompatVersions, MqttAndTlsVersionsAsMosquittoSpellsThem) {
     auto broker = start_password_broker();
     ASSERT_TRUE(broker);
     const auto pub = [&](const std::vector<std::string>& extra) {
@@ -159,12 +159,20 @@ TEST(CliCompatVersions, OnlyWhatThisBuildSpeaksIsAccepted) {
     };
     EXPECT_EQ(pub({"-V", "mqttv311"}).exit_code, 0);
     EXPECT_EQ(pub({"--tls-version", "tlsv1.2"}).exit_code, 0);
-    const ProcessResult v5 = pub({"-V", "mqttv5"});
-    EXPECT_EQ(v5.exit_code, exit_usage);
-    EXPECT_NE(v5.output.find("MQTT 5 is not supported yet"), std::string::npos) << v5.output;
+    EXPECT_EQ(pub({"-V", "311"}).exit_code, 0);
+    const ProcessResult v5 = pub({"-V", "mqttv5", "-q", "1"});
+    EXPECT_EQ(v5.exit_code, 0) << v5.output;
+    EXPECT_EQ(pub({"-V", "5", "-q", "2"}).exit_code, 0);
     const ProcessResult expiry = pub({"-x", "60"});
     EXPECT_EQ(expiry.exit_code, exit_usage);
+    EXPECT_NE(expiry.output.find("add -V 5"), std::string::npos) << expiry.output;
     EXPECT_NE(expiry.output.find("use -c"), std::string::npos) << expiry.output;
+    EXPECT_EQ(pub({"-V", "5", "-x", "60", "-c", "-i", "device-1"}).exit_code, 0);
+    EXPECT_EQ(pub({"-V", "5", "-x", "never", "-c", "-i", "device-1"}).exit_code, 0);
+    const ProcessResult bad_expiry = pub({"-V", "5", "-x", "4294967296"});
+    EXPECT_EQ(bad_expiry.exit_code, exit_usage);
+    EXPECT_NE(bad_expiry.output.find("-x must be seconds"), std::string::npos) << bad_expiry.output;
+    EXPECT_EQ(pub({"-V", "6"}).exit_code, exit_usage);
     EXPECT_EQ(pub({"--tls-version", "tlsv1.3"}).exit_code, 0);
     EXPECT_EQ(pub({"--tls-version", "1.3"}).exit_code, 0);
     EXPECT_EQ(pub({"--tls-version", "auto"}).exit_code, 0);

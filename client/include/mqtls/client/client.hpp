@@ -84,6 +84,12 @@ struct WillOptions {
 };
 
 struct ClientOptions {
+    /// MQTT 3.1.1 unless asked; MQTT 5 reports refused messages (publish() fails with
+    /// message_rejected) and the broker's reasons.
+    mqtt::ProtocolVersion protocol = mqtt::ProtocolVersion::v3_1_1;
+    /// MQTT 5 Session Expiry Interval (section 3.1.2.11.2): how long the broker keeps the
+    /// session after the connection ends; absent means 0 (it ends with the connection).
+    std::optional<std::uint32_t> session_expiry_s;
     std::string host;  ///< DNS name or IP literal; the certificate must be for exactly this
     std::uint16_t port = 8883;
     std::string trusted_roots_pem;             ///< the broker's root CA(s), PEM (required)

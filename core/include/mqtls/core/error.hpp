@@ -156,6 +156,9 @@ enum class RetryClass : std::uint8_t {
     X(broker_limit_exceeded, 0x0211, transient,                                                    \
       "the message breaks a limit the broker announced in CONNACK",                                \
       "MQTT 5 Maximum QoS, Retain Available or Maximum Packet Size; the detail is the property")   \
+    X(message_rejected, 0x0212, by_detail, "the broker refused the message",                       \
+      "MQTT 5 PUBACK/PUBREC Reason Code in the detail: 0x87 means its ACL does not allow this "    \
+      "topic for this client; the message was not delivered")                                      \
     X(resolve_failed, 0x0301, transient, "the broker's host name could not be resolved",           \
       "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
     X(connection_refused, 0x0302, transient, "the broker refused the TCP connection",              \
@@ -500,7 +503,9 @@ constexpr bool is_permanent(const Error& error) noexcept {
     if (error.code == Errc::broker_refused) {
         return error.detail == 0 || is_permanent_refusal(error.detail);
     }
-    if (error.code == Errc::broker_disconnected) return is_permanent_refusal(error.detail);
+    if (error.code == Errc::broker_disconnected || error.code == Errc::message_rejected) {
+        return is_permanent_refusal(error.detail);
+    }
     if (error.code == Errc::peer_alert) return is_certificate_refusal_alert(error.detail);
     return false;
 }

@@ -126,6 +126,8 @@ public:
     /// Linux client learns them only at connect(). The MQTT session (and what is in flight)
     /// stays; settings.session is ignored.
     void reconfigure(const ConnectionSettings& settings) noexcept;
+    /// Between connections: the MQTT version of the next ones (mqtt::Session::set_protocol()).
+    Result<void> set_protocol(mqtt::ProtocolVersion protocol) noexcept;
     /// Where events go (see EventHandler); an empty handler restores poll_event().
     void set_event_handler(EventHandler handler) noexcept;
 

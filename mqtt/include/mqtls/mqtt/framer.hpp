@@ -41,6 +41,8 @@ public:
 
     /// Forgets any partial packet (after the transport closed).
     void reset() noexcept;
+    /// Decodes later frames with `limits` (a session that changed its protocol version).
+    void set_limits(DecodeLimits limits) noexcept { limits_ = limits; }
 
 private:
     mutable_bytes buffer_;

@@ -228,6 +228,13 @@ public:
     /// more than max_connect_properties properties.
     Result<void> start_connect(const Connect& connect, Instant now) noexcept;
 
+    /// Changes the MQTT version of the next connections (SessionConfig::protocol). Only while
+    /// disconnected (already_connected otherwise) and with no message stored for resending,
+    /// since those copies are encoded in the old version (invalid_argument); mqtt5_unavailable
+    /// for MQTT 5 in a build without it, unsupported_protocol_level for another value.
+    Result<void> set_protocol(ProtocolVersion protocol) noexcept;
+    [[nodiscard]] ProtocolVersion protocol() const noexcept { return config_.protocol; }
+
     /// The most CONNECT properties start_connect() takes from the caller (MQTT 5).
     static constexpr std::size_t max_connect_properties = 14;
 
