@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +84,34 @@ TEST(CliMqtt5, MqttFiveBothWaysWithMosquittoClients) {
     EXPECT_EQ(mosquitto_sub.result().output, "telemetry/device-1/b two\n");
     // Both connections were MQTT 5 on the broker's side.
     EXPECT_NE(broker->log().find("(p5, "), std::string::npos) << broker->log();
+}
+
+TEST(CliMqtt5, SessionOutlivesADisconnectShorterThanItsExpiryOnly) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    // A persistent MQTT 5 session that the broker keeps 2 s after we leave.
+    const auto keeper = [&](const char* wait_s) {
+        return run_program(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                                  {"-V", "5", "-c", "-x", "2", "-i", "keeper", "-q", "1", "-t",
+                                   "telemetry/#", "-C", "1", "-W", wait_s}));
+    };
+    const auto publish = [&](const char* payload) {
+        return run_program(mosquitto_command(
+            "mosquitto_pub", *broker, "device-1", device_password,
+            {"-V", "mqttv5", "-q", "1", "-t", "telemetry/device-1/s", "-m", payload}));
+    };
+    EXPECT_EQ(keeper("1").exit_code, mqtls::cli_test::exit_timeout);  // subscribed, then gone
+    ASSERT_EQ(publish("kept").exit_code, 0);
+    const ProcessResult back_in_time = keeper("5");
+    EXPECT_EQ(back_in_time.exit_code, 0) << back_in_time.output;
+    EXPECT_EQ(back_in_time.output, "kept\n");  // queued for the session while we were away
+
+    EXPECT_EQ(keeper("1").exit_code, mqtls::cli_test::exit_timeout);
+    ASSERT_EQ(publish("lost").exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // past the 2 s expiry
+    const ProcessResult too_late = keeper("1");
+    EXPECT_EQ(too_late.exit_code, mqtls::cli_test::exit_timeout) << too_late.output;
+    EXPECT_EQ(too_late.output.find("lost"), std::string::npos) << too_late.output;
 }
 
 TEST(CliMqtt5, NodeRefusesMqttFiveRatherThanQuietlySpeaking311) {
