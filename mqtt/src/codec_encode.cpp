@@ -283,20 +283,21 @@ Result<void> versioned_write_body(const P& p, ProtocolVersion version, Writer& w
     return write_body(p, w);
 }
 
-template <class P>
-Result<std::size_t> packet_size(const P& p, ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, versioned_body_size(p, version));
-    const std::size_t length_bytes = remaining_length_size(body);
-    if (length_bytes == 0) return Errc::packet_too_large;
-    return 1 + length_bytes + std::size_t{body};
+// The remaining length of `packet` after validating it: the one place each packet's rules are
+// instantiated, for encoded_size() and encode() alike (the code of a device holds them once).
+Result<std::uint32_t> checked_body_size(const Packet& packet, ProtocolVersion version) noexcept {
+    MQTLS_TRY(check_version(version));
+    MQTLS_TRY_ASSIGN(
+        const std::uint32_t body,
+        std::visit([version](const auto& p) { return versioned_body_size(p, version); }, packet));
+    if (remaining_length_size(body) == 0) return Errc::packet_too_large;
+    return body;
 }
 
+// Writes a packet checked_body_size() accepted, into room for all of it.
 template <class P>
-Result<std::size_t> encode_packet(const P& p, mutable_bytes out, ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, versioned_body_size(p, version));
-    const std::size_t length_bytes = remaining_length_size(body);
-    if (length_bytes == 0) return Errc::packet_too_large;
-    if (out.size() < 1 + length_bytes + std::size_t{body}) return Errc::buffer_too_small;
+Result<std::size_t> write_packet(const P& p, std::uint32_t body, mutable_bytes out,
+                                 ProtocolVersion version) noexcept {
     Writer w(out);
     MQTLS_TRY(w.u8(first_byte(p)));
     MQTLS_TRY(w.remaining_length(body));
@@ -315,15 +316,19 @@ std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
 }
 
 Result<std::size_t> encoded_size(const Packet& packet, ProtocolVersion version) noexcept {
-    MQTLS_TRY(check_version(version));
-    return std::visit([version](const auto& p) { return packet_size(p, version); }, packet);
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
+    return 1 + remaining_length_size(body) + std::size_t{body};
 }
 
 Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
                            ProtocolVersion version) noexcept {
-    MQTLS_TRY(check_version(version));
-    return std::visit([out, version](const auto& p) { return encode_packet(p, out, version); },
-                      packet);
+    MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
+    if (out.size() < 1 + remaining_length_size(body) + std::size_t{body}) {
+        return Errc::buffer_too_small;
+    }
+    return std::visit(
+        [body, out, version](const auto& p) { return write_packet(p, body, out, version); },
+        packet);
 }
 
 namespace {
