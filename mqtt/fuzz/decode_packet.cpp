@@ -39,12 +39,14 @@ void check_publish_header(const Publish& publish, bytes_view wire) {
     MQTLS_FUZZ_CHECK(equal_bytes(wire.first(*size), {header.data(), header.size()}));
 }
 
-void check_round_trip(const Packet& packet, bytes_view wire) {
-    const auto size = encoded_size(packet);
+// `version` is what the packet was decoded as: 3.1.1 (the limits'), or a CONNECT's own level, so an
+// MQTT 5 CONNECT (level 5) goes back out as MQTT 5.
+void check_round_trip(const Packet& packet, ProtocolVersion version, bytes_view wire) {
+    const auto size = encoded_size(packet, version);
     MQTLS_FUZZ_CHECK(size && *size == wire.size());
 
     std::vector<std::uint8_t> out(wire.size());
-    const auto written = encode(packet, {out.data(), out.size()});
+    const auto written = encode(packet, {out.data(), out.size()}, version);
     MQTLS_FUZZ_CHECK(written && *written == wire.size());
     MQTLS_FUZZ_CHECK(equal_bytes(wire, {out.data(), out.size()}));
 
@@ -53,7 +55,7 @@ void check_round_trip(const Packet& packet, bytes_view wire) {
 
     // One byte short must fail cleanly, without touching memory past the buffer.
     std::vector<std::uint8_t> small(wire.size() - 1);
-    const auto refused = encode(packet, {small.data(), small.size()});
+    const auto refused = encode(packet, {small.data(), small.size()}, version);
     MQTLS_FUZZ_CHECK(!refused && refused.error().code == Errc::buffer_too_small);
 
     if (const auto* publish = std::get_if<Publish>(&packet)) check_publish_header(*publish, wire);
@@ -85,7 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
 
         const bytes_view wire = rest.first(consumed);
         check_prefixes(wire, *header);
-        check_round_trip(decoded->packet, wire);
+        MQTLS_FUZZ_CHECK(decoded->version == ProtocolVersion::v3_1_1 ||
+                         header->type == PacketType::connect);
+        check_round_trip(decoded->packet, decoded->version, wire);
         rest = rest.subspan(consumed);
     }
     return 0;

@@ -111,6 +111,8 @@ def decode_packet_seeds():
     big = bytes(range(256)) * 2
     return {
         "connect-minimal": connect("dev-001"),
+        # A level-5 CONNECT decodes as MQTT 5 even on a 3.1.1 connection (its level decides).
+        "connect-mqtt5": connect5("dev-001", prop_section(p_u32(0x11, 60))),
         "connect-full": connect("dev-001", keep_alive=30, clean=False,
                                 will=("status/dev-001", b"offline", 1, True),
                                 username="device", password=b"\x00secret\xff"),
