@@ -50,6 +50,8 @@ foreach(_layer core mqtt tls link link/tls ports/posix client pki node node/runt
 endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/core/include/mqtls/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mqtls)
+install(FILES ${PROJECT_BINARY_DIR}/mqtt/include/mqtls/mqtt/build_config.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mqtls/mqtt)
 
 # The CMake package: find_package(mqtls CONFIG).
 install(EXPORT mqtlsTargets NAMESPACE mqtls:: DESTINATION ${_mqtls_package_dir})

@@ -1,11 +1,15 @@
 #pragma once
 /// @file
 /// Build configuration of the mqtt library. MQTLS_MQTT5 (1 or 0) says whether MQTT 5 is compiled
-/// in; the mqtls_mqtt CMake target defines it publicly (option MQTLS_MQTT5), because it changes
-/// the packet structs, so every translation unit must see the same value.
+/// in (option MQTLS_MQTT5). It changes the packet structs, so every translation unit must see the
+/// value the library was built with: the mqtls_mqtt target defines it publicly, and the generated
+/// build_config.hpp (installed beside this file) gives it to code that only has the headers.
 
-#if !defined(MQTLS_MQTT5) || (MQTLS_MQTT5 != 0 && MQTLS_MQTT5 != 1)
-#error "MQTLS_MQTT5 must be defined to 0 or 1: link the mqtls::mqtt target, or define it as it does"
+#if !defined(MQTLS_MQTT5)
+#include "mqtls/mqtt/build_config.hpp"
+#endif
+#if MQTLS_MQTT5 != 0 && MQTLS_MQTT5 != 1
+#error "MQTLS_MQTT5 must be 0 or 1"
 #endif
 
 namespace mqtls::mqtt {
