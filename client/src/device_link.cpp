@@ -67,7 +67,7 @@ Result<void> DeviceLink::set_up() noexcept {
     link::ConnectionSettings keyed = impl_->settings();
     MQTLS_TRY(port::posix::fill_random(keyed.session_key.bytes));
     impl_->connection.reconfigure(keyed);
-    return ok();
+    return impl_->connection.set_protocol(options.protocol);
 }
 
 link::Connection& DeviceLink::connection() noexcept { return impl_->connection; }

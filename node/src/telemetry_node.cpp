@@ -171,6 +171,34 @@ Result<void> TelemetryNode::on_reading_acknowledged(std::uint64_t seq) noexcept 
     return released;
 }
 
+std::int64_t reading_timestamp_ms(bytes_view reading) noexcept {
+    constexpr std::string_view key = "\"ts\":";
+    const std::string_view text(reinterpret_cast<const char*>(reading.data()), reading.size());
+    const std::size_t at = text.find(key);
+    if (at == std::string_view::npos) return 0;
+    std::int64_t value = 0;
+    std::size_t digits = 0;
+    // At most 18 digits: any Unix time in milliseconds, and no overflow.
+    for (std::size_t i = at + key.size(); i < text.size() && digits < 18; ++i, ++digits) {
+        const char c = text[i];
+        if (c < '0' || c > '9') break;
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+Result<void> TelemetryNode::on_reading_denied(std::uint64_t seq) noexcept {
+    MQTLS_TRY(on_reading_acknowledged(seq));
+    ++denied_;
+    return ok();
+}
+
+Result<void> TelemetryNode::on_reading_expired(std::uint64_t seq) noexcept {
+    MQTLS_TRY(on_reading_acknowledged(seq));
+    ++expired_;
+    return ok();
+}
+
 Result<std::string_view> TelemetryNode::compose_status(bool online, span<char> out) const noexcept {
     JsonObjectWriter json(out);
     json.add_string("status", online ? status_online : status_offline);
@@ -183,6 +211,8 @@ Result<std::string_view> TelemetryNode::compose_status(bool online, span<char> o
     json.add_unsigned("pending", outbox_->size());
     json.add_unsigned("next_seq", outbox_->next_sequence());
     json.add_unsigned("sensor_errors", sensor_errors_);
+    json.add_unsigned("denied", denied_);
+    json.add_unsigned("expired", expired_);
     return json.finish();
 }
 

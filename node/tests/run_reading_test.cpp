@@ -111,7 +111,7 @@ TEST(NodeRunReading, EveryReadingAndStatusCarriesTheRunId) {
     const Result<string_view> online = node->compose_status(true, status);
     ASSERT_TRUE(online.has_value());
     EXPECT_TRUE(*online == R"({"status":"online","run":"3f9a0c2e51b7d864","dropped":0,)"
-                           R"("pending":2,"next_seq":3,"sensor_errors":0})");
+                           R"("pending":2,"next_seq":3,"sensor_errors":0,"denied":0,"expired":0})");
 }
 
 TEST(NodeRunReading, WithoutARunIdReadingsKeepTheirEarlierShape) {
@@ -182,7 +182,7 @@ TEST(NodeRunReading, RefusedJsonReadingsAreCountedAndUseNoSeq) {
     char status[200];
     const Result<string_view> online = node->compose_status(true, status);
     ASSERT_TRUE(online.has_value());
-    EXPECT_TRUE(online->find(R"("sensor_errors":6})") != string_view::npos);
+    EXPECT_TRUE(online->find(R"("sensor_errors":6,)") != string_view::npos);
     // The largest status there is fits the documented 200 bytes.
     EXPECT_LE(
         string_view(R"({"status":"offline","run":"ffffffffffffffff",)"

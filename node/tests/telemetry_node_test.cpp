@@ -270,11 +270,11 @@ TEST(TelemetryNode, StatusCarriesTheDroppedCount) {
     for (std::int64_t t = 0; t < 10'000; t += 1'000) {
         ASSERT_TRUE(node->take_reading(sensor, at_ms(t), t).has_value());  // 10 into 8 places
     }
-    char status[128];
+    char status[160];
     const Result<string_view> online = node->compose_status(true, status);
     ASSERT_TRUE(online.has_value());
-    EXPECT_TRUE(*online ==
-                R"({"status":"online","dropped":2,"pending":8,"next_seq":11,"sensor_errors":0})");
+    EXPECT_TRUE(*online == R"({"status":"online","dropped":2,"pending":8,"next_seq":11,)"
+                           R"("sensor_errors":0,"denied":0,"expired":0})");
     const Result<string_view> offline = node->compose_status(false, status);
     ASSERT_TRUE(offline.has_value());
     EXPECT_TRUE(contains(*offline, R"("status":"offline")"));

@@ -143,24 +143,6 @@ std::optional<tls::TlsVersion> parse_tls_version_flag(const std::string& text) {
     return *parsed;
 }
 
-// -x: seconds, or "never" for 0xFFFFFFFF, which MQTT 5 defines as "does not expire"
-// (section 3.1.2.11.2).
-std::optional<std::uint32_t> parse_session_expiry(const std::string& text) {
-    if (text == "never") return 0xFFFFFFFFU;
-    if (text.empty() || text.size() > 10 ||
-        text.find_first_not_of("0123456789") != std::string::npos) {
-        return std::nullopt;
-    }
-    const unsigned long long seconds = std::stoull(text);
-    if (seconds > 0xFFFFFFFFULL) return std::nullopt;
-    return static_cast<std::uint32_t>(seconds);
-}
-
-// -V: "311"/"mqttv311" (the default) or "5"/"mqttv5", as mosquitto_pub spells them.
-bool wants_mqtt5(const BrokerConnectionFlags& flags) {
-    return flags.protocol_version == "mqttv5" || flags.protocol_version == "5";
-}
-
 int check_protocol_versions(const char* command, const BrokerConnectionFlags& flags) {
     const std::string& mqtt = flags.protocol_version;
     if (wants_mqtt5(flags) && !mqtt::mqtt5_available) {
@@ -326,7 +308,7 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
     command.add_flag("-c,--disable-clean-session", flags.persistent_session,
                      "a persistent session: the broker keeps our subscriptions and queues "
                      "QoS 1/2 messages while we are away (needs -i)");
-    command.add_option("-V,--protocol-version", flags.protocol_version,
+    command.add_option("-V,--protocol-version,--mqtt", flags.protocol_version,
                        "the MQTT version: 311 (mqttv311, the default) or 5 (mqttv5: the broker "
                        "says why it refuses a message or a connection)");
     command
@@ -461,6 +443,24 @@ int parse_pin_flags(const char* command, const std::vector<std::string>& pins_he
         pins.push_back(*pin);
     }
     return exit_ok;
+}
+
+// -x: seconds, or "never" for 0xFFFFFFFF, which MQTT 5 defines as "does not expire"
+// (section 3.1.2.11.2).
+std::optional<std::uint32_t> parse_session_expiry(const std::string& text) {
+    if (text == "never") return 0xFFFFFFFFU;
+    if (text.empty() || text.size() > 10 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    const unsigned long long seconds = std::stoull(text);
+    if (seconds > 0xFFFFFFFFULL) return std::nullopt;
+    return static_cast<std::uint32_t>(seconds);
+}
+
+// -V: "311"/"mqttv311" (the default) or "5"/"mqttv5", as mosquitto_pub spells them.
+bool wants_mqtt5(const BrokerConnectionFlags& flags) {
+    return flags.protocol_version == "mqttv5" || flags.protocol_version == "5";
 }
 
 int make_client_options(const char* command, const BrokerConnectionFlags& given,

@@ -31,8 +31,8 @@ struct BrokerConnectionFlags {
     std::string client_id;
     std::string client_id_prefix;       // -I: the client id is this prefix and the process id
     bool persistent_session = false;    // -c: clean session off, the broker keeps our session
-    std::string protocol_version;       // -V: mqttv311 (the only one for now)
-    bool session_expiry_given = false;  // -x: an MQTT 5 property (refused for now)
+    std::string protocol_version;       // -V: empty or 311/mqttv311 (3.1.1), 5/mqttv5
+    bool session_expiry_given = false;  // -x: an MQTT 5 property (needs -V 5)
     std::string session_expiry;
     std::string url;         // -L mqtts://[user[:password]@]host[:port]/topic
     std::string will_topic;  // --will-topic and friends: the last will
@@ -76,6 +76,12 @@ int usage_error(const char* command, const char* what, const char* hint);
 
 /// Builds client options from the flags, reading the PEM files and the password. Returns
 /// exit_ok, or the exit status after reporting the problem.
+/// -x as seconds (0xFFFFFFFF for "never"); nullopt when it is neither.
+std::optional<std::uint32_t> parse_session_expiry(const std::string& text);
+
+/// Whether -V asks for MQTT 5 (5 or mqttv5).
+bool wants_mqtt5(const BrokerConnectionFlags& flags);
+
 int make_client_options(const char* command, const BrokerConnectionFlags& flags,
                         client::ClientOptions& options);
 

@@ -126,14 +126,24 @@ int validate_topics(const NodeFlags& flags) {
     return exit_ok;
 }
 
-int validate(const NodeFlags& flags) {
-    // The node's MQTT 5 (a denied reading kept or dropped by policy, session and reading
-    // expiry) is not built yet: running it as 3.1.1 when 5 was asked for would be a silent lie.
-    const std::string& mqtt = flags.connection.protocol_version;
-    if (mqtt == "5" || mqtt == "mqttv5" || flags.connection.session_expiry_given) {
-        return usage_error(command_name, "node speaks MQTT 3.1.1 only so far (-V 5, -x)",
-                           "mqtls pub and sub speak MQTT 5; leave out -V and -x for node");
+// --on-denied needs a broker that can deny: under MQTT 3.1.1 a refused PUBLISH is acknowledged
+// like any other, so the policy would never apply and the user would think it does.
+int validate_mqtt5(const NodeFlags& flags) {
+    if (!flags.on_denied.empty() && flags.on_denied != "keep" && flags.on_denied != "drop") {
+        return usage_error(command_name, "--on-denied must be keep or drop",
+                           "keep (the default): the reading stays in the outbox and the node "
+                           "stops; drop: it is released, counted and logged");
     }
+    if (!flags.on_denied.empty() && !wants_mqtt5(flags.connection)) {
+        return usage_error(command_name, "--on-denied needs -V 5",
+                           "under MQTT 3.1.1 a broker acknowledges a reading it refuses (an "
+                           "ACL denial) like any other: only MQTT 5 says so");
+    }
+    return exit_ok;
+}
+
+int validate(const NodeFlags& flags) {
+    if (const int status = validate_mqtt5(flags); status != exit_ok) return status;
     if (auto valid = node::validate_device_id(flags.device_id); !valid) {
         return usage_error(command_name, "--device is not a usable device id",
                            "use 1-64 characters of A-Z a-z 0-9 . _ - (it becomes the topic "
@@ -163,6 +173,23 @@ int validate_wake_values(const WakeCycleFlags& wake) {
     if (!(wake.sleep_s >= 0) || wake.sleep_s > 86400) {
         return usage_error(command_name, "--sleep must be 0..86400 seconds",
                            "the deep sleep between wakes of --cycles, e.g. --sleep 60");
+    }
+    return exit_ok;
+}
+
+// A session that expires while the device sleeps loses the readings in flight at the broker
+// (they go out again as new messages) and whatever it queued: with --cycles the sleep is known.
+int validate_wake_session_expiry(const NodeFlags& flags) {
+    if (!flags.connection.session_expiry_given || flags.wake.cycles == 0) return exit_ok;
+    const std::optional<std::uint32_t> expiry =
+        parse_session_expiry(flags.connection.session_expiry);
+    const double awake_and_asleep = flags.wake.sleep_s + flags.wake.deadline_s;
+    if (expiry && static_cast<double>(*expiry) < awake_and_asleep) {
+        return usage_error(command_name,
+                           "-x is shorter than --sleep plus --wake-deadline: the broker would "
+                           "forget the session while the device sleeps",
+                           "give -x at least the sleep and a wake (seconds), or leave it out: a "
+                           "wake's session then never expires, as under MQTT 3.1.1");
     }
     return exit_ok;
 }
@@ -202,6 +229,7 @@ int validate_wake_cycle(NodeFlags& flags) {
                            "K --sleep S to repeat it");
     }
     if (const int status = validate_wake_values(wake); status != exit_ok) return status;
+    if (const int status = validate_wake_session_expiry(flags); status != exit_ok) return status;
     if (flags.wake.session_file.empty()) {
         flags.wake.session_file = flags.outbox.directory + "/tls-session.sealed";
     }
@@ -297,6 +325,17 @@ void register_node_command(CLI::App& app, int& exit_status) {
     node->add_option("--status-topic", flags->status_topic,
                      "where the retained status and the will go (default: status/{device})");
     node->add_flag("--no-status", flags->no_status, "send no status messages and no will");
+    node->add_option("--on-denied", flags->on_denied,
+                     "MQTT 5 (-V 5): what to do with a reading the broker refuses (a PUBACK "
+                     "Reason Code such as 0x87 Not authorized): keep (the default; it stays in "
+                     "the outbox and the node stops, exit 6) or drop (released, logged and "
+                     "counted as denied in the status and the summary)");
+    node->add_option("--reading-ttl", flags->reading_ttl_s,
+                     "seconds a reading stays worth delivering from when it was taken (its ts); "
+                     "older ones are released unsent and counted as expired. Under -V 5 the "
+                     "rest carry what is left as Message Expiry, so the broker discards them "
+                     "too once stale (0: never, the default)")
+        ->type_name("SECONDS");
     node->add_option("--log-format", flags->log.format,
                      "text: one line per event; json: one JSON object per line with ts, level, "
                      "event, device, the event's fields and message")
@@ -359,8 +398,14 @@ void register_node_command(CLI::App& app, int& exit_status) {
         ->capture_default_str();
     node->footer(
         "Status: status/<device> is retained JSON {\"status\":\"online\"|\"offline\",\"run\":R,"
-        "\"dropped\":N,\"pending\":M,\"next_seq\":S,\"sensor_errors\":E}; the will is the offline "
-        "one.\n"
+        "\"dropped\":N,\"pending\":M,\"next_seq\":S,\"sensor_errors\":E,\"denied\":D,\"expired\":X}"
+        "; "
+        "the will is the offline one.\n"
+        "MQTT 5 (-V 5): the broker says when it refuses a reading (see --on-denied). The session "
+        "is kept after a disconnect for -x seconds; without -x, for ever when the session is "
+        "persistent (--outbox), as under MQTT 3.1.1, and not at all otherwise. With --wake-cycle "
+        "-x must outlast the sleep between wakes plus a wake, or the broker forgets the session "
+        "while the device sleeps.\n"
         "Run id: \"run\" (16 hex digits, random) names the run of seq numbers a reading belongs "
         "to. Without --outbox every run starts at seq 1 with a new run id; with --outbox DIR "
         "the id is kept in DIR/run-id as long as the outbox's numbering continues (across "

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli_support.hpp"
+#include "mqtls/port/posix/clock.hpp"
 #include "mqtls/port/posix/entropy.hpp"
 #include "node_flags.hpp"
 #include "sensor_input.hpp"
@@ -46,11 +47,7 @@ int report_run_id_error(const Error& error, const std::string& path) {
 
 }  // namespace
 
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+std::int64_t wall_clock_ms() { return port::posix::wall_clock_milliseconds(); }
 
 namespace {
 
@@ -87,6 +84,10 @@ int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox
 int open_node_outbox(const NodeFlags& flags, port::posix::Platform& device,
                      std::unique_ptr<NodeOutbox>& outbox) {
     return open_outbox_from_flags(flags, &device, outbox);
+}
+
+node::DenialPolicy denial_policy(const NodeFlags& flags) {
+    return flags.on_denied == "drop" ? node::DenialPolicy::drop : node::DenialPolicy::keep;
 }
 
 node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const NodeOutbox& outbox) {

@@ -66,6 +66,9 @@ node::NodeRunnerConfig runner_config(const NodeFlags& flags, const client::Clien
     config.clean_session = !outbox.persistent();
     config.connect_timeout = to_duration(options.connect_timeout);
     config.ack_timeout = to_duration(options.operation_timeout);
+    config.reading_ttl_s = flags.reading_ttl_s;
+    config.on_denied = denial_policy(flags);
+    config.session_expiry_s = options.session_expiry_s;
     return config;
 }
 
@@ -102,6 +105,8 @@ private:
     void on_restored(const node::NodeEvent& event) const;
     void on_acknowledged(const node::NodeEvent& event);
     void on_link_down(const node::NodeEvent& event);
+    void on_denied(const node::NodeEvent& event);
+    void on_expired(const node::NodeEvent& event) const;
     int on_stopped(const node::NodeEvent& event);
     int report_stop(const Error& error) const;
     void drain_and_say_goodbye();
@@ -123,6 +128,7 @@ private:
     // Readings whose last transmission was a resend (published event), until acknowledged.
     std::set<std::uint64_t> resent_;
     bool was_connected_ = false;
+    std::uint64_t kept_denied_seq_ = 0;  // a refused reading kept in the outbox (--on-denied)
     long taken_ = 0;
     std::uint32_t connect_attempts_ = 0;
 };
@@ -250,6 +256,49 @@ void ContinuousNode::on_link_down(const node::NodeEvent& event) {
                static_cast<long long>(event.backoff_bound.millis()));
 }
 
+void ContinuousNode::on_denied(const node::NodeEvent& event) {
+    const Error refused = event.error.value_or(Error{Errc::message_rejected, 0x80});
+    // "the broker refused the message: Not authorized (Reason Code 0x87)"
+    const std::string why = describe(refused);
+    const unsigned code = refused.detail;
+    const auto seq = static_cast<unsigned long long>(event.seq);
+    if (event.seq == 0) {
+        const std::string status(node_.status_topic());
+        log_.event(LogLevel::warning, "status_denied",
+                   {{"topic", status}, {"reason_code", code}, {"error", why}},
+                   "status message on %s: %s; the readings go on", status.c_str(), why.c_str());
+        return;
+    }
+    if (!event.dropped) {
+        kept_denied_seq_ = event.seq;
+        log_.event(LogLevel::error, "denied",
+                   {{"seq", event.seq},
+                    {"reason_code", code},
+                    {"error", why},
+                    {"policy", "keep"},
+                    {"pending", node_.outbox().size()}},
+                   "seq=%llu: %s; it stays in the outbox (--on-denied keep) and the node stops",
+                   seq, why.c_str());
+        return;
+    }
+    log_.event(LogLevel::warning, "denied",
+               {{"seq", event.seq},
+                {"reason_code", code},
+                {"error", why},
+                {"policy", "drop"},
+                {"denied", node_.denied()}},
+               "seq=%llu: %s; dropped (--on-denied drop), %llu denied so far", seq, why.c_str(),
+               static_cast<unsigned long long>(node_.denied()));
+}
+
+void ContinuousNode::on_expired(const node::NodeEvent& event) const {
+    log_.event(LogLevel::warning, "expired",
+               {{"seq", event.seq}, {"ttl_s", flags_.reading_ttl_s}, {"expired", node_.expired()}},
+               "seq=%llu is older than --reading-ttl %u s: released unsent, %llu expired so far",
+               static_cast<unsigned long long>(event.seq), flags_.reading_ttl_s,
+               static_cast<unsigned long long>(node_.expired()));
+}
+
 // An error that ends the node: the outbox's storage, or one retrying cannot fix (the library's
 // stop-or-retry rule, node::should_stop).
 int ContinuousNode::report_stop(const Error& error) const {
@@ -257,6 +306,10 @@ int ContinuousNode::report_stop(const Error& error) const {
         return report(command_name, error, outbox_context());
     }
     std::string context = file_context_for(error, flags_.connection);
+    if (error.code == Errc::message_rejected && kept_denied_seq_ != 0) {
+        context = where_ + "; seq=" + std::to_string(kept_denied_seq_) +
+                  " stays in the outbox (--on-denied drop releases refused readings instead)";
+    }
     if (context.empty()) {
         context = exit_code_for(error) == exit_tls
                       ? where_ + ", CA from --cafile " + flags_.connection.ca_file
@@ -301,6 +354,12 @@ std::optional<int> ContinuousNode::on_event(const node::NodeEvent& event) {
             break;
         case node::NodeEventType::link_down:
             on_link_down(event);
+            break;
+        case node::NodeEventType::denied:
+            on_denied(event);
+            break;
+        case node::NodeEventType::expired:
+            on_expired(event);
             break;
         case node::NodeEventType::stopped:
             return on_stopped(event);
@@ -351,14 +410,19 @@ int ContinuousNode::shut_down(int status) {
          {"pending", node_.outbox().size()},
          {"dropped", node_.outbox().dropped()},
          {"sensor_errors", node_.sensor_errors()},
+         {"denied", node_.denied()},
+         {"expired", node_.expired()},
          {"reconnects", reconnects},
          {"missed_slots", node_.missed_slots()},
          {"exit_status", status}},
         "stopped%s: %llu reading(s) acknowledged, %ld taken, %zu pending in the outbox%s, "
-        "%llu dropped, %llu sensor error(s), %llu reconnect(s), %u slot(s) missed",
+        "%llu dropped, %llu denied, %llu expired, %llu sensor error(s), %llu reconnect(s), %u "
+        "slot(s) missed",
         stop_requested() != 0 ? " on signal" : "", acknowledged, taken_, node_.outbox().size(),
         lost_in_ram ? " (in RAM: lost now; use --outbox DIR to keep them)" : "",
         static_cast<unsigned long long>(node_.outbox().dropped()),
+        static_cast<unsigned long long>(node_.denied()),
+        static_cast<unsigned long long>(node_.expired()),
         static_cast<unsigned long long>(node_.sensor_errors()), reconnects, node_.missed_slots());
     return status;
 }

@@ -10,6 +10,7 @@
 
 #include "broker_connection.hpp"
 #include "external_reading.hpp"
+#include "mqtls/node/in_flight.hpp"
 #include "mqtls/node/outbox.hpp"
 #include "mqtls/node/telemetry_node.hpp"
 #include "node_log.hpp"
@@ -48,6 +49,8 @@ struct NodeFlags {
     std::string topic = std::string(node::default_telemetry_topic);
     std::string status_topic;  // empty: status/{device}
     bool no_status = false;
+    std::string on_denied;            // --on-denied keep|drop (MQTT 5); empty: keep
+    std::uint32_t reading_ttl_s = 0;  // --reading-ttl: 0, readings never expire
     NodeLogFlags log;
     NodeOutboxFlags outbox;
     WakeCycleFlags wake;
@@ -76,6 +79,9 @@ int open_node_outbox(const NodeFlags& flags, std::unique_ptr<NodeOutbox>& outbox
 /// Platform for node::NodeRunner or node::run_wake_cycle. `device` must outlive `outbox`.
 int open_node_outbox(const NodeFlags& flags, port::posix::Platform& device,
                      std::unique_ptr<NodeOutbox>& outbox);
+
+/// --on-denied as the library's policy (keep unless "drop").
+node::DenialPolicy denial_policy(const NodeFlags& flags);
 
 /// The node configuration both modes share: topics, run id, sensor mode.
 node::TelemetryNodeConfig node_config_from_flags(const NodeFlags& flags, const NodeOutbox& outbox);

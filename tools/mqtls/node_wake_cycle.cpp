@@ -113,6 +113,9 @@ struct WakeOutcome {
     std::uint64_t last_seq = 0;
     std::size_t pending = 0;
     std::uint64_t dropped = 0;
+    std::size_t denied = 0;               // refused by the broker and dropped (--on-denied drop)
+    std::size_t expired = 0;              // older than --reading-ttl: released unsent
+    std::uint64_t denied_seq = 0;         // the last reading the broker refused
     std::size_t tls_heap_peak = 0;        // mbedTLS heap of the connection and the Config
     std::size_t channel_memory_peak = 0;  // the channel whole: that heap and the record queues
     double connect_ms = -1;               // start of the delivery to CONNACK
@@ -143,6 +146,7 @@ private:
     int deliver();
     int absorb(const node::WakeReport& report, const WakeLink& link);
     void log_handshake(const node::WakeReport& report) const;
+    void log_refused_and_expired(const node::WakeReport& report) const;
     std::string failure_context(const node::WakeReport& report, const Error& error) const;
     int fail(const Error& error, const std::string& context);
     void finish_report(int status);
@@ -237,7 +241,26 @@ node::WakeConfig WakeCycle::wake_config() const {
     config.connect = connect_packet(options_);
     config.deadline = deadline();
     config.one_flight = !flags_.wake.no_one_flight;
+    config.reading_ttl_s = flags_.reading_ttl_s;
+    config.on_denied = denial_policy(flags_);
+    config.session_expiry_s = options_.session_expiry_s;
     return config;
+}
+
+void WakeCycle::log_refused_and_expired(const node::WakeReport& report) const {
+    if (report.denied != 0) {
+        log_.event(LogLevel::warning, "denied",
+                   {{"denied", report.denied}, {"last_seq", report.denied_seq}, {"policy", "drop"}},
+                   "the broker refused %zu reading(s) (the last seq=%llu): dropped (--on-denied "
+                   "drop)",
+                   report.denied, static_cast<unsigned long long>(report.denied_seq));
+    }
+    if (report.expired != 0) {
+        log_.event(LogLevel::warning, "expired",
+                   {{"expired", report.expired}, {"ttl_s", flags_.reading_ttl_s}},
+                   "%zu reading(s) older than --reading-ttl %u s: released unsent", report.expired,
+                   flags_.reading_ttl_s);
+    }
 }
 
 void WakeCycle::log_handshake(const node::WakeReport& report) const {
@@ -277,6 +300,10 @@ std::string WakeCycle::failure_context(const node::WakeReport& report, const Err
     if (error.code == Errc::io_timed_out) {
         return "--wake-deadline reached with readings left for the next wake";
     }
+    if (error.code == Errc::message_rejected) {
+        return where() + "; seq=" + std::to_string(report.denied_seq) +
+               " stays in the outbox (--on-denied drop releases refused readings instead)";
+    }
     return where() + "; the readings not acknowledged stay in the outbox for the next wake";
 }
 
@@ -290,11 +317,15 @@ int WakeCycle::absorb(const node::WakeReport& report, const WakeLink& link) {
     report_.delivered = report.delivered;
     report_.first_seq = report.first_seq;
     report_.last_seq = report.last_seq;
+    report_.denied = report.denied;
+    report_.expired = report.expired;
+    report_.denied_seq = report.denied_seq;
     report_.channel_memory_peak = report.channel_memory_peak;
     report_.tls_heap_peak = link.channel.tls_heap_peak();
     report_.connect_ms = static_cast<double>(report.connect_time.millis());
     report_.wake_ms = static_cast<double>(report.wake_time.millis());
     if (report.handshake != node::WakeHandshake::none) log_handshake(report);
+    log_refused_and_expired(report);
     if (!report.error) return exit_ok;
     return fail(*report.error, failure_context(report, *report.error));
 }
@@ -310,6 +341,9 @@ int WakeCycle::deliver() {
     }
     const link::ConnectionSettings settings = connection_settings(key);
     auto link = std::make_unique<WakeLink>(*config, device_, settings);
+    if (Result<void> version = link->connection.set_protocol(options_.protocol); !version) {
+        return fail(version.error(), where());
+    }
     const node::WakeReport report =
         node::run_wake_cycle(node_, link->connection, platform, wake_config());
     const int status = absorb(report, *link);
@@ -341,6 +375,9 @@ void WakeCycle::write_report() const {
         {"last_seq", report_.last_seq},
         {"pending", report_.pending},
         {"dropped", report_.dropped},
+        {"denied", report_.denied},
+        {"expired", report_.expired},
+        {"mqtt", wants_mqtt5(flags_.connection) ? "5" : "3.1.1"},
         {"tls_heap_peak", report_.tls_heap_peak},
         {"channel_memory_peak", report_.channel_memory_peak},
         {"connect_ms", report_.connect_ms},
@@ -543,6 +580,8 @@ struct CycleTally {
     std::uint32_t full = 0;
     std::uint32_t failed = 0;
     std::size_t delivered = 0;
+    std::size_t denied = 0;
+    std::size_t expired = 0;
     std::size_t pending = 0;
     nlohmann::json cycles = nlohmann::json::array();
 
@@ -553,6 +592,8 @@ struct CycleTally {
         if (handshake == "full") ++full;
         if (status != exit_ok) ++failed;
         delivered += wake.value("delivered", std::size_t{0});
+        denied += wake.value("denied", std::size_t{0});
+        expired += wake.value("expired", std::size_t{0});
         pending = wake.value("pending", pending);
         wake["cycle"] = cycle;
         wake["exit_status"] = status;
@@ -597,14 +638,18 @@ int run_wake_cycles(const NodeFlags& flags) {
                {"full", tally.full},
                {"failed", tally.failed},
                {"delivered", tally.delivered},
+               {"denied", tally.denied},
+               {"expired", tally.expired},
                {"pending", tally.pending}},
               "%u wake cycle(s): %u resumed, %u full TLS handshake(s), %u ended early; %zu "
-              "reading(s) delivered, %zu pending in the outbox",
-              tally.ran, tally.resumed, tally.full, tally.failed, tally.delivered, tally.pending);
+              "reading(s) delivered, %zu denied, %zu expired, %zu pending in the outbox",
+              tally.ran, tally.resumed, tally.full, tally.failed, tally.delivered, tally.denied,
+              tally.expired, tally.pending);
     if (!flags.wake.report_file.empty()) {
         const nlohmann::json summary = {{"cycles", tally.cycles},       {"resumed", tally.resumed},
                                         {"full", tally.full},           {"failed", tally.failed},
-                                        {"delivered", tally.delivered}, {"pending", tally.pending}};
+                                        {"delivered", tally.delivered}, {"denied", tally.denied},
+                                        {"expired", tally.expired},     {"pending", tally.pending}};
         std::ofstream out(flags.wake.report_file, std::ios::trunc);
         out << summary.dump() << '\n';
     }

@@ -27,23 +27,34 @@ NodeRunner::NodeRunner(TelemetryNode& node, link::Connection& connection, const 
 NodeRunner::~NodeRunner() { connection_->set_event_handler(link::EventHandler{}); }
 
 // Called by the pump as it decodes (views valid during the call only): only the identifier of
-// an acknowledgement is kept, and handled at the next step.
+// an acknowledgement (and a refusal's Reason Code) is kept, and handled at the next step.
 void NodeRunner::on_connection_event(void* context, const mqtt::Event& event) noexcept {
     auto* runner = static_cast<NodeRunner*>(context);
-    const auto* acked = std::get_if<mqtt::PublishAcked>(&event);
-    if (acked == nullptr || runner->acknowledgement_count_ == max_pending_acknowledgements) return;
-    const std::size_t at = (runner->acknowledgement_begin_ + runner->acknowledgement_count_) %
-                           max_pending_acknowledgements;
-    runner->acknowledgements_[at] = acked->packet_id;
-    ++runner->acknowledgement_count_;
+    if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
+        runner->queue_acknowledgement({acked->packet_id, 0});
+    }
+#if MQTLS_MQTT5
+    if (const auto* refused = std::get_if<mqtt::PublishRejected>(&event)) {
+        runner->queue_acknowledgement(
+            {refused->packet_id, static_cast<std::uint8_t>(refused->reason_code)});
+    }
+#endif
 }
 
-std::optional<mqtt::PacketId> NodeRunner::next_acknowledgement() noexcept {
+void NodeRunner::queue_acknowledgement(Acknowledgement acknowledgement) noexcept {
+    if (acknowledgement_count_ == max_pending_acknowledgements) return;
+    const std::size_t at =
+        (acknowledgement_begin_ + acknowledgement_count_) % max_pending_acknowledgements;
+    acknowledgements_[at] = acknowledgement;
+    ++acknowledgement_count_;
+}
+
+std::optional<NodeRunner::Acknowledgement> NodeRunner::next_acknowledgement() noexcept {
     if (acknowledgement_count_ == 0) return std::nullopt;
-    const mqtt::PacketId packet_id = acknowledgements_[acknowledgement_begin_];
+    const Acknowledgement acknowledgement = acknowledgements_[acknowledgement_begin_];
     acknowledgement_begin_ = (acknowledgement_begin_ + 1) % max_pending_acknowledgements;
     --acknowledgement_count_;
-    return packet_id;
+    return acknowledgement;
 }
 
 std::optional<NodeEvent> NodeRunner::poll_event() noexcept {
@@ -54,6 +65,10 @@ std::optional<NodeEvent> NodeRunner::poll_event() noexcept {
 
 void NodeRunner::step(Instant until) noexcept {
     if (stopped_) return;
+    if (pending_stop_) {  // a refused reading kept (DenialPolicy::keep), reported last step
+        stop_with(*pending_stop_, false);
+        return;
+    }
     if (stopping_) {
         step_stopping(until);
         return;
@@ -63,8 +78,8 @@ void NodeRunner::step(Instant until) noexcept {
         return;
     }
     // The acknowledgements first, one per step: each may become a NodeEvent.
-    if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
-        on_acknowledged(*acked);
+    if (const std::optional<Acknowledgement> acked = next_acknowledgement()) {
+        on_acknowledgement(*acked);
         return;
     }
     if (connection_->connected() && acknowledgement_overdue()) {
@@ -99,7 +114,7 @@ void NodeRunner::restore_next() noexcept {
     }
     const Result<RestoredReading> restored =
         restore_reading(outbox, *connection_, restore_position_++, node_->telemetry_topic(),
-                        config_.qos, mutable_bytes(reading_, sizeof reading_));
+                        delivery(), mutable_bytes(reading_, sizeof reading_));
     if (!restored) {
         stop_with(restored.error(), false);
         return;
@@ -119,11 +134,7 @@ void NodeRunner::take_reading() noexcept {
         emit(event);
         return;
     }
-    const std::int64_t wall_ms =
-        platform_->wall_clock.now_seconds != nullptr
-            ? platform_->wall_clock.now_seconds(platform_->wall_clock.context) * 1000
-            : 0;
-    const Result<OutboxPush> taken = node_->take_reading(*sensor_, now(), wall_ms);
+    const Result<OutboxPush> taken = node_->take_reading(*sensor_, now(), platform_->now_wall_ms());
     event.type = NodeEventType::reading_taken;
     if (taken) {
         event.seq = taken->seq;
@@ -145,6 +156,16 @@ Result<void> NodeRunner::open_connection() noexcept {
     connect.keep_alive_s = config_.keep_alive_s;
     if (!config_.username.empty()) connect.username = config_.username;
     if (!config_.password.empty()) connect.password = config_.password;
+#if MQTLS_MQTT5
+    if (connection_->session().protocol() == mqtt::ProtocolVersion::v5) {
+        // 3.1.2.11.2: 0xFFFFFFFF never expires, as a 3.1.1 session without clean_session.
+        const std::uint32_t expiry =
+            config_.session_expiry_s.value_or(config_.clean_session ? 0 : 0xFFFF'FFFFU);
+        connect_properties_[0] =
+            mqtt::Property::integer(mqtt::PropertyId::session_expiry_interval, expiry);
+        connect.properties = mqtt::PropertyList(span<const mqtt::Property>(connect_properties_));
+    }
+#endif
     if (node_->has_status()) {
         // The will carries the counters as they are now; the broker publishes it if we vanish.
         MQTLS_TRY_ASSIGN(const std::string_view offline,
@@ -198,14 +219,29 @@ Result<void> NodeRunner::release_at_most_once(std::uint64_t seq) noexcept {
     return ok();
 }
 
+ReadingDelivery NodeRunner::delivery() const noexcept {
+    ReadingDelivery delivery;
+    delivery.qos = config_.qos;
+    delivery.ttl_s = config_.reading_ttl_s;
+    if (delivery.ttl_s != 0) delivery.now_wall_ms = platform_->now_wall_ms();
+    return delivery;
+}
+
 void NodeRunner::publish_next() noexcept {
-    const Result<SentReading> sent = send_next_reading(*node_, *connection_, config_.qos,
+    const Result<SentReading> sent = send_next_reading(*node_, *connection_, delivery(),
                                                        mutable_bytes(reading_, sizeof reading_));
     if (!sent) {
         on_publish_failed(sent.error());
         return;
     }
     NodeEvent event;
+    if (sent->expired) {
+        event.type = NodeEventType::expired;
+        event.seq = sent->seq;
+        event.payload = sent->payload;
+        emit(event);
+        return;
+    }
     event.type = NodeEventType::published;
     event.seq = sent->seq;
     event.packet_id = sent->packet_id;
@@ -249,6 +285,39 @@ void NodeRunner::wait(Instant until) noexcept {
     const Result<void> serviced =
         connection_->pump_until_true(until, [this] { return acknowledgement_count_ != 0; });
     if (!serviced && serviced.error().code != Errc::io_timed_out) link_down(serviced.error());
+}
+
+void NodeRunner::on_acknowledgement(Acknowledgement acknowledgement) noexcept {
+    if (acknowledgement.reason_code >= 0x80) {
+        on_denied(acknowledgement);
+    } else {
+        on_acknowledged(acknowledgement.packet_id);
+    }
+}
+
+void NodeRunner::on_denied(Acknowledgement refusal) noexcept {
+    const std::uint64_t seq = node_->outbox().seq_noted_under(refusal.packet_id);
+    const Error refused{Errc::message_rejected, refusal.reason_code};
+    last_progress_ = now();
+    NodeEvent event;
+    event.type = NodeEventType::denied;
+    event.seq = seq;
+    event.packet_id = refusal.packet_id;
+    event.error = refused;
+    // A refused status message is reported and the run goes on: no reading is at stake.
+    if (seq != 0 && config_.on_denied == DenialPolicy::keep) {
+        emit(event);
+        pending_stop_ = refused;
+        return;
+    }
+    if (seq != 0) {
+        if (Result<void> released = node_->on_reading_denied(seq); !released) {
+            stop_with(released.error(), false);
+            return;
+        }
+        event.dropped = true;
+    }
+    emit(event);
 }
 
 void NodeRunner::on_acknowledged(mqtt::PacketId packet_id) noexcept {
@@ -327,8 +396,8 @@ void NodeRunner::step_stopping(Instant until) noexcept {
         return;
     }
     --stop_turns_left_;
-    if (const std::optional<mqtt::PacketId> acked = next_acknowledgement()) {
-        on_acknowledged(*acked);
+    if (const std::optional<Acknowledgement> acked = next_acknowledgement()) {
+        on_acknowledgement(*acked);
     } else if (node_->next_step(now()).action == NodeAction::publish_reading) {
         publish_next();
     } else {

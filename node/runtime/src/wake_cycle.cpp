@@ -47,6 +47,8 @@ private:
     Result<void> finish_one_flight() noexcept;
     Result<void> release_at_most_once() noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
+    void on_denied(mqtt::PacketId packet_id, std::uint8_t reason_code) noexcept;
+    [[nodiscard]] ReadingDelivery delivery() const noexcept;
     static void on_event(void* context, const mqtt::Event& event) noexcept;
     void released(std::uint64_t seq) noexcept;
     void note_tls() noexcept;
@@ -61,6 +63,11 @@ private:
     Instant deadline_;
     WakeReport report_;
     std::optional<Error> storage_error_;
+    std::optional<Error> refusal_;  // a refused reading kept (DenialPolicy::keep)
+    std::size_t settled_ = 0;       // readings acknowledged, or refused and dropped
+#if MQTLS_MQTT5
+    mqtt::Property connect_properties_[1] = {};  // viewed by the CONNECT
+#endif
     std::uint64_t sent_at_most_once_[64] = {};
     std::size_t sent_at_most_once_count_ = 0;
     std::uint8_t buffer_[wake_buffer_bytes] = {};
@@ -79,7 +86,32 @@ void WakeCycle::on_acknowledged(mqtt::PacketId packet_id) noexcept {
         storage_error_ = done.error();
         return;
     }
+    ++settled_;
     released(seq);
+}
+
+void WakeCycle::on_denied(mqtt::PacketId packet_id, std::uint8_t reason_code) noexcept {
+    const std::uint64_t seq = outbox().seq_noted_under(packet_id);
+    if (seq == 0) return;
+    report_.denied_seq = seq;
+    if (config_.on_denied == DenialPolicy::keep) {
+        if (!refusal_) refusal_ = Error{Errc::message_rejected, reason_code};
+        return;
+    }
+    if (Result<void> done = node_.on_reading_denied(seq); !done) {
+        storage_error_ = done.error();
+        return;
+    }
+    ++settled_;
+    ++report_.denied;
+}
+
+ReadingDelivery WakeCycle::delivery() const noexcept {
+    ReadingDelivery delivery;
+    delivery.qos = config_.qos;
+    delivery.ttl_s = config_.reading_ttl_s;
+    if (delivery.ttl_s != 0) delivery.now_wall_ms = platform_.now_wall_ms();
+    return delivery;
 }
 
 // Acknowledgements are taken as the pump decodes them (an EventHandler), not held for
@@ -87,15 +119,29 @@ void WakeCycle::on_acknowledged(mqtt::PacketId packet_id) noexcept {
 // took, so a PUBACK that arrived in the same read as CONNACK (two TLS records in one segment)
 // would wait there, undecrypted, until the deadline.
 void WakeCycle::on_event(void* context, const mqtt::Event& event) noexcept {
+    auto* wake = static_cast<WakeCycle*>(context);
     if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
-        static_cast<WakeCycle*>(context)->on_acknowledged(acked->packet_id);
+        wake->on_acknowledged(acked->packet_id);
     }
+#if MQTLS_MQTT5
+    if (const auto* refused = std::get_if<mqtt::PublishRejected>(&event)) {
+        wake->on_denied(refused->packet_id, static_cast<std::uint8_t>(refused->reason_code));
+    }
+#endif
 }
 
 Result<void> WakeCycle::connect() noexcept {
     mqtt::Connect connect = config_.connect;
     connect.clean_session = false;
     connect.will.reset();
+#if MQTLS_MQTT5
+    if (connection_.session().protocol() == mqtt::ProtocolVersion::v5) {
+        connect_properties_[0] =
+            mqtt::Property::integer(mqtt::PropertyId::session_expiry_interval,
+                                    config_.session_expiry_s.value_or(0xFFFF'FFFFU));
+        connect.properties = mqtt::PropertyList(span<const mqtt::Property>(connect_properties_));
+    }
+#endif
     MQTLS_TRY(connection_.start(connect, deadline_, config_.one_flight));
     note_tls();
     if (config_.one_flight) return ok();
@@ -107,7 +153,9 @@ Result<void> WakeCycle::connect() noexcept {
 // Hands the window's next readings to the session (restored ones count as in flight).
 Result<void> WakeCycle::fill_window() noexcept {
     const std::size_t at_most_once_room = sizeof sent_at_most_once_ / sizeof sent_at_most_once_[0];
-    for (std::size_t turn = 0; turn < node_.max_in_flight(); ++turn) {
+    // Bounded: each turn puts a reading in flight or releases an expired one.
+    const std::size_t turns = node_.max_in_flight() + outbox().size();
+    for (std::size_t turn = 0; turn < turns; ++turn) {
         if (node_.in_flight() >= node_.max_in_flight() || node_.in_flight() >= outbox().size()) {
             return ok();
         }
@@ -115,11 +163,15 @@ Result<void> WakeCycle::fill_window() noexcept {
             sent_at_most_once_count_ == at_most_once_room) {
             return ok();
         }
-        const Result<SentReading> sent = send_next_reading(node_, connection_, config_.qos,
+        const Result<SentReading> sent = send_next_reading(node_, connection_, delivery(),
                                                            mutable_bytes(buffer_, sizeof buffer_));
         if (!sent) {
             const Errc code = sent.error().code;
             return code == Errc::inflight_full || code == Errc::output_full ? ok() : sent.error();
+        }
+        if (sent->expired) {
+            ++report_.expired;
+            continue;
         }
         if (config_.qos == mqtt::QoS::at_most_once) {
             sent_at_most_once_[sent_at_most_once_count_++] = sent->seq;
@@ -144,11 +196,13 @@ Result<void> WakeCycle::release_at_most_once() noexcept {
 
 // Waits for the next acknowledgement(s), releases them and refills the window.
 Result<void> WakeCycle::take_acknowledgements() noexcept {
-    const std::size_t before = report_.delivered;
+    const std::size_t before = settled_;
     MQTLS_TRY(connection_.pump_until_true(deadline_, [this, before] {
-        return report_.delivered != before || outbox().empty() || storage_error_.has_value();
+        return settled_ != before || outbox().empty() || storage_error_.has_value() ||
+               refusal_.has_value();
     }));
     if (storage_error_) return *storage_error_;
+    if (refusal_) return *refusal_;
     return fill_window();
 }
 
@@ -189,7 +243,7 @@ Result<void> WakeCycle::finish_one_flight() noexcept {
 
 Result<void> WakeCycle::deliver() noexcept {
     MQTLS_TRY_ASSIGN(report_.restored,
-                     restore_in_flight(outbox(), connection_, node_.telemetry_topic(), config_.qos,
+                     restore_in_flight(outbox(), connection_, node_.telemetry_topic(), delivery(),
                                        mutable_bytes(buffer_, sizeof buffer_)));
     MQTLS_TRY(connect());
     node_.on_connected(now());  // the window: restored readings first, then new ones

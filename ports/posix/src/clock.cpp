@@ -24,4 +24,10 @@ std::int64_t wall_clock_seconds() noexcept {
     return static_cast<std::int64_t>(now.tv_sec);
 }
 
+std::int64_t wall_clock_milliseconds() noexcept {
+    timespec now{};
+    if (::clock_gettime(CLOCK_REALTIME, &now) != 0) return 0;
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+}
+
 }  // namespace mqtls::port::posix

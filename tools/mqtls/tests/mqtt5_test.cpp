@@ -1,9 +1,13 @@
 // MQTT 5 from the command line (-V 5), against a real Mosquitto on a loopback port, with
-// mosquitto_pub / mosquitto_sub -V mqttv5 on the other side.
+// mosquitto_pub / mosquitto_sub -V mqttv5 on the other side: pub, sub, and the node (denied
+// readings, message expiry, the wake cycle).
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +28,7 @@ using mqtls::cli_test::run_program;
 using mqtls::cli_test::wait_for_subscription;
 using mqtls::testing::MosquittoBroker;
 using mqtls::testing::ProcessResult;
+using Json = nlohmann::json;
 
 constexpr const char* device_password = "device-1-v5-password";
 constexpr const char* collector_password = "collector-v5-password";
@@ -114,14 +119,162 @@ TEST(CliMqtt5, SessionOutlivesADisconnectShorterThanItsExpiryOnly) {
     EXPECT_EQ(too_late.output.find("lost"), std::string::npos) << too_late.output;
 }
 
-TEST(CliMqtt5, NodeRefusesMqttFiveRatherThanQuietlySpeaking311) {
-    for (const char* flag : {"-V", "-x"}) {
-        const ProcessResult node = run_program(mqtls(
-            {"node", "--device", "d1", "-h", "127.0.0.1", flag, flag[1] == 'V' ? "5" : "60"}));
-        EXPECT_EQ(node.exit_code, mqtls::cli_test::exit_usage) << node.output;
-        EXPECT_NE(node.output.find("node speaks MQTT 3.1.1 only so far"), std::string::npos)
-            << node.output;
+// `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder
+// of its own.
+class CliNodeMqtt5 : public mqtls::cli_test::TempDirTest {
+protected:
+    CliNodeMqtt5() : TempDirTest("mqtls-node-v5-") {}
+
+    void set_up_in_directory() override {
+        broker_ = start_telemetry_broker();
+        ASSERT_TRUE(broker_);
     }
+
+    // The node on `topic`, no status messages (status/device-1 is not in its ACL).
+    [[nodiscard]] std::vector<std::string> node(const std::string& topic,
+                                                const std::vector<std::string>& more) const {
+        return concat(mqtls_command("node", *broker_, "device-1", device_password),
+                      concat({"-V", "5", "--device", "device-1", "--no-status", "--topic", topic,
+                              "--outbox", path("outbox"), "--interval", "0.1", "--no-timestamps"},
+                             more));
+    }
+
+    [[nodiscard]] ProcessResult run(const std::vector<std::string>& arguments) const {
+        return run_program(arguments, std::chrono::seconds(30));
+    }
+
+    // A persistent MQTT 5 session on telemetry/device-1/# that the broker keeps 60 s: made (or
+    // read) and left after `wait_s`.
+    [[nodiscard]] ProcessResult keeper(const char* wait_s) const {
+        return run(concat(mqtls_command("sub", *broker_, "collector", collector_password),
+                          {"-V", "5", "-c", "-x", "60", "-i", "v5-keeper", "-q", "1", "-t",
+                           "telemetry/device-1/#", "-C", "1", "-W", wait_s}));
+    }
+
+    std::unique_ptr<MosquittoBroker> broker_;
+};
+
+TEST_F(CliNodeMqtt5, DeniedReadingIsKeptAndGoesOutOnceTheTopicIsAllowed) {
+    const ProcessResult denied = run(node("telemetry/device-2/t", {"-C", "1"}));
+    EXPECT_EQ(denied.exit_code, exit_refused) << denied.output;
+    EXPECT_NE(denied.output.find("seq=1: the broker refused the message: Not authorized (Reason "
+                                 "Code 0x87); it stays in the outbox (--on-denied keep)"),
+              std::string::npos)
+        << denied.output;
+    EXPECT_NE(denied.output.find("--on-denied drop releases refused readings instead"),
+              std::string::npos)
+        << denied.output;
+    // The kept reading goes out first on the next run, to the topic the device may write.
+    BackgroundRun collector(concat(
+        mqtls_command("sub", *broker_, "collector", collector_password),
+        {"-V", "5", "-i", "v5-collector", "-t", "telemetry/#", "-q", "1", "-C", "1", "-W", "20"}));
+    ASSERT_TRUE(wait_for_subscription(*broker_, "v5-collector")) << broker_->log();
+    const ProcessResult allowed = run(node("telemetry/device-1/t", {"-C", "1"}));
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+    EXPECT_NE(collector.result().output.find("\"seq\":1,"), std::string::npos)
+        << collector.result().output;
+    EXPECT_NE(allowed.output.find("0 denied"), std::string::npos) << allowed.output;
+}
+
+TEST_F(CliNodeMqtt5, DropPolicyReleasesAndCountsEveryDeniedReading) {
+    const ProcessResult dropped =
+        run(node("telemetry/device-2/t", {"--on-denied", "drop", "--duration", "1.5"}));
+    EXPECT_EQ(dropped.exit_code, 0) << dropped.output;
+    EXPECT_NE(dropped.output.find("seq=1: the broker refused the message: Not authorized (Reason "
+                                  "Code 0x87); dropped (--on-denied drop), 1 denied so far"),
+              std::string::npos)
+        << dropped.output;
+    // None acknowledged, none left, each one counted.
+    const std::regex summary(R"(stopped: 0 reading\(s\) acknowledged, (\d+) taken, 0 pending )"
+                             R"(in the outbox, 0 dropped, (\d+) denied)");
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(dropped.output, match, summary)) << dropped.output;
+    EXPECT_GE(std::stoi(match[2]), 3) << dropped.output;
+    EXPECT_EQ(match[1], match[2]) << dropped.output;
+}
+
+TEST_F(CliNodeMqtt5, OnDeniedNeedsMqttFiveAndAKnownPolicy) {
+    const std::vector<std::string> base = {"node", "--device", "d1", "-h", "127.0.0.1"};
+    const ProcessResult v311 = run_program(mqtls(concat(base, {"--on-denied", "drop"})));
+    EXPECT_EQ(v311.exit_code, mqtls::cli_test::exit_usage) << v311.output;
+    EXPECT_NE(v311.output.find("--on-denied needs -V 5"), std::string::npos) << v311.output;
+    const ProcessResult unknown =
+        run_program(mqtls(concat(base, {"--mqtt", "5", "--on-denied", "ignore"})));
+    EXPECT_EQ(unknown.exit_code, mqtls::cli_test::exit_usage) << unknown.output;
+    EXPECT_NE(unknown.output.find("--on-denied must be keep or drop"), std::string::npos)
+        << unknown.output;
+    const ProcessResult short_expiry = run_program(mqtls(concat(
+        base, {"-V", "5", "-x", "30", "--cycles", "2", "--sleep", "60", "--outbox", path("o")})));
+    EXPECT_EQ(short_expiry.exit_code, mqtls::cli_test::exit_usage) << short_expiry.output;
+    EXPECT_NE(short_expiry.output.find("-x is shorter than --sleep plus --wake-deadline"),
+              std::string::npos)
+        << short_expiry.output;
+}
+
+// Message expiry (3.3.2.3.3) at the broker: a reading queued for a sleeping subscriber is
+// discarded once its --reading-ttl has passed, and kept when it has not.
+TEST_F(CliNodeMqtt5, BrokerDiscardsAQueuedReadingOnceItsTtlPassed) {
+    ASSERT_EQ(keeper("1").exit_code, mqtls::cli_test::exit_timeout);  // subscribed, then away
+    ASSERT_EQ(run(node("telemetry/device-1/t", {"--reading-ttl", "1", "-C", "1"})).exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    const ProcessResult stale = keeper("1");
+    EXPECT_EQ(stale.exit_code, mqtls::cli_test::exit_timeout) << stale.output;
+    EXPECT_EQ(stale.output.find("\"seq\":1,"), std::string::npos) << stale.output;
+
+    ASSERT_EQ(run(node("telemetry/device-1/t", {"--reading-ttl", "60", "-C", "1"})).exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    const ProcessResult fresh = keeper("5");
+    EXPECT_EQ(fresh.exit_code, 0) << fresh.output;
+    EXPECT_NE(fresh.output.find("\"seq\":2,"), std::string::npos) << fresh.output;
+}
+
+// The wake cycle under MQTT 5: readings delivered with the session kept between wakes; a
+// refused one kept (exit 6) or dropped and counted in the report; a stale one expired unsent.
+TEST_F(CliNodeMqtt5, WakeCycleDeliversKeepsOrDropsRefusedAndExpiresStaleReadings) {
+    const auto wake = [&](const std::string& topic, const std::vector<std::string>& more) {
+        std::vector<std::string> arguments = node(topic, concat({"--wake-cycle"}, more));
+        return run(arguments);
+    };
+    const std::string report = path("wake.json");
+    const ProcessResult delivered = wake("telemetry/device-1/w", {"--wake-report", report});
+    EXPECT_EQ(delivered.exit_code, 0) << delivered.output;
+    Json first = Json::parse(mqtls::cli_test::read_file(report), nullptr, false);
+    EXPECT_EQ(first.value("delivered", 0), 1) << first.dump();
+    EXPECT_EQ(first.value("mqtt", std::string()), "5") << first.dump();
+    // The wake's session is persistent (Session Expiry "never" without -x): the broker says so.
+    EXPECT_NE(broker_->log().find("(p5, c0, k"), std::string::npos) << broker_->log();
+
+    const ProcessResult kept = wake("telemetry/device-2/w", {"--wake-report", report});
+    EXPECT_EQ(kept.exit_code, exit_refused) << kept.output;
+    EXPECT_NE(kept.output.find("Not authorized (Reason Code 0x87)"), std::string::npos)
+        << kept.output;
+    Json second = Json::parse(mqtls::cli_test::read_file(report), nullptr, false);
+    EXPECT_EQ(second.value("pending", 0), 1) << second.dump();
+
+    const ProcessResult dropped =
+        wake("telemetry/device-2/w", {"--on-denied", "drop", "--wake-report", report});
+    EXPECT_EQ(dropped.exit_code, 0) << dropped.output;
+    Json third = Json::parse(mqtls::cli_test::read_file(report), nullptr, false);
+    EXPECT_EQ(third.value("denied", 0), 2) << third.dump();  // the kept one and this wake's
+    EXPECT_EQ(third.value("pending", 1), 0) << third.dump();
+
+    // A reading taken while the broker is out of reach is older than its ttl at the next wake.
+    std::vector<std::string> unreachable = node("telemetry/device-1/w", {"--wake-cycle"});
+    for (std::size_t i = 0; i + 1 < unreachable.size(); ++i) {
+        if (unreachable[i] == "-p")
+            unreachable[i + 1] = std::to_string(mqtls::cli_test::free_port());
+    }
+    EXPECT_EQ(run(unreachable).exit_code, mqtls::cli_test::exit_network);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    const ProcessResult stale =
+        wake("telemetry/device-1/w", {"--reading-ttl", "2", "--wake-report", report});
+    EXPECT_EQ(stale.exit_code, 0) << stale.output;
+    Json fourth = Json::parse(mqtls::cli_test::read_file(report), nullptr, false);
+    EXPECT_EQ(fourth.value("expired", 0), 1) << fourth.dump();
+    EXPECT_EQ(fourth.value("delivered", 0), 1) << fourth.dump();  // this wake's own reading
+    EXPECT_NE(stale.output.find("1 reading(s) older than --reading-ttl 2 s: released unsent"),
+              std::string::npos)
+        << stale.output;
 }
 
 }  // namespace

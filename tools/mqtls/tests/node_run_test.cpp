@@ -226,7 +226,7 @@ TEST_F(CliNodeRun, SensorCommandDeliversItsFieldsAndABadReadingIsCountedNotPubli
               std::string::npos)
         << run.output;
     EXPECT_NE(run.output.find("3 reading(s) acknowledged, 3 taken, 0 pending in the outbox, 0 "
-                              "dropped, 1 sensor error(s)"),
+                              "dropped, 0 denied, 0 expired, 1 sensor error(s)"),
               std::string::npos)
         << run.output;
     ASSERT_EQ(sub->result().exit_code, 0) << sub->err();
@@ -298,7 +298,7 @@ TEST_F(CliNodeRun, SensorStdinPublishesEachLineAndReportsTheBadOnes) {
     EXPECT_NE(run.output.find("end of standard input after 7 line(s)"), std::string::npos)
         << run.output;
     EXPECT_NE(run.output.find("3 reading(s) acknowledged, 3 taken, 0 pending in the outbox, 0 "
-                              "dropped, 3 sensor error(s)"),
+                              "dropped, 0 denied, 0 expired, 3 sensor error(s)"),
               std::string::npos)
         << run.output;
     ASSERT_EQ(sub->result().exit_code, 0) << sub->err();

@@ -40,8 +40,9 @@ public:
     DeviceLink& operator=(const DeviceLink&) = delete;
     ~DeviceLink();
 
-    /// The TLS configuration from the options and a fresh random key for the session store.
-    /// Errors: tls::Config::setup's (a bad certificate or key), fill_random's.
+    /// The TLS configuration from the options, a fresh random key for the session store and
+    /// the MQTT version (ClientOptions::protocol). Errors: tls::Config::setup's (a bad
+    /// certificate or key), fill_random's, mqtt5_unavailable (MQTT 5 left out of the build).
     Result<void> set_up() noexcept;
 
     [[nodiscard]] link::Connection& connection() noexcept;

@@ -54,6 +54,12 @@ namespace mqtls::node {
 /// take_json_reading() composes into the caller's buffer, which sets its own bound.
 inline constexpr std::size_t max_reading_bytes = 384;
 
+/// The `ts` of a reading a TelemetryNode composed (Unix milliseconds), read back from its JSON,
+/// where it is the first "ts" member (device ids and run ids cannot hold one, and readings from
+/// outside may not carry the node's own keys); 0 when there is none or it is not positive (the
+/// wall clock was not set when the reading was taken).
+std::int64_t reading_timestamp_ms(bytes_view reading) noexcept;
+
 struct TelemetryNodeConfig {
     /// How often a reading is taken; the seed device's 10 s by default.
     Duration publish_period = Duration::from_seconds(10);
@@ -152,6 +158,15 @@ public:
     /// outbox. A reading the overflow policy dropped meanwhile is not an error (ok()).
     Result<void> on_reading_acknowledged(std::uint64_t seq) noexcept;
 
+    /// The broker refused reading `seq` (MQTT 5: a PUBACK or PUBREC Reason Code of 0x80 or
+    /// more) and the caller's policy is to drop it: it leaves the outbox and is counted in
+    /// denied(). Errors: the outbox's.
+    Result<void> on_reading_denied(std::uint64_t seq) noexcept;
+
+    /// Reading `seq` outlived its time to live before it could be sent (reading_expired()): it
+    /// leaves the outbox and is counted in expired(). Errors: the outbox's.
+    Result<void> on_reading_expired(std::uint64_t seq) noexcept;
+
     /// The reading reading_to_publish() just handed out could not be queued (the link's window
     /// or buffers are full): it leaves the window and is handed out again next time.
     void on_publish_deferred() noexcept {
@@ -180,6 +195,10 @@ public:
     [[nodiscard]] std::uint64_t run_id() const noexcept { return run_id_; }
     /// Readings that could not be taken since create(): sensor failures and rejected input.
     [[nodiscard]] std::uint64_t sensor_errors() const noexcept { return sensor_errors_; }
+    /// Readings the broker refused and the caller dropped (on_reading_denied()), and readings
+    /// dropped unsent because they outlived their time to live, since create().
+    [[nodiscard]] std::uint64_t denied() const noexcept { return denied_; }
+    [[nodiscard]] std::uint64_t expired() const noexcept { return expired_; }
     [[nodiscard]] const Outbox& outbox() const noexcept { return *outbox_; }
     /// The outbox itself, for the platform loop that restores and releases readings.
     [[nodiscard]] Outbox& outbox() noexcept { return *outbox_; }
@@ -194,9 +213,10 @@ public:
     [[nodiscard]] Duration publish_period() const noexcept { return schedule_.period(); }
 
     /// Writes the status payload into `out`: {"status":"online"|"offline","run":R,
-    /// "dropped":N,"pending":M,"next_seq":S,"sensor_errors":E} ("run" only with a run id), so
-    /// every status message carries the count of readings the outbox dropped and of readings
-    /// that could not be taken (nothing is lost silently). 200 bytes always suffice.
+    /// "dropped":N,"pending":M,"next_seq":S,"sensor_errors":E,"denied":D,"expired":X} ("run"
+    /// only with a run id), so every status message carries the count of readings the outbox
+    /// dropped, that could not be taken, that the broker refused and that expired unsent
+    /// (nothing is lost silently). 256 bytes always suffice.
     Result<std::string_view> compose_status(bool online, span<char> out) const noexcept;
 
 private:
@@ -219,6 +239,8 @@ private:
     bool readings_on_schedule_ = true;
     std::uint64_t run_id_ = 0;
     std::uint64_t sensor_errors_ = 0;
+    std::uint64_t denied_ = 0;
+    std::uint64_t expired_ = 0;
     std::size_t device_id_length_ = 0;
     std::size_t telemetry_topic_length_ = 0;
     std::size_t status_topic_length_ = 0;

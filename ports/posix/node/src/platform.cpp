@@ -13,6 +13,7 @@ namespace mqtls::port::posix {
 namespace {
 
 std::int64_t wall_clock(void* /*context*/) noexcept { return wall_clock_seconds(); }
+std::int64_t wall_clock_ms(void* /*context*/) noexcept { return wall_clock_milliseconds(); }
 
 // Nothing to service: sleep until `until`. A signal (a stop request) ends the sleep early,
 // since nanosleep is never restarted after a handler ran (signal(7)), so the caller's loop
@@ -72,6 +73,7 @@ Platform::Platform() noexcept {
     platform_.stream = &stream_;
     platform_.clock = monotonic_clock();
     platform_.wall_clock = tls::WallClock{&wall_clock, nullptr};
+    platform_.wall_clock_ms = &wall_clock_ms;
     platform_.entropy = tls::EntropySource{&getrandom_entropy, nullptr};
     platform_.idle_until = &idle_until;
 }

@@ -29,6 +29,7 @@
 #include "mqtls/core/time.hpp"
 #include "mqtls/link/connection.hpp"
 #include "mqtls/mqtt/packets.hpp"
+#include "mqtls/node/in_flight.hpp"
 #include "mqtls/node/platform.hpp"
 #include "mqtls/node/sensor.hpp"
 #include "mqtls/node/telemetry_node.hpp"
@@ -48,6 +49,16 @@ struct NodeRunnerConfig {
     /// A reading in flight this long without any acknowledgement means the link is gone (a
     /// black hole, a broker that stopped answering): it is dropped and reconnected.
     Duration ack_timeout = Duration::from_seconds(10);
+    /// Time to live of a reading, seconds from when it was taken (ReadingDelivery::ttl_s);
+    /// 0: forever.
+    std::uint32_t reading_ttl_s = 0;
+    /// A reading the broker refused (MQTT 5 only): kept, stopping the run, or dropped, counted.
+    DenialPolicy on_denied = DenialPolicy::keep;
+    /// MQTT 5's Session Expiry Interval [MQTT-3.1.2-23]. Unset: 0 with clean_session (the
+    /// session ends with the connection), never (0xFFFFFFFF) without, which is what 3.1.1's
+    /// clean_session=false means. A bound shorter than the longest outage the outbox rides out
+    /// lets the broker forget the readings in flight: they then go out again as new messages.
+    std::optional<std::uint32_t> session_expiry_s;
 };
 
 enum class NodeEventType : std::uint8_t {
@@ -57,8 +68,13 @@ enum class NodeEventType : std::uint8_t {
     connected,      ///< channel, resumed, attempt
     published,      ///< seq handed to the link under packet_id; resent: it went out before
     acknowledged,   ///< seq acknowledged and released; payload: the reading
-    link_down,      ///< error; retry_delay, backoff_bound, attempt: when the next connect is
-    stopped,        ///< error (none: a clean stop), gave_up: max_attempts used up
+    /// MQTT 5: the broker refused seq (0: the status message) under packet_id; error:
+    /// message_rejected with the Reason Code as detail; dropped: released and counted
+    /// (DenialPolicy::drop), else kept and a `stopped` event with that error follows.
+    denied,
+    expired,    ///< seq outlived NodeRunnerConfig::reading_ttl_s unsent: released and counted
+    link_down,  ///< error; retry_delay, backoff_bound, attempt: when the next connect is
+    stopped,    ///< error (none: a clean stop), gave_up: max_attempts used up
 };
 
 struct NodeEvent {
@@ -69,6 +85,7 @@ struct NodeEvent {
     bool resent = false;
     bool resumed = false;
     bool gave_up = false;
+    bool dropped = false;
     std::uint32_t attempt = 0;
     Duration retry_delay;
     Duration backoff_bound;
@@ -127,8 +144,17 @@ private:
     void on_publish_failed(const Error& error) noexcept;
     void wait(Instant until) noexcept;
     static void on_connection_event(void* context, const mqtt::Event& event) noexcept;
-    [[nodiscard]] std::optional<mqtt::PacketId> next_acknowledgement() noexcept;
+    // An acknowledgement as the pump decoded it; reason_code 0x80 or more: a refusal (MQTT 5).
+    struct Acknowledgement {
+        mqtt::PacketId packet_id = 0;
+        std::uint8_t reason_code = 0;
+    };
+    void queue_acknowledgement(Acknowledgement acknowledgement) noexcept;
+    [[nodiscard]] std::optional<Acknowledgement> next_acknowledgement() noexcept;
+    void on_acknowledgement(Acknowledgement acknowledgement) noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
+    void on_denied(Acknowledgement refusal) noexcept;
+    [[nodiscard]] ReadingDelivery delivery() const noexcept;
     void link_down(const Error& error) noexcept;
     void stop_with(const Error& error, bool gave_up) noexcept;
     bool acknowledgement_overdue() const noexcept;
@@ -141,6 +167,7 @@ private:
     NodeRunnerConfig config_;
     SensorSource* sensor_;
     std::optional<NodeEvent> event_;
+    std::optional<Error> pending_stop_;
     std::size_t restore_position_ = 0;
     bool restoring_ = true;
     bool stopped_ = false;
@@ -160,10 +187,14 @@ private:
     // readings and the status messages); beyond it one is dropped, and its reading goes out
     // again after ack_timeout (a duplicate, never a loss).
     static constexpr std::size_t max_pending_acknowledgements = 64;
-    mqtt::PacketId acknowledgements_[max_pending_acknowledgements] = {};
+    Acknowledgement acknowledgements_[max_pending_acknowledgements] = {};
     std::size_t acknowledgement_begin_ = 0;
     std::size_t acknowledgement_count_ = 0;
     char status_[256] = {};
+#if MQTLS_MQTT5
+    // The CONNECT's Session Expiry Interval; the connection keeps the Connect that views it.
+    mqtt::Property connect_properties_[1] = {};
+#endif
     std::uint8_t reading_[max_reading_bytes > 1024 ? max_reading_bytes : 1024] = {};
 };
 

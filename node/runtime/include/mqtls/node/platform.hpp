@@ -39,9 +39,11 @@ struct Platform {
     /// The connection's transport; link::Connection opens it (ByteStream::open) per connect.
     link::ByteStream* stream = nullptr;
     MonotonicClock clock;
-    /// Unix seconds, for certificate dates (tls::Config) and a reading's ts (milliseconds are
-    /// taken from the same clock times 1000 where the port has nothing finer).
+    /// Unix seconds, for certificate dates (tls::Config).
     tls::WallClock wall_clock;
+    /// Unix milliseconds, for a reading's ts and its age against a time to live; nullptr:
+    /// wall_clock's seconds times 1000 (a whole second coarser). Same context as wall_clock.
+    std::int64_t (*wall_clock_ms)(void* context) = nullptr;
     tls::EntropySource entropy;
     /// Where the sealed TLS session is kept between connections and deep sleeps; nullptr: no
     /// resumption.
@@ -56,6 +58,13 @@ struct Platform {
 
     void idle(Instant until) const noexcept {
         if (idle_until != nullptr) idle_until(idle_context, until);
+    }
+
+    /// Unix milliseconds from wall_clock_ms, else from wall_clock; 0: no wall clock.
+    [[nodiscard]] std::int64_t now_wall_ms() const noexcept {
+        if (wall_clock_ms != nullptr) return wall_clock_ms(wall_clock.context);
+        return wall_clock.now_seconds != nullptr ? wall_clock.now_seconds(wall_clock.context) * 1000
+                                                 : 0;
     }
 
     /// A 32-bit random value from `entropy` (the backoff's jitter); 0 when it fails, which only

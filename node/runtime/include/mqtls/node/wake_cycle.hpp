@@ -20,6 +20,7 @@
 #include "mqtls/core/time.hpp"
 #include "mqtls/link/connection.hpp"
 #include "mqtls/mqtt/packets.hpp"
+#include "mqtls/node/in_flight.hpp"
 #include "mqtls/node/platform.hpp"
 #include "mqtls/node/telemetry_node.hpp"
 
@@ -35,6 +36,17 @@ struct WakeConfig {
     Duration deadline = Duration::from_seconds(10);
     /// Finished + CONNECT + PUBLISHes in one flight; false: handshake, CONNACK, then publish.
     bool one_flight = true;
+    /// Time to live of a reading, seconds from when it was taken (ReadingDelivery::ttl_s);
+    /// 0: forever. What a device that sleeps through an outage should not deliver late.
+    std::uint32_t reading_ttl_s = 0;
+    /// A reading the broker refused (MQTT 5 only): kept, ending the wake with
+    /// message_rejected, or dropped and counted (WakeReport::denied).
+    DenialPolicy on_denied = DenialPolicy::keep;
+    /// MQTT 5's Session Expiry Interval [MQTT-3.1.2-23], replacing one in `connect`'s
+    /// properties; unset: never (0xFFFFFFFF), the 3.1.1 persistent session. A bound must be
+    /// longer than the sleep between wakes plus a wake, or the broker forgets the session (and
+    /// the readings in flight, which then go out again as new messages) while the device sleeps.
+    std::optional<std::uint32_t> session_expiry_s;
 };
 
 enum class WakeHandshake : std::uint8_t { none, full, resumed };
@@ -55,6 +67,9 @@ struct WakeReport {
     std::uint64_t last_seq = 0;
     std::size_t pending = 0;
     std::uint64_t dropped = 0;
+    std::size_t denied = 0;        ///< readings the broker refused and the policy dropped this wake
+    std::size_t expired = 0;       ///< readings released unsent this wake: older than reading_ttl_s
+    std::uint64_t denied_seq = 0;  ///< the last reading the broker refused (kept or dropped)
     std::size_t channel_memory_peak = 0;                ///< SecureChannel::memory_peak()
     Duration connect_time = Duration::from_millis(-1);  ///< start to CONNACK (-1: none)
     Duration wake_time;                                 ///< start to the end of the goodbye

@@ -23,6 +23,10 @@ MonotonicClock monotonic_clock() noexcept;
 /// cases alike.
 std::int64_t wall_clock_seconds() noexcept;
 
+/// Unix time in milliseconds from CLOCK_REALTIME (0 if it cannot be read): a reading's ts and
+/// its age.
+std::int64_t wall_clock_milliseconds() noexcept;
+
 /// How the TLS layer asks for calendar time (Unix seconds). A plain function pointer, so that
 /// it costs nothing on a device and a test can pass a function returning a fixed date.
 using WallClockFn = std::int64_t (*)();
