@@ -245,7 +245,15 @@ void inject_fault(const std::string& kind, FaultProxy& proxy, NodeProcess& node,
     }
 }
 
-TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
+// Each fault test runs under MQTT 3.1.1 and MQTT 5 (-V): the node's recovery must not depend
+// on the version.
+class CliFault : public ::testing::TestWithParam<const char*> {};
+
+std::string mqtt_version_name(const ::testing::TestParamInfo<const char*>& info) {
+    return std::string("mqtt") + info.param;
+}
+
+TEST_P(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
     auto started = start_fault_broker();
     ASSERT_TRUE(started);
     MosquittoBroker& broker = *started;
@@ -276,7 +284,9 @@ TEST(CliFault, NoReadingIsLostThroughCutsKillsAndBrokerRestarts) {
                       "--connect-timeout",
                       "2",
                       "--outbox",
-                      outbox},
+                      outbox,
+                      "-V",
+                      GetParam()},
                      broker.dir() + "/node.log");
     Collector collector(broker);
     ASSERT_TRUE(node.start());
@@ -343,17 +353,23 @@ namespace {
 // The restart path of a persistent session: the node is killed while a PUBLISH is in flight
 // (the proxy swallows it), and the restarted node sends that reading again under the same
 // packet identifier with DUP set, as MQTT requires for a persistent session.
-TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
+TEST_P(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
     auto started = start_fault_broker();
     ASSERT_TRUE(started);
     MosquittoBroker& broker = *started;
     auto proxy = FaultProxy::start(broker.tls_port());
     ASSERT_TRUE(proxy) << proxy.error().message();
-    NodeProcess node(
-        {MQTLS_CLI_PATH, "node", "-h", "127.0.0.1", "-p", std::to_string((*proxy)->port()),
-         "--cafile", broker.ca_file(), "-u", device, "-P", device_password, "--device", device,
-         "--interval", "0.1", "--outbox", broker.dir() + "/outbox"},
-        broker.dir() + "/node.log");
+    NodeProcess node({MQTLS_CLI_PATH, "node",
+                      "-h",           "127.0.0.1",
+                      "-p",           std::to_string((*proxy)->port()),
+                      "--cafile",     broker.ca_file(),
+                      "-u",           device,
+                      "-P",           device_password,
+                      "--device",     device,
+                      "--interval",   "0.1",
+                      "--outbox",     broker.dir() + "/outbox",
+                      "-V",           GetParam()},
+                     broker.dir() + "/node.log");
     Collector collector(broker);
     ASSERT_TRUE(node.start());
     ASSERT_TRUE(eventually([&] { return collector.unique() >= 3; }, 20s)) << node.log();
@@ -382,5 +398,11 @@ TEST(CliFault, ReadingInFlightAtAKillGoesOutAgainUnderItsPacketId) {
     EXPECT_TRUE(eventually([&] { return collector.seen().covers_from_one(highest); }, 10s));
     EXPECT_EQ(collector.conflicts(), 0U);
 }
+
+#if MQTLS_MQTT5
+INSTANTIATE_TEST_SUITE_P(Mqtt, CliFault, ::testing::Values("311", "5"), mqtt_version_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Mqtt, CliFault, ::testing::Values("311"), mqtt_version_name);
+#endif
 
 }  // namespace

@@ -27,7 +27,10 @@ using namespace std::chrono_literals;
 
 constexpr const char* wake_password = "wake-test-password";
 
-class CliWake : public mqtls::cli_test::TempDirTest {
+// Every wake test runs under MQTT 3.1.1 and MQTT 5 (-V; a wake's MQTT 5 session never
+// expires unless -x says so, as a 3.1.1 persistent session).
+class CliWake : public mqtls::cli_test::TempDirTest,
+                public ::testing::WithParamInterface<const char*> {
 protected:
     CliWake() : TempDirTest("mqtls-wake-test-") {}
 
@@ -64,7 +67,9 @@ protected:
             "--outbox",
             outbox(),
             "--wake-report",
-            report_file()};
+            report_file(),
+            "-V",
+            GetParam()};
         arguments.insert(arguments.end(), more.begin(), more.end());
         return arguments;
     }
@@ -131,7 +136,7 @@ mode_t mode_of(const std::string& path) {
     return info.st_mode & 0777;
 }
 
-TEST_F(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake) {
+TEST_P(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake) {
     mqtls::client::Client collector;
     ASSERT_TRUE(collector.connect(collector_options()));
     ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
@@ -168,7 +173,7 @@ TEST_F(CliWake, CyclesResumeAfterTheFirstAndABrokerRestartCostsOneFullHandshake)
         << last_output_;
 }
 
-TEST_F(CliWake, Tls13CyclesResumeFromTicketsAcrossProcessesAndAfterABrokerRestart) {
+TEST_P(CliWake, Tls13CyclesResumeFromTicketsAcrossProcessesAndAfterABrokerRestart) {
     // TLS 1.3 resumes only from NewSessionTickets, which arrive after the handshake: each wake
     // stores the session once the ticket came, and the next process resumes from it (PSK+ECDHE).
     const std::vector<std::string> tls13 = {"--cycles",      "3",  "--sleep", "0",
@@ -188,7 +193,7 @@ TEST_F(CliWake, Tls13CyclesResumeFromTicketsAcrossProcessesAndAfterABrokerRestar
     EXPECT_EQ(back["cycles"][1]["handshake"], "resumed");
 }
 
-TEST_F(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
+TEST_P(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
     mqtls::client::Client collector;
     ASSERT_TRUE(collector.connect(collector_options()));
     ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::at_least_once}}));
@@ -201,7 +206,7 @@ TEST_F(CliWake, EveryReadingOfEveryWakeArrivesOnceOneFlightOrNot) {
     EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2, 3, 4}));
 }
 
-TEST_F(CliWake, ResumesByTicketWhenAskedTo) {
+TEST_P(CliWake, ResumesByTicketWhenAskedTo) {
     nlohmann::json cycles =
         run(wake_command({"--cycles", "2", "--sleep", "0", "--resumption", "ticket"}), 0);
     ASSERT_EQ(cycles["cycles"].size(), 2U) << last_output_;
@@ -212,7 +217,7 @@ TEST_F(CliWake, ResumesByTicketWhenAskedTo) {
         << last_output_;
 }
 
-TEST_F(CliWake, TamperedSessionFileIsNotUsedAndIsReplaced) {
+TEST_P(CliWake, TamperedSessionFileIsNotUsedAndIsReplaced) {
     run(wake_command({"--wake-cycle"}), 0);
     const std::string session = outbox() + "/tls-session.sealed";
     {
@@ -234,7 +239,7 @@ TEST_F(CliWake, TamperedSessionFileIsNotUsedAndIsReplaced) {
     EXPECT_EQ(next["handshake"], "resumed") << next.dump();
 }
 
-TEST_F(CliWake, UnreachableBrokerKeepsTheReadingForTheNextWake) {
+TEST_P(CliWake, UnreachableBrokerKeepsTheReadingForTheNextWake) {
     nlohmann::json down = run(wake_command({"--wake-cycle", "--wake-deadline", "3"}, 1), 4);
     EXPECT_EQ(down["delivered"], 0) << down.dump();
     EXPECT_EQ(down["pending"], 1);
@@ -245,7 +250,7 @@ TEST_F(CliWake, UnreachableBrokerKeepsTheReadingForTheNextWake) {
     EXPECT_EQ(up["pending"], 0);
 }
 
-TEST_F(CliWake, RefusedConnectKeepsTheReadingsInTheOutbox) {
+TEST_P(CliWake, RefusedConnectKeepsTheReadingsInTheOutbox) {
     // The one flight carries the reading before CONNACK; the broker refuses the credentials,
     // so the reading must wait in the outbox, and go out once the password is right.
     std::vector<std::string> wrong = wake_command({"--wake-cycle"});
@@ -260,7 +265,7 @@ TEST_F(CliWake, RefusedConnectKeepsTheReadingsInTheOutbox) {
     EXPECT_EQ(accepted["pending"], 0);
 }
 
-TEST_F(CliWake, ExposedKeyIsNotUsedButTheReadingStillGoesOut) {
+TEST_P(CliWake, ExposedKeyIsNotUsedButTheReadingStillGoesOut) {
     run(wake_command({"--wake-cycle"}), 0);
     ASSERT_EQ(::chmod((outbox() + "/tls-session.key").c_str(), 0644), 0);
     nlohmann::json exposed = run(wake_command({"--wake-cycle"}), 0);
@@ -271,7 +276,7 @@ TEST_F(CliWake, ExposedKeyIsNotUsedButTheReadingStillGoesOut) {
     EXPECT_EQ(exposed["delivered"], 1);
 }
 
-TEST_F(CliWake, DamagedKeyIsReplacedAndResumptionComesBack) {
+TEST_P(CliWake, DamagedKeyIsReplacedAndResumptionComesBack) {
     run(wake_command({"--wake-cycle"}), 0);
     std::filesystem::resize_file(outbox() + "/tls-session.key", 5);
     nlohmann::json damaged = run(wake_command({"--wake-cycle"}), 0);
@@ -283,7 +288,7 @@ TEST_F(CliWake, DamagedKeyIsReplacedAndResumptionComesBack) {
     EXPECT_EQ(next["handshake"], "resumed") << next.dump();
 }
 
-TEST_F(CliWake, QosZeroReadingsWaitForAnAcceptedConnection) {
+TEST_P(CliWake, QosZeroReadingsWaitForAnAcceptedConnection) {
     std::vector<std::string> wrong = wake_command({"--wake-cycle", "-q", "0"});
     for (std::size_t i = 0; i + 1 < wrong.size(); ++i) {
         if (wrong[i] == "-P") wrong[i + 1] = "not-the-password";
@@ -300,7 +305,7 @@ TEST_F(CliWake, QosZeroReadingsWaitForAnAcceptedConnection) {
     EXPECT_EQ(received_sequences(collector, 2000ms), (std::set<long>{1, 2}));
 }
 
-TEST_F(CliWake, QosTwoReadingsArriveOnceAcrossWakesAndAnUnreachableOne) {
+TEST_P(CliWake, QosTwoReadingsArriveOnceAcrossWakesAndAnUnreachableOne) {
     mqtls::client::Client collector;
     ASSERT_TRUE(collector.connect(collector_options()));
     ASSERT_TRUE(collector.subscribe({{"telemetry/" + device_, mqtls::mqtt::QoS::exactly_once}}));
@@ -328,7 +333,7 @@ TEST_F(CliWake, QosTwoReadingsArriveOnceAcrossWakesAndAnUnreachableOne) {
     EXPECT_EQ(got, (std::vector<long>{1, 2, 3}));
 }
 
-TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
+TEST_P(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
     const std::vector<std::string> base = {MQTLS_CLI_PATH,     "node",     "--cafile",
                                            broker_->ca_file(), "--device", device_};
     auto no_outbox = base;
@@ -346,5 +351,15 @@ TEST_F(CliWake, WakeOptionsNeedWakeModeAndAnOutbox) {
     EXPECT_EQ(result->exit_code, 2) << result->output;
     EXPECT_NE(result->output.find("belong to --wake-cycle"), std::string::npos) << result->output;
 }
+
+std::string mqtt_version_name(const ::testing::TestParamInfo<const char*>& info) {
+    return std::string("mqtt") + info.param;
+}
+
+#if MQTLS_MQTT5
+INSTANTIATE_TEST_SUITE_P(Mqtt, CliWake, ::testing::Values("311", "5"), mqtt_version_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Mqtt, CliWake, ::testing::Values("311"), mqtt_version_name);
+#endif
 
 }  // namespace

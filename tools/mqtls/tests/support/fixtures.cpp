@@ -1,5 +1,6 @@
 #include "fixtures.hpp"
 
+#include <cctype>
 #include <utility>
 
 namespace mqtls::cli_test {
@@ -14,7 +15,14 @@ void TempDirTest::SetUp() {
 
 std::string device_id_for_this_test(const std::string& prefix) {
     const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    return (prefix + (test != nullptr ? test->name() : "")).substr(0, 40);
+    std::string id = (prefix + (test != nullptr ? test->name() : "")).substr(0, 40);
+    // A parameterized test's name ends in "/<param>": a device id takes A-Z a-z 0-9 . _ - only.
+    for (char& c : id) {
+        const bool allowed =
+            std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+        if (!allowed) c = '-';
+    }
+    return id;
 }
 
 void PkiFolderTest::name_directory_contents() { pki_ = path("pki"); }
