@@ -58,6 +58,14 @@ void show(const node::NodeEvent& event, Totals& totals) {
             std::printf("mqtls node: next connect in %lld ms\n",
                         static_cast<long long>(event.retry_delay.millis()));
             break;
+        case node::NodeEventType::denied:
+            if (event.error)
+                firmware::Device::print_error("the broker refused a reading", *event.error);
+            break;
+        case node::NodeEventType::expired:
+            std::printf("mqtls node: reading %llu expired unsent\n",
+                        static_cast<unsigned long long>(event.seq));
+            break;
         case node::NodeEventType::stopped:
             totals.error = event.error;
             break;

@@ -13,11 +13,18 @@ std::uint32_t remaining_lifetime_s(std::uint32_t ttl_s, std::int64_t taken_ms,
 
 namespace {
 
+// Where a reading's Message Expiry property lives while its PUBLISH is queued (MQTT 5 only).
+#if MQTLS_MQTT5
+using ExpiryProperty = mqtt::Property;
+#else
+struct ExpiryProperty {};
+#endif
+
 // The PUBLISH of `reading`, with what is left of its lifetime under MQTT 5 (`expiry` holds the
 // property its list views, so it must outlive the publish); false: the reading expired.
 bool compose_reading(const OutboxReading& reading, std::string_view topic,
                      const ReadingDelivery& delivery, const link::Connection& connection,
-                     mqtt::Property& expiry, mqtt::Publish& message) noexcept {
+                     ExpiryProperty& expiry, mqtt::Publish& message) noexcept {
     message = reading_message(topic, reading.payload, delivery.qos);
     if (delivery.ttl_s == 0) return true;
     const std::uint32_t left = remaining_lifetime_s(
@@ -60,7 +67,7 @@ Result<SentReading> send_next_reading(TelemetryNode& node, link::Connection& con
         sent.already_in_flight = true;
         return sent;
     }
-    mqtt::Property expiry;
+    ExpiryProperty expiry;
     mqtt::Publish message;
     if (!compose_reading(reading, node.telemetry_topic(), delivery, connection, expiry, message)) {
         MQTLS_TRY(node.on_reading_expired(reading.seq));
@@ -85,7 +92,7 @@ Result<RestoredReading> restore_reading(Outbox& outbox, link::Connection& connec
     MQTLS_TRY_ASSIGN(const OutboxReading reading, outbox.peek(position, buffer));
     RestoredReading result{reading.seq, reading.packet_id, false};
     if (reading.packet_id == 0 || delivery.qos == mqtt::QoS::at_most_once) return result;
-    mqtt::Property expiry;
+    ExpiryProperty expiry;
     mqtt::Publish message;
     if (!compose_reading(reading, topic, delivery, connection, expiry, message)) return result;
     const Result<void> restored = connection.restore(message, reading.packet_id);

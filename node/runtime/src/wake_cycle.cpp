@@ -41,13 +41,16 @@ private:
     Result<void> deliver() noexcept;
     Result<void> connect() noexcept;
     Result<void> fill_window() noexcept;
+    bool window_full() noexcept;
     Result<void> await_acknowledgements() noexcept;
     Result<void> take_acknowledgements() noexcept;
     Result<void> release_and_refill() noexcept;
     Result<void> finish_one_flight() noexcept;
     Result<void> release_at_most_once() noexcept;
     void on_acknowledged(mqtt::PacketId packet_id) noexcept;
+#if MQTLS_MQTT5
     void on_denied(mqtt::PacketId packet_id, std::uint8_t reason_code) noexcept;
+#endif
     [[nodiscard]] ReadingDelivery delivery() const noexcept;
     static void on_event(void* context, const mqtt::Event& event) noexcept;
     void released(std::uint64_t seq) noexcept;
@@ -90,6 +93,7 @@ void WakeCycle::on_acknowledged(mqtt::PacketId packet_id) noexcept {
     released(seq);
 }
 
+#if MQTLS_MQTT5
 void WakeCycle::on_denied(mqtt::PacketId packet_id, std::uint8_t reason_code) noexcept {
     const std::uint64_t seq = outbox().seq_noted_under(packet_id);
     if (seq == 0) return;
@@ -105,6 +109,7 @@ void WakeCycle::on_denied(mqtt::PacketId packet_id, std::uint8_t reason_code) no
     ++settled_;
     ++report_.denied;
 }
+#endif
 
 ReadingDelivery WakeCycle::delivery() const noexcept {
     ReadingDelivery delivery;
@@ -150,19 +155,19 @@ Result<void> WakeCycle::connect() noexcept {
     return ok();
 }
 
+bool WakeCycle::window_full() noexcept {
+    const std::size_t at_most_once_room = sizeof sent_at_most_once_ / sizeof sent_at_most_once_[0];
+    if (node_.in_flight() >= node_.max_in_flight() || node_.in_flight() >= outbox().size()) {
+        return true;
+    }
+    return config_.qos == mqtt::QoS::at_most_once && sent_at_most_once_count_ == at_most_once_room;
+}
+
 // Hands the window's next readings to the session (restored ones count as in flight).
 Result<void> WakeCycle::fill_window() noexcept {
-    const std::size_t at_most_once_room = sizeof sent_at_most_once_ / sizeof sent_at_most_once_[0];
     // Bounded: each turn puts a reading in flight or releases an expired one.
     const std::size_t turns = node_.max_in_flight() + outbox().size();
-    for (std::size_t turn = 0; turn < turns; ++turn) {
-        if (node_.in_flight() >= node_.max_in_flight() || node_.in_flight() >= outbox().size()) {
-            return ok();
-        }
-        if (config_.qos == mqtt::QoS::at_most_once &&
-            sent_at_most_once_count_ == at_most_once_room) {
-            return ok();
-        }
+    for (std::size_t turn = 0; turn < turns && !window_full(); ++turn) {
         const Result<SentReading> sent = send_next_reading(node_, connection_, delivery(),
                                                            mutable_bytes(buffer_, sizeof buffer_));
         if (!sent) {

@@ -16,4 +16,5 @@ set(MQTLS_NODE_RUNTIME_PORTABLE_TESTS
   ${CMAKE_CURRENT_LIST_DIR}/node_runner_sim_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/node_runner_window_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wake_cycle_sim_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mqtt5_runtime_test.cpp
 )

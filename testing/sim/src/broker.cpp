@@ -33,6 +33,7 @@ void Broker::on_accept() noexcept {
     frame_.clear();
     connected_ = false;
     handshake_end_delivery_ = 0;
+    version_ = mqtt::ProtocolVersion::v3_1_1;
 }
 
 void Broker::hang_up() noexcept {
@@ -52,10 +53,10 @@ void Broker::flush() noexcept {
 }
 
 void Broker::send_packet(const mqtt::Packet& packet) noexcept {
-    auto size = mqtt::encoded_size(packet);
+    auto size = mqtt::encoded_size(packet, version_);
     if (!size) return;
     std::vector<std::uint8_t> bytes(*size);
-    if (!mqtt::encode(packet, mutable_bytes(bytes.data(), bytes.size()))) return;
+    if (!mqtt::encode(packet, mutable_bytes(bytes.data(), bytes.size()), version_)) return;
     bytes_view rest(bytes.data(), bytes.size());
     for (int round = 0; !rest.empty() && round < read_rounds; ++round) {
         auto written = security_.write(rest);
@@ -87,6 +88,13 @@ void Broker::handle_connect(const mqtt::Connect& connect) noexcept {
     record.delivery = network_.server().last_delivery();
     record.handshake_end_delivery = handshake_end_delivery_;
     record.resumed = security_.resumed();
+#if MQTLS_MQTT5
+    record.mqtt5 = version_ == mqtt::ProtocolVersion::v5;
+    if (const auto expiry =
+            mqtt::find_property(connect.properties, mqtt::PropertyId::session_expiry_interval)) {
+        record.session_expiry_s = expiry->number;
+    }
+#endif
     const bool known = std::find(known_clients_.begin(), known_clients_.end(), record.client_id) !=
                        known_clients_.end();
     if (!known) known_clients_.push_back(record.client_id);
@@ -100,6 +108,32 @@ void Broker::handle_connect(const mqtt::Connect& connect) noexcept {
         // [MQTT-3.2.2-1]: a clean session never has one present.
         connack.session_present = !connect.clean_session && script.session_present.value_or(known);
     }
+#if MQTLS_MQTT5
+    if (version_ == mqtt::ProtocolVersion::v5 &&
+        connack.return_code != mqtt::ConnectReturnCode::accepted) {
+        // MQTT 5 says the same refusals with CONNACK Reason Codes (3.2.2.2).
+        connack.reason_code = mqtt::ReasonCode::unspecified_error;
+        switch (connack.return_code) {
+            case mqtt::ConnectReturnCode::unacceptable_protocol_version:
+                connack.reason_code = mqtt::ReasonCode::unsupported_protocol_version;
+                break;
+            case mqtt::ConnectReturnCode::identifier_rejected:
+                connack.reason_code = mqtt::ReasonCode::client_identifier_not_valid;
+                break;
+            case mqtt::ConnectReturnCode::server_unavailable:
+                connack.reason_code = mqtt::ReasonCode::server_unavailable;
+                break;
+            case mqtt::ConnectReturnCode::bad_username_or_password:
+                connack.reason_code = mqtt::ReasonCode::bad_user_name_or_password;
+                break;
+            case mqtt::ConnectReturnCode::not_authorized:
+                connack.reason_code = mqtt::ReasonCode::not_authorized;
+                break;
+            case mqtt::ConnectReturnCode::accepted:
+                break;
+        }
+    }
+#endif
     send_packet(connack);
     connected_ = connack.return_code == mqtt::ConnectReturnCode::accepted;
     // [MQTT-3.2.2-5]: after a refusal the server closes the connection.
@@ -117,10 +151,27 @@ void Broker::handle_publish(const mqtt::Publish& publish) noexcept {
     record.connection = connection_;
     record.delivery = network_.server().last_delivery();
     record.at = network_.clock().now();
+#if MQTLS_MQTT5
+    if (const auto expiry =
+            mqtt::find_property(publish.properties, mqtt::PropertyId::message_expiry_interval)) {
+        record.message_expiry_s = expiry->number;
+    }
+    record.denied = version_ == mqtt::ProtocolVersion::v5 &&
+                    std::find(script.denied_topics.begin(), script.denied_topics.end(),
+                              record.topic) != script.denied_topics.end();
+#endif
     publishes_.push_back(record);
     if (!script.acknowledge_publishes) return;
-    if (publish.qos == mqtt::QoS::at_least_once) send_packet(mqtt::PubAck{publish.packet_id});
-    if (publish.qos == mqtt::QoS::exactly_once) send_packet(mqtt::PubRec{publish.packet_id});
+    mqtt::PubAck puback{publish.packet_id};
+    mqtt::PubRec pubrec{publish.packet_id};
+#if MQTLS_MQTT5
+    if (record.denied) {  // [MQTT-4.3.3-4]: after a PUBREC >= 0x80 no PUBREL follows
+        puback.reason_code = mqtt::ReasonCode::not_authorized;
+        pubrec.reason_code = mqtt::ReasonCode::not_authorized;
+    }
+#endif
+    if (publish.qos == mqtt::QoS::at_least_once) send_packet(puback);
+    if (publish.qos == mqtt::QoS::exactly_once) send_packet(pubrec);
 }
 
 void Broker::handle_packet(const mqtt::Packet& packet) noexcept {
@@ -164,12 +215,14 @@ void Broker::process_plaintext(bytes_view plaintext) noexcept {
     mqtt::DecodeLimits limits;
     limits.max_packet_size = largest_packet;
     for (int round = 0; round < read_rounds && !frame_.empty(); ++round) {
+        limits.protocol = version_;
         auto decoded = mqtt::decode(bytes_view(frame_.data(), frame_.size()), limits);
         if (!decoded) {
             if (decoded.error().code == Errc::need_more) return;
             ++failures_;
             return hang_up();
         }
+        if (std::holds_alternative<mqtt::Connect>(decoded->packet)) version_ = decoded->version;
         handle_packet(decoded->packet);
         frame_.erase(frame_.begin(),
                      frame_.begin() + static_cast<std::ptrdiff_t>(decoded->consumed));

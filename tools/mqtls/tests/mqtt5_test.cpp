@@ -119,6 +119,50 @@ TEST(CliMqtt5, SessionOutlivesADisconnectShorterThanItsExpiryOnly) {
     EXPECT_EQ(too_late.output.find("lost"), std::string::npos) << too_late.output;
 }
 
+// The broker's limits from CONNACK (3.2.2.3): Receive Maximum bounds the QoS 2 messages in
+// flight (Mosquitto holds each until PUBREL; a burst of 40 with -M 65535 must stay within 2, or
+// it disconnects with 0x93 Receive Maximum exceeded),
+// and Maximum Packet Size refuses a message before it is sent, where 3.1.1 has the broker drop
+// the connection.
+TEST(CliMqtt5, BurstStaysWithinTheBrokersReceiveMaximumAndItsMaximumPacketSize) {
+    mqtls::testing::BrokerOptions options =
+        mqtls::cli_test::telemetry_broker_options(device_password, collector_password);
+    options.extra_config = "max_inflight_messages 2\nmax_packet_size 1024\n";
+    auto broker = mqtls::cli_test::start_broker(options);
+    ASSERT_TRUE(broker);
+    auto made = mqtls::testing::TempDir::create("mqtls-v5-burst-");
+    ASSERT_TRUE(made);
+    const mqtls::testing::TempDir& dir = *made;
+    std::string lines;
+    for (int i = 0; i < 40; ++i) lines += "burst-" + std::to_string(i) + "\n";
+    const std::string input = dir.file("burst.txt");
+    mqtls::cli_test::write_file(input, lines);
+    BackgroundRun collector(concat(
+        mqtls_command("sub", *broker, "collector", collector_password),
+        {"-V", "5", "-i", "v5-burst", "-t", "telemetry/#", "-q", "1", "-C", "40", "-W", "20"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "v5-burst")) << broker->log();
+    const ProcessResult burst = mqtls::cli_test::run_redirected(
+        concat(mqtls_command("pub", *broker, "device-1", device_password),
+               {"-V", "5", "-q", "2", "-l", "-M", "65535", "-t", "telemetry/device-1/b"}),
+        mqtls::cli_test::input_from(input));
+    EXPECT_EQ(burst.exit_code, 0) << burst.output;
+    EXPECT_EQ(collector.result().exit_code, 0) << collector.result().output;
+    EXPECT_EQ(collector.result().output, lines);
+    EXPECT_EQ(broker->log().find("Receive Maximum"), std::string::npos) << broker->log();
+
+    const auto pub_bytes = [&](std::size_t size) {
+        return run_program(concat(
+            mqtls_command("pub", *broker, "device-1", device_password),
+            {"-V", "5", "-q", "1", "-t", "telemetry/device-1/big", "-m", std::string(size, 'x')}));
+    };
+    const ProcessResult too_big = pub_bytes(2000);
+    EXPECT_NE(too_big.exit_code, 0) << too_big.output;
+    EXPECT_NE(too_big.output.find("the message breaks a limit the broker announced in CONNACK"),
+              std::string::npos)
+        << too_big.output;
+    EXPECT_EQ(pub_bytes(900).exit_code, 0);
+}
+
 // `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder
 // of its own.
 class CliNodeMqtt5 : public mqtls::cli_test::TempDirTest {

@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// A scripted MQTT 3.1.1 broker for the simulation. It runs as the Network's ServerAgent on the
+/// A scripted MQTT 3.1.1 and MQTT 5 broker for the simulation (each connection in the version
+/// its CONNECT asks for). It runs as the Network's ServerAgent on the
 /// server end: the server side of a secure channel (ServerSecurity: the test-only loopback
 /// protocol, or a real tls::Engine server in link/tests) turns records into MQTT bytes, which
 /// it parses with mqtls::mqtt's codec and answers: CONNACK (accepted or the scripted refusal,
@@ -100,6 +101,8 @@ struct ReceivedPublish {
     std::size_t connection = 0;  ///< index of the connection (Network open attempt)
     std::uint64_t delivery = 0;  ///< the delivery its last byte came in
     Instant at;
+    std::optional<std::uint32_t> message_expiry_s;  ///< MQTT 5's Message Expiry Interval
+    bool denied = false;  ///< answered with Reason Code 0x87 (Script::denied_topics, MQTT 5)
 };
 
 struct ReceivedConnect {
@@ -111,6 +114,8 @@ struct ReceivedConnect {
     /// The delivery in which the client's handshake ended (its Finished arrived).
     std::uint64_t handshake_end_delivery = 0;
     bool resumed = false;
+    bool mqtt5 = false;
+    std::optional<std::uint32_t> session_expiry_s;  ///< MQTT 5's Session Expiry Interval
 };
 
 class Broker final : public ServerAgent {
@@ -124,6 +129,9 @@ public:
         bool acknowledge_publishes = true;  ///< false: no PUBACK / PUBREC / PUBCOMP
         bool answer_pings = true;
         bool answer_connect = true;  ///< false: CONNECT is read and never answered
+        /// PUBLISHes to these topics are refused with 0x87 Not authorized on an MQTT 5
+        /// connection (and acknowledged like any other under 3.1.1, as Mosquitto does).
+        std::vector<std::string> denied_topics;
     };
     Script script;
 
@@ -179,6 +187,7 @@ private:
     std::size_t failures_ = 0;
     mqtt::PacketId next_packet_id_ = 1;
     bool connected_ = false;
+    mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v3_1_1;  // this connection's
 };
 
 }  // namespace mqtls::sim
