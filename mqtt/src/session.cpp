@@ -20,10 +20,9 @@ using detail::OutgoingSlot;
 using detail::OutgoingStage;
 using detail::PendingRequest;
 
+using detail::ack_size;
+
 namespace {
-// Room kept free in tx for the acknowledgement one incoming packet may need (MQTT 5 too: we
-// acknowledge with Success in the 4-byte short form, section 3.4.2.1).
-constexpr std::size_t ack_size = 4;
 
 SessionConfig with_protocol_limits(SessionConfig config) noexcept {
     config.limits.protocol = config.protocol;
@@ -115,6 +114,21 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
     return ok();
 }
 
+// Puts the stored copy of `slot` into tx (with a Topic Alias when one applies); false: no room.
+bool Session::queue_stored_copy(const OutgoingSlot& slot, Instant now) noexcept {
+#if MQTLS_MQTT5
+    const Result<bool> aliased = queue_stored_with_alias(slot, now);
+    if (!aliased) return false;
+    if (*aliased) return true;
+#endif
+    if (slot.length + ack_size > tx_free()) return false;
+    make_tx_room(slot.length);
+    std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset, slot.length);
+    tx_end_ += slot.length;
+    last_sent_ = now;
+    return true;
+}
+
 // Sends stored messages not yet sent on this connection, in their original order, while they fit.
 void Session::queue_unsent_messages(Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) return;
@@ -127,13 +141,8 @@ void Session::queue_unsent_messages(Instant now) noexcept {
         if (slot.sent) continue;
         if (slot.stage == OutgoingStage::awaiting_pubcomp) {
             if (!queue_request(PubRel{slot.packet_id}, now)) return;
-        } else {
-            if (slot.length + ack_size > tx_free()) return;
-            make_tx_room(slot.length);
-            std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset,
-                        slot.length);
-            tx_end_ += slot.length;
-            last_sent_ = now;
+        } else if (!queue_stored_copy(slot, now)) {
+            return;  // tx is full: the rest go out as acknowledgements make room
         }
         slot.sent = true;
     }
@@ -297,6 +306,9 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
     MQTLS_TRY(queue_request(connect, now));
 #endif
     broker_limits_ = BrokerLimits{};
+#if MQTLS_MQTT5
+    topic_aliases_used_ = 0;  // [MQTT-3.3.2-7]: aliases belong to one Network Connection
+#endif
     state_ = SessionState::connecting;
     keep_alive_s_ = connect.keep_alive_s;
     connect_deadline_ = now + config_.connect_timeout;
@@ -375,6 +387,8 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
 #if MQTLS_MQTT5
         MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
         MQTLS_TRY(check_broker_limits(p, size));
+        MQTLS_TRY_ASSIGN(const bool aliased, queue_with_alias(p, now));
+        if (aliased) return PacketId{0};
 #endif
         MQTLS_TRY(queue_request(p, now));
         return PacketId{0};

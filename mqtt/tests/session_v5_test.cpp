@@ -314,6 +314,94 @@ TEST(SessionV5Receive, MessagesAreAcknowledgedInTheShortForm) {
     EXPECT_TRUE(output_is(s, Ack(puback_byte, 9).view()));  // Success: 2 bytes [3.4.2.1]
 }
 
+// ---- outgoing Topic Aliases (3.3.2.3.4) -------------------------------------------------------
+
+// CONNACK allowing two Topic Aliases (Topic Alias Maximum 2).
+constexpr std::uint8_t connack_two_aliases[] = {0x20, 0x06, 0x00, 0x00, 0x03, 0x22, 0x00, 0x02};
+
+Publish message_to(std::string_view topic, QoS qos) {
+    Publish p = message_t_hi(qos);
+    p.topic = topic;
+    return p;
+}
+
+bool output_contains(const Session& session, bytes_view expected) {
+    const bytes_view out = session.pending_output();
+    for (std::size_t at_byte = 0; at_byte + expected.size() <= out.size(); ++at_byte) {
+        if (equal_bytes(out.subspan(at_byte, expected.size()), expected)) return true;
+    }
+    return false;
+}
+
+TEST(SessionV5TopicAlias, ARepeatedTopicGoesAsItsAliasUnderTheBrokersMaximum) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_two_aliases)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    // The first use: topic "t" and Topic Alias 1 (0x23 0x0001).
+    static const std::uint8_t first[] = {0x32, 0x0b, 0x00, 0x01, 't', 0x00, 0x01,
+                                         0x03, 0x23, 0x00, 0x01, 'h', 'i'};
+    EXPECT_TRUE(output_is(s, wire(first)));
+    send_all(s);
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(3)));
+    // Then the alias alone, with a zero-length Topic Name (3.3.2.1).
+    static const std::uint8_t second[] = {0x32, 0x0a, 0x00, 0x00, 0x00, 0x02,
+                                          0x03, 0x23, 0x00, 0x01, 'h',  'i'};
+    EXPECT_TRUE(output_is(s, wire(second)));
+    send_all(s);
+    // QoS 0 too; a second topic takes alias 2, a third none [MQTT-3.3.2-9].
+    ASSERT_TRUE(s.publish(message_to("b", QoS::at_most_once), at(4)));
+    static const std::uint8_t b_first[] = {0x30, 0x09, 0x00, 0x01, 'b', 0x03,
+                                           0x23, 0x00, 0x02, 'h',  'i'};
+    EXPECT_TRUE(output_is(s, wire(b_first)));
+    send_all(s);
+    ASSERT_TRUE(s.publish(message_to("c", QoS::at_most_once), at(5)));
+    static const std::uint8_t c_whole[] = {0x30, 0x06, 0x00, 0x01, 'c', 0x00, 'h', 'i'};
+    EXPECT_TRUE(output_is(s, wire(c_whole)));
+    send_all(s);
+    ASSERT_TRUE(s.publish(message_to("b", QoS::at_most_once), at(6)));
+    static const std::uint8_t b_alias[] = {0x30, 0x08, 0x00, 0x00, 0x03,
+                                           0x23, 0x00, 0x02, 'h',  'i'};
+    EXPECT_TRUE(output_is(s, wire(b_alias)));
+}
+
+TEST(SessionV5TopicAlias, AResendOnANewConnectionCarriesTheWholeTopicAndAliasesStartOver) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_two_aliases), basic_connect(false)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(3)));  // sent as alias 1 alone
+    send_all(s);
+    s.on_transport_closed(at(4));
+    // [MQTT-3.3.2-7]: the new connection knows no alias. Both copies go out with DUP and the
+    // whole topic behind CONNECT, before CONNACK says whether aliases are allowed at all.
+    ASSERT_TRUE(s.start_connect(basic_connect(false), at(5)));
+    static const std::uint8_t resend_1[] = {0x3a, 0x08, 0x00, 0x01, 't',
+                                            0x00, 0x01, 0x00, 'h',  'i'};
+    static const std::uint8_t resend_2[] = {0x3a, 0x08, 0x00, 0x01, 't',
+                                            0x00, 0x02, 0x00, 'h',  'i'};
+    EXPECT_TRUE(output_contains(s, wire(resend_1)));
+    EXPECT_TRUE(output_contains(s, wire(resend_2)));
+    send_all(s);
+    static const std::uint8_t connack_present[] = {0x20, 0x06, 0x01, 0x00, 0x03, 0x22, 0x00, 0x02};
+    ASSERT_TRUE(feed(s, wire(connack_present), at(6), log));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(7)));
+    // Alias 1 is established again, topic and all.
+    static const std::uint8_t again[] = {0x32, 0x0b, 0x00, 0x01, 't', 0x00, 0x03,
+                                         0x03, 0x23, 0x00, 0x01, 'h', 'i'};
+    EXPECT_TRUE(output_is(s, wire(again)));
+}
+
+TEST(SessionV5TopicAlias, OffWhenTheCallerSaysSo) {
+    SessionConfig config = v5_config();
+    config.outgoing_topic_aliases = false;
+    Session s(config, shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_two_aliases)));
+    ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
+    EXPECT_TRUE(output_is(s, PublishTHi5(0x32, 1).view()));
+}
+
 }  // namespace
 }  // namespace mqtls::mqtt
 #endif

@@ -163,6 +163,41 @@ TEST(CliMqtt5, BurstStaysWithinTheBrokersReceiveMaximumAndItsMaximumPacketSize) 
     EXPECT_EQ(pub_bytes(900).exit_code, 0);
 }
 
+// Topic aliases (3.3.2.3.4) against Mosquitto, which allows 10 by default: a burst to one topic
+// goes out as alias 1 after the first message, and every message arrives under its topic. A
+// broker that did not know the alias would close the connection (0x94 Topic Alias invalid).
+TEST(CliMqtt5, RepeatedTopicsGoAsAliasesAndArriveUnderTheirNames) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    auto made = mqtls::testing::TempDir::create("mqtls-v5-alias-");
+    ASSERT_TRUE(made);
+    std::string lines;
+    std::string expected;
+    for (int i = 0; i < 10; ++i) {
+        lines += "reading-" + std::to_string(i) + "\n";
+        expected += "telemetry/device-1/aliased reading-" + std::to_string(i) + "\n";
+    }
+    const std::string input = made->file("lines.txt");
+    mqtls::cli_test::write_file(input, lines);
+    BackgroundRun watcher(
+        mosquitto_command("mosquitto_sub", *broker, "collector", collector_password,
+                          {"-V", "mqttv5", "-i", "v5-alias-watcher", "-t", "telemetry/#", "-q", "1",
+                           "-C", "10", "-W", "20", "-v"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "v5-alias-watcher")) << broker->log();
+    for (const char* qos : {"0", "1"}) {
+        const ProcessResult pub = mqtls::cli_test::run_redirected(
+            concat(mqtls_command("pub", *broker, "device-1", device_password),
+                   {"-V", "5", "-q", qos, "-l", "-t", "telemetry/device-1/aliased"}),
+            mqtls::cli_test::input_from(input));
+        EXPECT_EQ(pub.exit_code, 0) << pub.output;
+        if (qos[0] == '0') {
+            EXPECT_EQ(watcher.result().exit_code, 0) << watcher.result().output;
+            EXPECT_EQ(watcher.result().output, expected);
+        }
+    }
+    EXPECT_EQ(broker->log().find("Topic Alias"), std::string::npos) << broker->log();
+}
+
 // `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder
 // of its own.
 class CliNodeMqtt5 : public mqtls::cli_test::TempDirTest {

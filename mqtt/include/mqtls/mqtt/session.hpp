@@ -137,7 +137,19 @@ struct SessionConfig {
     /// The MQTT version every connection of this session speaks: its CONNECT's level and the
     /// form of every packet. MQTT 3.1.1 unless the user opts in; MQTT 5 needs MQTLS_MQTT5.
     ProtocolVersion protocol = ProtocolVersion::v3_1_1;
+    /// MQTT 5: a topic sent again on the same connection goes as a Topic Alias (3.3.2.3.4), two
+    /// bytes instead of the name, once the broker's CONNACK allows aliases (Topic Alias Maximum
+    /// above 0; before CONNACK none is used). The first max_outgoing_topic_aliases topics of
+    /// up to max_aliased_topic_bytes get one; the mapping starts over with every connection
+    /// [MQTT-3.3.2-7], and the stored copies of QoS 1/2 messages keep the whole topic, so a
+    /// resend on a new connection never depends on an alias the broker forgot.
+    bool outgoing_topic_aliases = true;
 };
+
+/// Topics per connection that get an outgoing Topic Alias, and the longest such topic: what a
+/// device repeats (its telemetry and status topics), at a fixed cost in the Session.
+inline constexpr std::size_t max_outgoing_topic_aliases = 4;
+inline constexpr std::size_t max_aliased_topic_bytes = 64;
 
 /// What the broker's CONNACK allowed (MQTT 5 section 3.2.2.3); MQTT 3.1.1 has no such limits, so
 /// there every field keeps the value that means "no limit".
@@ -150,6 +162,10 @@ struct BrokerLimits {
 };
 
 namespace detail {
+/// Room kept free in tx for the acknowledgement one incoming packet may need (MQTT 5 too: we
+/// acknowledge with Success in the 4-byte short form, section 3.4.2.1).
+inline constexpr std::size_t ack_size = 4;
+
 enum class OutgoingStage : std::uint8_t { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
 /// One outgoing QoS 1/2 message in flight; its encoded PUBLISH lives in the store buffer until
 /// PUBACK (QoS 1) or PUBREC (QoS 2).
@@ -325,12 +341,19 @@ private:
     Result<void> handle_broker_close(PacketType packet, ReasonCode code,
                                      const PropertyList& properties) noexcept;
     Result<void> check_broker_limits(const Publish& message, std::size_t size) const noexcept;
+    // Topic aliases (session_topic_alias.cpp).
+    struct AliasedPublish;
+    bool alias_topic(const Publish& message, AliasedPublish& aliased) const noexcept;
+    void commit_alias(const AliasedPublish& aliased) noexcept;
+    Result<bool> queue_with_alias(const Publish& message, Instant now) noexcept;
+    Result<bool> queue_stored_with_alias(const detail::OutgoingSlot& slot, Instant now) noexcept;
 #endif
 
     Result<void> queue_request(const Packet& packet, Instant now) noexcept;
     Result<void> queue_response(const Packet& packet, Instant now) noexcept;
     Result<void> queue_packet(const Packet& packet, Instant now, std::size_t reserve) noexcept;
     void queue_unsent_messages(Instant now) noexcept;
+    bool queue_stored_copy(const detail::OutgoingSlot& slot, Instant now) noexcept;
     PacketId allocate_packet_id() noexcept;
     detail::OutgoingSlot& outgoing_at(std::size_t index) noexcept;
     [[nodiscard]] const detail::OutgoingSlot& outgoing_at(std::size_t index) const noexcept;
@@ -372,6 +395,15 @@ private:
     PacketId last_packet_id_ = 0;
     std::uint16_t keep_alive_s_ = 0;
     BrokerLimits broker_limits_{};
+#if MQTLS_MQTT5
+    // This connection's outgoing Topic Aliases: alias i + 1 stands for the topic in entry i.
+    struct TopicAliasEntry {
+        std::uint8_t length = 0;
+        char topic[max_aliased_topic_bytes] = {};
+    };
+    TopicAliasEntry topic_aliases_[max_outgoing_topic_aliases] = {};
+    std::size_t topic_aliases_used_ = 0;
+#endif
     bool clean_session_ = true;  // of the CONNECT in flight: decides what CONNACK may say
     Instant last_sent_{};
     Instant connect_deadline_ = Instant::never();
