@@ -201,13 +201,56 @@ struct Client::Impl {
         static_cast<Impl*>(context)->handle_event(event);
     }
 
+#if MQTLS_MQTT5
+    // The PUBLISH properties a subscriber shows (mosquitto_sub -F %C %D %E %F %P %R %S).
+    static void take_properties(const mqtt::PropertyList& properties, Message& message) {
+        for (const mqtt::Property property : properties) {
+            switch (property.id) {
+                case mqtt::PropertyId::payload_format_indicator:
+                    message.payload_format = static_cast<std::uint8_t>(property.number);
+                    break;
+                case mqtt::PropertyId::message_expiry_interval:
+                    message.message_expiry_s = property.number;
+                    break;
+                case mqtt::PropertyId::content_type:
+                    message.content_type = std::string(property.text);
+                    break;
+                case mqtt::PropertyId::response_topic:
+                    message.response_topic = std::string(property.text);
+                    break;
+                case mqtt::PropertyId::correlation_data:
+                    message.correlation_data =
+                        std::string(reinterpret_cast<const char*>(property.binary.data()),
+                                    property.binary.size());
+                    break;
+                case mqtt::PropertyId::user_property:
+                    message.user_properties.emplace_back(std::string(property.text),
+                                                         std::string(property.value));
+                    break;
+                case mqtt::PropertyId::subscription_identifier:
+                    message.subscription_identifiers.push_back(property.number);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+#endif
+
     void handle_event(const mqtt::Event& event) {
         if (const auto* message = std::get_if<mqtt::MessageReceived>(&event)) {
             const mqtt::Publish& p = message->message;
-            inbox.push_back(Message{
-                std::string(p.topic),
-                std::string(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()),
-                p.qos, p.retain, p.dup});
+            Message received;
+            received.topic = std::string(p.topic);
+            received.payload =
+                std::string(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
+            received.qos = p.qos;
+            received.retain = p.retain;
+            received.dup = p.dup;
+#if MQTLS_MQTT5
+            take_properties(p.properties, received);
+#endif
+            inbox.push_back(std::move(received));
         } else if (const auto* acked = std::get_if<mqtt::PublishAcked>(&event)) {
             if (acked->qos == mqtt::QoS::exactly_once && qos2_in_flight > 0) --qos2_in_flight;
             if (awaited.count(acked->packet_id) != 0) acknowledged.insert(acked->packet_id);

@@ -148,7 +148,24 @@ private:
     int saved_ = -1;
 };
 
-// Subscribes to every -t filter; a filter the broker refuses (SUBACK 0x80) is exit_refused.
+// Why the broker refused a subscription: 3.1.1's one failure code, or MQTT 5's Reason Code
+// (table 2-6: 0x87 Not authorized, 0x8F Topic Filter invalid, 0xA2 wildcards not supported...).
+std::string subscription_refusal(std::uint8_t code, bool mqtt5) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(code));
+#if MQTLS_MQTT5
+    if (mqtt5) {
+        return std::string(mqtt::reason_code_name(code, mqtt::ReasonPacket::suback)) +
+               " (Reason Code " + hex + ")";
+    }
+#else
+    (void)mqtt5;
+#endif
+    return std::string("SUBACK ") + hex;
+}
+
+// Subscribes to every -t filter; a filter the broker refuses (SUBACK 0x80, or any MQTT 5 Reason
+// Code of 0x80 or more, section 2.4) is exit_refused.
 int subscribe_all(client::Client& client, const SubFlags& flags) {
     std::vector<mqtt::Subscription> subscriptions;
     subscriptions.reserve(flags.topics.size());
@@ -158,13 +175,14 @@ int subscribe_all(client::Client& client, const SubFlags& flags) {
     auto granted = client.subscribe(subscriptions);
     if (!granted) return report_unless_quiet(flags, granted.error(), "subscribing");
     for (std::size_t i = 0; i < granted->size() && i < flags.topics.size(); ++i) {
-        if ((*granted)[i] == mqtt::suback_failure) {
+        if ((*granted)[i] >= mqtt::suback_failure) {
             if (!flags.quiet) {
                 std::fprintf(
                     stderr,
-                    "mqtls sub: the broker refused the subscription to '%s' (SUBACK 0x80)\n"
+                    "mqtls sub: the broker refused the subscription to '%s': %s\n"
                     "  hint: check the broker's ACL for this user and the filter syntax\n",
-                    flags.topics[i].c_str());
+                    flags.topics[i].c_str(),
+                    subscription_refusal((*granted)[i], wants_mqtt5(flags.connection)).c_str());
             }
             return exit_refused;
         }

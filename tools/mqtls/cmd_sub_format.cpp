@@ -18,7 +18,8 @@ namespace {
 constexpr std::size_t max_field_width = 65535;
 
 // The %-conversions mosquitto_sub 2.0 knows. The MQTT 5 ones (A C D E F P R S) name properties
-// that an MQTT 3.1.1 message never carries, so they print as empty fields, as there with -V 311.
+// that an MQTT 3.1.1 message never carries, so they print as empty fields there, as with
+// mosquitto_sub -V 311; under -V 5 they show the message's properties.
 constexpr std::string_view known_conversions = "%ACDEFIJPRSUXjlmpqrtx";
 
 // The character as a user typed it, or \xNN for one that does not print.
@@ -228,6 +229,47 @@ void append_unix_time(std::string& out, const timespec& when) {
     out += text;
 }
 
+// %C %D %E %F %P %R %S: the message's MQTT 5 properties (3.3.2.3), empty when it has none. %A
+// (its Topic Alias) is always empty: we allow the broker none, so it always sends the topic.
+void append_property(std::string& out, char conversion, const client::Message& message,
+                     const FieldLayout& layout) {
+    switch (conversion) {
+        case 'C':
+            return append_text(out, message.content_type, layout);
+        case 'D':
+            return append_text(out, message.correlation_data, layout);
+        case 'E':
+            if (message.message_expiry_s)
+                return append_number(out, *message.message_expiry_s, layout);
+            break;
+        case 'F':
+            if (message.payload_format) return append_number(out, *message.payload_format, layout);
+            break;
+        case 'P': {
+            // "name:value", separated by spaces, in the order the broker sent them.
+            std::string pairs;
+            for (const auto& [name, value] : message.user_properties) {
+                if (!pairs.empty()) pairs += ' ';
+                pairs += name + ':' + value;
+            }
+            return append_text(out, pairs, layout);
+        }
+        case 'R':
+            return append_text(out, message.response_topic, layout);
+        case 'S': {
+            std::string identifiers;
+            for (const std::uint32_t identifier : message.subscription_identifiers) {
+                if (!identifiers.empty()) identifiers += ' ';
+                identifiers += std::to_string(identifier);
+            }
+            return append_text(out, identifiers, layout);
+        }
+        default:
+            break;
+    }
+    append_text(out, {}, layout);
+}
+
 void append_field(std::string& out, const FormatPiece& piece, const client::Message& message,
                   const timespec& arrival, RenderNotes& notes) {
     const FieldLayout& layout = piece.layout;
@@ -263,8 +305,7 @@ void append_field(std::string& out, const FormatPiece& piece, const client::Mess
         case 'U':
             return append_unix_time(out, arrival);
         default:
-            // The MQTT 5 properties (parse() lets nothing else through).
-            return append_text(out, {}, layout);
+            return append_property(out, piece.conversion, message, layout);
     }
 }
 

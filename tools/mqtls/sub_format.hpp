@@ -5,7 +5,9 @@
 //
 //   %t topic   %p payload   %x %X payload in hex   %l payload length   %q QoS   %r retain
 //   %m message id   %j %J JSON line   %I ISO-8601 time   %U Unix time with nanoseconds   %%
-//   %A %C %D %E %F %P %R %S: MQTT 5 properties, never present over MQTT 3.1.1: empty
+//   %C content type  %D correlation data  %E message expiry  %F payload format indicator
+//   %P user properties (name:value, space-separated)  %R response topic  %S subscription ids
+//   (MQTT 5 properties: empty over MQTT 3.1.1 and when absent; %A, a topic alias, always empty)
 //   @X strftime's %X (local time)   @N nanoseconds   @@
 //   \\ \0 \a \e \n \r \t \v
 // Flags, width and precision as mosquitto_sub 2.0 applies them: %[-][0][width][.precision]c.

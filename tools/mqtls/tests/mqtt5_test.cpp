@@ -198,6 +198,67 @@ TEST(CliMqtt5, RepeatedTopicsGoAsAliasesAndArriveUnderTheirNames) {
     EXPECT_EQ(broker->log().find("Topic Alias"), std::string::npos) << broker->log();
 }
 
+// sub -V 5 -F shows a message's MQTT 5 properties as mosquitto_sub does: %C content type, %D
+// correlation data, %E message expiry, %F payload format, %P user properties, %R response topic.
+TEST(CliMqtt5, SubFormatShowsThePropertiesMosquittoPubSent) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    BackgroundRun sub(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                             {"-V", "5", "-i", "v5-format", "-t", "telemetry/#", "-C", "2", "-W",
+                              "10", "-F", "%C|%D|%E|%F|%P|%R|%A|%t %p"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "v5-format")) << broker->log();
+    const ProcessResult with_properties =
+        run_program(mosquitto_command("mosquitto_pub", *broker, "device-1", device_password,
+                                      {"-V",
+                                       "mqttv5",
+                                       "-t",
+                                       "telemetry/device-1/p",
+                                       "-m",
+                                       "21.5",
+                                       "-D",
+                                       "PUBLISH",
+                                       "content-type",
+                                       "text/plain",
+                                       "-D",
+                                       "PUBLISH",
+                                       "correlation-data",
+                                       "req-7",
+                                       "-D",
+                                       "PUBLISH",
+                                       "message-expiry-interval",
+                                       "3600",
+                                       "-D",
+                                       "PUBLISH",
+                                       "payload-format-indicator",
+                                       "1",
+                                       "-D",
+                                       "PUBLISH",
+                                       "user-property",
+                                       "site",
+                                       "north",
+                                       "-D",
+                                       "PUBLISH",
+                                       "user-property",
+                                       "unit",
+                                       "C",
+                                       "-D",
+                                       "PUBLISH",
+                                       "response-topic",
+                                       "reply/device-1"}));
+    ASSERT_EQ(with_properties.exit_code, 0) << with_properties.output;
+    const ProcessResult plain = run_program(
+        mosquitto_command("mosquitto_pub", *broker, "device-1", device_password,
+                          {"-V", "mqttv5", "-t", "telemetry/device-1/q", "-m", "none"}));
+    ASSERT_EQ(plain.exit_code, 0) << plain.output;
+    const ProcessResult shown = sub.result();
+    EXPECT_EQ(shown.exit_code, 0) << shown.output;
+    // The broker forwards what is left of the expiry: 3600, or 3599 across a second.
+    const std::regex expected(
+        "text/plain\\|req-7\\|(3600|3599)\\|1\\|site:north unit:C\\|reply/device-1\\|\\|"
+        "telemetry/device-1/p 21\\.5\n\\|\\|\\|\\|\\|\\|\\|telemetry/device-1/q none\n");
+    EXPECT_TRUE(std::regex_match(shown.output, expected)) << shown.output;
+}
+
 // `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder
 // of its own.
 class CliNodeMqtt5 : public mqtls::cli_test::TempDirTest {

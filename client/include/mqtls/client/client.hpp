@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mqtls/core/result.hpp"
@@ -147,6 +148,14 @@ struct Message {
     mqtt::QoS qos = mqtt::QoS::at_most_once;
     bool retain = false;
     bool dup = false;
+    /// MQTT 5 properties of the PUBLISH (3.3.2.3); empty under MQTT 3.1.1 and when absent.
+    std::optional<std::uint8_t> payload_format;
+    std::optional<std::uint32_t> message_expiry_s;
+    std::string content_type;
+    std::string response_topic;
+    std::string correlation_data;
+    std::vector<std::pair<std::string, std::string>> user_properties;  ///< in the order sent
+    std::vector<std::uint32_t> subscription_identifiers;
 };
 
 class Client {
