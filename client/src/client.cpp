@@ -179,8 +179,10 @@ struct Client::Impl {
     // MQTT 5: awaited messages the broker refused, with the Reason Code.
     std::map<mqtt::PacketId, std::uint8_t> rejected;
 #if MQTLS_MQTT5
-    // The CONNECT properties; they live here because the pump keeps the Connect to reconnect.
-    std::array<mqtt::Property, 1> connect_properties{};
+    // The CONNECT and PUBLISH properties, viewing `options`; they live here because the pump
+    // keeps the Connect to reconnect.
+    std::vector<mqtt::Property> connect_properties;
+    std::vector<mqtt::Property> publish_properties;
 #endif
     std::size_t qos2_in_flight = 0;  // QoS 2 messages published and not yet PUBCOMPed
     std::map<mqtt::PacketId, std::vector<std::uint8_t>> subscribe_results;
@@ -310,11 +312,19 @@ struct Client::Impl {
     mqtt::Connect connect_packet() {
         mqtt::Connect connect;
 #if MQTLS_MQTT5
+        connect_properties.clear();
         if (options.session_expiry_s) {
-            connect_properties[0] = mqtt::Property::integer(
-                mqtt::PropertyId::session_expiry_interval, *options.session_expiry_s);
-            connect.properties =
-                mqtt::PropertyList(span<const mqtt::Property>(connect_properties.data(), 1));
+            connect_properties.push_back(mqtt::Property::integer(
+                mqtt::PropertyId::session_expiry_interval, *options.session_expiry_s));
+        }
+        for (const PropertySetting& setting : options.connect_properties) {
+            connect_properties.push_back(as_property(setting));
+        }
+        connect.properties = mqtt::PropertyList(
+            span<const mqtt::Property>(connect_properties.data(), connect_properties.size()));
+        publish_properties.clear();
+        for (const PropertySetting& setting : options.publish_properties) {
+            publish_properties.push_back(as_property(setting));
         }
 #endif
         connect.client_id = options.client_id;
@@ -329,6 +339,16 @@ struct Client::Impl {
         return connect;
     }
 };
+
+mqtt::Property as_property(const PropertySetting& setting) noexcept {
+    mqtt::Property property;
+    property.id = setting.id;
+    property.number = setting.number;
+    property.text = setting.text;
+    property.value = setting.value;
+    property.binary = as_bytes(setting.text.data(), setting.text.size());
+    return property;
+}
 
 std::size_t publish_packet_size(std::string_view topic, std::size_t payload_size,
                                 mqtt::QoS qos) noexcept {
@@ -460,6 +480,10 @@ Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::strin
     message.payload = view_of(payload);
     message.qos = qos;
     message.retain = retain;
+#if MQTLS_MQTT5
+    message.properties = mqtt::PropertyList(
+        span<const mqtt::Property>(impl.publish_properties.data(), impl.publish_properties.size()));
+#endif
     const Instant deadline = impl.deadline_after(impl.options.operation_timeout);
     if (qos == mqtt::QoS::exactly_once && impl.qos2_in_flight >= impl.options.max_inflight_qos2) {
         MQTLS_TRY(impl.pump_until(deadline, [&] {

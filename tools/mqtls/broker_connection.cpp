@@ -1,4 +1,5 @@
 #include "broker_connection.hpp"
+#include "property_flags.hpp"
 
 #include <unistd.h>
 
@@ -316,6 +317,19 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
                     "MQTT 5: seconds the broker keeps the session after we disconnect, or "
                     "'never' (needs -V 5; with -c)")
         ->each([&flags](const std::string&) { flags.session_expiry_given = true; });
+    if (groups.properties) {
+        flags.publish_properties = groups.publish_properties;
+        command
+            .add_option("-D,--property", flags.properties,
+                        groups.publish_properties
+                            ? "MQTT 5 (-V 5): a property of CONNECT or PUBLISH, as mosquitto_pub "
+                              "takes it, e.g. -D PUBLISH user-property site north, -D PUBLISH "
+                              "message-expiry-interval 60; repeatable"
+                            : "MQTT 5 (-V 5): a property of CONNECT, as mosquitto_sub takes it, "
+                              "e.g. -D CONNECT user-property site north; repeatable")
+            ->expected(3, 4)
+            ->type_name("PACKET PROPERTY VALUE [VALUE]");
+    }
     command.add_option("-u,--username", flags.username, "user name");
     auto* password =
         command
@@ -475,6 +489,10 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     // Mistakes in the arguments first, then the files.
     if (const int status = choose_client_id(command, flags, options)) return status;
     if (const int status = choose_will(command, flags, options)) return status;
+    if (const int status = parse_property_flags(command, flags.properties, wants_mqtt5(flags),
+                                                flags.publish_properties, options)) {
+        return status;
+    }
     options.host = flags.host;
     options.port = flags.port;
     if (!flags.tls_version.empty())

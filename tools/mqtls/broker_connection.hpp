@@ -34,6 +34,8 @@ struct BrokerConnectionFlags {
     std::string protocol_version;       // -V: empty or 311/mqttv311 (3.1.1), 5/mqttv5
     bool session_expiry_given = false;  // -x: an MQTT 5 property (needs -V 5)
     std::string session_expiry;
+    std::vector<std::vector<std::string>> properties;  // -D COMMAND PROPERTY VALUE [VALUE]
+    bool publish_properties = false;                   // -D PUBLISH is allowed (pub)
     std::string url;         // -L mqtts://[user[:password]@]host[:port]/topic
     std::string will_topic;  // --will-topic and friends: the last will
     std::string will_payload;
@@ -56,8 +58,10 @@ constexpr const char* password_environment_variable = "MQTLS_PASSWORD";
 
 /// Which groups of flags a command takes besides the connection itself.
 struct ConnectionFlagGroups {
-    bool will = true;  ///< --will-topic, --will-payload, --will-qos, --will-retain
-    bool url = true;   ///< -L URL (gives the topic too)
+    bool will = true;                 ///< --will-topic, --will-payload, --will-qos, --will-retain
+    bool url = true;                  ///< -L URL (gives the topic too)
+    bool properties = true;           ///< -D CONNECT ... (MQTT 5 properties)
+    bool publish_properties = false;  ///< -D PUBLISH ... too
 };
 
 void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags,

@@ -336,7 +336,9 @@ void register_pub_command(CLI::App& app, int& exit_status) {
         "of standard input (-l) over TLS with the broker's certificate verified. Prints nothing "
         "on success. Exit status 2 also for a message over --max-packet-size (found before "
         "connecting).");
-    add_broker_connection_flags(*pub, flags->connection);
+    add_broker_connection_flags(
+        *pub, flags->connection,
+        {/*will=*/true, /*url=*/true, /*properties=*/true, /*publish_properties=*/true});
     pub->add_option("-t,--topic", flags->topic,
                     "topic to publish to (required unless -L gives one)");
     pub->add_option("-m,--message", flags->message, "the message payload")

@@ -259,6 +259,76 @@ TEST(CliMqtt5, SubFormatShowsThePropertiesMosquittoPubSent) {
     EXPECT_TRUE(std::regex_match(shown.output, expected)) << shown.output;
 }
 
+// pub -D as mosquitto_pub takes it: the properties arrive at mosquitto_sub -V mqttv5 -F.
+TEST(CliMqtt5, PubPropertiesArriveAtMosquittoSub) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    BackgroundRun watcher(
+        mosquitto_command("mosquitto_sub", *broker, "collector", collector_password,
+                          {"-V", "mqttv5", "-i", "v5-props-watcher", "-t", "telemetry/#", "-C", "1",
+                           "-W", "10", "-F", "%P|%C|%R|%D|%F|%p"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "v5-props-watcher")) << broker->log();
+    const ProcessResult pub = run_program(concat(
+        mqtls_command("pub", *broker, "device-1", device_password), {"-V",
+                                                                     "5",
+                                                                     "-t",
+                                                                     "telemetry/device-1/d",
+                                                                     "-m",
+                                                                     "22.0",
+                                                                     "-D",
+                                                                     "PUBLISH",
+                                                                     "user-property",
+                                                                     "site",
+                                                                     "north",
+                                                                     "-D",
+                                                                     "publish",
+                                                                     "content-type",
+                                                                     "text/plain",
+                                                                     "-D",
+                                                                     "PUBLISH",
+                                                                     "response-topic",
+                                                                     "reply/d",
+                                                                     "-D",
+                                                                     "PUBLISH",
+                                                                     "correlation-data",
+                                                                     "c-1",
+                                                                     "-D",
+                                                                     "PUBLISH",
+                                                                     "payload-format-indicator",
+                                                                     "1",
+                                                                     "-D",
+                                                                     "CONNECT",
+                                                                     "user-property",
+                                                                     "fw",
+                                                                     "1.2"}));
+    EXPECT_EQ(pub.exit_code, 0) << pub.output;
+    EXPECT_EQ(watcher.result().output, "site:north|text/plain|reply/d|c-1|1|22.0\n")
+        << watcher.result().output;
+}
+
+TEST(CliMqtt5, PropertyFlagMistakesAreUsageErrors) {
+    const std::vector<std::string> pub = {"pub", "-h", "127.0.0.1", "-t", "a", "-m", "b"};
+    const auto refused = [&](const std::vector<std::string>& more, const char* says) {
+        const ProcessResult result = run_program(mqtls(concat(pub, more)));
+        EXPECT_EQ(result.exit_code, mqtls::cli_test::exit_usage) << result.output;
+        EXPECT_NE(result.output.find(says), std::string::npos) << says << "\n" << result.output;
+    };
+    refused({"-D", "PUBLISH", "content-type", "x"}, "-D sets MQTT 5 properties: add -V 5");
+    refused({"-V", "5", "-D", "PUBLISH", "colour", "red"}, "'colour' is not an MQTT 5 property");
+    refused({"-V", "5", "-D", "SUBSCRIBE", "user-property", "a", "b"},
+            "sets properties of CONNECT or PUBLISH only");
+    refused({"-V", "5", "-D", "CONNECT", "content-type", "x"}, "does not belong in CONNECT");
+    refused({"-V", "5", "-D", "PUBLISH", "user-property", "a"}, "takes a name and a value");
+    refused({"-V", "5", "-D", "PUBLISH", "message-expiry-interval", "soon"}, "needs a number");
+    refused({"-V", "5", "-D", "PUBLISH", "topic-alias", "3"}, "is not settable");
+    refused({"-V", "5", "-D", "CONNECT", "session-expiry-interval", "3"}, "-x SECONDS");
+    refused({"-V", "5", "-D", "PUBLISH", "payload-format-indicator", "7"}, "-D PUBLISH: ");
+    const ProcessResult sub = run_program(mqtls(
+        {"sub", "-h", "127.0.0.1", "-t", "a", "-V", "5", "-D", "PUBLISH", "content-type", "x"}));
+    EXPECT_EQ(sub.exit_code, mqtls::cli_test::exit_usage) << sub.output;
+    EXPECT_NE(sub.output.find("sets properties of CONNECT only"), std::string::npos) << sub.output;
+}
+
 // `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder
 // of its own.
 class CliNodeMqtt5 : public mqtls::cli_test::TempDirTest {

@@ -84,6 +84,17 @@ struct WillOptions {
     bool retain = false;
 };
 
+/// An MQTT 5 property as ClientOptions carries it, owning its text (mqtt::Property only views).
+struct PropertySetting {
+    mqtt::PropertyId id = mqtt::PropertyId::user_property;
+    std::uint32_t number = 0;  ///< the integer types
+    std::string text;          ///< a string, binary data, or a User Property's name
+    std::string value;         ///< a User Property's value
+};
+
+/// `setting` as the codec takes it, viewing the setting's strings.
+mqtt::Property as_property(const PropertySetting& setting) noexcept;
+
 struct ClientOptions {
     /// MQTT 3.1.1 unless asked; MQTT 5 reports refused messages (publish() fails with
     /// message_rejected) and the broker's reasons.
@@ -91,6 +102,11 @@ struct ClientOptions {
     /// MQTT 5 Session Expiry Interval (section 3.1.2.11.2): how long the broker keeps the
     /// session after the connection ends; absent means 0 (it ends with the connection).
     std::optional<std::uint32_t> session_expiry_s;
+    /// MQTT 5: more properties for CONNECT (after Session Expiry) and for every PUBLISH, e.g. a
+    /// User Property or a Message Expiry Interval (mosquitto_pub's -D). Checked at connect() and
+    /// publish() like any property list (property_not_allowed, property_value_invalid, ...).
+    std::vector<PropertySetting> connect_properties;
+    std::vector<PropertySetting> publish_properties;
     std::string host;  ///< DNS name or IP literal; the certificate must be for exactly this
     std::uint16_t port = 8883;
     std::string trusted_roots_pem;             ///< the broker's root CA(s), PEM (required)
