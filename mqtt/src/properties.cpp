@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "mqtls/core/error.hpp"
+
 #include "codec_rules.hpp"
 #include "wire.hpp"
 
@@ -29,60 +31,63 @@ constexpr std::uint16_t acks = in(Context::puback, Context::pubrec, Context::pub
 // Table 2-4, in identifier order.
 constexpr PropertyInfo table[] = {
     {PropertyId::payload_format_indicator, Type::byte, in(Context::publish, Context::will),
-     "Payload Format Indicator"},
+     MQTLS_TEXT("Payload Format Indicator")},
     {PropertyId::message_expiry_interval, Type::four_byte_integer,
-     in(Context::publish, Context::will), "Message Expiry Interval"},
+     in(Context::publish, Context::will), MQTLS_TEXT("Message Expiry Interval")},
     {PropertyId::content_type, Type::utf8_string, in(Context::publish, Context::will),
-     "Content Type"},
+     MQTLS_TEXT("Content Type")},
     {PropertyId::response_topic, Type::utf8_string, in(Context::publish, Context::will),
-     "Response Topic"},
+     MQTLS_TEXT("Response Topic")},
     {PropertyId::correlation_data, Type::binary_data, in(Context::publish, Context::will),
-     "Correlation Data"},
+     MQTLS_TEXT("Correlation Data")},
     {PropertyId::subscription_identifier, Type::variable_byte_integer,
-     in(Context::publish, Context::subscribe), "Subscription Identifier"},
+     in(Context::publish, Context::subscribe), MQTLS_TEXT("Subscription Identifier")},
     {PropertyId::session_expiry_interval, Type::four_byte_integer,
-     in(Context::connect, Context::connack, Context::disconnect), "Session Expiry Interval"},
+     in(Context::connect, Context::connack, Context::disconnect),
+     MQTLS_TEXT("Session Expiry Interval")},
     {PropertyId::assigned_client_identifier, Type::utf8_string, in(Context::connack),
-     "Assigned Client Identifier"},
+     MQTLS_TEXT("Assigned Client Identifier")},
     {PropertyId::server_keep_alive, Type::two_byte_integer, in(Context::connack),
-     "Server Keep Alive"},
+     MQTLS_TEXT("Server Keep Alive")},
     {PropertyId::authentication_method, Type::utf8_string,
-     in(Context::connect, Context::connack, Context::auth), "Authentication Method"},
+     in(Context::connect, Context::connack, Context::auth), MQTLS_TEXT("Authentication Method")},
     {PropertyId::authentication_data, Type::binary_data,
-     in(Context::connect, Context::connack, Context::auth), "Authentication Data"},
+     in(Context::connect, Context::connack, Context::auth), MQTLS_TEXT("Authentication Data")},
     {PropertyId::request_problem_information, Type::byte, in(Context::connect),
-     "Request Problem Information"},
+     MQTLS_TEXT("Request Problem Information")},
     {PropertyId::will_delay_interval, Type::four_byte_integer, in(Context::will),
-     "Will Delay Interval"},
+     MQTLS_TEXT("Will Delay Interval")},
     {PropertyId::request_response_information, Type::byte, in(Context::connect),
-     "Request Response Information"},
+     MQTLS_TEXT("Request Response Information")},
     {PropertyId::response_information, Type::utf8_string, in(Context::connack),
-     "Response Information"},
+     MQTLS_TEXT("Response Information")},
     {PropertyId::server_reference, Type::utf8_string, in(Context::connack, Context::disconnect),
-     "Server Reference"},
+     MQTLS_TEXT("Server Reference")},
     {PropertyId::reason_string, Type::utf8_string,
      static_cast<std::uint16_t>(acks | in(Context::connack, Context::disconnect, Context::auth)),
-     "Reason String"},
+     MQTLS_TEXT("Reason String")},
     {PropertyId::receive_maximum, Type::two_byte_integer, in(Context::connect, Context::connack),
-     "Receive Maximum"},
+     MQTLS_TEXT("Receive Maximum")},
     {PropertyId::topic_alias_maximum, Type::two_byte_integer,
-     in(Context::connect, Context::connack), "Topic Alias Maximum"},
-    {PropertyId::topic_alias, Type::two_byte_integer, in(Context::publish), "Topic Alias"},
-    {PropertyId::maximum_qos, Type::byte, in(Context::connack), "Maximum QoS"},
-    {PropertyId::retain_available, Type::byte, in(Context::connack), "Retain Available"},
+     in(Context::connect, Context::connack), MQTLS_TEXT("Topic Alias Maximum")},
+    {PropertyId::topic_alias, Type::two_byte_integer, in(Context::publish),
+     MQTLS_TEXT("Topic Alias")},
+    {PropertyId::maximum_qos, Type::byte, in(Context::connack), MQTLS_TEXT("Maximum QoS")},
+    {PropertyId::retain_available, Type::byte, in(Context::connack),
+     MQTLS_TEXT("Retain Available")},
     {PropertyId::user_property, Type::utf8_string_pair,
      static_cast<std::uint16_t>(acks | in(Context::connect, Context::connack, Context::publish,
                                           Context::will, Context::subscribe, Context::unsubscribe,
                                           Context::disconnect, Context::auth)),
-     "User Property"},
+     MQTLS_TEXT("User Property")},
     {PropertyId::maximum_packet_size, Type::four_byte_integer,
-     in(Context::connect, Context::connack), "Maximum Packet Size"},
+     in(Context::connect, Context::connack), MQTLS_TEXT("Maximum Packet Size")},
     {PropertyId::wildcard_subscription_available, Type::byte, in(Context::connack),
-     "Wildcard Subscription Available"},
+     MQTLS_TEXT("Wildcard Subscription Available")},
     {PropertyId::subscription_identifier_available, Type::byte, in(Context::connack),
-     "Subscription Identifier Available"},
+     MQTLS_TEXT("Subscription Identifier Available")},
     {PropertyId::shared_subscription_available, Type::byte, in(Context::connack),
-     "Shared Subscription Available"},
+     MQTLS_TEXT("Shared Subscription Available")},
 };
 
 constexpr std::uint32_t max_variable_byte_integer = 268'435'455;
@@ -296,7 +301,7 @@ std::optional<PropertyInfo> property_info(std::uint8_t id) noexcept {
 
 const char* property_name(PropertyId id) noexcept {
     const PropertyInfo* info = info_of(static_cast<std::uint8_t>(id));
-    return info != nullptr ? info->name : "unknown property";
+    return info != nullptr ? info->name : MQTLS_TEXT("unknown property");
 }
 
 bool property_allowed(PropertyId id, PropertyContext context) noexcept {

@@ -49,7 +49,7 @@ TEST(MqttProperties, TableCoversEveryIdentifierOfTheSpecification) {
     const auto alias = property_info(0x23);
     ASSERT_TRUE(alias.has_value());
     EXPECT_EQ(alias->type, PropertyType::two_byte_integer);
-    EXPECT_EQ(std::string_view(property_name(PropertyId::topic_alias)), "Topic Alias");
+    EXPECT_EQ(std::string_view(property_name(PropertyId::topic_alias)), MQTLS_TEXT("Topic Alias"));
 }
 
 TEST(MqttProperties, WhereEachPropertyMayAppear) {

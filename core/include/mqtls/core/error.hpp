@@ -382,6 +382,14 @@ constexpr const char* name(Errc code) noexcept {
 #define MQTLS_ERROR_TEXT 1
 #endif
 
+/// A human name or text (a table's names, e.g. MQTT 5's Reason Codes) that only builds with
+/// MQTLS_ERROR_TEXT keep; without it "", so a device's image holds the numbers only.
+#if MQTLS_ERROR_TEXT
+#define MQTLS_TEXT(text) text
+#else
+#define MQTLS_TEXT(text) ""
+#endif
+
 /// What went wrong, in one line. Never null. Without MQTLS_ERROR_TEXT: name(code).
 constexpr const char* message(Errc code) noexcept {
 #if MQTLS_ERROR_TEXT

@@ -88,7 +88,8 @@ struct PropertyInfo {
 
 /// The specification's entry for `id`; nullopt for an identifier MQTT 5 does not define.
 std::optional<PropertyInfo> property_info(std::uint8_t id) noexcept;
-/// Human name of a property ("Topic Alias"); "unknown property" for an undefined identifier.
+/// Human name of a property ("Topic Alias"); "unknown property" for an undefined identifier;
+/// "" without MQTLS_ERROR_TEXT (as PropertyInfo::name).
 const char* property_name(PropertyId id) noexcept;
 
 /// Whether `id` may appear in `context` (table 2-4's last column).

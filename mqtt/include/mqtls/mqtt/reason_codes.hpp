@@ -79,7 +79,8 @@ constexpr bool is_failure(ReasonCode code) noexcept {
 bool reason_code_allowed(std::uint8_t code, ReasonPacket packet) noexcept;
 
 /// The specification's name of `code` in `packet` ("Not authorized", "Normal disconnection");
-/// "unknown reason code" when table 2-6 does not give it to that packet.
+/// "unknown reason code" when table 2-6 does not give it to that packet. "" without
+/// MQTLS_ERROR_TEXT (device builds keep the numbers only, as for error texts).
 const char* reason_code_name(std::uint8_t code, ReasonPacket packet) noexcept;
 
 }  // namespace mqtls::mqtt
