@@ -421,6 +421,27 @@ private:
         }
     }
 
+    // Our one topic, or its Topic Alias (3.3.2.3.4): never above the broker's Topic Alias
+    // Maximum [MQTT-3.3.2-9], and used alone only after a PUBLISH of this connection
+    // established it.
+    void check_topic_or_alias(const Publish& p) {
+#if MQTLS_MQTT5
+        const auto alias = find_property(p.properties, PropertyId::topic_alias);
+        if (alias) {
+            MQTLS_FUZZ_CHECK(alias->number == 1);  // one topic: the first alias
+            MQTLS_FUZZ_CHECK(alias->number <= session_.broker_limits().topic_alias_maximum);
+            if (p.topic.empty()) {
+                MQTLS_FUZZ_CHECK(alias_established_);
+            } else {
+                MQTLS_FUZZ_CHECK(p.topic == publish_topic);
+                alias_established_ = true;
+            }
+            return;
+        }
+#endif
+        MQTLS_FUZZ_CHECK(p.topic == publish_topic);
+    }
+
     void check_sent(const Packet& packet) {
         switch (packet_type(packet)) {
             case PacketType::connect: {
@@ -428,11 +449,12 @@ private:
                 MQTLS_FUZZ_CHECK(c.client_id == client_id);
                 MQTLS_FUZZ_CHECK(c.clean_session == connect_.clean_session);
                 MQTLS_FUZZ_CHECK(c.keep_alive_s == connect_.keep_alive_s);
+                alias_established_ = false;  // [MQTT-3.3.2-7]: a new connection knows none
                 break;
             }
             case PacketType::publish: {
                 const auto& p = std::get<Publish>(packet);
-                MQTLS_FUZZ_CHECK(p.topic == publish_topic);
+                check_topic_or_alias(p);
                 if (p.qos == QoS::at_least_once) MQTLS_FUZZ_CHECK(ever_qos1_.test(p.packet_id));
                 if (p.qos == QoS::exactly_once) MQTLS_FUZZ_CHECK(ever_qos2_.test(p.packet_id));
                 break;
@@ -536,6 +558,7 @@ private:
     Connect connect_;
     bool session_present_ = false;
     bool hold_output_ = false;
+    bool alias_established_ = false;  // on this connection (check_topic_or_alias)
     bool polling_ = true;
     bool well_behaved_ = true;  // events always polled: the strictest checks apply
     bool stopped_ = false;
