@@ -1,257 +1,449 @@
-// Encoding: every packet is validated and sized by `body_size`, then written by `write_body`,
-// so encoded_size() and encode() cannot disagree.
+// Encoding, MQTT 3.1.1 and (built with MQTLS_MQTT5) MQTT 5 (OASIS MQTT Version 5.0, section 3):
+// one emit() per packet validates the packet and puts its body through an Emitter, which first
+// only counts (encoded_size(), and encode() before it writes) and then writes. Sizing and writing
+// are thus the same code and cannot disagree, and each packet's rules exist once in the image.
+// The version is a run-time flag of the Emitter: MQTT 5 adds properties (checked by
+// properties.cpp), reason codes (table 2-6) and subscription options to the 3.1.1 fields, which
+// both versions check by the same rules.
+#include <cstddef>
 #include <cstdint>
-#include <type_traits>
+#include <string_view>
 #include <variant>
 
 #include "codec_rules.hpp"
-#include "codec_v5.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
-#include "wire.hpp"
 
 namespace mqtls::mqtt {
 namespace {
 
-using wire::Writer;
+// Counts (no output) or writes a packet. Writing only follows a count that accepted the packet
+// and an output that has room for all of it, so the writes need no bounds checks of their own.
+class Emitter {
+public:
+    // Counting a body: more than max_remaining_length bytes is packet_too_large.
+    explicit Emitter(ProtocolVersion version) noexcept
+        : v5_(version == ProtocolVersion::v5), room_(max_remaining_length) {}
+    // Writing a whole packet of `size` bytes (fixed header included) at the start of `out`.
+    Emitter(ProtocolVersion version, mutable_bytes out, std::size_t size) noexcept
+        : v5_(version == ProtocolVersion::v5), out_(out.data()), room_(size) {}
 
-constexpr std::uint32_t string_field(std::string_view text) noexcept {
-    return 2 + static_cast<std::uint32_t>(text.size());
+    [[nodiscard]] bool v5() const noexcept { return mqtt5_available && v5_; }
+    [[nodiscard]] bool counting() const noexcept { return out_ == nullptr; }
+    [[nodiscard]] std::size_t size() const noexcept { return used_; }
+    [[nodiscard]] bool oversized() const noexcept { return used_ > room_; }
+
+    void u8(std::uint8_t value) noexcept {
+        if (out_ != nullptr) out_[used_] = value;
+        advance(1);
+    }
+    void u16(std::uint16_t value) noexcept {
+        u8(static_cast<std::uint8_t>(value >> 8));
+        u8(static_cast<std::uint8_t>(value & 0xff));
+    }
+    void bytes(bytes_view data) noexcept {
+        if (out_ != nullptr) {
+            for (std::size_t i = 0; i < data.size(); ++i) out_[used_ + i] = data[i];
+        }
+        advance(data.size());
+    }
+    /// Length-prefixed binary data; the caller has validated length <= 65535.
+    void binary(bytes_view data) noexcept {
+        u16(static_cast<std::uint16_t>(data.size()));
+        bytes(data);
+    }
+    void string(std::string_view text) noexcept { binary(as_bytes(text.data(), text.size())); }
+    /// MQTT's variable-length "remaining length": 7 bits per byte, low group first.
+    void remaining_length(std::uint32_t value) noexcept {
+        do {
+            auto byte = static_cast<std::uint8_t>(value & 0x7f);
+            value >>= 7;
+            if (value != 0) byte |= 0x80;
+            u8(byte);
+        } while (value != 0);
+    }
+
+#if MQTLS_MQTT5
+    /// A property section, validated and sized by properties.cpp when counting, written by it
+    /// otherwise (into the room left, which it checks itself).
+    Result<void> properties(const PropertyList& list, PropertyContext context) noexcept {
+        if (counting()) {
+            MQTLS_TRY_ASSIGN(const std::size_t size, properties_size(list, context));
+            advance(size);
+            return ok();
+        }
+        MQTLS_TRY_ASSIGN(const std::size_t written,
+                         encode_properties(list, context, {out_ + used_, room_ - used_}));
+        advance(written);
+        return ok();
+    }
+#endif
+
+private:
+    // Saturates one past room_, so that no sum of field lengths can wrap (size_t is 32 bits on
+    // the devices) and an oversized body stays oversized until its end is checked.
+    void advance(std::size_t count) noexcept {
+        const std::size_t left = room_ + 1 - used_;
+        used_ = count >= left ? room_ + 1 : used_ + count;
+    }
+
+    bool v5_;
+    std::uint8_t* out_ = nullptr;
+    std::size_t room_;
+    std::size_t used_ = 0;
+};
+
+#if MQTLS_MQTT5
+using Context = PropertyContext;
+
+Result<void> check_reason(ReasonCode code, ReasonPacket packet) noexcept {
+    if (!reason_code_allowed(static_cast<std::uint8_t>(code), packet)) {
+        return Error{Errc::invalid_reason_code, static_cast<std::int32_t>(code)};
+    }
+    return ok();
 }
 
-std::uint8_t type_bits(PacketType type) noexcept {
-    return static_cast<std::uint8_t>(static_cast<std::uint8_t>(type) << 4);
+// ---- what 3.1.1 cannot carry -------------------------------------------------------------------
+// Whether `p` sets anything MQTT 3.1.1 cannot carry (properties, a reason code other than
+// success, subscription options, UNSUBACK reason codes, AUTH); a 3.1.1 packet that does is
+// refused (mqtt5_only) before any other check, never sent without them.
+
+template <class P>
+bool has_mqtt5_fields(const P& p) noexcept {
+    return p.reason_code != ReasonCode::success || !p.properties.empty();
 }
+bool uses_mqtt5(const Connect& p) noexcept {
+    // A Password without a User Name is MQTT 5 too, but 3.1.1's own rule [MQTT-3.1.2-22]
+    // names that fault better (invalid_connect_flags).
+    return !p.properties.empty() || (p.will && !p.will->properties.empty());
+}
+bool uses_mqtt5(const ConnAck& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const Publish& p) noexcept { return !p.properties.empty(); }
+bool uses_mqtt5(const PubAck& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const PubRec& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const PubRel& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const PubComp& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const Subscribe& p) noexcept {
+    if (!p.properties.empty()) return true;
+    for (const Subscription s : p.subscriptions) {
+        if ((rules::subscription_options(s) & ~rules::subscription_qos_mask) != 0) return true;
+    }
+    return false;
+}
+bool uses_mqtt5(const SubAck& p) noexcept { return !p.properties.empty(); }
+bool uses_mqtt5(const Unsubscribe& p) noexcept { return !p.properties.empty(); }
+bool uses_mqtt5(const UnsubAck& p) noexcept {
+    return !p.properties.empty() || !p.reason_codes.empty();
+}
+bool uses_mqtt5(const PingReq&) noexcept { return false; }
+bool uses_mqtt5(const PingResp&) noexcept { return false; }
+bool uses_mqtt5(const Disconnect& p) noexcept { return has_mqtt5_fields(p); }
+bool uses_mqtt5(const Auth&) noexcept { return true; }  // type 15 is reserved in 3.1.1
+#endif
 
-// ---- CONNECT ---------------------------------------------------------------------------------
+// ---- CONNECT (section 3.1) ---------------------------------------------------------------------
 
-Result<std::uint32_t> body_size(const Connect& p) noexcept {
-    // [MQTT-3.1.3-7] a broker-assigned identifier only exists for a clean session.
-    if (p.client_id.empty() && !p.clean_session) return Errc::invalid_connect_flags;
-    if (p.password && !p.username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
+Result<void> emit(const Connect& p, Emitter& w) noexcept {
+    // MQTT 5 lets an empty Client Identifier come with Clean Start 0 (the broker assigns one,
+    // [MQTT-3.1.3-6]) and a Password without a User Name (section 3.1.2.9); 3.1.1 does not.
+    if (!w.v5()) {
+        // [MQTT-3.1.3-7] a broker-assigned identifier only exists for a clean session.
+        if (p.client_id.empty() && !p.clean_session) return Errc::invalid_connect_flags;
+        if (p.password && !p.username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
+    }
     MQTLS_TRY(rules::check_string(p.client_id));
-    std::uint32_t size = string_field(rules::protocol_name) + 1 + 1 + 2;
-    size += string_field(p.client_id);
+#if MQTLS_MQTT5
+    if (w.v5()) MQTLS_TRY(rules::check_authentication(p.properties));
+#endif
+    w.string(rules::protocol_name);
+    w.u8(w.v5() ? static_cast<std::uint8_t>(ProtocolVersion::v5) : rules::protocol_level);
+    w.u8(rules::connect_flags(p));
+    w.u16(p.keep_alive_s);
+#if MQTLS_MQTT5
+    if (w.v5()) MQTLS_TRY(w.properties(p.properties, Context::connect));
+#endif
+    w.string(p.client_id);
     if (p.will) {
         MQTLS_TRY(validate_topic_name(p.will->topic));
         MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.will->qos)));
         MQTLS_TRY(rules::check_binary_length(p.will->payload.size()));
-        size +=
-            string_field(p.will->topic) + 2 + static_cast<std::uint32_t>(p.will->payload.size());
+#if MQTLS_MQTT5
+        if (w.v5()) MQTLS_TRY(w.properties(p.will->properties, Context::will));
+#endif
+        w.string(p.will->topic);
+        w.binary(p.will->payload);
     }
     if (p.username) {
         MQTLS_TRY(rules::check_string(*p.username));
-        size += string_field(*p.username);
+        w.string(*p.username);
     }
     if (p.password) {
         MQTLS_TRY(rules::check_binary_length(p.password->size()));
-        size += 2 + static_cast<std::uint32_t>(p.password->size());
+        w.binary(*p.password);
     }
-    return size;
-}
-
-std::uint8_t first_byte(const Connect&) noexcept { return type_bits(PacketType::connect); }
-
-Result<void> write_body(const Connect& p, Writer& w) noexcept {
-    MQTLS_TRY(w.string(rules::protocol_name));
-    MQTLS_TRY(w.u8(rules::protocol_level));
-    MQTLS_TRY(w.u8(rules::connect_flags(p)));
-    MQTLS_TRY(w.u16(p.keep_alive_s));
-    MQTLS_TRY(w.string(p.client_id));
-    if (p.will) {
-        MQTLS_TRY(w.string(p.will->topic));
-        MQTLS_TRY(w.binary(p.will->payload));
-    }
-    if (p.username) MQTLS_TRY(w.string(*p.username));
-    if (p.password) MQTLS_TRY(w.binary(*p.password));
     return ok();
 }
 
-// ---- CONNACK ---------------------------------------------------------------------------------
+// ---- CONNACK (section 3.2) ---------------------------------------------------------------------
 
-Result<std::uint32_t> body_size(const ConnAck& p) noexcept {
+Result<void> check_connack(const ConnAck& p, const Emitter& w) noexcept {
+#if MQTLS_MQTT5
+    if (w.v5()) {
+        MQTLS_TRY(check_reason(p.reason_code, ReasonPacket::connack));
+        // [MQTT-3.2.2-6] a refusal never claims a session.
+        if (p.session_present && is_failure(p.reason_code)) return Errc::invalid_connack_flags;
+        return ok();
+    }
+#else
+    static_cast<void>(w);
+#endif
     if (static_cast<std::uint8_t>(p.return_code) > 5) return Errc::invalid_return_code;
     // [MQTT-3.2.2-4] a refusal never claims a session.
     if (p.session_present && p.return_code != ConnectReturnCode::accepted) {
         return Errc::invalid_connack_flags;
     }
-    return std::uint32_t{2};
-}
-std::uint8_t first_byte(const ConnAck&) noexcept { return type_bits(PacketType::connack); }
-Result<void> write_body(const ConnAck& p, Writer& w) noexcept {
-    MQTLS_TRY(w.u8(p.session_present ? 1 : 0));
-    return w.u8(static_cast<std::uint8_t>(p.return_code));
+    return ok();
 }
 
-// ---- PUBLISH ---------------------------------------------------------------------------------
-
-Result<std::uint32_t> publish_header_body_size(const Publish& p) noexcept {
-    MQTLS_TRY(validate_topic_name(p.topic));
-    MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.qos)));
-    if (p.qos == QoS::at_most_once) {
-        if (p.dup) return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
-        return string_field(p.topic);
+Result<void> emit(const ConnAck& p, Emitter& w) noexcept {
+    MQTLS_TRY(check_connack(p, w));
+    w.u8(p.session_present ? 1 : 0);
+#if MQTLS_MQTT5
+    if (w.v5()) {
+        w.u8(static_cast<std::uint8_t>(p.reason_code));
+        return w.properties(p.properties, Context::connack);
     }
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    return string_field(p.topic) + 2;
+#endif
+    w.u8(static_cast<std::uint8_t>(p.return_code));
+    return ok();
 }
 
-Result<std::uint32_t> body_size(const Publish& p) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t header, publish_header_body_size(p));
-    if (p.payload.size() > max_remaining_length - header) return Errc::packet_too_large;
-    return header + static_cast<std::uint32_t>(p.payload.size());
-}
+// ---- PUBLISH (section 3.3) ---------------------------------------------------------------------
 
-std::uint8_t first_byte(const Publish& p) noexcept {
+std::uint8_t publish_first_byte(const Publish& p) noexcept {
     auto byte =
-        static_cast<std::uint8_t>(type_bits(PacketType::publish) |
+        static_cast<std::uint8_t>((static_cast<std::uint8_t>(PacketType::publish) << 4) |
                                   (static_cast<std::uint8_t>(p.qos) << rules::publish_qos_shift));
     if (p.dup) byte |= rules::publish_dup;
     if (p.retain) byte |= rules::publish_retain;
     return byte;
 }
 
-Result<void> write_publish_header_fields(const Publish& p, Writer& w) noexcept {
-    MQTLS_TRY(w.string(p.topic));
-    if (p.qos != QoS::at_most_once) MQTLS_TRY(w.u16(p.packet_id));
+Result<void> check_publish_topic(const Publish& p, const Emitter& w) noexcept {
+#if MQTLS_MQTT5
+    // MQTT 5 also takes an empty topic that a Topic Alias stands for (section 3.3.2.1).
+    if (w.v5()) return rules::check_publish_topic(p.topic, p.properties);
+#else
+    static_cast<void>(w);
+#endif
+    return validate_topic_name(p.topic);
+}
+
+// A PUBLISH's topic, packet identifier and (MQTT 5) properties: its body without the payload.
+Result<void> emit_publish_header(const Publish& p, Emitter& w) noexcept {
+    MQTLS_TRY(check_publish_topic(p, w));
+    MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(p.qos)));
+    if (p.qos == QoS::at_most_once) {
+        if (p.dup) return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
+    } else {
+        MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    }
+    w.string(p.topic);
+    if (p.qos != QoS::at_most_once) w.u16(p.packet_id);
+#if MQTLS_MQTT5
+    if (w.v5()) return w.properties(p.properties, Context::publish);
+#endif
     return ok();
 }
 
-Result<void> write_body(const Publish& p, Writer& w) noexcept {
-    MQTLS_TRY(write_publish_header_fields(p, w));
-    return w.bytes(p.payload);
-}
-
-// ---- acknowledgements carrying only a packet identifier ----------------------------------------
-
-template <class Ack>
-constexpr PacketType ack_type() noexcept {
-    if constexpr (std::is_same_v<Ack, PubAck>) return PacketType::puback;
-    if constexpr (std::is_same_v<Ack, PubRec>) return PacketType::pubrec;
-    if constexpr (std::is_same_v<Ack, PubRel>) return PacketType::pubrel;
-    if constexpr (std::is_same_v<Ack, PubComp>) return PacketType::pubcomp;
-    return PacketType::unsuback;
-}
-
-template <class Ack>
-using IfIdOnly = std::enable_if_t<std::is_same_v<Ack, PubAck> || std::is_same_v<Ack, PubRec> ||
-                                      std::is_same_v<Ack, PubRel> || std::is_same_v<Ack, PubComp> ||
-                                      std::is_same_v<Ack, UnsubAck>,
-                                  int>;
-
-template <class Ack, IfIdOnly<Ack> = 0>
-Result<std::uint32_t> body_size(const Ack& p) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    return std::uint32_t{2};
-}
-template <class Ack, IfIdOnly<Ack> = 0>
-std::uint8_t first_byte(const Ack&) noexcept {
-    return static_cast<std::uint8_t>(type_bits(ack_type<Ack>()) |
-                                     rules::required_flags(ack_type<Ack>()));
-}
-template <class Ack, IfIdOnly<Ack> = 0>
-Result<void> write_body(const Ack& p, Writer& w) noexcept {
-    return w.u16(p.packet_id);
-}
-
-// ---- SUBSCRIBE / SUBACK / UNSUBSCRIBE ----------------------------------------------------------
-
-Result<std::uint32_t> body_size(const Subscribe& p) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    if (p.subscriptions.empty()) return Errc::empty_subscription_list;  // [MQTT-3.8.3-3]
-    std::uint32_t size = 2;
-    for (const Subscription s : p.subscriptions) {
-        MQTLS_TRY(validate_topic_filter(s.filter));
-        MQTLS_TRY(rules::check_qos(static_cast<std::uint8_t>(s.qos)));
-        size += string_field(s.filter) + 1;
-        if (size > max_remaining_length) return Errc::packet_too_large;
-    }
-    return size;
-}
-std::uint8_t first_byte(const Subscribe&) noexcept {
-    return static_cast<std::uint8_t>(type_bits(PacketType::subscribe) | 0x02);
-}
-Result<void> write_body(const Subscribe& p, Writer& w) noexcept {
-    MQTLS_TRY(w.u16(p.packet_id));
-    for (const Subscription s : p.subscriptions) {
-        MQTLS_TRY(w.string(s.filter));
-        MQTLS_TRY(w.u8(static_cast<std::uint8_t>(s.qos)));
-    }
+Result<void> emit(const Publish& p, Emitter& w) noexcept {
+    MQTLS_TRY(emit_publish_header(p, w));
+    w.bytes(p.payload);  // too large a payload is packet_too_large, found at the body's end
     return ok();
 }
 
-Result<std::uint32_t> body_size(const SubAck& p) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    if (p.return_codes.empty()) return Errc::empty_subscription_list;
-    if (p.return_codes.size() > max_remaining_length - 2) return Errc::packet_too_large;
-    for (const std::uint8_t code : p.return_codes) {
-        if (!rules::is_valid_suback_code(code)) return Errc::invalid_return_code;
-    }
-    return 2 + static_cast<std::uint32_t>(p.return_codes.size());
-}
-std::uint8_t first_byte(const SubAck&) noexcept { return type_bits(PacketType::suback); }
-Result<void> write_body(const SubAck& p, Writer& w) noexcept {
-    MQTLS_TRY(w.u16(p.packet_id));
-    return w.bytes(p.return_codes);
-}
-
-Result<std::uint32_t> body_size(const Unsubscribe& p) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    if (p.filters.empty()) return Errc::empty_subscription_list;  // [MQTT-3.10.3-2]
-    std::uint32_t size = 2;
-    for (const std::string_view filter : p.filters) {
-        MQTLS_TRY(validate_topic_filter(filter));
-        size += string_field(filter);
-        if (size > max_remaining_length) return Errc::packet_too_large;
-    }
-    return size;
-}
-std::uint8_t first_byte(const Unsubscribe&) noexcept {
-    return static_cast<std::uint8_t>(type_bits(PacketType::unsubscribe) | 0x02);
-}
-Result<void> write_body(const Unsubscribe& p, Writer& w) noexcept {
-    MQTLS_TRY(w.u16(p.packet_id));
-    for (const std::string_view filter : p.filters) MQTLS_TRY(w.string(filter));
-    return ok();
-}
-
-// ---- packets without a body ------------------------------------------------------------------
-
-template <class Empty>
-constexpr PacketType empty_type() noexcept {
-    if constexpr (std::is_same_v<Empty, PingReq>) return PacketType::pingreq;
-    if constexpr (std::is_same_v<Empty, PingResp>) return PacketType::pingresp;
-    return PacketType::disconnect;
-}
-template <class Empty>
-using IfEmpty =
-    std::enable_if_t<std::is_same_v<Empty, PingReq> || std::is_same_v<Empty, PingResp> ||
-                         std::is_same_v<Empty, Disconnect>,
-                     int>;
-template <class Empty, IfEmpty<Empty> = 0>
-Result<std::uint32_t> body_size(const Empty&) noexcept {
-    return std::uint32_t{0};
-}
-template <class Empty, IfEmpty<Empty> = 0>
-std::uint8_t first_byte(const Empty&) noexcept {
-    return type_bits(empty_type<Empty>());
-}
-template <class Empty, IfEmpty<Empty> = 0>
-Result<void> write_body(const Empty&, Writer&) noexcept {
-    return ok();
-}
+// ---- PUBACK, PUBREC, PUBREL, PUBCOMP (sections 3.4-3.7) ----------------------------------------
 
 #if MQTLS_MQTT5
-// AUTH has no MQTT 3.1.1 form (type 15 is reserved there).
-Result<std::uint32_t> body_size(const Auth&) noexcept { return Errc::mqtt5_only; }
-std::uint8_t first_byte(const Auth&) noexcept { return type_bits(PacketType::auth); }
-Result<void> write_body(const Auth&, Writer&) noexcept { return Errc::mqtt5_only; }
+// Section 3.4.2.1: the Reason Code and Property Length may be left out when the code is Success
+// and there are no properties; the Property Length alone when there are no properties. We send
+// the shortest form, which is what 3.1.1 peers' size expectations and Mosquitto also use.
+template <class Ack>
+Result<void> emit_ack(const Ack& p, ReasonPacket packet, Context context, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    w.u16(p.packet_id);
+    if (!w.v5()) return ok();  // uses_mqtt5() has refused a reason code or properties
+    MQTLS_TRY(check_reason(p.reason_code, packet));
+    if (p.properties.empty() && p.reason_code == ReasonCode::success) return ok();
+    w.u8(static_cast<std::uint8_t>(p.reason_code));
+    if (p.properties.empty()) return ok();
+    return w.properties(p.properties, context);
+}
+#define MQTLS_MQTT_ACK(Type, kind)                                \
+    Result<void> emit(const Type& p, Emitter& w) noexcept {       \
+        return emit_ack(p, ReasonPacket::kind, Context::kind, w); \
+    }
+#else
+template <class Ack>
+Result<void> emit_ack(const Ack& p, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    w.u16(p.packet_id);
+    return ok();
+}
+#define MQTLS_MQTT_ACK(Type, kind) \
+    Result<void> emit(const Type& p, Emitter& w) noexcept { return emit_ack(p, w); }
+#endif
+MQTLS_MQTT_ACK(PubAck, puback)
+MQTLS_MQTT_ACK(PubRec, pubrec)
+MQTLS_MQTT_ACK(PubRel, pubrel)
+MQTLS_MQTT_ACK(PubComp, pubcomp)
+#undef MQTLS_MQTT_ACK
+
+// ---- SUBSCRIBE, SUBACK (sections 3.8, 3.9) -----------------------------------------------------
+
+// 3.1.1 finds an oversized list as soon as it is too long, MQTT 5 only after checking all of it
+// (at the body's end), as the two encoders this one replaced did.
+bool oversized_3_1_1(const Emitter& w) noexcept { return !w.v5() && w.oversized(); }
+
+Result<void> emit(const Subscribe& p, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    // [MQTT-3.8.3-3] (MQTT 5: [MQTT-3.8.3-2])
+    if (p.subscriptions.empty()) return Errc::empty_subscription_list;
+    w.u16(p.packet_id);
+#if MQTLS_MQTT5
+    if (w.v5()) MQTLS_TRY(w.properties(p.properties, Context::subscribe));
+#endif
+    for (const Subscription s : p.subscriptions) {
+        MQTLS_TRY(validate_topic_filter(s.filter));
+#if MQTLS_MQTT5
+        // In 3.1.1 the options byte is the Requested QoS alone (uses_mqtt5() has refused the
+        // other bits).
+        const std::uint8_t options = rules::subscription_options(s);
+        if (w.v5()) {
+            MQTLS_TRY(rules::check_subscription_options(options, s.filter));
+        } else {
+            MQTLS_TRY(rules::check_qos(options));
+        }
+#else
+        const auto options = static_cast<std::uint8_t>(s.qos);
+        MQTLS_TRY(rules::check_qos(options));
+#endif
+        w.string(s.filter);
+        w.u8(options);
+        if (oversized_3_1_1(w)) return Errc::packet_too_large;
+    }
+    return ok();
+}
+
+Result<void> check_suback_codes(bytes_view codes, const Emitter& w) noexcept {
+    // Each code a granted QoS or 0x80 in 3.1.1 (section 3.9.3), a SUBACK Reason Code in MQTT 5.
+#if MQTLS_MQTT5
+    if (w.v5()) {
+        for (const std::uint8_t code : codes) {
+            MQTLS_TRY(check_reason(static_cast<ReasonCode>(code), ReasonPacket::suback));
+        }
+        return ok();
+    }
+#else
+    static_cast<void>(w);
+#endif
+    if (codes.size() > max_remaining_length - 2) return Errc::packet_too_large;
+    for (const std::uint8_t code : codes) {
+        if (!rules::is_valid_suback_code(code)) return Errc::invalid_return_code;
+    }
+    return ok();
+}
+
+Result<void> emit(const SubAck& p, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    // one code per subscription (MQTT 5: [MQTT-3.8.4-6])
+    if (p.return_codes.empty()) return Errc::empty_subscription_list;
+    MQTLS_TRY(check_suback_codes(p.return_codes, w));
+    w.u16(p.packet_id);
+#if MQTLS_MQTT5
+    if (w.v5()) MQTLS_TRY(w.properties(p.properties, Context::suback));
+#endif
+    w.bytes(p.return_codes);
+    return ok();
+}
+
+// ---- UNSUBSCRIBE, UNSUBACK (sections 3.10, 3.11) -----------------------------------------------
+
+Result<void> emit(const Unsubscribe& p, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+    if (p.filters.empty()) return Errc::empty_subscription_list;  // [MQTT-3.10.3-2]
+    w.u16(p.packet_id);
+#if MQTLS_MQTT5
+    if (w.v5()) MQTLS_TRY(w.properties(p.properties, Context::unsubscribe));
+#endif
+    for (const std::string_view filter : p.filters) {
+        MQTLS_TRY(validate_topic_filter(filter));
+        w.string(filter);
+        if (oversized_3_1_1(w)) return Errc::packet_too_large;
+    }
+    return ok();
+}
+
+// A 3.1.1 UNSUBACK is its packet identifier alone; MQTT 5 adds a reason code per topic filter.
+Result<void> emit(const UnsubAck& p, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(p.packet_id));
+#if MQTLS_MQTT5
+    if (w.v5()) {
+        // [MQTT-3.11.3-2] one reason code per topic filter
+        if (p.reason_codes.empty()) return Errc::empty_subscription_list;
+        for (const std::uint8_t code : p.reason_codes) {
+            MQTLS_TRY(check_reason(static_cast<ReasonCode>(code), ReasonPacket::unsuback));
+        }
+    }
+#endif
+    w.u16(p.packet_id);
+#if MQTLS_MQTT5
+    if (w.v5()) {
+        MQTLS_TRY(w.properties(p.properties, Context::unsuback));
+        w.bytes(p.reason_codes);
+    }
+#endif
+    return ok();
+}
+
+// ---- PINGREQ, PINGRESP, DISCONNECT, AUTH (sections 3.12-3.15) ----------------------------------
+
+Result<void> emit(const PingReq&, Emitter&) noexcept { return ok(); }
+Result<void> emit(const PingResp&, Emitter&) noexcept { return ok(); }
+
+#if MQTLS_MQTT5
+// DISCONNECT and AUTH: a reason code and properties, both left out for the common case
+// (sections 3.14.2.1 and 3.15.2.1: a Remaining Length of 0 means Success, no properties).
+// DISCONNECT may also leave out just the Property Length (a Remaining Length of 1); AUTH may not.
+enum class PropertyLength : bool { optional, required };
+
+template <class P>
+Result<void> emit_reason_only(const P& p, ReasonPacket packet, Context context,
+                              PropertyLength property_length, Emitter& w) noexcept {
+    MQTLS_TRY(check_reason(p.reason_code, packet));
+    if (p.properties.empty() && p.reason_code == ReasonCode::success) return ok();
+    w.u8(static_cast<std::uint8_t>(p.reason_code));
+    if (p.properties.empty() && property_length == PropertyLength::optional) return ok();
+    return w.properties(p.properties, context);
+}
+
+Result<void> emit(const Disconnect& p, Emitter& w) noexcept {
+    if (!w.v5()) return ok();  // a 3.1.1 DISCONNECT has no body
+    return emit_reason_only(p, ReasonPacket::disconnect, Context::disconnect,
+                            PropertyLength::optional, w);
+}
+
+Result<void> emit(const Auth& p, Emitter& w) noexcept {
+    // Only MQTT 5 gets here: uses_mqtt5() refuses every 3.1.1 AUTH.
+    MQTLS_TRY(rules::check_authentication(p.properties));
+    return emit_reason_only(p, ReasonPacket::auth, Context::auth, PropertyLength::required, w);
+}
+#else
+Result<void> emit(const Disconnect&, Emitter&) noexcept { return ok(); }
 #endif
 
 // ---- generic ---------------------------------------------------------------------------------
 
-// The body in `version`'s form. A 3.1.1 packet that sets MQTT 5 fields is refused (mqtt5_only),
-// never sent without them.
 Result<void> check_version(ProtocolVersion version) noexcept {
     if (version == ProtocolVersion::v3_1_1) return ok();
     if (version != ProtocolVersion::v5) {
@@ -261,48 +453,37 @@ Result<void> check_version(ProtocolVersion version) noexcept {
     return ok();
 }
 
-// `version` has passed check_version(), once per call, in the public functions below.
-template <class P>
-Result<std::uint32_t> versioned_body_size(const P& p, ProtocolVersion version) noexcept {
+// The body of `packet` in `w`'s version: the one place each packet's rules are instantiated, for
+// counting and writing alike.
+Result<void> emit_body(const Packet& packet, Emitter& w) noexcept {
+    return std::visit(
+        [&w](const auto& p) -> Result<void> {
 #if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) return v5::body_size(p);
-    if (v5::uses_mqtt5(p)) return Errc::mqtt5_only;
-#else
-    static_cast<void>(version);
+            if (!w.v5() && uses_mqtt5(p)) return Errc::mqtt5_only;
 #endif
-    return body_size(p);
+            return emit(p, w);
+        },
+        packet);
 }
 
-// Only called after versioned_body_size() accepted `version`.
-template <class P>
-Result<void> versioned_write_body(const P& p, ProtocolVersion version, Writer& w) noexcept {
-#if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) return v5::write_body(p, w);
-#endif
-    static_cast<void>(version);
-    return write_body(p, w);
-}
-
-// The remaining length of `packet` after validating it: the one place each packet's rules are
-// instantiated, for encoded_size() and encode() alike (the code of a device holds them once).
+// The remaining length of `packet` after validating it in `version`.
 Result<std::uint32_t> checked_body_size(const Packet& packet, ProtocolVersion version) noexcept {
     MQTLS_TRY(check_version(version));
-    MQTLS_TRY_ASSIGN(
-        const std::uint32_t body,
-        std::visit([version](const auto& p) { return versioned_body_size(p, version); }, packet));
-    if (remaining_length_size(body) == 0) return Errc::packet_too_large;
-    return body;
+    Emitter counter(version);
+    MQTLS_TRY(emit_body(packet, counter));
+    if (counter.oversized()) return Errc::packet_too_large;
+    return static_cast<std::uint32_t>(counter.size());
 }
 
-// Writes a packet checked_body_size() accepted, into room for all of it.
-template <class P>
-Result<std::size_t> write_packet(const P& p, std::uint32_t body, mutable_bytes out,
-                                 ProtocolVersion version) noexcept {
-    Writer w(out);
-    MQTLS_TRY(w.u8(first_byte(p)));
-    MQTLS_TRY(w.remaining_length(body));
-    MQTLS_TRY(versioned_write_body(p, version, w));
-    return w.written();
+std::uint8_t first_byte(const Packet& packet) noexcept {
+    if (const auto* publish = std::get_if<Publish>(&packet)) return publish_first_byte(*publish);
+    const PacketType type = packet_type(packet);
+    return static_cast<std::uint8_t>((static_cast<std::uint8_t>(type) << 4) |
+                                     rules::required_flags(type));
+}
+
+std::size_t packet_size(std::uint32_t body) noexcept {
+    return 1 + remaining_length_size(body) + std::size_t{body};
 }
 
 }  // namespace
@@ -317,18 +498,19 @@ std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
 
 Result<std::size_t> encoded_size(const Packet& packet, ProtocolVersion version) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
-    return 1 + remaining_length_size(body) + std::size_t{body};
+    return packet_size(body);
 }
 
 Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
                            ProtocolVersion version) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
-    if (out.size() < 1 + remaining_length_size(body) + std::size_t{body}) {
-        return Errc::buffer_too_small;
-    }
-    return std::visit(
-        [body, out, version](const auto& p) { return write_packet(p, body, out, version); },
-        packet);
+    const std::size_t size = packet_size(body);
+    if (out.size() < size) return Errc::buffer_too_small;
+    Emitter w(version, out, size);
+    w.u8(first_byte(packet));
+    w.remaining_length(body);
+    MQTLS_TRY(emit_body(packet, w));
+    return w.size();
 }
 
 namespace {
@@ -337,24 +519,21 @@ struct PublishSplit {
     std::uint32_t remaining_length;
     std::size_t header_size;
 };
-Result<std::uint32_t> versioned_publish_header_size(const Publish& publish,
-                                                    ProtocolVersion version) noexcept {
-    MQTLS_TRY(check_version(version));
-#if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) return v5::publish_header_body_size(publish);
-    if (v5::uses_mqtt5(publish)) return Errc::mqtt5_only;
-#endif
-    return publish_header_body_size(publish);
-}
 
 Result<PublishSplit> split_publish(const Publish& publish, ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t header_fields,
-                     versioned_publish_header_size(publish, version));
+    MQTLS_TRY(check_version(version));
+    Emitter counter(version);
+#if MQTLS_MQTT5
+    if (!counter.v5() && uses_mqtt5(publish)) return Errc::mqtt5_only;
+#endif
+    MQTLS_TRY(emit_publish_header(publish, counter));
+    if (counter.oversized()) return Errc::packet_too_large;
+    const std::size_t header_fields = counter.size();
     if (publish.payload.size() > max_remaining_length - header_fields) {
         return Errc::packet_too_large;
     }
-    const auto body = header_fields + static_cast<std::uint32_t>(publish.payload.size());
-    return PublishSplit{body, 1 + remaining_length_size(body) + std::size_t{header_fields}};
+    const auto body = static_cast<std::uint32_t>(header_fields + publish.payload.size());
+    return PublishSplit{body, 1 + remaining_length_size(body) + header_fields};
 }
 }  // namespace
 
@@ -368,17 +547,11 @@ Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes 
                                           ProtocolVersion version) noexcept {
     MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
     if (out.size() < split.header_size) return Errc::buffer_too_small;
-    Writer w(out);
-    MQTLS_TRY(w.u8(first_byte(publish)));
-    MQTLS_TRY(w.remaining_length(split.remaining_length));
-#if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) {
-        MQTLS_TRY(v5::write_publish_header_fields(publish, w));
-        return w.written();
-    }
-#endif
-    MQTLS_TRY(write_publish_header_fields(publish, w));
-    return w.written();
+    Emitter w(version, out, split.header_size);
+    w.u8(publish_first_byte(publish));
+    w.remaining_length(split.remaining_length);
+    MQTLS_TRY(emit_publish_header(publish, w));
+    return w.size();
 }
 
 }  // namespace mqtls::mqtt
