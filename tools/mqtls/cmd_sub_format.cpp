@@ -250,7 +250,9 @@ void append_property(std::string& out, char conversion, const client::Message& m
             std::string pairs;
             for (const auto& [name, value] : message.user_properties) {
                 if (!pairs.empty()) pairs += ' ';
-                pairs += name + ':' + value;
+                pairs += name;
+                pairs += ':';
+                pairs += value;
             }
             return append_text(out, pairs, layout);
         }

@@ -89,46 +89,37 @@ bool packet_named(const std::string& given, const char* name) {
     return true;
 }
 
-// One -D: its packet, the property and its value; exit_ok or the usage status.
-int parse_one(const char* command, const std::vector<std::string>& values, bool publish,
-              client::ClientOptions& options) {
-    const char* packets = publish ? "CONNECT or PUBLISH" : "CONNECT";
-    if (values.size() < 3) {
-        return usage_error(command, "-D takes a packet, a property and its value",
-                           "e.g. -D PUBLISH user-property site north, -D PUBLISH "
-                           "message-expiry-interval 60");
-    }
-    const bool for_connect = packet_named(values[0], "CONNECT");
-    const bool for_publish = publish && packet_named(values[0], "PUBLISH");
-    if (!for_connect && !for_publish) {
-        return usage_error(
-            command,
-            ("-D " + values[0] + ": mqtls " + command + " sets properties of " + packets + " only")
-                .c_str(),
-            "the other packets are the session's own (acknowledgements) or carry "
-            "nothing a command line needs");
-    }
-    const auto info = property_spelled(values[1]);
+// The property a -D names, if mqtls lets a user set it in `context`; nullopt after reporting
+// why not (`status` is then the usage exit status).
+std::optional<mqtt::PropertyInfo> settable_property(const char* command, const std::string& name,
+                                                    mqtt::PropertyContext context,
+                                                    const char* packet, int& status) {
+    const auto info = property_spelled(name);
     if (!info) {
-        return usage_error(command, ("-D: '" + values[1] + "' is not an MQTT 5 property").c_str(),
-                           "names as mosquitto_pub spells them: user-property, content-type, "
-                           "message-expiry-interval, response-topic, correlation-data, "
-                           "payload-format-indicator, receive-maximum, maximum-packet-size, "
-                           "request-problem-information, request-response-information");
+        status = usage_error(command, ("-D: '" + name + "' is not an MQTT 5 property").c_str(),
+                             "names as mosquitto_pub spells them: user-property, content-type, "
+                             "message-expiry-interval, response-topic, correlation-data, "
+                             "payload-format-indicator, receive-maximum, maximum-packet-size, "
+                             "request-problem-information, request-response-information");
+        return std::nullopt;
     }
     if (const char* instead = not_settable(info->id)) {
-        return usage_error(command, ("-D " + values[1] + " is not settable").c_str(), instead);
+        status = usage_error(command, ("-D " + name + " is not settable").c_str(), instead);
+        return std::nullopt;
     }
-    const auto context =
-        for_connect ? mqtt::PropertyContext::connect : mqtt::PropertyContext::publish;
     if (!mqtt::property_allowed(info->id, context)) {
-        return usage_error(
-            command,
-            ("-D: " + values[1] + " does not belong in " + (for_connect ? "CONNECT" : "PUBLISH"))
-                .c_str(),
-            "table 2-4 of the MQTT 5 specification lists where each property goes");
+        status = usage_error(command, ("-D: " + name + " does not belong in " + packet).c_str(),
+                             "table 2-4 of the MQTT 5 specification lists where each property "
+                             "goes");
+        return std::nullopt;
     }
-    const std::size_t wanted = info->type == mqtt::PropertyType::utf8_string_pair ? 4 : 3;
+    return info;
+}
+
+// The value(s) of a -D as `setting`; exit_ok or the usage status.
+int parse_value(const char* command, const std::vector<std::string>& values,
+                const mqtt::PropertyInfo& info, client::PropertySetting& setting) {
+    const std::size_t wanted = info.type == mqtt::PropertyType::utf8_string_pair ? 4 : 3;
     if (values.size() != wanted) {
         return usage_error(command,
                            ("-D " + values[0] + " " + values[1] + " takes " +
@@ -137,22 +128,50 @@ int parse_one(const char* command, const std::vector<std::string>& values, bool 
                            wanted == 4 ? "e.g. -D PUBLISH user-property site north"
                                        : "e.g. -D PUBLISH content-type application/json");
     }
-    client::PropertySetting setting;
-    setting.id = info->id;
-    if (is_number_type(info->type)) {
-        const auto number = parse_number(values[2], largest_value(info->type));
-        if (!number) {
-            return usage_error(command,
-                               ("-D " + values[1] + " needs a number up to " +
-                                std::to_string(largest_value(info->type)))
-                                   .c_str(),
-                               "e.g. -D PUBLISH message-expiry-interval 60");
-        }
-        setting.number = *number;
-    } else {
+    setting.id = info.id;
+    if (!is_number_type(info.type)) {
         setting.text = values[2];
         if (wanted == 4) setting.value = values[3];
+        return exit_ok;
     }
+    const auto number = parse_number(values[2], largest_value(info.type));
+    if (!number) {
+        return usage_error(command,
+                           ("-D " + values[1] + " needs a number up to " +
+                            std::to_string(largest_value(info.type)))
+                               .c_str(),
+                           "e.g. -D PUBLISH message-expiry-interval 60");
+    }
+    setting.number = *number;
+    return exit_ok;
+}
+
+// One -D: its packet, the property and its value; exit_ok or the usage status.
+int parse_one(const char* command, const std::vector<std::string>& values, bool publish,
+              client::ClientOptions& options) {
+    if (values.size() < 3) {
+        return usage_error(command, "-D takes a packet, a property and its value",
+                           "e.g. -D PUBLISH user-property site north, -D PUBLISH "
+                           "message-expiry-interval 60");
+    }
+    const bool for_connect = packet_named(values[0], "CONNECT");
+    const bool for_publish = publish && packet_named(values[0], "PUBLISH");
+    if (!for_connect && !for_publish) {
+        return usage_error(command,
+                           ("-D " + values[0] + ": mqtls " + command + " sets properties of " +
+                            (publish ? "CONNECT or PUBLISH" : "CONNECT") + " only")
+                               .c_str(),
+                           "the other packets are the session's own (acknowledgements) or carry "
+                           "nothing a command line needs");
+    }
+    int status = exit_ok;
+    const auto info = settable_property(
+        command, values[1],
+        for_connect ? mqtt::PropertyContext::connect : mqtt::PropertyContext::publish,
+        for_connect ? "CONNECT" : "PUBLISH", status);
+    if (!info) return status;
+    client::PropertySetting setting;
+    if (const int parsed = parse_value(command, values, *info, setting)) return parsed;
     (for_connect ? options.connect_properties : options.publish_properties).push_back(setting);
     return exit_ok;
 }
@@ -161,6 +180,7 @@ int parse_one(const char* command, const std::vector<std::string>& values, bool 
 int check_list(const char* command, const std::vector<client::PropertySetting>& settings,
                mqtt::PropertyContext context, const char* packet) {
     std::vector<mqtt::Property> properties;
+    properties.reserve(settings.size());
     for (const client::PropertySetting& setting : settings) {
         properties.push_back(client::as_property(setting));
     }
