@@ -48,6 +48,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::property_value_invalid, RetryClass::transient},
         {Errc::mqtt5_unavailable, RetryClass::permanent},
         {Errc::mqtt5_only, RetryClass::permanent},
+        {Errc::server_side_packet, RetryClass::transient},
         {Errc::invalid_reason_code, RetryClass::transient},
         {Errc::broker_disconnected, RetryClass::by_detail},
         {Errc::broker_redirected, RetryClass::permanent},

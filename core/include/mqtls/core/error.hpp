@@ -115,6 +115,11 @@ enum class RetryClass : std::uint8_t {
       "properties, reason codes, subscription options and AUTH need MQTT 5: connect with it")      \
     X(invalid_reason_code, 0x0120, transient, "a reason code this packet may not carry",           \
       "MQTT 5 table 2-6 lists the codes of each packet; the sender is at fault")                   \
+    X(server_side_packet, 0x0121, transient,                                                       \
+      "a packet only a server receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE) or sends (CONNACK, "      \
+      "SUBACK, UNSUBACK), which the client codec leaves out",                                      \
+      "from a broker it is a Protocol Error; brokers and tests use mqtls::mqtt::server (the "      \
+      "mqtls_mqtt_server library)")                                                                \
     X(not_connected, 0x0201, transient, "the session is not connected",                            \
       "call start_connect() and wait for the Connected event")                                     \
     X(already_connected, 0x0202, transient, "the session is already connecting or connected",      \
