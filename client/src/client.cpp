@@ -28,6 +28,8 @@ constexpr std::size_t store_bytes_per_window_slot = 256;
 constexpr std::size_t tx_spare = 64;
 constexpr std::size_t requests_max = 8;
 constexpr std::size_t events_max = 16;
+// MQTT 5: Topic Aliases a broker may use towards pub/sub (its Topic Alias Maximum in CONNECT).
+constexpr std::size_t incoming_topic_aliases_max = 16;
 
 // The pump's scratch: a TLS record's worth of stream reads and as much decrypted plaintext (the
 // two 16 KiB buffers the pump once kept on the stack).
@@ -66,7 +68,8 @@ struct SessionBuffers {
           requests(uninitialised_array<mqtt::detail::PendingRequest>(requests_max)),
           events(std::make_unique<mqtt::Event[]>(events_max)),
           // Zeroed: no identifier is in use yet.
-          packet_id_bits(std::make_unique<std::uint8_t[]>(mqtt::packet_id_bits_size)) {}
+          packet_id_bits(std::make_unique<std::uint8_t[]>(mqtt::packet_id_bits_size)),
+          topic_aliases(std::make_unique<mqtt::TopicAliasSlot[]>(incoming_topic_aliases_max)) {}
 
     [[nodiscard]] mqtt::SessionMemory memory() const noexcept {
         return {mutable_bytes(rx.get(), rx_size),
@@ -76,7 +79,8 @@ struct SessionBuffers {
                 span<mqtt::PacketId>(incoming_qos2.get(), every_packet_id),
                 span<mqtt::detail::PendingRequest>(requests.get(), requests_max),
                 span<mqtt::Event>(events.get(), events_max),
-                mutable_bytes(packet_id_bits.get(), mqtt::packet_id_bits_size)};
+                mutable_bytes(packet_id_bits.get(), mqtt::packet_id_bits_size),
+                span<mqtt::TopicAliasSlot>(topic_aliases.get(), incoming_topic_aliases_max)};
     }
 
     std::size_t rx_size;
@@ -91,6 +95,7 @@ struct SessionBuffers {
     std::unique_ptr<mqtt::detail::PendingRequest[]> requests;
     std::unique_ptr<mqtt::Event[]> events;
     std::unique_ptr<std::uint8_t[]> packet_id_bits;
+    std::unique_ptr<mqtt::TopicAliasSlot[]> topic_aliases;
 };
 
 mqtt::SessionConfig session_config(const ClientLimits& limits) {

@@ -54,6 +54,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::broker_redirected, RetryClass::permanent},
         {Errc::broker_limit_exceeded, RetryClass::transient},
         {Errc::message_rejected, RetryClass::by_detail},
+        {Errc::topic_alias_unresolved, RetryClass::transient},
         {Errc::not_connected, RetryClass::transient},
         {Errc::already_connected, RetryClass::transient},
         {Errc::inflight_full, RetryClass::transient},

@@ -53,7 +53,8 @@ std::size_t session_memory_bytes(const mqtt::SessionMemory& memory) noexcept {
            memory.outgoing.size() * sizeof(mqtt::detail::OutgoingSlot) +
            memory.incoming_qos2.size() * sizeof(mqtt::PacketId) +
            memory.requests.size() * sizeof(mqtt::detail::PendingRequest) +
-           memory.events.size() * sizeof(mqtt::Event) + memory.packet_id_bits.size();
+           memory.events.size() * sizeof(mqtt::Event) + memory.packet_id_bits.size() +
+           memory.incoming_topic_aliases.size() * sizeof(mqtt::TopicAliasSlot);
 }
 
 Connection::Connection(SecureChannel& channel, ByteStream& stream, MonotonicClock clock,

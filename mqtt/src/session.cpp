@@ -250,21 +250,40 @@ void Session::remove_outgoing(std::size_t index) noexcept {
     }
 }
 
-// Room for `size` more bytes at store_end_, if the store has them at all.
-bool Session::make_store_room(std::size_t size) noexcept {
-    if (size > memory_.store.size() - store_live_) return false;
-    if (size > memory_.store.size() - store_end_) compact_store();
-    return true;
+// message_too_large when a stored copy of `size` bytes could never be kept or sent whole.
+Result<void> Session::check_storable(std::size_t size) const noexcept {
+    if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
+        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
+    }
+    return ok();
 }
 
-// Takes the copy just encoded at store_end_ into `slot`, the next free place of the window.
-void Session::append_stored(OutgoingSlot& slot, std::size_t length) noexcept {
+// Encodes the QoS 1/2 `message` (`size` bytes) at store_end_ as the newest slot of the window,
+// with identifier `id`, or a newly allocated one when `id` is 0; `sent`: it went out on an earlier
+// connection, so its resend carries DUP. inflight_full while the window or the store is full.
+Result<PacketId> Session::store_outgoing(Publish& message, std::size_t size, PacketId id,
+                                         bool sent) noexcept {
+    if (outgoing_count_ == memory_.outgoing.size() || size > memory_.store.size() - store_live_) {
+        return Errc::inflight_full;
+    }
+    if (size > memory_.store.size() - store_end_) compact_store();
+    message.packet_id = id != 0 ? id : allocate_packet_id();
+    MQTLS_TRY_ASSIGN(const std::size_t written,
+                     encode(message, memory_.store.subspan(store_end_), config_.protocol));
+    OutgoingSlot& slot = outgoing_at(outgoing_count_);
+    slot.packet_id = message.packet_id;
+    // A restored QoS 2 message whose PUBREC was lost with the reboot is sent again as PUBLISH: the
+    // broker answers a duplicate with PUBREC again and delivers it once [MQTT-4.3.3].
+    slot.stage = message.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
+                                                   : OutgoingStage::awaiting_pubrec;
+    slot.sent = sent;
     mark_packet_id(slot.packet_id, true);
     slot.offset = static_cast<std::uint32_t>(store_end_);
-    slot.length = static_cast<std::uint32_t>(length);
-    store_end_ += length;
-    store_live_ += length;
+    slot.length = static_cast<std::uint32_t>(written);
+    store_end_ += written;
+    store_live_ += written;
     ++outgoing_count_;
+    return message.packet_id;
 }
 
 // ---- events
@@ -307,7 +326,9 @@ Result<void> Session::start_connect(const Connect& connect, Instant now) noexcep
 #endif
     broker_limits_ = BrokerLimits{};
 #if MQTLS_MQTT5
-    topic_aliases_used_ = 0;  // [MQTT-3.3.2-7]: aliases belong to one Network Connection
+    // [MQTT-3.3.2-7]: aliases belong to one Network Connection, both ways.
+    topic_aliases_used_ = 0;
+    for (TopicAliasSlot& slot : memory_.incoming_topic_aliases) slot.length = 0;
 #endif
     state_ = SessionState::connecting;
     keep_alive_s_ = connect.keep_alive_s;
@@ -395,26 +416,13 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
     }
     p.packet_id = 1;  // placeholder so validation and sizing see a QoS 1/2 packet
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
-    if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
-        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
-    }
+    MQTLS_TRY(check_storable(size));
 #if MQTLS_MQTT5
     MQTLS_TRY(check_broker_limits(p, size));
 #endif
-    if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
-        return Errc::inflight_full;
-    }
-    p.packet_id = allocate_packet_id();
-    MQTLS_TRY_ASSIGN(const std::size_t written,
-                     encode(p, memory_.store.subspan(store_end_), config_.protocol));
-    OutgoingSlot& slot = outgoing_at(outgoing_count_);
-    slot.packet_id = p.packet_id;
-    slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
-                                             : OutgoingStage::awaiting_pubrec;
-    slot.sent = false;
-    append_stored(slot, written);
+    MQTLS_TRY_ASSIGN(const PacketId id, store_outgoing(p, size, 0, false));
     queue_unsent_messages(now);
-    return p.packet_id;
+    return id;
 }
 
 Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_id) noexcept {
@@ -426,22 +434,8 @@ Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_i
     p.packet_id = packet_id;
     p.dup = false;  // start_connect() sets it, as for any message sent before
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
-    if (size > memory_.store.size() || size + ack_size > memory_.tx.size()) {
-        return Error{Errc::message_too_large, static_cast<std::int32_t>(size)};
-    }
-    if (outgoing_count_ == memory_.outgoing.size() || !make_store_room(size)) {
-        return Errc::inflight_full;
-    }
-    MQTLS_TRY_ASSIGN(const std::size_t written,
-                     encode(p, memory_.store.subspan(store_end_), config_.protocol));
-    OutgoingSlot& slot = outgoing_at(outgoing_count_);
-    slot.packet_id = packet_id;
-    // A QoS 2 message whose PUBREC was lost with the reboot is sent again as PUBLISH: the broker
-    // answers a duplicate with PUBREC again and delivers it once [MQTT-4.3.3].
-    slot.stage = p.qos == QoS::at_least_once ? OutgoingStage::awaiting_puback
-                                             : OutgoingStage::awaiting_pubrec;
-    slot.sent = true;  // it went out before: the resend carries DUP
-    append_stored(slot, written);
+    MQTLS_TRY(check_storable(size));
+    MQTLS_TRY(store_outgoing(p, size, packet_id, true));
     // New identifiers continue after the restored one.
     last_packet_id_ = packet_id;
     return ok();
@@ -712,10 +706,10 @@ void Session::reject_unsendable_unsent() noexcept {
 namespace {
 // A CONNECT property of the caller's that promises no more than the session can keep.
 Result<void> check_connect_property(const Property& p, std::size_t incoming_capacity,
-                                    std::size_t largest_packet) noexcept {
+                                    std::size_t largest_packet, std::size_t alias_slots) noexcept {
     const bool too_large = (p.id == PropertyId::receive_maximum && p.number > incoming_capacity) ||
                            (p.id == PropertyId::maximum_packet_size && p.number > largest_packet) ||
-                           (p.id == PropertyId::topic_alias_maximum && p.number != 0);
+                           (p.id == PropertyId::topic_alias_maximum && p.number > alias_slots);
     if (too_large) return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
     return ok();
 }
@@ -723,15 +717,18 @@ Result<void> check_connect_property(const Property& p, std::size_t incoming_capa
 
 // Builds CONNECT with the properties the session's own capacities imply.
 Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noexcept {
-    std::array<Property, max_connect_properties + 2> properties{};
+    std::array<Property, max_connect_properties + 3> properties{};
     std::size_t count = 0;
     const std::size_t incoming_capacity = memory_.incoming_qos2.size();
+    const std::size_t alias_slots = memory_.incoming_topic_aliases.size() < 65535
+                                        ? memory_.incoming_topic_aliases.size()
+                                        : 65535;
     const std::size_t largest_packet = config_.limits.max_packet_size < memory_.rx.size()
                                            ? config_.limits.max_packet_size
                                            : memory_.rx.size();
     for (const Property p : connect.properties) {
         if (count == max_connect_properties) return Errc::invalid_argument;
-        MQTLS_TRY(check_connect_property(p, incoming_capacity, largest_packet));
+        MQTLS_TRY(check_connect_property(p, incoming_capacity, largest_packet, alias_slots));
         properties[count++] = p;
     }
     const bool has_receive_maximum =
@@ -752,19 +749,25 @@ Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noex
         properties[count++] = Property::integer(PropertyId::maximum_packet_size,
                                                 static_cast<std::uint32_t>(largest_packet));
     }
+    // [MQTT-3.1.2-26]: the broker may use aliases 1..this towards us, each resolved by a slot.
+    if (alias_slots != 0 && !find_property(connect.properties, PropertyId::topic_alias_maximum)) {
+        properties[count++] = Property::integer(PropertyId::topic_alias_maximum,
+                                                static_cast<std::uint32_t>(alias_slots));
+    }
     Connect with_limits = connect;
     with_limits.properties = PropertyList(span<const Property>(properties.data(), count));
-    return queue_request(with_limits, now);
+    MQTLS_TRY(queue_request(with_limits, now));
+    const std::optional<Property> alias_maximum =
+        find_property(with_limits.properties, PropertyId::topic_alias_maximum);
+    incoming_alias_maximum_ = static_cast<std::uint16_t>(alias_maximum ? alias_maximum->number : 0);
+    return ok();
 }
 #endif
 
-Result<void> Session::handle_publish(const Publish& publish, Instant now) noexcept {
+Result<void> Session::handle_publish(const Publish& received, Instant now) noexcept {
+    Publish publish = received;
 #if MQTLS_MQTT5
-    // We announce no Topic Alias Maximum, so the broker may use no alias [MQTT-3.1.2-27].
-    if (find_property(publish.properties, PropertyId::topic_alias)) {
-        return fail(
-            Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::publish)});
-    }
+    MQTLS_TRY(resolve_incoming_alias(publish));
 #endif
     switch (publish.qos) {
         case QoS::at_most_once:

@@ -1,11 +1,19 @@
-// MQTT 5 outgoing Topic Aliases (section 3.3.2.3.4): a topic sent again on the same connection
+// MQTT 5 Topic Aliases (section 3.3.2.3.4), both ways.
+//
+// Outgoing: a topic sent again on the same connection
 // goes as two bytes instead of its name. The alias is chosen as the bytes go into tx, in the
 // order the broker reads them, so the PUBLISH that establishes an alias (topic and alias) always
 // reaches the broker before the first one that uses it alone (empty topic and alias). Stored
 // QoS 1/2 copies keep the whole topic; each transmission is aliased afresh from them, so a resend
 // on a new connection, whose mapping starts empty [MQTT-3.3.2-7], never relies on an alias the
 // broker forgot.
+//
+// Incoming: a PUBLISH carrying a topic and an alias sets the alias (again) for this connection;
+// one carrying the alias and an empty Topic Name is given the topic it stands for. The topic
+// lives in a slot of SessionMemory::incoming_topic_aliases, which MessageReceived views: receive()
+// takes no more bytes while such an event is queued, so no slot changes under it.
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -66,7 +74,7 @@ bool Session::alias_topic(const Publish& message, AliasedPublish& aliased) const
 
 void Session::commit_alias(const AliasedPublish& aliased) noexcept {
     if (!aliased.establishes) return;
-    TopicAliasEntry& entry = topic_aliases_[aliased.entry];
+    TopicAliasSlot& entry = topic_aliases_[aliased.entry];
     entry.length = static_cast<std::uint8_t>(aliased.message.topic.size());
     std::copy(aliased.message.topic.begin(), aliased.message.topic.end(), entry.topic);
     ++topic_aliases_used_;
@@ -113,6 +121,34 @@ Result<bool> Session::queue_stored_with_alias(const detail::OutgoingSlot& slot,
     last_sent_ = now;
     commit_alias(aliased);
     return true;
+}
+
+Result<void> Session::resolve_incoming_alias(Publish& publish) noexcept {
+    if (config_.protocol != ProtocolVersion::v5) return ok();
+    const std::optional<Property> alias =
+        find_property(publish.properties, PropertyId::topic_alias);
+    if (!alias) return ok();
+    // [MQTT-3.3.2-11]: never 0 nor above the Topic Alias Maximum of our CONNECT, which is 0 when
+    // the session has no slots [MQTT-3.1.2-27].
+    if (alias->number == 0 || alias->number > incoming_alias_maximum_) {
+        return fail(
+            Error{Errc::protocol_violation, static_cast<std::int32_t>(PacketType::publish)});
+    }
+    TopicAliasSlot& slot = memory_.incoming_topic_aliases[alias->number - 1];
+    if (!publish.topic.empty()) {
+        if (publish.topic.size() > max_aliased_topic_bytes) {
+            slot.length = TopicAliasSlot::topic_alias_too_long;
+            return ok();
+        }
+        slot.length = static_cast<std::uint8_t>(publish.topic.size());
+        std::copy(publish.topic.begin(), publish.topic.end(), slot.topic);
+        return ok();
+    }
+    if (slot.length == 0 || slot.length == TopicAliasSlot::topic_alias_too_long) {
+        return fail(Error{Errc::topic_alias_unresolved, static_cast<std::int32_t>(alias->number)});
+    }
+    publish.topic = std::string_view(slot.topic, slot.length);
+    return ok();
 }
 
 }  // namespace mqtls::mqtt

@@ -293,6 +293,7 @@ TEST(SessionV5Disconnect, UseAnotherServerIsARedirection) {
     EXPECT_TRUE(log.find(Seen::Kind::broker_closed).topic_is("b2"));
 }
 
+// Without incoming alias slots the session announces no Topic Alias Maximum [MQTT-3.1.2-27].
 TEST(SessionV5Receive, TopicAliasWeNeverAllowedIsAProtocolViolation) {
     Session s(v5_config(), shared_memory());
     EventLog log;
@@ -400,6 +401,114 @@ TEST(SessionV5TopicAlias, OffWhenTheCallerSaysSo) {
     ASSERT_TRUE(establish_v5(s, log, wire(connack_two_aliases)));
     ASSERT_TRUE(s.publish(message_t_hi(QoS::at_least_once), at(2)));
     EXPECT_TRUE(output_is(s, PublishTHi5(0x32, 1).view()));
+}
+
+// ---- incoming Topic Aliases (3.3.2.3.4) -------------------------------------------------------
+
+// SmallStorage with two incoming Topic Alias slots.
+using AliasStorage = SessionStorage<256, 512, 512, 8, 4, 2, 6, 2>;
+SessionMemory alias_memory() noexcept {
+    static AliasStorage storage;
+    return storage.memory();
+}
+
+// A QoS 0 PUBLISH from the broker: `topic` (may be empty), Topic Alias `alias`, payload "hi".
+struct AliasedFromBroker {
+    std::uint8_t bytes[80] = {};
+    std::size_t size = 0;
+    AliasedFromBroker(std::string_view topic, std::uint16_t alias) noexcept {
+        bytes[size++] = 0x30;
+        bytes[size++] = static_cast<std::uint8_t>(2 + topic.size() + 4 + 2);
+        bytes[size++] = 0x00;
+        bytes[size++] = static_cast<std::uint8_t>(topic.size());
+        for (const char c : topic) bytes[size++] = static_cast<std::uint8_t>(c);
+        bytes[size++] = 0x03;  // Property Length: the Topic Alias alone
+        bytes[size++] = 0x23;
+        bytes[size++] = id_msb(alias);
+        bytes[size++] = id_lsb(alias);
+        bytes[size++] = 'h';
+        bytes[size++] = 'i';
+    }
+    [[nodiscard]] bytes_view view() const noexcept { return {bytes, size}; }
+};
+
+TEST(SessionV5IncomingAlias, SlotsAreAnnouncedAsTheTopicAliasMaximum) {
+    Session s(v5_config(), alias_memory());
+    ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
+    DecodeLimits limits;
+    limits.protocol = ProtocolVersion::v5;
+    const auto decoded = decode(s.pending_output(), limits);
+    ASSERT_TRUE(decoded.has_value());
+    const auto* connect = std::get_if<Connect>(&decoded->packet);
+    ASSERT_TRUE(connect != nullptr);
+    const auto maximum = find_property(connect->properties, PropertyId::topic_alias_maximum);
+    ASSERT_TRUE(maximum.has_value());
+    EXPECT_EQ(maximum->number, 2u);
+    s.on_transport_closed(at(1));
+    // The caller may announce fewer, not more, than the slots.
+    const Property three[] = {Property::integer(PropertyId::topic_alias_maximum, 3)};
+    Connect c = basic_connect();
+    c.properties = PropertyList(span<const Property>(three));
+    EXPECT_EQ(error_code(s.start_connect(c, at(2))), Errc::invalid_argument);
+    const Property one[] = {Property::integer(PropertyId::topic_alias_maximum, 1)};
+    c.properties = PropertyList(span<const Property>(one));
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted), c));
+    // [MQTT-3.3.2-11]: alias 2 is above the maximum this connection announced.
+    EXPECT_EQ(error_code(feed(s, AliasedFromBroker("t", 2).view(), at(3), log)),
+              Errc::protocol_violation);
+}
+
+TEST(SessionV5IncomingAlias, AnAliasAloneArrivesUnderTheTopicItWasSetFor) {
+    Session s(v5_config(), alias_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    log.clear();
+    ASSERT_TRUE(feed(s, AliasedFromBroker("cmd/a", 1).view(), at(2), log));
+    ASSERT_TRUE(feed(s, AliasedFromBroker("cmd/b", 2).view(), at(3), log));
+    ASSERT_TRUE(feed(s, AliasedFromBroker("", 1).view(), at(4), log));
+    ASSERT_TRUE(feed(s, AliasedFromBroker("", 2).view(), at(5), log));
+    // The broker may set an alias again for another topic.
+    ASSERT_TRUE(feed(s, AliasedFromBroker("cmd/c", 1).view(), at(6), log));
+    ASSERT_TRUE(feed(s, AliasedFromBroker("", 1).view(), at(7), log));
+    ASSERT_EQ(log.count, 6u);
+    const char* const expected[] = {"cmd/a", "cmd/b", "cmd/a", "cmd/b", "cmd/c", "cmd/c"};
+    for (std::size_t i = 0; i < 6; ++i) {
+        EXPECT_TRUE(log.items[i].kind == Seen::Kind::message);
+        EXPECT_TRUE(log.items[i].topic_is(expected[i]));
+        EXPECT_TRUE(log.items[i].data_is(text("hi")));
+    }
+}
+
+TEST(SessionV5IncomingAlias, AnAliasNotSetOnThisConnectionIsRefused) {
+    Session s(v5_config(), alias_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted), basic_connect(false)));
+    ASSERT_TRUE(feed(s, AliasedFromBroker("cmd/a", 1).view(), at(2), log));
+    // [MQTT-3.3.2-7]: a new connection starts without any alias.
+    s.on_transport_closed(at(3));
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted), basic_connect(false)));
+    log.clear();
+    const auto unset = feed(s, AliasedFromBroker("", 1).view(), at(4), log);
+    EXPECT_EQ(error_code(unset), Errc::topic_alias_unresolved);
+    EXPECT_EQ(unset.error().detail, 1);
+    EXPECT_EQ(log.count_of(Seen::Kind::message), 0u);
+    EXPECT_TRUE(s.state() == SessionState::disconnected);
+}
+
+TEST(SessionV5IncomingAlias, ATopicTooLongForASlotArrivesButItsAliasAloneCannot) {
+    Session s(v5_config(), alias_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    log.clear();
+    const std::string_view long_topic =
+        "a/topic/of/sixty-five/bytes/which/is/one/more/than/a/slot/holds/x";
+    ASSERT_EQ(long_topic.size(), max_aliased_topic_bytes + 1);
+    ASSERT_TRUE(feed(s, AliasedFromBroker(long_topic, 2).view(), at(2), log));
+    EXPECT_EQ(log.count_of(Seen::Kind::message), 1u);
+    EXPECT_EQ(error_code(feed(s, AliasedFromBroker("", 2).view(), at(3), log)),
+              Errc::topic_alias_unresolved);
+    EXPECT_EQ(log.count_of(Seen::Kind::message), 1u);
 }
 
 }  // namespace

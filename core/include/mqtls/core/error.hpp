@@ -164,6 +164,11 @@ enum class RetryClass : std::uint8_t {
     X(message_rejected, 0x0212, by_detail, "the broker refused the message",                       \
       "MQTT 5 PUBACK/PUBREC Reason Code in the detail: 0x87 means its ACL does not allow this "    \
       "topic for this client; the message was not delivered")                                      \
+    X(topic_alias_unresolved, 0x0213, transient,                                                   \
+      "the broker sent a Topic Alias the session holds no topic for",                              \
+      "the broker never set it on this connection (a Protocol Error), or set it for a topic "      \
+      "longer "                                                                                    \
+      "than 64 bytes, which a slot cannot keep; the detail is the alias")                          \
     X(resolve_failed, 0x0301, transient, "the broker's host name could not be resolved",           \
       "check the spelling of the host and the DNS settings; detail holds the getaddrinfo code")    \
     X(connection_refused, 0x0302, transient, "the broker refused the TCP connection",              \

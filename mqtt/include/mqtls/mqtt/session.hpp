@@ -151,6 +151,15 @@ struct SessionConfig {
 inline constexpr std::size_t max_outgoing_topic_aliases = 4;
 inline constexpr std::size_t max_aliased_topic_bytes = 64;
 
+/// The topic a Topic Alias stands for on this connection (MQTT 5, 3.3.2.3.4).
+struct TopicAliasSlot {
+    /// Bytes of `topic` in use; 0: the alias is not set on this connection;
+    /// topic_alias_too_long: set for a topic longer than max_aliased_topic_bytes.
+    std::uint8_t length = 0;
+    char topic[max_aliased_topic_bytes] = {};
+    static constexpr std::uint8_t topic_alias_too_long = 0xff;
+};
+
 /// What the broker's CONNACK allowed (MQTT 5 section 3.2.2.3); MQTT 3.1.1 has no such limits, so
 /// there every field keeps the value that means "no limit".
 struct BrokerLimits {
@@ -204,12 +213,19 @@ struct SessionMemory {
     /// searching the window. Empty (or shorter): the window is searched, which is as fast for
     /// the few dozen slots of a small device.
     mutable_bytes packet_id_bits{};
+    /// Optional, MQTT 5: one slot per Topic Alias the broker may use towards us. The session
+    /// announces their number as its Topic Alias Maximum in CONNECT (none when empty, so the
+    /// broker sends whole topics) and resolves an alias to its topic in MessageReceived. A slot
+    /// keeps a topic of up to max_aliased_topic_bytes; a longer one still arrives, but its alias
+    /// alone cannot be resolved later (topic_alias_unresolved).
+    span<TopicAliasSlot> incoming_topic_aliases{};
 };
 
 /// Fixed-capacity memory for one Session, sized at compile time.
 template <std::size_t RxBytes = 1024, std::size_t TxBytes = 2048, std::size_t StoreBytes = 4096,
           std::size_t OutgoingMax = 16, std::size_t IncomingQos2Max = 16,
-          std::size_t RequestsMax = 4, std::size_t EventsMax = RequestsMax + 4>
+          std::size_t RequestsMax = 4, std::size_t EventsMax = RequestsMax + 4,
+          std::size_t IncomingTopicAliases = 0>
 struct SessionStorage {
     static_assert(EventsMax >= RequestsMax + 2, "the event queue must hold abandoned requests");
     std::array<std::uint8_t, RxBytes> rx{};
@@ -219,9 +235,11 @@ struct SessionStorage {
     std::array<PacketId, IncomingQos2Max> incoming_qos2{};
     std::array<detail::PendingRequest, RequestsMax> requests{};
     std::array<Event, EventsMax> events{};
+    std::array<TopicAliasSlot, IncomingTopicAliases> incoming_topic_aliases{};
 
     SessionMemory memory() noexcept {
-        return {rx, tx, store, outgoing, incoming_qos2, requests, events};
+        return {
+            rx, tx, store, outgoing, incoming_qos2, requests, events, {}, incoming_topic_aliases};
     }
 };
 
@@ -240,8 +258,9 @@ public:
     /// With `clean_session`, QoS 2 identifiers received on earlier connections are forgotten.
     /// MQTT 5: the session adds Receive Maximum (its incoming QoS 2 capacity) and Maximum Packet
     /// Size (its rx buffer) unless `connect` has them, and refuses (invalid_argument) values
-    /// above what it can hold, a Topic Alias Maximum above 0 (it keeps no incoming aliases), and
-    /// more than max_connect_properties properties.
+    /// above what it can hold, a Topic Alias Maximum above its incoming_topic_aliases slots
+    /// (which it announces when the caller does not), and more than max_connect_properties
+    /// properties. Incoming Topic Aliases start over with every connection [MQTT-3.3.2-7].
     Result<void> start_connect(const Connect& connect, Instant now) noexcept;
 
     /// Changes the MQTT version of the next connections (SessionConfig::protocol). Only while
@@ -347,6 +366,7 @@ private:
     void commit_alias(const AliasedPublish& aliased) noexcept;
     Result<bool> queue_with_alias(const Publish& message, Instant now) noexcept;
     Result<bool> queue_stored_with_alias(const detail::OutgoingSlot& slot, Instant now) noexcept;
+    Result<void> resolve_incoming_alias(Publish& publish) noexcept;
 #endif
 
     Result<void> queue_request(const Packet& packet, Instant now) noexcept;
@@ -360,8 +380,9 @@ private:
     [[nodiscard]] std::size_t find_outgoing_index(PacketId id,
                                                   detail::OutgoingStage stage) const noexcept;
     detail::OutgoingSlot* find_outgoing(PacketId id) noexcept;
-    bool make_store_room(std::size_t size) noexcept;
-    void append_stored(detail::OutgoingSlot& slot, std::size_t length) noexcept;
+    [[nodiscard]] Result<void> check_storable(std::size_t size) const noexcept;
+    Result<PacketId> store_outgoing(Publish& message, std::size_t size, PacketId id,
+                                    bool sent) noexcept;
     void compact_store() noexcept;
     void release_store_bytes(detail::OutgoingSlot& slot) noexcept;
     void remove_outgoing(std::size_t index) noexcept;
@@ -397,12 +418,9 @@ private:
     BrokerLimits broker_limits_{};
 #if MQTLS_MQTT5
     // This connection's outgoing Topic Aliases: alias i + 1 stands for the topic in entry i.
-    struct TopicAliasEntry {
-        std::uint8_t length = 0;
-        char topic[max_aliased_topic_bytes] = {};
-    };
-    TopicAliasEntry topic_aliases_[max_outgoing_topic_aliases] = {};
+    TopicAliasSlot topic_aliases_[max_outgoing_topic_aliases] = {};
     std::size_t topic_aliases_used_ = 0;
+    std::uint16_t incoming_alias_maximum_ = 0;  // the Topic Alias Maximum of our CONNECT
 #endif
     bool clean_session_ = true;  // of the CONNECT in flight: decides what CONNACK may say
     Instant last_sent_{};
