@@ -237,6 +237,9 @@ struct Client::Impl {
                 case mqtt::PropertyId::subscription_identifier:
                     message.subscription_identifiers.push_back(property.number);
                     break;
+                case mqtt::PropertyId::topic_alias:
+                    message.topic_alias = static_cast<std::uint16_t>(property.number);
+                    break;
                 default:
                     break;
             }

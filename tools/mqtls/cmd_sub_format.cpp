@@ -229,11 +229,13 @@ void append_unix_time(std::string& out, const timespec& when) {
     out += text;
 }
 
-// %C %D %E %F %P %R %S: the message's MQTT 5 properties (3.3.2.3), empty when it has none. %A
-// (its Topic Alias) is always empty: we allow the broker none, so it always sends the topic.
+// %A %C %D %E %F %P %R %S: the message's MQTT 5 properties (3.3.2.3), empty when it has none.
 void append_property(std::string& out, char conversion, const client::Message& message,
                      const FieldLayout& layout) {
     switch (conversion) {
+        case 'A':
+            if (message.topic_alias) return append_number(out, *message.topic_alias, layout);
+            break;
         case 'C':
             return append_text(out, message.content_type, layout);
         case 'D':

@@ -172,6 +172,8 @@ struct Message {
     std::string correlation_data;
     std::vector<std::pair<std::string, std::string>> user_properties;  ///< in the order sent
     std::vector<std::uint32_t> subscription_identifiers;
+    /// The Topic Alias the broker sent with the message (`topic` is always the whole topic).
+    std::optional<std::uint16_t> topic_alias;
 };
 
 class Client {
