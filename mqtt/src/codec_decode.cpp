@@ -1,9 +1,13 @@
-// Strict decoding. The fixed header is checked first (type, length form, size limit), then the
-// flag bits, then the body with a bounded Reader; a body must be consumed exactly.
+// Strict decoding, MQTT 3.1.1 and (built with MQTLS_MQTT5) MQTT 5 (OASIS MQTT Version 5.0,
+// section 3). The fixed header is checked first (type, length form, size limit), then the flag
+// bits, then the body with a bounded Reader; a body must be consumed exactly and each violation
+// has its own Errc. One function per packet decodes both versions: MQTT 5 adds properties (judged
+// by decode_properties()), reason codes (table 2-6) and subscription options to the 3.1.1 fields,
+// which both versions check by the same rules. The version is a run-time flag, `v5`, false in a
+// build without MQTT 5, where the compiler drops the MQTT 5 branches.
 #include <cstdint>
 
 #include "codec_rules.hpp"
-#include "codec_v5.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "wire.hpp"
@@ -12,27 +16,62 @@ namespace mqtls::mqtt {
 namespace {
 
 using wire::Reader;
+#if MQTLS_MQTT5
+using Context = PropertyContext;
+#endif
 
 using rules::expect_end;
 using rules::read_string;
 
-// The rest of a 3.1.1 CONNECT after its Protocol Level.
-Result<Packet> decode_connect_rest(Reader& r) noexcept {
+bool is_v5(ProtocolVersion version) noexcept {
+    return mqtt5_available && version == ProtocolVersion::v5;
+}
+
+#if MQTLS_MQTT5
+// A property section: its Property Length, then the properties [MQTT-2.2.2-1].
+Result<PropertyList> read_properties(Reader& r, Context context) noexcept {
+    MQTLS_TRY_ASSIGN(const DecodedProperties decoded, decode_properties(r.rest(), context));
+    MQTLS_TRY(r.bytes(decoded.consumed));
+    return decoded.list;
+}
+
+Result<ReasonCode> read_reason(Reader& r, ReasonPacket packet) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint8_t code, r.u8());
+    if (!reason_code_allowed(code, packet)) return Error{Errc::invalid_reason_code, code};
+    return static_cast<ReasonCode>(code);
+}
+#endif
+
+// ---- CONNECT (section 3.1) ---------------------------------------------------------------------
+
+// The rest of a CONNECT after its Protocol Level.
+Result<void> decode_connect_rest(Reader& r, bool v5, Packet& out) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
     MQTLS_TRY_ASSIGN(const rules::ConnectFlagBits bits, rules::parse_connect_flags(flags));
-    const bool has_will = bits.will;
-    const bool has_username = bits.username;
-    const bool has_password = bits.password;
-    if (has_password && !has_username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
-
-    Connect c;
+    // MQTT 5 drops this rule (section 3.1.2.9).
+    if (!v5 && bits.password && !bits.username) {
+        return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
+    }
+    Connect& c = out.emplace<Connect>();
     c.clean_session = bits.clean;
     MQTLS_TRY_ASSIGN(c.keep_alive_s, r.u16());
+#if MQTLS_MQTT5
+    if (v5) {
+        MQTLS_TRY_ASSIGN(c.properties, read_properties(r, Context::connect));
+        MQTLS_TRY(rules::check_authentication(c.properties));
+    }
+#endif
     MQTLS_TRY_ASSIGN(c.client_id, read_string(r));
-    // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree.
-    if (c.client_id.empty() && !c.clean_session) return Errc::invalid_connect_flags;
-    if (has_will) {
+    // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree. MQTT 5 lets
+    // the server assign one with Clean Start 0 [MQTT-3.1.3-6].
+    if (!v5 && c.client_id.empty() && !c.clean_session) return Errc::invalid_connect_flags;
+    if (bits.will) {
         Will will;
+#if MQTLS_MQTT5
+        if (v5) {
+            MQTLS_TRY_ASSIGN(will.properties, read_properties(r, Context::will));
+        }
+#endif
         MQTLS_TRY_ASSIGN(will.topic, read_string(r));
         MQTLS_TRY(validate_topic_name(will.topic));
         MQTLS_TRY_ASSIGN(will.payload, r.binary());
@@ -40,181 +79,358 @@ Result<Packet> decode_connect_rest(Reader& r) noexcept {
         will.retain = bits.will_retain;
         c.will = will;
     }
-    if (has_username) {
+    if (bits.username) {
         MQTLS_TRY_ASSIGN(c.username, read_string(r));
     }
-    if (has_password) {
+    if (bits.password) {
         MQTLS_TRY_ASSIGN(c.password, r.binary());
     }
-    MQTLS_TRY(expect_end(r));
-    return Packet{c};
+    return expect_end(r);
 }
 
 // The Protocol Name and Level [MQTT-3.1.2-1], [MQTT-3.1.2-2] decide how the rest reads.
-Result<Packet> decode_connect(Reader& r, ProtocolVersion& version) noexcept {
+Result<void> decode_connect(Reader& r, ProtocolVersion& version, Packet& out) noexcept {
     MQTLS_TRY_ASSIGN(const std::string_view name, r.string());
     if (name != rules::protocol_name) return Errc::invalid_protocol_name;
     MQTLS_TRY_ASSIGN(const std::uint8_t level, r.u8());
-    if (level == static_cast<std::uint8_t>(ProtocolVersion::v3_1_1)) {
-        version = ProtocolVersion::v3_1_1;
-        return decode_connect_rest(r);
+    if (level == static_cast<std::uint8_t>(ProtocolVersion::v3_1_1) ||
+        (mqtt5_available && level == static_cast<std::uint8_t>(ProtocolVersion::v5))) {
+        version = static_cast<ProtocolVersion>(level);
+        return decode_connect_rest(r, is_v5(version), out);
     }
-#if MQTLS_MQTT5
-    if (level == static_cast<std::uint8_t>(ProtocolVersion::v5)) {
-        version = ProtocolVersion::v5;
-        return v5::decode_connect_rest(r);
-    }
-#endif
     return Error{Errc::unsupported_protocol_level, level};
 }
 
-Result<Packet> decode_connack(Reader& r) noexcept {
+// ---- CONNACK (section 3.2) ---------------------------------------------------------------------
+
+Result<void> decode_connack(Reader& r, [[maybe_unused]] bool v5, Packet& out) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
+    ConnAck& a = out.emplace<ConnAck>();
+    a.session_present = (flags & 0x01) != 0;
+#if MQTLS_MQTT5
+    if (v5) {
+        if ((flags & 0xfe) != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2-1]
+        MQTLS_TRY_ASSIGN(a.reason_code, read_reason(r, ReasonPacket::connack));
+        // [MQTT-3.2.2-6] a refusal never claims a session.
+        if (a.session_present && is_failure(a.reason_code)) return Errc::invalid_connack_flags;
+        MQTLS_TRY_ASSIGN(a.properties, read_properties(r, Context::connack));
+        return expect_end(r);
+    }
+#endif
     MQTLS_TRY_ASSIGN(const std::uint8_t code, r.u8());
     MQTLS_TRY(expect_end(r));
     if ((flags & 0xfe) != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2.1] reserved bits
     if (code > 5) return Error{Errc::invalid_return_code, code};
-    ConnAck a;
-    a.session_present = (flags & 0x01) != 0;
     a.return_code = static_cast<ConnectReturnCode>(code);
     if (a.session_present && code != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2-4]
-    return Packet{a};
+    return ok();
 }
 
-Result<Packet> decode_publish(std::uint8_t flags, Reader& r) noexcept {
-    Publish p;
+// ---- PUBLISH (section 3.3) ---------------------------------------------------------------------
+
+Result<void> decode_publish(std::uint8_t flags, Reader& r, bool v5, Packet& out) noexcept {
+    Publish& p = out.emplace<Publish>();
     const auto qos =
         static_cast<std::uint8_t>((flags & rules::publish_qos_mask) >> rules::publish_qos_shift);
     if (qos > 2) return Errc::invalid_qos;  // [MQTT-3.3.1-4]
     p.qos = static_cast<QoS>(qos);
     p.dup = (flags & rules::publish_dup) != 0;
     p.retain = (flags & rules::publish_retain) != 0;
-    if (p.dup && p.qos == QoS::at_most_once)
+    if (p.dup && p.qos == QoS::at_most_once) {
         return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
+    }
     MQTLS_TRY_ASSIGN(p.topic, r.string());
-    MQTLS_TRY(validate_topic_name(p.topic));
+    // MQTT 5 judges the topic after the properties, where a Topic Alias may stand for it.
+    if (!v5) MQTLS_TRY(validate_topic_name(p.topic));
     if (p.qos != QoS::at_most_once) {
         MQTLS_TRY_ASSIGN(p.packet_id, r.u16());
         MQTLS_TRY(rules::check_packet_id(p.packet_id));
     }
+#if MQTLS_MQTT5
+    if (v5) {
+        MQTLS_TRY_ASSIGN(p.properties, read_properties(r, Context::publish));
+        MQTLS_TRY(rules::check_publish_topic(p.topic, p.properties));
+    }
+#endif
     p.payload = r.take_rest();
-    return Packet{p};
+    return ok();
+}
+
+// ---- acknowledgements and the other short packets ----------------------------------------------
+
+// Where read_ack() puts what it reads: fields of the alternative the Packet now holds.
+struct AckFields {
+    PacketId* packet_id = nullptr;  ///< null: the packet has none (PINGREQ, DISCONNECT, AUTH...)
+#if MQTLS_MQTT5
+    ReasonCode* reason_code = nullptr;
+    PropertyList* properties = nullptr;
+#endif
+};
+
+template <class Ack>
+AckFields fields_of(Ack& a) noexcept {
+    AckFields f;
+    f.packet_id = &a.packet_id;
+#if MQTLS_MQTT5
+    f.reason_code = &a.reason_code;
+    f.properties = &a.properties;
+#endif
+    return f;
+}
+
+#if MQTLS_MQTT5
+// The Reason Code set (table 2-6) and property context of the MQTT 5 packets read_ack() reads.
+ReasonPacket reason_packet_of(PacketType type) noexcept {
+    switch (type) {
+        case PacketType::puback:
+            return ReasonPacket::puback;
+        case PacketType::pubrec:
+            return ReasonPacket::pubrec;
+        case PacketType::pubrel:
+            return ReasonPacket::pubrel;
+        case PacketType::pubcomp:
+            return ReasonPacket::pubcomp;
+        case PacketType::auth:
+            return ReasonPacket::auth;
+        default:
+            return ReasonPacket::disconnect;
+    }
+}
+Context context_of(PacketType type) noexcept {
+    switch (type) {
+        case PacketType::puback:
+            return Context::puback;
+        case PacketType::pubrec:
+            return Context::pubrec;
+        case PacketType::pubrel:
+            return Context::pubrel;
+        case PacketType::pubcomp:
+            return Context::pubcomp;
+        case PacketType::auth:
+            return Context::auth;
+        default:
+            return Context::disconnect;
+    }
+}
+#endif
+
+// PUBACK, PUBREC, PUBREL, PUBCOMP, 3.1.1's UNSUBACK and the packets with no packet identifier
+// whose body is empty in 3.1.1 (PINGREQ, PINGRESP, DISCONNECT) or optional in MQTT 5
+// (DISCONNECT, AUTH). One instance for all of them: they differ only in `f` and `type`, which
+// are run-time arguments rather than template ones.
+[[gnu::noinline]] Result<void> read_ack(Reader& r, bool v5, AckFields f,
+                                        [[maybe_unused]] PacketType type) noexcept {
+    if (f.packet_id != nullptr) {
+        MQTLS_TRY_ASSIGN(*f.packet_id, r.u16());
+        // 3.1.1's packets end here, and their length is checked before the identifier.
+        if (!v5) MQTLS_TRY(expect_end(r));
+        MQTLS_TRY(rules::check_packet_id(*f.packet_id));
+    }
+#if MQTLS_MQTT5
+    if (v5) {
+        // Sections 3.4.2.1 and 3.14.2.1: no Reason Code means Success (Normal disconnection); no
+        // Property Length means no properties.
+        if (r.empty()) return ok();
+        MQTLS_TRY_ASSIGN(*f.reason_code, read_reason(r, reason_packet_of(type)));
+        // Section 3.15.2.1: only a Remaining Length of 0 may leave out AUTH's Reason Code and
+        // Property Length, together.
+        const bool auth = type == PacketType::auth;
+        if (!auth && r.empty()) return ok();
+        MQTLS_TRY_ASSIGN(*f.properties, read_properties(r, context_of(type)));
+        if (auth) MQTLS_TRY(rules::check_authentication(*f.properties));
+    }
+#endif
+    return expect_end(r);
 }
 
 template <class Ack>
-Result<Packet> decode_id_only(Reader& r) noexcept {
-    Ack a;
-    MQTLS_TRY_ASSIGN(a.packet_id, r.u16());
-    MQTLS_TRY(expect_end(r));
-    MQTLS_TRY(rules::check_packet_id(a.packet_id));
-    return Packet{a};
+Result<void> decode_ack(Reader& r, bool v5, PacketType type, Packet& out) noexcept {
+    return read_ack(r, v5, fields_of(out.emplace<Ack>()), type);
 }
 
-Result<Packet> decode_subscribe(Reader& r) noexcept {
-    Subscribe s;
-    MQTLS_TRY_ASSIGN(s.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(s.packet_id));
+// PINGREQ and PINGRESP: empty in both versions (sections 3.12, 3.13).
+template <class Empty>
+Result<void> decode_empty(Reader& r, Packet& out) noexcept {
+    out.emplace<Empty>();
+    return read_ack(r, false, AckFields{}, PacketType::pingreq);
+}
+
+Result<void> decode_disconnect(Reader& r, bool v5, Packet& out) noexcept {
+    AckFields f;
+#if MQTLS_MQTT5
+    Disconnect& d = out.emplace<Disconnect>();
+    f.reason_code = &d.reason_code;
+    f.properties = &d.properties;
+#else
+    out.emplace<Disconnect>();
+#endif
+    return read_ack(r, v5, f, PacketType::disconnect);
+}
+
+// ---- SUBSCRIBE, UNSUBSCRIBE (sections 3.8, 3.10) -----------------------------------------------
+
+// Both: a packet identifier, (MQTT 5) properties, then at least one topic filter, in SUBSCRIBE
+// each with its options byte.
+Result<void> decode_subscription_request(Reader& r, [[maybe_unused]] bool v5, bool subscribe,
+                                         Packet& out) noexcept {
+    MQTLS_TRY_ASSIGN(const PacketId packet_id, r.u16());
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+#if MQTLS_MQTT5
+    PropertyList properties;
+    if (v5) {
+        MQTLS_TRY_ASSIGN(properties,
+                         read_properties(r, subscribe ? Context::subscribe : Context::unsubscribe));
+    }
+#endif
     const bytes_view entries = r.take_rest();
     Reader er(entries);
     std::size_t count = 0;
     while (!er.empty()) {
         MQTLS_TRY_ASSIGN(const std::string_view filter, er.string());
         MQTLS_TRY(validate_topic_filter(filter));
-        MQTLS_TRY_ASSIGN(const std::uint8_t options, er.u8());
-        if ((options & 0xfc) != 0) return Errc::invalid_subscription_options;  // [MQTT-3-8.3-4]
-        MQTLS_TRY(rules::check_qos(options));
+        if (subscribe) {
+            MQTLS_TRY_ASSIGN(const std::uint8_t options, er.u8());
+#if MQTLS_MQTT5
+            if (v5) {
+                MQTLS_TRY(rules::check_subscription_options(options, filter));
+                ++count;
+                continue;
+            }
+#endif
+            if ((options & 0xfc) != 0) return Errc::invalid_subscription_options;  // [MQTT-3-8.3-4]
+            MQTLS_TRY(rules::check_qos(options));
+        }
         ++count;
     }
-    if (count == 0) return Errc::empty_subscription_list;  // [MQTT-3.8.3-3]
-    s.subscriptions = SubscriptionList::from_wire(entries, count);
-    return Packet{s};
+    // [MQTT-3.8.3-3] (MQTT 5: [MQTT-3.8.3-2]), [MQTT-3.10.3-2].
+    if (count == 0) return Errc::empty_subscription_list;
+    if (subscribe) {
+        Subscribe& s = out.emplace<Subscribe>();
+        s.packet_id = packet_id;
+        s.subscriptions = SubscriptionList::from_wire(entries, count);
+#if MQTLS_MQTT5
+        s.properties = properties;
+#endif
+    } else {
+        Unsubscribe& u = out.emplace<Unsubscribe>();
+        u.packet_id = packet_id;
+        u.filters = FilterList::from_wire(entries, count);
+#if MQTLS_MQTT5
+        u.properties = properties;
+#endif
+    }
+    return ok();
 }
 
-Result<Packet> decode_suback(Reader& r) noexcept {
-    SubAck a;
-    MQTLS_TRY_ASSIGN(a.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(a.packet_id));
-    a.return_codes = r.take_rest();
-    if (a.return_codes.empty()) return Errc::empty_subscription_list;
-    for (const std::uint8_t code : a.return_codes) {
+// ---- SUBACK, and MQTT 5's UNSUBACK (sections 3.9, 3.11) ----------------------------------------
+
+// A packet identifier, (MQTT 5) properties, then one return or reason code per filter, at least
+// one. 3.1.1's UNSUBACK has no codes (read_ack()).
+Result<void> decode_request_ack(Reader& r, [[maybe_unused]] bool v5, PacketType type,
+                                Packet& out) noexcept {
+    MQTLS_TRY_ASSIGN(const PacketId packet_id, r.u16());
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    const bool suback = type == PacketType::suback;
+#if MQTLS_MQTT5
+    PropertyList properties;
+    if (v5) {
+        MQTLS_TRY_ASSIGN(properties,
+                         read_properties(r, suback ? Context::suback : Context::unsuback));
+    }
+#endif
+    const bytes_view codes = r.take_rest();
+    if (codes.empty()) return Errc::empty_subscription_list;
+    for (const std::uint8_t code : codes) {
+#if MQTLS_MQTT5
+        if (v5) {
+            if (!reason_code_allowed(code,
+                                     suback ? ReasonPacket::suback : ReasonPacket::unsuback)) {
+                return Error{Errc::invalid_reason_code, code};
+            }
+            continue;
+        }
+#endif
         if (!rules::is_valid_suback_code(code)) return Error{Errc::invalid_return_code, code};
     }
-    return Packet{a};
-}
-
-Result<Packet> decode_unsubscribe(Reader& r) noexcept {
-    Unsubscribe u;
-    MQTLS_TRY_ASSIGN(u.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(u.packet_id));
-    const bytes_view entries = r.take_rest();
-    Reader er(entries);
-    std::size_t count = 0;
-    while (!er.empty()) {
-        MQTLS_TRY_ASSIGN(const std::string_view filter, er.string());
-        MQTLS_TRY(validate_topic_filter(filter));
-        ++count;
+    if (suback) {
+        SubAck& a = out.emplace<SubAck>();
+        a.packet_id = packet_id;
+        a.return_codes = codes;
+#if MQTLS_MQTT5
+        a.properties = properties;
+#endif
+    } else {
+#if MQTLS_MQTT5
+        UnsubAck& a = out.emplace<UnsubAck>();
+        a.packet_id = packet_id;
+        a.reason_codes = codes;
+        a.properties = properties;
+#endif
     }
-    if (count == 0) return Errc::empty_subscription_list;  // [MQTT-3.10.3-2]
-    u.filters = FilterList::from_wire(entries, count);
-    return Packet{u};
+    return ok();
 }
 
-template <class Empty>
-Result<Packet> decode_empty(const Reader& r) noexcept {
-    MQTLS_TRY(expect_end(r));
-    return Packet{Empty{}};
-}
+// ---- dispatch ----------------------------------------------------------------------------------
 
-Result<Packet> decode_body(const FixedHeader& header, Reader& r,
-                           ProtocolVersion& version) noexcept {
+Result<void> decode_body(const FixedHeader& header, Reader& r, ProtocolVersion& version,
+                         Packet& out) noexcept {
     // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
     // (MQTT 5: [MQTT-2.1.3-1]).
     if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
         return Error{Errc::invalid_fixed_header_flags, header.flags};
     }
-    if (header.type == PacketType::connect) return decode_connect(r, version);
-#if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) return v5::decode_body(header, r);
-#endif
+    const bool v5 = is_v5(version);
     switch (header.type) {
         case PacketType::connect:
-            break;  // above: a CONNECT's own level decides its form
+            // A CONNECT's own level decides its form.
+            return decode_connect(r, version, out);
         case PacketType::connack:
-            return decode_connack(r);
+            return decode_connack(r, v5, out);
         case PacketType::publish:
-            return decode_publish(header.flags, r);
+            return decode_publish(header.flags, r, v5, out);
         case PacketType::puback:
-            return decode_id_only<PubAck>(r);
+            return decode_ack<PubAck>(r, v5, header.type, out);
         case PacketType::pubrec:
-            return decode_id_only<PubRec>(r);
+            return decode_ack<PubRec>(r, v5, header.type, out);
         case PacketType::pubrel:
-            return decode_id_only<PubRel>(r);
+            return decode_ack<PubRel>(r, v5, header.type, out);
         case PacketType::pubcomp:
-            return decode_id_only<PubComp>(r);
+            return decode_ack<PubComp>(r, v5, header.type, out);
         case PacketType::subscribe:
-            return decode_subscribe(r);
-        case PacketType::suback:
-            return decode_suback(r);
+            return decode_subscription_request(r, v5, true, out);
         case PacketType::unsubscribe:
-            return decode_unsubscribe(r);
+            return decode_subscription_request(r, v5, false, out);
+        case PacketType::suback:
+            return decode_request_ack(r, v5, header.type, out);
         case PacketType::unsuback:
-            return decode_id_only<UnsubAck>(r);
+            if (v5) return decode_request_ack(r, v5, header.type, out);
+            return read_ack(r, false, AckFields{&out.emplace<UnsubAck>().packet_id}, header.type);
         case PacketType::pingreq:
-            return decode_empty<PingReq>(r);
+            return decode_empty<PingReq>(r, out);
         case PacketType::pingresp:
-            return decode_empty<PingResp>(r);
+            return decode_empty<PingResp>(r, out);
         case PacketType::disconnect:
-            return decode_empty<Disconnect>(r);
+            return decode_disconnect(r, v5, out);
         case PacketType::auth:
-            break;  // reserved in 3.1.1; decode_fixed_header() already refused it
+#if MQTLS_MQTT5
+            // decode_fixed_header() already refused type 15 outside MQTT 5.
+            if (v5) {
+                Auth& a = out.emplace<Auth>();
+                AckFields f;
+                f.reason_code = &a.reason_code;
+                f.properties = &a.properties;
+                return read_ack(r, v5, f, header.type);
+            }
+#endif
+            break;
     }
-    return Errc::invalid_packet_type;
+    return Error{Errc::invalid_packet_type, static_cast<std::uint8_t>(header.type)};
 }
 
 // Type 0 is reserved; 15 is reserved in 3.1.1 and AUTH in MQTT 5 (section 2.1.2).
 bool is_packet_type(std::uint8_t type, ProtocolVersion version) noexcept {
     if (type == 0) return false;
-    return type != 15 || (mqtt5_available && version == ProtocolVersion::v5);
+    return type != 15 || is_v5(version);
 }
 
 }  // namespace
@@ -260,9 +476,11 @@ Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
     MQTLS_TRY_ASSIGN(const FixedHeader header, decode_fixed_header(in, limits));
     if (in.size() < header.packet_size()) return Errc::need_more;
     Reader r(in.subspan(header.header_size, header.remaining_length));
-    ProtocolVersion version = limits.protocol;
-    MQTLS_TRY_ASSIGN(Packet packet, decode_body(header, r, version));
-    return Decoded{packet, header.packet_size(), version};
+    Decoded decoded;
+    decoded.version = limits.protocol;
+    decoded.consumed = header.packet_size();
+    MQTLS_TRY(decode_body(header, r, decoded.version, decoded.packet));
+    return decoded;
 }
 
 }  // namespace mqtls::mqtt
