@@ -5,14 +5,28 @@
 // by decode_properties()), reason codes (table 2-6) and subscription options to the 3.1.1 fields,
 // which both versions check by the same rules. The version is a run-time flag, `v5`, false in a
 // build without MQTT 5, where the compiler drops the MQTT 5 branches.
+//
+// This is the client's half: the packets only a server receives (CONNECT, SUBSCRIBE,
+// UNSUBSCRIBE) are decoded by server/decode.cpp, in the library mqtls_mqtt_server, which a device
+// never links; decode() refuses them with server_side_packet.
 #include <cstdint>
 
+#include "codec_decode.hpp"
 #include "codec_rules.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "wire.hpp"
 
 namespace mqtls::mqtt {
+
+#if MQTLS_MQTT5
+Result<PropertyList> decoding::read_properties(wire::Reader& r, PropertyContext context) noexcept {
+    MQTLS_TRY_ASSIGN(const DecodedProperties decoded, decode_properties(r.rest(), context));
+    MQTLS_TRY(r.bytes(decoded.consumed));
+    return decoded.list;
+}
+#endif
+
 namespace {
 
 using wire::Reader;
@@ -20,20 +34,10 @@ using wire::Reader;
 using Context = PropertyContext;
 #endif
 
+using decoding::is_v5;
 using rules::expect_end;
-using rules::read_string;
-
-bool is_v5(ProtocolVersion version) noexcept {
-    return mqtt5_available && version == ProtocolVersion::v5;
-}
-
 #if MQTLS_MQTT5
-// A property section: its Property Length, then the properties [MQTT-2.2.2-1].
-Result<PropertyList> read_properties(Reader& r, Context context) noexcept {
-    MQTLS_TRY_ASSIGN(const DecodedProperties decoded, decode_properties(r.rest(), context));
-    MQTLS_TRY(r.bytes(decoded.consumed));
-    return decoded.list;
-}
+using decoding::read_properties;
 
 Result<ReasonCode> read_reason(Reader& r, ReasonPacket packet) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint8_t code, r.u8());
@@ -41,65 +45,6 @@ Result<ReasonCode> read_reason(Reader& r, ReasonPacket packet) noexcept {
     return static_cast<ReasonCode>(code);
 }
 #endif
-
-// ---- CONNECT (section 3.1) ---------------------------------------------------------------------
-
-// The rest of a CONNECT after its Protocol Level.
-Result<void> decode_connect_rest(Reader& r, bool v5, Packet& out) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
-    MQTLS_TRY_ASSIGN(const rules::ConnectFlagBits bits, rules::parse_connect_flags(flags));
-    // MQTT 5 drops this rule (section 3.1.2.9).
-    if (!v5 && bits.password && !bits.username) {
-        return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
-    }
-    Connect& c = out.emplace<Connect>();
-    c.clean_session = bits.clean;
-    MQTLS_TRY_ASSIGN(c.keep_alive_s, r.u16());
-#if MQTLS_MQTT5
-    if (v5) {
-        MQTLS_TRY_ASSIGN(c.properties, read_properties(r, Context::connect));
-        MQTLS_TRY(rules::check_authentication(c.properties));
-    }
-#endif
-    MQTLS_TRY_ASSIGN(c.client_id, read_string(r));
-    // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree. MQTT 5 lets
-    // the server assign one with Clean Start 0 [MQTT-3.1.3-6].
-    if (!v5 && c.client_id.empty() && !c.clean_session) return Errc::invalid_connect_flags;
-    if (bits.will) {
-        Will will;
-#if MQTLS_MQTT5
-        if (v5) {
-            MQTLS_TRY_ASSIGN(will.properties, read_properties(r, Context::will));
-        }
-#endif
-        MQTLS_TRY_ASSIGN(will.topic, read_string(r));
-        MQTLS_TRY(validate_topic_name(will.topic));
-        MQTLS_TRY_ASSIGN(will.payload, r.binary());
-        will.qos = static_cast<QoS>(bits.will_qos);
-        will.retain = bits.will_retain;
-        c.will = will;
-    }
-    if (bits.username) {
-        MQTLS_TRY_ASSIGN(c.username, read_string(r));
-    }
-    if (bits.password) {
-        MQTLS_TRY_ASSIGN(c.password, r.binary());
-    }
-    return expect_end(r);
-}
-
-// The Protocol Name and Level [MQTT-3.1.2-1], [MQTT-3.1.2-2] decide how the rest reads.
-Result<void> decode_connect(Reader& r, ProtocolVersion& version, Packet& out) noexcept {
-    MQTLS_TRY_ASSIGN(const std::string_view name, r.string());
-    if (name != rules::protocol_name) return Errc::invalid_protocol_name;
-    MQTLS_TRY_ASSIGN(const std::uint8_t level, r.u8());
-    if (level == static_cast<std::uint8_t>(ProtocolVersion::v3_1_1) ||
-        (mqtt5_available && level == static_cast<std::uint8_t>(ProtocolVersion::v5))) {
-        version = static_cast<ProtocolVersion>(level);
-        return decode_connect_rest(r, is_v5(version), out);
-    }
-    return Error{Errc::unsupported_protocol_level, level};
-}
 
 // ---- CONNACK (section 3.2) ---------------------------------------------------------------------
 
@@ -267,61 +212,6 @@ Result<void> decode_disconnect(Reader& r, bool v5, Packet& out) noexcept {
     return read_ack(r, v5, f, PacketType::disconnect);
 }
 
-// ---- SUBSCRIBE, UNSUBSCRIBE (sections 3.8, 3.10) -----------------------------------------------
-
-// Both: a packet identifier, (MQTT 5) properties, then at least one topic filter, in SUBSCRIBE
-// each with its options byte.
-Result<void> decode_subscription_request(Reader& r, [[maybe_unused]] bool v5, bool subscribe,
-                                         Packet& out) noexcept {
-    MQTLS_TRY_ASSIGN(const PacketId packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(packet_id));
-#if MQTLS_MQTT5
-    PropertyList properties;
-    if (v5) {
-        MQTLS_TRY_ASSIGN(properties,
-                         read_properties(r, subscribe ? Context::subscribe : Context::unsubscribe));
-    }
-#endif
-    const bytes_view entries = r.take_rest();
-    Reader er(entries);
-    std::size_t count = 0;
-    while (!er.empty()) {
-        MQTLS_TRY_ASSIGN(const std::string_view filter, er.string());
-        MQTLS_TRY(validate_topic_filter(filter));
-        if (subscribe) {
-            MQTLS_TRY_ASSIGN(const std::uint8_t options, er.u8());
-#if MQTLS_MQTT5
-            if (v5) {
-                MQTLS_TRY(rules::check_subscription_options(options, filter));
-                ++count;
-                continue;
-            }
-#endif
-            if ((options & 0xfc) != 0) return Errc::invalid_subscription_options;  // [MQTT-3-8.3-4]
-            MQTLS_TRY(rules::check_qos(options));
-        }
-        ++count;
-    }
-    // [MQTT-3.8.3-3] (MQTT 5: [MQTT-3.8.3-2]), [MQTT-3.10.3-2].
-    if (count == 0) return Errc::empty_subscription_list;
-    if (subscribe) {
-        Subscribe& s = out.emplace<Subscribe>();
-        s.packet_id = packet_id;
-        s.subscriptions = SubscriptionList::from_wire(entries, count);
-#if MQTLS_MQTT5
-        s.properties = properties;
-#endif
-    } else {
-        Unsubscribe& u = out.emplace<Unsubscribe>();
-        u.packet_id = packet_id;
-        u.filters = FilterList::from_wire(entries, count);
-#if MQTLS_MQTT5
-        u.properties = properties;
-#endif
-    }
-    return ok();
-}
-
 // ---- SUBACK, and MQTT 5's UNSUBACK (sections 3.9, 3.11) ----------------------------------------
 
 // A packet identifier, (MQTT 5) properties, then one return or reason code per filter, at least
@@ -370,63 +260,6 @@ Result<void> decode_request_ack(Reader& r, [[maybe_unused]] bool v5, PacketType 
     return ok();
 }
 
-// ---- dispatch ----------------------------------------------------------------------------------
-
-Result<void> decode_body(const FixedHeader& header, Reader& r, ProtocolVersion& version,
-                         Packet& out) noexcept {
-    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
-    // (MQTT 5: [MQTT-2.1.3-1]).
-    if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
-        return Error{Errc::invalid_fixed_header_flags, header.flags};
-    }
-    const bool v5 = is_v5(version);
-    switch (header.type) {
-        case PacketType::connect:
-            // A CONNECT's own level decides its form.
-            return decode_connect(r, version, out);
-        case PacketType::connack:
-            return decode_connack(r, v5, out);
-        case PacketType::publish:
-            return decode_publish(header.flags, r, v5, out);
-        case PacketType::puback:
-            return decode_ack<PubAck>(r, v5, header.type, out);
-        case PacketType::pubrec:
-            return decode_ack<PubRec>(r, v5, header.type, out);
-        case PacketType::pubrel:
-            return decode_ack<PubRel>(r, v5, header.type, out);
-        case PacketType::pubcomp:
-            return decode_ack<PubComp>(r, v5, header.type, out);
-        case PacketType::subscribe:
-            return decode_subscription_request(r, v5, true, out);
-        case PacketType::unsubscribe:
-            return decode_subscription_request(r, v5, false, out);
-        case PacketType::suback:
-            return decode_request_ack(r, v5, header.type, out);
-        case PacketType::unsuback:
-            if (v5) return decode_request_ack(r, v5, header.type, out);
-            return read_ack(r, false, AckFields{&out.emplace<UnsubAck>().packet_id}, header.type);
-        case PacketType::pingreq:
-            return decode_empty<PingReq>(r, out);
-        case PacketType::pingresp:
-            return decode_empty<PingResp>(r, out);
-        case PacketType::disconnect:
-            return decode_disconnect(r, v5, out);
-        case PacketType::auth:
-#if MQTLS_MQTT5
-            // decode_fixed_header() already refused type 15 outside MQTT 5.
-            if (v5) {
-                Auth& a = out.emplace<Auth>();
-                AckFields f;
-                f.reason_code = &a.reason_code;
-                f.properties = &a.properties;
-                return read_ack(r, v5, f, header.type);
-            }
-#endif
-            break;
-    }
-    return Error{Errc::invalid_packet_type, static_cast<std::uint8_t>(header.type)};
-}
-
 // Type 0 is reserved; 15 is reserved in 3.1.1 and AUTH in MQTT 5 (section 2.1.2).
 bool is_packet_type(std::uint8_t type, ProtocolVersion version) noexcept {
     if (type == 0) return false;
@@ -465,7 +298,7 @@ Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limit
     return header;
 }
 
-Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
+Result<FixedHeader> decoding::read_frame(bytes_view in, const DecodeLimits& limits) noexcept {
     if (limits.protocol != ProtocolVersion::v3_1_1) {
         if (limits.protocol != ProtocolVersion::v5) {
             return Error{Errc::unsupported_protocol_level,
@@ -475,11 +308,69 @@ Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
     }
     MQTLS_TRY_ASSIGN(const FixedHeader header, decode_fixed_header(in, limits));
     if (in.size() < header.packet_size()) return Errc::need_more;
+    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
+    // (MQTT 5: [MQTT-2.1.3-1]).
+    if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
+        return Error{Errc::invalid_fixed_header_flags, header.flags};
+    }
+    return header;
+}
+
+Result<void> decoding::decode_client_body(const FixedHeader& header, wire::Reader& r, bool v5,
+                                          Packet& out) noexcept {
+    switch (header.type) {
+        case PacketType::connect:
+        case PacketType::subscribe:
+        case PacketType::unsubscribe:
+            // Only a server receives these (section 2.1.2's direction column); a broker that
+            // sends one commits a Protocol Error, which the session reports.
+            return Error{Errc::server_side_packet, static_cast<std::uint8_t>(header.type)};
+        case PacketType::connack:
+            return decode_connack(r, v5, out);
+        case PacketType::publish:
+            return decode_publish(header.flags, r, v5, out);
+        case PacketType::puback:
+            return decode_ack<PubAck>(r, v5, header.type, out);
+        case PacketType::pubrec:
+            return decode_ack<PubRec>(r, v5, header.type, out);
+        case PacketType::pubrel:
+            return decode_ack<PubRel>(r, v5, header.type, out);
+        case PacketType::pubcomp:
+            return decode_ack<PubComp>(r, v5, header.type, out);
+        case PacketType::suback:
+            return decode_request_ack(r, v5, header.type, out);
+        case PacketType::unsuback:
+            if (v5) return decode_request_ack(r, v5, header.type, out);
+            return read_ack(r, false, AckFields{&out.emplace<UnsubAck>().packet_id}, header.type);
+        case PacketType::pingreq:
+            return decode_empty<PingReq>(r, out);
+        case PacketType::pingresp:
+            return decode_empty<PingResp>(r, out);
+        case PacketType::disconnect:
+            return decode_disconnect(r, v5, out);
+        case PacketType::auth:
+#if MQTLS_MQTT5
+            // decode_fixed_header() already refused type 15 outside MQTT 5.
+            if (v5) {
+                Auth& a = out.emplace<Auth>();
+                AckFields f;
+                f.reason_code = &a.reason_code;
+                f.properties = &a.properties;
+                return read_ack(r, v5, f, header.type);
+            }
+#endif
+            break;
+    }
+    return Error{Errc::invalid_packet_type, static_cast<std::uint8_t>(header.type)};
+}
+
+Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
+    MQTLS_TRY_ASSIGN(const FixedHeader header, decoding::read_frame(in, limits));
     Reader r(in.subspan(header.header_size, header.remaining_length));
     Decoded decoded;
     decoded.version = limits.protocol;
     decoded.consumed = header.packet_size();
-    MQTLS_TRY(decode_body(header, r, decoded.version, decoded.packet));
+    MQTLS_TRY(decoding::decode_client_body(header, r, is_v5(limits.protocol), decoded.packet));
     return decoded;
 }
 
