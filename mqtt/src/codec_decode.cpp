@@ -322,8 +322,8 @@ Result<void> decoding::decode_client_body(const FixedHeader& header, wire::Reade
         case PacketType::connect:
         case PacketType::subscribe:
         case PacketType::unsubscribe:
-            // Only a server receives these (section 2.1.2's direction column); a broker that
-            // sends one commits a Protocol Error, which the session reports.
+            // Only a server receives these (3.1.1 section 2.2.1, MQTT 5 2.1.2: direction); a broker
+            // that sends one commits a Protocol Error, which the session reports.
             return Error{Errc::server_side_packet, static_cast<std::uint8_t>(header.type)};
         case PacketType::connack:
             return decode_connack(r, v5, out);
