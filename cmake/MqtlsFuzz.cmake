@@ -5,22 +5,32 @@
 #   otherwise (any compiler): the same sources linked with mqtt/fuzz/replay_main.cpp; ctest label
 #       `fuzz-replay` runs every seed and saved crash, under ASan/UBSan when MQTLS_SANITIZE is on.
 #
-#   mqtls_add_fuzz_targets(PREFIX mqtt LIBRARY mqtls_mqtt DICT <file> TARGETS a b ...)
+#   mqtls_add_fuzz_targets(PREFIX mqtt LIBRARY mqtls_mqtt [more...] DICT <file> TARGETS a b ...)
 # builds <PREFIX>_fuzz_<target> from <target>.cpp with seeds in corpus/<target> of the calling
-# folder, and registers <PREFIX>.fuzz.<target> and <PREFIX>.fuzz_replay.<target>.
+# folder, and registers <PREFIX>.fuzz.<target> and <PREFIX>.fuzz_replay.<target>. LIBRARY names
+# the libraries linked, each before those it depends on (mqtls_mqtt_server mqtls_mqtt).
 
 set(MQTLS_FUZZ_SECONDS 20 CACHE STRING "Seconds each `fuzz`-labelled ctest runs its fuzz target")
 set(_mqtls_fuzz_support ${CMAKE_CURRENT_LIST_DIR}/../mqtt/fuzz)
 
 function(mqtls_add_fuzz_targets)
-  cmake_parse_arguments(FUZZ "" "PREFIX;LIBRARY;DICT" "TARGETS" ${ARGN})
+  cmake_parse_arguments(FUZZ "" "PREFIX;DICT" "LIBRARY;TARGETS" ${ARGN})
   set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/corpus)
   if(MQTLS_FUZZ)
     set(flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
               -fno-omit-frame-pointer -g)
-    set(library ${FUZZ_LIBRARY}_fuzzing)
-    mqtls_library_copy(${library} ${FUZZ_LIBRARY} -fsanitize=fuzzer-no-link,address,undefined
-                       -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+    # An instrumented copy of each library, linked to the copies of those after it in the list
+    # as the originals are to the originals.
+    set(library "")
+    foreach(original IN LISTS FUZZ_LIBRARY)
+      mqtls_library_copy(${original}_fuzzing ${original}
+                         -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                         -fno-omit-frame-pointer -g)
+      foreach(earlier IN LISTS library)
+        target_link_libraries(${earlier} PUBLIC ${original}_fuzzing)
+      endforeach()
+      list(APPEND library ${original}_fuzzing)
+    endforeach()
   endif()
   foreach(target IN LISTS FUZZ_TARGETS)
     set(exe ${FUZZ_PREFIX}_fuzz_${target})

@@ -1,4 +1,5 @@
-// Fuzz target: mqtt::decode over a stream of packets.
+// Fuzz target: mqtt::server::decode, which takes every packet type, over a stream of packets;
+// the client's mqtt::decode() must agree with it (client_decode_check.hpp).
 //
 // Beyond "no crash", every packet the decoder accepts must survive a round trip. The decoder is
 // strict (shortest remaining length, fixed flag bits, no trailing bytes, and the encoder's own
@@ -8,8 +9,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "client_decode_check.hpp"
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 namespace {
 
@@ -24,7 +27,7 @@ void check_prefixes(bytes_view wire, const FixedHeader& header) {
         0, 1, header.header_size - 1, header.header_size, wire.size() / 2, wire.size() - 1};
     for (const std::size_t cut : cuts) {
         if (cut >= wire.size()) continue;
-        const auto partial = decode(wire.first(cut), limits);
+        const auto partial = server::decode(wire.first(cut), limits);
         MQTLS_FUZZ_CHECK(!partial && partial.error().code == Errc::need_more);
     }
 }
@@ -50,7 +53,7 @@ void check_round_trip(const Packet& packet, ProtocolVersion version, bytes_view 
     MQTLS_FUZZ_CHECK(written && *written == wire.size());
     MQTLS_FUZZ_CHECK(equal_bytes(wire, {out.data(), out.size()}));
 
-    const auto again = decode({out.data(), out.size()}, limits);
+    const auto again = server::decode({out.data(), out.size()}, limits);
     MQTLS_FUZZ_CHECK(again && again->consumed == out.size() && again->packet == packet);
 
     // One byte short must fail cleanly, without touching memory past the buffer.
@@ -75,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
             MQTLS_FUZZ_CHECK(remaining_length_size(unlimited->remaining_length) ==
                              unlimited->header_size - 1);
         }
-        const auto decoded = decode(rest, limits);
+        const auto decoded = server::decode(rest, limits);
+        fuzz::check_client_decode(rest, limits, decoded);
         if (!decoded) break;
         const std::size_t consumed = decoded->consumed;
         MQTLS_FUZZ_CHECK(consumed > 0 && consumed <= rest.size());

@@ -1,4 +1,6 @@
-// Fuzz target: mqtt::decode over a stream of MQTT 5 packets (DecodeLimits::protocol = v5).
+// Fuzz target: mqtt::server::decode, which takes every packet type, over a stream of MQTT 5
+// packets (DecodeLimits::protocol = v5); the client's mqtt::decode() must agree with it
+// (client_decode_check.hpp).
 //
 // Beyond "no crash": every packet the decoder accepts re-encodes (in the version it was decoded
 // in: a CONNECT's own level, MQTT 5 otherwise) to bytes that decode to an equal packet, sized
@@ -10,8 +12,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "client_decode_check.hpp"
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 namespace {
 
@@ -28,7 +32,7 @@ const DecodeLimits limits = v5_limits();
 // Every proper prefix of a valid packet is incomplete, never an error and never a packet.
 void check_prefixes(bytes_view wire) {
     for (std::size_t cut = 0; cut < wire.size(); cut += 1 + cut / 4) {
-        const auto partial = decode(wire.first(cut), limits);
+        const auto partial = server::decode(wire.first(cut), limits);
         MQTLS_FUZZ_CHECK(!partial && partial.error().code == Errc::need_more);
     }
 }
@@ -62,7 +66,7 @@ void check_round_trip(const Decoded& decoded, bytes_view wire) {
     MQTLS_FUZZ_CHECK(canonical.size() <= wire.size());
     const bytes_view canonical_view{canonical.data(), canonical.size()};
 
-    const auto again = decode(canonical_view, limits);
+    const auto again = server::decode(canonical_view, limits);
     MQTLS_FUZZ_CHECK(again && again->consumed == canonical.size() &&
                      again->version == decoded.version && again->packet == decoded.packet);
     const std::vector<std::uint8_t> twice = encode_exactly(again->packet, again->version);
@@ -80,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(  // NOLINT(readability-identifier-naming)
     const std::uint8_t* data, std::size_t size) {
     bytes_view rest{data, size};
     while (!rest.empty()) {
-        const auto decoded = decode(rest, limits);
+        const auto decoded = server::decode(rest, limits);
+        fuzz::check_client_decode(rest, limits, decoded);
         if (!decoded) break;
         const std::size_t consumed = decoded->consumed;
         MQTLS_FUZZ_CHECK(consumed > 0 && consumed <= rest.size());

@@ -1,220 +1,269 @@
-// Strict decoding. The fixed header is checked first (type, length form, size limit), then the
-// flag bits, then the body with a bounded Reader; a body must be consumed exactly.
+// Strict decoding, MQTT 3.1.1 and (built with MQTLS_MQTT5) MQTT 5 (OASIS MQTT Version 5.0,
+// section 3). The fixed header is checked first (type, length form, size limit), then the flag
+// bits, then the body with a bounded Reader; a body must be consumed exactly and each violation
+// has its own Errc. One function per packet decodes both versions: MQTT 5 adds properties (judged
+// by decode_properties()), reason codes (table 2-6) and subscription options to the 3.1.1 fields,
+// which both versions check by the same rules. The version is a run-time flag, `v5`, false in a
+// build without MQTT 5, where the compiler drops the MQTT 5 branches.
+//
+// This is the client's half: the packets only a server receives (CONNECT, SUBSCRIBE,
+// UNSUBSCRIBE) are decoded by server/decode.cpp, in the library mqtls_mqtt_server, which a device
+// never links; decode() refuses them with server_side_packet.
 #include <cstdint>
 
+#include "codec_decode.hpp"
 #include "codec_rules.hpp"
-#include "codec_v5.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 #include "wire.hpp"
 
 namespace mqtls::mqtt {
+
+#if MQTLS_MQTT5
+Result<PropertyList> decoding::read_properties(wire::Reader& r, PropertyContext context) noexcept {
+    MQTLS_TRY_ASSIGN(const DecodedProperties decoded, decode_properties(r.rest(), context));
+    MQTLS_TRY(r.bytes(decoded.consumed));
+    return decoded.list;
+}
+#endif
+
 namespace {
 
 using wire::Reader;
-
-using rules::expect_end;
-using rules::read_string;
-
-// The rest of a 3.1.1 CONNECT after its Protocol Level.
-Result<Packet> decode_connect_rest(Reader& r) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
-    MQTLS_TRY_ASSIGN(const rules::ConnectFlagBits bits, rules::parse_connect_flags(flags));
-    const bool has_will = bits.will;
-    const bool has_username = bits.username;
-    const bool has_password = bits.password;
-    if (has_password && !has_username) return Errc::invalid_connect_flags;  // [MQTT-3.1.2-22]
-
-    Connect c;
-    c.clean_session = bits.clean;
-    MQTLS_TRY_ASSIGN(c.keep_alive_s, r.u16());
-    MQTLS_TRY_ASSIGN(c.client_id, read_string(r));
-    // [MQTT-3.1.3-7]; the same rule the encoder applies, so decode and encode agree.
-    if (c.client_id.empty() && !c.clean_session) return Errc::invalid_connect_flags;
-    if (has_will) {
-        Will will;
-        MQTLS_TRY_ASSIGN(will.topic, read_string(r));
-        MQTLS_TRY(validate_topic_name(will.topic));
-        MQTLS_TRY_ASSIGN(will.payload, r.binary());
-        will.qos = static_cast<QoS>(bits.will_qos);
-        will.retain = bits.will_retain;
-        c.will = will;
-    }
-    if (has_username) {
-        MQTLS_TRY_ASSIGN(c.username, read_string(r));
-    }
-    if (has_password) {
-        MQTLS_TRY_ASSIGN(c.password, r.binary());
-    }
-    MQTLS_TRY(expect_end(r));
-    return Packet{c};
-}
-
-// The Protocol Name and Level [MQTT-3.1.2-1], [MQTT-3.1.2-2] decide how the rest reads.
-Result<Packet> decode_connect(Reader& r, ProtocolVersion& version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::string_view name, r.string());
-    if (name != rules::protocol_name) return Errc::invalid_protocol_name;
-    MQTLS_TRY_ASSIGN(const std::uint8_t level, r.u8());
-    if (level == static_cast<std::uint8_t>(ProtocolVersion::v3_1_1)) {
-        version = ProtocolVersion::v3_1_1;
-        return decode_connect_rest(r);
-    }
 #if MQTLS_MQTT5
-    if (level == static_cast<std::uint8_t>(ProtocolVersion::v5)) {
-        version = ProtocolVersion::v5;
-        return v5::decode_connect_rest(r);
+using Context = PropertyContext;
+#endif
+
+using decoding::is_v5;
+using rules::expect_end;
+#if MQTLS_MQTT5
+using decoding::read_properties;
+
+Result<ReasonCode> read_reason(Reader& r, ReasonPacket packet) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint8_t code, r.u8());
+    if (!reason_code_allowed(code, packet)) return Error{Errc::invalid_reason_code, code};
+    return static_cast<ReasonCode>(code);
+}
+#endif
+
+// ---- CONNACK (section 3.2) ---------------------------------------------------------------------
+
+Result<void> decode_connack(Reader& r, [[maybe_unused]] bool v5, Packet& out) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
+    ConnAck& a = out.emplace<ConnAck>();
+    a.session_present = (flags & 0x01) != 0;
+#if MQTLS_MQTT5
+    if (v5) {
+        if ((flags & 0xfe) != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2-1]
+        MQTLS_TRY_ASSIGN(a.reason_code, read_reason(r, ReasonPacket::connack));
+        // [MQTT-3.2.2-6] a refusal never claims a session.
+        if (a.session_present && is_failure(a.reason_code)) return Errc::invalid_connack_flags;
+        MQTLS_TRY_ASSIGN(a.properties, read_properties(r, Context::connack));
+        return expect_end(r);
     }
 #endif
-    return Error{Errc::unsupported_protocol_level, level};
-}
-
-Result<Packet> decode_connack(Reader& r) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint8_t flags, r.u8());
     MQTLS_TRY_ASSIGN(const std::uint8_t code, r.u8());
     MQTLS_TRY(expect_end(r));
     if ((flags & 0xfe) != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2.1] reserved bits
     if (code > 5) return Error{Errc::invalid_return_code, code};
-    ConnAck a;
-    a.session_present = (flags & 0x01) != 0;
     a.return_code = static_cast<ConnectReturnCode>(code);
     if (a.session_present && code != 0) return Errc::invalid_connack_flags;  // [MQTT-3.2.2-4]
-    return Packet{a};
+    return ok();
 }
 
-Result<Packet> decode_publish(std::uint8_t flags, Reader& r) noexcept {
-    Publish p;
+// ---- PUBLISH (section 3.3) ---------------------------------------------------------------------
+
+Result<void> decode_publish(std::uint8_t flags, Reader& r, bool v5, Packet& out) noexcept {
+    Publish& p = out.emplace<Publish>();
     const auto qos =
         static_cast<std::uint8_t>((flags & rules::publish_qos_mask) >> rules::publish_qos_shift);
     if (qos > 2) return Errc::invalid_qos;  // [MQTT-3.3.1-4]
     p.qos = static_cast<QoS>(qos);
     p.dup = (flags & rules::publish_dup) != 0;
     p.retain = (flags & rules::publish_retain) != 0;
-    if (p.dup && p.qos == QoS::at_most_once)
+    if (p.dup && p.qos == QoS::at_most_once) {
         return Errc::invalid_fixed_header_flags;  // [MQTT-3.3.1-2]
+    }
     MQTLS_TRY_ASSIGN(p.topic, r.string());
-    MQTLS_TRY(validate_topic_name(p.topic));
+    // MQTT 5 judges the topic after the properties, where a Topic Alias may stand for it.
+    if (!v5) MQTLS_TRY(validate_topic_name(p.topic));
     if (p.qos != QoS::at_most_once) {
         MQTLS_TRY_ASSIGN(p.packet_id, r.u16());
         MQTLS_TRY(rules::check_packet_id(p.packet_id));
     }
+#if MQTLS_MQTT5
+    if (v5) {
+        MQTLS_TRY_ASSIGN(p.properties, read_properties(r, Context::publish));
+        MQTLS_TRY(rules::check_publish_topic(p.topic, p.properties));
+    }
+#endif
     p.payload = r.take_rest();
-    return Packet{p};
+    return ok();
+}
+
+// ---- acknowledgements and the other short packets ----------------------------------------------
+
+// Where read_ack() puts what it reads: fields of the alternative the Packet now holds.
+struct AckFields {
+    PacketId* packet_id = nullptr;  ///< null: the packet has none (PINGREQ, DISCONNECT, AUTH...)
+#if MQTLS_MQTT5
+    ReasonCode* reason_code = nullptr;
+    PropertyList* properties = nullptr;
+#endif
+};
+
+template <class Ack>
+AckFields fields_of(Ack& a) noexcept {
+    AckFields f;
+    f.packet_id = &a.packet_id;
+#if MQTLS_MQTT5
+    f.reason_code = &a.reason_code;
+    f.properties = &a.properties;
+#endif
+    return f;
+}
+
+#if MQTLS_MQTT5
+// The Reason Code set (table 2-6) and property context of the MQTT 5 packets read_ack() reads.
+ReasonPacket reason_packet_of(PacketType type) noexcept {
+    switch (type) {
+        case PacketType::puback:
+            return ReasonPacket::puback;
+        case PacketType::pubrec:
+            return ReasonPacket::pubrec;
+        case PacketType::pubrel:
+            return ReasonPacket::pubrel;
+        case PacketType::pubcomp:
+            return ReasonPacket::pubcomp;
+        case PacketType::auth:
+            return ReasonPacket::auth;
+        default:
+            return ReasonPacket::disconnect;
+    }
+}
+Context context_of(PacketType type) noexcept {
+    switch (type) {
+        case PacketType::puback:
+            return Context::puback;
+        case PacketType::pubrec:
+            return Context::pubrec;
+        case PacketType::pubrel:
+            return Context::pubrel;
+        case PacketType::pubcomp:
+            return Context::pubcomp;
+        case PacketType::auth:
+            return Context::auth;
+        default:
+            return Context::disconnect;
+    }
+}
+#endif
+
+// PUBACK, PUBREC, PUBREL, PUBCOMP, 3.1.1's UNSUBACK and the packets with no packet identifier
+// whose body is empty in 3.1.1 (PINGREQ, PINGRESP, DISCONNECT) or optional in MQTT 5
+// (DISCONNECT, AUTH). One instance for all of them: they differ only in `f` and `type`, which
+// are run-time arguments rather than template ones.
+[[gnu::noinline]] Result<void> read_ack(Reader& r, bool v5, AckFields f,
+                                        [[maybe_unused]] PacketType type) noexcept {
+    if (f.packet_id != nullptr) {
+        MQTLS_TRY_ASSIGN(*f.packet_id, r.u16());
+        // 3.1.1's packets end here, and their length is checked before the identifier.
+        if (!v5) MQTLS_TRY(expect_end(r));
+        MQTLS_TRY(rules::check_packet_id(*f.packet_id));
+    }
+#if MQTLS_MQTT5
+    if (v5) {
+        // Sections 3.4.2.1 and 3.14.2.1: no Reason Code means Success (Normal disconnection); no
+        // Property Length means no properties.
+        if (r.empty()) return ok();
+        MQTLS_TRY_ASSIGN(*f.reason_code, read_reason(r, reason_packet_of(type)));
+        // Section 3.15.2.1: only a Remaining Length of 0 may leave out AUTH's Reason Code and
+        // Property Length, together.
+        const bool auth = type == PacketType::auth;
+        if (!auth && r.empty()) return ok();
+        MQTLS_TRY_ASSIGN(*f.properties, read_properties(r, context_of(type)));
+        if (auth) MQTLS_TRY(rules::check_authentication(*f.properties));
+    }
+#endif
+    return expect_end(r);
 }
 
 template <class Ack>
-Result<Packet> decode_id_only(Reader& r) noexcept {
-    Ack a;
-    MQTLS_TRY_ASSIGN(a.packet_id, r.u16());
-    MQTLS_TRY(expect_end(r));
-    MQTLS_TRY(rules::check_packet_id(a.packet_id));
-    return Packet{a};
+Result<void> decode_ack(Reader& r, bool v5, PacketType type, Packet& out) noexcept {
+    return read_ack(r, v5, fields_of(out.emplace<Ack>()), type);
 }
 
-Result<Packet> decode_subscribe(Reader& r) noexcept {
-    Subscribe s;
-    MQTLS_TRY_ASSIGN(s.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(s.packet_id));
-    const bytes_view entries = r.take_rest();
-    Reader er(entries);
-    std::size_t count = 0;
-    while (!er.empty()) {
-        MQTLS_TRY_ASSIGN(const std::string_view filter, er.string());
-        MQTLS_TRY(validate_topic_filter(filter));
-        MQTLS_TRY_ASSIGN(const std::uint8_t options, er.u8());
-        if ((options & 0xfc) != 0) return Errc::invalid_subscription_options;  // [MQTT-3-8.3-4]
-        MQTLS_TRY(rules::check_qos(options));
-        ++count;
+// PINGREQ and PINGRESP: empty in both versions (sections 3.12, 3.13).
+template <class Empty>
+Result<void> decode_empty(Reader& r, Packet& out) noexcept {
+    out.emplace<Empty>();
+    return read_ack(r, false, AckFields{}, PacketType::pingreq);
+}
+
+Result<void> decode_disconnect(Reader& r, bool v5, Packet& out) noexcept {
+    AckFields f;
+#if MQTLS_MQTT5
+    Disconnect& d = out.emplace<Disconnect>();
+    f.reason_code = &d.reason_code;
+    f.properties = &d.properties;
+#else
+    out.emplace<Disconnect>();
+#endif
+    return read_ack(r, v5, f, PacketType::disconnect);
+}
+
+// ---- SUBACK, and MQTT 5's UNSUBACK (sections 3.9, 3.11) ----------------------------------------
+
+// A packet identifier, (MQTT 5) properties, then one return or reason code per filter, at least
+// one. 3.1.1's UNSUBACK has no codes (read_ack()).
+Result<void> decode_request_ack(Reader& r, [[maybe_unused]] bool v5, PacketType type,
+                                Packet& out) noexcept {
+    MQTLS_TRY_ASSIGN(const PacketId packet_id, r.u16());
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    const bool suback = type == PacketType::suback;
+#if MQTLS_MQTT5
+    PropertyList properties;
+    if (v5) {
+        MQTLS_TRY_ASSIGN(properties,
+                         read_properties(r, suback ? Context::suback : Context::unsuback));
     }
-    if (count == 0) return Errc::empty_subscription_list;  // [MQTT-3.8.3-3]
-    s.subscriptions = SubscriptionList::from_wire(entries, count);
-    return Packet{s};
-}
-
-Result<Packet> decode_suback(Reader& r) noexcept {
-    SubAck a;
-    MQTLS_TRY_ASSIGN(a.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(a.packet_id));
-    a.return_codes = r.take_rest();
-    if (a.return_codes.empty()) return Errc::empty_subscription_list;
-    for (const std::uint8_t code : a.return_codes) {
+#endif
+    const bytes_view codes = r.take_rest();
+    if (codes.empty()) return Errc::empty_subscription_list;
+    for (const std::uint8_t code : codes) {
+#if MQTLS_MQTT5
+        if (v5) {
+            if (!reason_code_allowed(code,
+                                     suback ? ReasonPacket::suback : ReasonPacket::unsuback)) {
+                return Error{Errc::invalid_reason_code, code};
+            }
+            continue;
+        }
+#endif
         if (!rules::is_valid_suback_code(code)) return Error{Errc::invalid_return_code, code};
     }
-    return Packet{a};
-}
-
-Result<Packet> decode_unsubscribe(Reader& r) noexcept {
-    Unsubscribe u;
-    MQTLS_TRY_ASSIGN(u.packet_id, r.u16());
-    MQTLS_TRY(rules::check_packet_id(u.packet_id));
-    const bytes_view entries = r.take_rest();
-    Reader er(entries);
-    std::size_t count = 0;
-    while (!er.empty()) {
-        MQTLS_TRY_ASSIGN(const std::string_view filter, er.string());
-        MQTLS_TRY(validate_topic_filter(filter));
-        ++count;
-    }
-    if (count == 0) return Errc::empty_subscription_list;  // [MQTT-3.10.3-2]
-    u.filters = FilterList::from_wire(entries, count);
-    return Packet{u};
-}
-
-template <class Empty>
-Result<Packet> decode_empty(const Reader& r) noexcept {
-    MQTLS_TRY(expect_end(r));
-    return Packet{Empty{}};
-}
-
-Result<Packet> decode_body(const FixedHeader& header, Reader& r,
-                           ProtocolVersion& version) noexcept {
-    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
-    // (MQTT 5: [MQTT-2.1.3-1]).
-    if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
-        return Error{Errc::invalid_fixed_header_flags, header.flags};
-    }
-    if (header.type == PacketType::connect) return decode_connect(r, version);
+    if (suback) {
+        SubAck& a = out.emplace<SubAck>();
+        a.packet_id = packet_id;
+        a.return_codes = codes;
 #if MQTLS_MQTT5
-    if (version == ProtocolVersion::v5) return v5::decode_body(header, r);
+        a.properties = properties;
 #endif
-    switch (header.type) {
-        case PacketType::connect:
-            break;  // above: a CONNECT's own level decides its form
-        case PacketType::connack:
-            return decode_connack(r);
-        case PacketType::publish:
-            return decode_publish(header.flags, r);
-        case PacketType::puback:
-            return decode_id_only<PubAck>(r);
-        case PacketType::pubrec:
-            return decode_id_only<PubRec>(r);
-        case PacketType::pubrel:
-            return decode_id_only<PubRel>(r);
-        case PacketType::pubcomp:
-            return decode_id_only<PubComp>(r);
-        case PacketType::subscribe:
-            return decode_subscribe(r);
-        case PacketType::suback:
-            return decode_suback(r);
-        case PacketType::unsubscribe:
-            return decode_unsubscribe(r);
-        case PacketType::unsuback:
-            return decode_id_only<UnsubAck>(r);
-        case PacketType::pingreq:
-            return decode_empty<PingReq>(r);
-        case PacketType::pingresp:
-            return decode_empty<PingResp>(r);
-        case PacketType::disconnect:
-            return decode_empty<Disconnect>(r);
-        case PacketType::auth:
-            break;  // reserved in 3.1.1; decode_fixed_header() already refused it
+    } else {
+#if MQTLS_MQTT5
+        UnsubAck& a = out.emplace<UnsubAck>();
+        a.packet_id = packet_id;
+        a.reason_codes = codes;
+        a.properties = properties;
+#endif
     }
-    return Errc::invalid_packet_type;
+    return ok();
 }
 
 // Type 0 is reserved; 15 is reserved in 3.1.1 and AUTH in MQTT 5 (section 2.1.2).
 bool is_packet_type(std::uint8_t type, ProtocolVersion version) noexcept {
     if (type == 0) return false;
-    return type != 15 || (mqtt5_available && version == ProtocolVersion::v5);
+    return type != 15 || is_v5(version);
 }
 
 }  // namespace
@@ -249,7 +298,7 @@ Result<FixedHeader> decode_fixed_header(bytes_view in, const DecodeLimits& limit
     return header;
 }
 
-Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
+Result<FixedHeader> decoding::read_frame(bytes_view in, const DecodeLimits& limits) noexcept {
     if (limits.protocol != ProtocolVersion::v3_1_1) {
         if (limits.protocol != ProtocolVersion::v5) {
             return Error{Errc::unsupported_protocol_level,
@@ -259,10 +308,70 @@ Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
     }
     MQTLS_TRY_ASSIGN(const FixedHeader header, decode_fixed_header(in, limits));
     if (in.size() < header.packet_size()) return Errc::need_more;
+    // [MQTT-2.2.2-1/2] flags other than PUBLISH's are fixed; anything else is malformed
+    // (MQTT 5: [MQTT-2.1.3-1]).
+    if (header.type != PacketType::publish && header.flags != rules::required_flags(header.type)) {
+        return Error{Errc::invalid_fixed_header_flags, header.flags};
+    }
+    return header;
+}
+
+Result<void> decoding::decode_client_body(const FixedHeader& header, wire::Reader& r, bool v5,
+                                          Packet& out) noexcept {
+    switch (header.type) {
+        case PacketType::connect:
+        case PacketType::subscribe:
+        case PacketType::unsubscribe:
+            // Only a server receives these (3.1.1 section 2.2.1, MQTT 5 2.1.2: direction); a broker
+            // that sends one commits a Protocol Error, which the session reports.
+            return Error{Errc::server_side_packet, static_cast<std::uint8_t>(header.type)};
+        case PacketType::connack:
+            return decode_connack(r, v5, out);
+        case PacketType::publish:
+            return decode_publish(header.flags, r, v5, out);
+        case PacketType::puback:
+            return decode_ack<PubAck>(r, v5, header.type, out);
+        case PacketType::pubrec:
+            return decode_ack<PubRec>(r, v5, header.type, out);
+        case PacketType::pubrel:
+            return decode_ack<PubRel>(r, v5, header.type, out);
+        case PacketType::pubcomp:
+            return decode_ack<PubComp>(r, v5, header.type, out);
+        case PacketType::suback:
+            return decode_request_ack(r, v5, header.type, out);
+        case PacketType::unsuback:
+            if (v5) return decode_request_ack(r, v5, header.type, out);
+            return read_ack(r, false, AckFields{&out.emplace<UnsubAck>().packet_id}, header.type);
+        case PacketType::pingreq:
+            return decode_empty<PingReq>(r, out);
+        case PacketType::pingresp:
+            return decode_empty<PingResp>(r, out);
+        case PacketType::disconnect:
+            return decode_disconnect(r, v5, out);
+        case PacketType::auth:
+#if MQTLS_MQTT5
+            // decode_fixed_header() already refused type 15 outside MQTT 5.
+            if (v5) {
+                Auth& a = out.emplace<Auth>();
+                AckFields f;
+                f.reason_code = &a.reason_code;
+                f.properties = &a.properties;
+                return read_ack(r, v5, f, header.type);
+            }
+#endif
+            break;
+    }
+    return Error{Errc::invalid_packet_type, static_cast<std::uint8_t>(header.type)};
+}
+
+Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept {
+    MQTLS_TRY_ASSIGN(const FixedHeader header, decoding::read_frame(in, limits));
     Reader r(in.subspan(header.header_size, header.remaining_length));
-    ProtocolVersion version = limits.protocol;
-    MQTLS_TRY_ASSIGN(Packet packet, decode_body(header, r, version));
-    return Decoded{packet, header.packet_size(), version};
+    Decoded decoded;
+    decoded.version = limits.protocol;
+    decoded.consumed = header.packet_size();
+    MQTLS_TRY(decoding::decode_client_body(header, r, is_v5(limits.protocol), decoded.packet));
+    return decoded;
 }
 
 }  // namespace mqtls::mqtt

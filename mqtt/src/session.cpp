@@ -517,7 +517,14 @@ Result<std::size_t> Session::receive(bytes_view bytes, Instant now) noexcept {
     const std::size_t consumed = *taken;
     if (!framer_.frame_ready()) return consumed;
     auto decoded = framer_.decode_frame();
-    if (!decoded) return fail(decoded.error());
+    if (!decoded) {
+        // The client codec leaves out what only a server receives (CONNECT, SUBSCRIBE,
+        // UNSUBSCRIBE); from a broker that is a Protocol Error, as handle_packet() says of the
+        // server-bound packets the codec does decode. The detail stays the packet type.
+        Error error = decoded.error();
+        if (error.code == Errc::server_side_packet) error.code = Errc::protocol_violation;
+        return fail(error);
+    }
     MQTLS_TRY(handle_packet(decoded->packet, now));
     frame_handled_ = true;
     return consumed;
@@ -569,8 +576,9 @@ Result<void> Session::handle_packet(const Packet& packet, Instant now) noexcept 
         default:
             break;
     }
-    // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ (and in 3.1.1 DISCONNECT) only travel to a server;
-    // AUTH only follows a CONNECT with an Authentication Method, which this client never sends.
+    // PINGREQ (and in 3.1.1 DISCONNECT) only travel to a server, like CONNECT, SUBSCRIBE and
+    // UNSUBSCRIBE, which decode() already refuses (receive()); AUTH only follows a CONNECT with an
+    // Authentication Method, which this client never sends.
     return fail(Error{Errc::protocol_violation, static_cast<std::int32_t>(type)});
 }
 

@@ -6,6 +6,7 @@
 #include "codec_test_support.hpp"
 #include "codec_vectors.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 namespace mqtls::mqtt::test {
 namespace {
@@ -410,7 +411,8 @@ void expect_refused_or_decodable(const Packet& packet, const char* what) {
     static std::uint8_t out[64];
     const auto written = encode(packet, mutable_bytes(out));
     if (!written) return;
-    EXPECT_EQ(error_code_of(decode(bytes_view(out, *written), DecodeLimits{})), success) << what;
+    EXPECT_EQ(error_code_of(server::decode(bytes_view(out, *written), DecodeLimits{})), success)
+        << what;
 }
 
 TEST(CodecEncodeRejects, NeverEmitsWhatTheDecoderRefuses) {

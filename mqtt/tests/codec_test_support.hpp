@@ -12,6 +12,7 @@
 #include "mqtls/core/span.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/packets.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 #include "mqtls_test.hpp"
 
 #if !defined(MQTLS_MINITEST)
@@ -52,8 +53,27 @@ inline bytes_view bytes_of(std::string_view text_value) noexcept {
     return as_bytes(text_value.data(), text_value.size());
 }
 
+/// Whether `wire` starts with a packet only a server receives: CONNECT, SUBSCRIBE, UNSUBSCRIBE.
+inline bool is_server_bound(bytes_view wire) noexcept {
+    if (wire.empty()) return false;
+    const auto type = static_cast<PacketType>(wire[0] >> 4);
+    return type == PacketType::connect || type == PacketType::subscribe ||
+           type == PacketType::unsubscribe;
+}
+
+/// The error server::decode() (which takes every packet type) gives `wire`, or `success`. The
+/// client's decode() is held to the same answer here, so that every rejection test covers both:
+/// it must give the same result, except that it refuses CONNECT, SUBSCRIBE and UNSUBSCRIBE
+/// with server_side_packet once the checks before their body pass.
 inline Errc decode_error(bytes_view wire, DecodeLimits limits = DecodeLimits{}) noexcept {
-    return error_code_of(decode(wire, limits));
+    const Errc server_error = error_code_of(server::decode(wire, limits));
+    const Errc client_error = error_code_of(decode(wire, limits));
+    if (client_error == Errc::server_side_packet) {
+        EXPECT_TRUE(is_server_bound(wire));
+    } else {
+        EXPECT_EQ(client_error, server_error);
+    }
+    return server_error;
 }
 
 /// Builds small packets byte by byte for the rejection tests, where the encoder (which refuses

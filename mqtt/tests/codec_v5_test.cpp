@@ -7,6 +7,7 @@
 #include "codec_test_support.hpp"
 #include "codec_v5_vectors.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 #if MQTLS_MQTT5
 namespace mqtls::mqtt::test {
@@ -36,7 +37,7 @@ TEST(CodecV5, EveryVectorEncodesByteExactWithinItsBuffer) {
 
 TEST(CodecV5, EveryVectorDecodesToItsPacket) {
     for (const WireVector& vector : v5_vectors::all()) {
-        const auto decoded = decode(vector.wire, v5_limits());
+        const auto decoded = server::decode(vector.wire, v5_limits());
         ASSERT_TRUE(decoded.has_value());
         EXPECT_EQ(decoded->consumed, vector.wire.size());
         EXPECT_EQ(decoded->version, v5);
@@ -48,7 +49,7 @@ TEST(CodecV5, EveryVectorDecodesToItsPacket) {
 TEST(CodecV5, DecodedPacketsReEncodeToTheSameBytes) {
     static std::uint8_t out[256];
     for (const WireVector& vector : v5_vectors::all()) {
-        const auto decoded = decode(vector.wire, v5_limits());
+        const auto decoded = server::decode(vector.wire, v5_limits());
         ASSERT_TRUE(decoded.has_value());
         const auto written = encode(decoded->packet, mutable_bytes(out, sizeof(out)), v5);
         ASSERT_TRUE(written.has_value());
@@ -78,10 +79,45 @@ TEST(CodecV5, OneByteShortBufferIsRefusedUntouched) {
 TEST(CodecV5, ConnectLevelDecidesItsFormWhateverTheLimitsSay) {
     // A broker decodes CONNECT before it knows the connection's version [MQTT-3.1.2-2].
     const WireVector& connect = v5_vectors::all()[0];
-    const auto decoded = decode(connect.wire, DecodeLimits{});
+    const auto decoded = server::decode(connect.wire, DecodeLimits{});
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(decoded->version, v5);
     EXPECT_TRUE(decoded->packet == connect.packet);
+}
+
+TEST(CodecV5, ClientRefusesWhatOnlyAServerReceivesNamingItsType) {
+    // Section 2.2.1's direction: CONNECT, SUBSCRIBE and UNSUBSCRIBE go to the server only, in
+    // MQTT 5 as in 3.1.1; server::decode() decodes them, decode() names them.
+    std::size_t refused = 0;
+    for (const WireVector& vector : v5_vectors::all()) {
+        if (!is_server_bound(vector.wire)) continue;
+        const DecodeLimits limits_of_both[] = {v5_limits(), DecodeLimits{}};
+        for (const DecodeLimits& limits : limits_of_both) {
+            const auto client = decode(vector.wire, limits);
+            ASSERT_FALSE(client.has_value()) << vector.name;
+            EXPECT_EQ(client.error().code, Errc::server_side_packet) << vector.name;
+            EXPECT_EQ(client.error().detail, static_cast<std::int32_t>(packet_type(vector.packet)))
+                << vector.name;
+        }
+        EXPECT_TRUE(server::decode(vector.wire, v5_limits()).has_value()) << vector.name;
+        ++refused;
+    }
+    EXPECT_GE(refused, 3u);  // CONNECT, SUBSCRIBE, UNSUBSCRIBE at least
+}
+
+TEST(CodecV5, ClientAgreesWithTheServerOnEveryPacketAClientReceives) {
+    std::size_t checked = 0;
+    for (const WireVector& vector : v5_vectors::all()) {
+        if (is_server_bound(vector.wire)) continue;
+        const auto client = decode(vector.wire, v5_limits());
+        const auto server = server::decode(vector.wire, v5_limits());
+        ASSERT_TRUE(client.has_value() && server.has_value()) << vector.name;
+        EXPECT_EQ(client->consumed, server->consumed) << vector.name;
+        EXPECT_EQ(client->version, server->version) << vector.name;
+        EXPECT_TRUE(client->packet == server->packet) << vector.name;
+        ++checked;
+    }
+    EXPECT_GT(checked, 5u);
 }
 
 TEST(CodecV5, PublishHeaderAndPayloadSplitMatchesTheWholePacket) {

@@ -5,6 +5,7 @@
 #include "codec_test_support.hpp"
 #include "codec_vectors.hpp"
 #include "mqtls/mqtt/packets.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 namespace mqtls::mqtt::test {
 namespace {
@@ -154,7 +155,7 @@ TEST(PacketEquality, ConnectOptionalFields) {
 TEST(PacketEquality, SubscribeFromArrayEqualsSubscribeFromWire) {
     // Round trips compare a caller-built packet with a decoded one; the two list representations
     // must compare by their entries.
-    const auto decoded = decode(vectors::subscribe_three_filters.wire, DecodeLimits{});
+    const auto decoded = server::decode(vectors::subscribe_three_filters.wire, DecodeLimits{});
     ASSERT_TRUE(decoded.has_value());
     const auto* from_wire = std::get_if<Subscribe>(&decoded->packet);
     const auto* from_array = std::get_if<Subscribe>(&vectors::subscribe_three_filters.packet);
@@ -174,7 +175,7 @@ TEST(PacketEquality, SubscribeFromArrayEqualsSubscribeFromWire) {
 }
 
 TEST(PacketEquality, UnsubscribeAndSubAck) {
-    const auto decoded = decode(vectors::unsubscribe_two_filters.wire, DecodeLimits{});
+    const auto decoded = server::decode(vectors::unsubscribe_two_filters.wire, DecodeLimits{});
     ASSERT_TRUE(decoded.has_value());
     const auto* from_wire = std::get_if<Unsubscribe>(&decoded->packet);
     const auto* from_array = std::get_if<Unsubscribe>(&vectors::unsubscribe_two_filters.packet);

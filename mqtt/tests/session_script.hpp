@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 #include "mqtls/mqtt/session.hpp"
 
 namespace mqtls::mqtt::script {
@@ -276,7 +277,8 @@ inline std::size_t output_packet_types(
     while (!rest.empty()) {
         DecodeLimits limits{1024};
         limits.protocol = session_protocol;
-        auto decoded = decode(rest, limits);
+        // The session's own output: CONNECT, SUBSCRIBE and UNSUBSCRIBE need the server decoder.
+        auto decoded = server::decode(rest, limits);
         if (!decoded) return 0;
         if (n < max) types[n] = packet_type(decoded->packet);
         ++n;

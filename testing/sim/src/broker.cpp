@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/server_decode.hpp"
 
 namespace mqtls::sim {
 namespace {
@@ -216,7 +217,7 @@ void Broker::process_plaintext(bytes_view plaintext) noexcept {
     limits.max_packet_size = largest_packet;
     for (int round = 0; round < read_rounds && !frame_.empty(); ++round) {
         limits.protocol = version_;
-        auto decoded = mqtt::decode(bytes_view(frame_.data(), frame_.size()), limits);
+        auto decoded = mqtt::server::decode(bytes_view(frame_.data(), frame_.size()), limits);
         if (!decoded) {
             if (decoded.error().code == Errc::need_more) return;
             ++failures_;

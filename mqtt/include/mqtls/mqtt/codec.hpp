@@ -91,9 +91,13 @@ struct Decoded {
     ProtocolVersion version = ProtocolVersion::v3_1_1;
 };
 
-/// Decodes the packet at the start of `in`; bytes after it are left alone (see
-/// `Decoded::consumed`). Fails with need_more when `in` holds only part of a packet (call again
-/// with more bytes), or with the codec error naming the first rule the packet breaks.
+/// Decodes the packet at the start of `in`, as a client receives it; bytes after it are left
+/// alone (see `Decoded::consumed`). Fails with need_more when `in` holds only part of a packet
+/// (call again with more bytes), or with the codec error naming the first rule the packet breaks.
+/// The packets only a server receives, CONNECT, SUBSCRIBE and UNSUBSCRIBE, fail with
+/// server_side_packet (detail: the packet type) once their fixed header and flags pass: this
+/// client library leaves them out; mqtt::server::decode() (server_decode.hpp, library
+/// mqtls::mqtt_server) decodes every type.
 Result<Decoded> decode(bytes_view in, const DecodeLimits& limits) noexcept;
 
 }  // namespace mqtls::mqtt
