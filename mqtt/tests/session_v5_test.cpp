@@ -437,7 +437,7 @@ TEST(SessionV5IncomingAlias, SlotsAreAnnouncedAsTheTopicAliasMaximum) {
     ASSERT_TRUE(s.start_connect(basic_connect(), at(0)));
     DecodeLimits limits;
     limits.protocol = ProtocolVersion::v5;
-    const auto decoded = decode(s.pending_output(), limits);
+    const auto decoded = server::decode(s.pending_output(), limits);
     ASSERT_TRUE(decoded.has_value());
     const auto* connect = std::get_if<Connect>(&decoded->packet);
     ASSERT_TRUE(connect != nullptr);
