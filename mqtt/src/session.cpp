@@ -10,7 +10,9 @@
 // part of large, lazily allocated buffers small.
 #include "mqtls/mqtt/session.hpp"
 
+#include <array>
 #include <cstring>
+#include <iterator>
 
 #include "codec_rules.hpp"
 
@@ -711,63 +713,58 @@ void Session::reject_unsendable_unsent() noexcept {
     }
 }
 
-namespace {
-// A CONNECT property of the caller's that promises no more than the session can keep.
-Result<void> check_connect_property(const Property& p, std::size_t incoming_capacity,
-                                    std::size_t largest_packet, std::size_t alias_slots) noexcept {
-    const bool too_large = (p.id == PropertyId::receive_maximum && p.number > incoming_capacity) ||
-                           (p.id == PropertyId::maximum_packet_size && p.number > largest_packet) ||
-                           (p.id == PropertyId::topic_alias_maximum && p.number > alias_slots);
-    if (too_large) return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
-    return ok();
-}
-}  // namespace
-
-// Builds CONNECT with the properties the session's own capacities imply.
+// Builds CONNECT with the limits the session's own capacities imply, unless the caller gave them;
+// a caller's value may promise less than the session can keep, never more.
 Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noexcept {
-    std::array<Property, max_connect_properties + 3> properties{};
+    const auto at_most_16_bits = [](std::size_t n) noexcept {
+        return static_cast<std::uint32_t>(n < 65535 ? n : 65535);
+    };
+    struct Limit {
+        PropertyId id;
+        std::uint32_t most;       // what the session can keep
+        std::uint32_t announced;  // what CONNECT says; 0: leave the property out
+        bool given = false;       // by the caller, whose value goes out as it is
+    };
+    const std::uint32_t incoming_capacity = at_most_16_bits(memory_.incoming_qos2.size());
+    const std::uint32_t alias_slots = at_most_16_bits(memory_.incoming_topic_aliases.size());
+    const auto largest_packet = static_cast<std::uint32_t>(
+        config_.limits.max_packet_size < memory_.rx.size() ? config_.limits.max_packet_size
+                                                           : memory_.rx.size());
+    Limit limits[] = {
+        // The broker may have this many QoS 1/2 messages unacknowledged towards us
+        // [MQTT-3.3.4-9]; QoS 2 ones wait in incoming_qos2. Receive Maximum 0 is not allowed, so
+        // a session without that window still announces 1 (and fails with incoming_window_full
+        // if it is used).
+        {PropertyId::receive_maximum, incoming_capacity,
+         incoming_capacity == 0 ? 1 : incoming_capacity},
+        // [MQTT-3.2.2-15] the broker must not send a packet larger than this.
+        {PropertyId::maximum_packet_size, largest_packet, largest_packet},
+        // [MQTT-3.1.2-26]: the broker may use aliases 1..this towards us, each resolved by a slot.
+        {PropertyId::topic_alias_maximum, alias_slots, alias_slots},
+    };
+    std::array<Property, max_connect_properties + std::size(limits)> properties;
     std::size_t count = 0;
-    const std::size_t incoming_capacity = memory_.incoming_qos2.size();
-    const std::size_t alias_slots = memory_.incoming_topic_aliases.size() < 65535
-                                        ? memory_.incoming_topic_aliases.size()
-                                        : 65535;
-    const std::size_t largest_packet = config_.limits.max_packet_size < memory_.rx.size()
-                                           ? config_.limits.max_packet_size
-                                           : memory_.rx.size();
     for (const Property p : connect.properties) {
         if (count == max_connect_properties) return Errc::invalid_argument;
-        MQTLS_TRY(check_connect_property(p, incoming_capacity, largest_packet, alias_slots));
+        for (Limit& limit : limits) {
+            if (p.id != limit.id) continue;
+            if (p.number > limit.most) {
+                return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
+            }
+            limit.announced = p.number;
+            limit.given = true;
+        }
         properties[count++] = p;
     }
-    const bool has_receive_maximum =
-        find_property(connect.properties, PropertyId::receive_maximum).has_value();
-    const bool has_maximum_packet_size =
-        find_property(connect.properties, PropertyId::maximum_packet_size).has_value();
-    // The broker may have this many QoS 1/2 messages unacknowledged towards us [MQTT-3.3.4-9];
-    // QoS 2 ones wait in incoming_qos2. Receive Maximum 0 is not allowed, so a session without
-    // that window still announces 1 (and fails with incoming_window_full if it is used).
-    if (!has_receive_maximum) {
-        std::size_t window = incoming_capacity < 65535 ? incoming_capacity : 65535;
-        if (window == 0) window = 1;
-        properties[count++] =
-            Property::integer(PropertyId::receive_maximum, static_cast<std::uint32_t>(window));
-    }
-    // [MQTT-3.2.2-15] the broker must not send a packet larger than this.
-    if (!has_maximum_packet_size) {
-        properties[count++] = Property::integer(PropertyId::maximum_packet_size,
-                                                static_cast<std::uint32_t>(largest_packet));
-    }
-    // [MQTT-3.1.2-26]: the broker may use aliases 1..this towards us, each resolved by a slot.
-    if (alias_slots != 0 && !find_property(connect.properties, PropertyId::topic_alias_maximum)) {
-        properties[count++] = Property::integer(PropertyId::topic_alias_maximum,
-                                                static_cast<std::uint32_t>(alias_slots));
+    for (const Limit& limit : limits) {
+        if (!limit.given && limit.announced != 0) {
+            properties[count++] = Property::integer(limit.id, limit.announced);
+        }
     }
     Connect with_limits = connect;
     with_limits.properties = PropertyList(span<const Property>(properties.data(), count));
     MQTLS_TRY(queue_request(with_limits, now));
-    const std::optional<Property> alias_maximum =
-        find_property(with_limits.properties, PropertyId::topic_alias_maximum);
-    incoming_alias_maximum_ = static_cast<std::uint16_t>(alias_maximum ? alias_maximum->number : 0);
+    incoming_alias_maximum_ = static_cast<std::uint16_t>(limits[2].announced);
     return ok();
 }
 #endif
