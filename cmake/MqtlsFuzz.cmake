@@ -5,15 +5,17 @@
 #   otherwise (any compiler): the same sources linked with mqtt/fuzz/replay_main.cpp; ctest label
 #       `fuzz-replay` runs every seed and saved crash, under ASan/UBSan when MQTLS_SANITIZE is on.
 #
-#   mqtls_add_fuzz_targets(PREFIX mqtt LIBRARY mqtls_mqtt DICT <file> TARGETS a b ...)
+#   mqtls_add_fuzz_targets(PREFIX mqtt LIBRARY mqtls_mqtt [EXTRA_LIBRARY mqtls_mqtt_server]
+#                          DICT <file> TARGETS a b ...)
 # builds <PREFIX>_fuzz_<target> from <target>.cpp with seeds in corpus/<target> of the calling
-# folder, and registers <PREFIX>.fuzz.<target> and <PREFIX>.fuzz_replay.<target>.
+# folder, and registers <PREFIX>.fuzz.<target> and <PREFIX>.fuzz_replay.<target>. EXTRA_LIBRARY is
+# a library built on LIBRARY that the targets link too; when fuzzing, its copy links LIBRARY's.
 
 set(MQTLS_FUZZ_SECONDS 20 CACHE STRING "Seconds each `fuzz`-labelled ctest runs its fuzz target")
 set(_mqtls_fuzz_support ${CMAKE_CURRENT_LIST_DIR}/../mqtt/fuzz)
 
 function(mqtls_add_fuzz_targets)
-  cmake_parse_arguments(FUZZ "" "PREFIX;LIBRARY;DICT" "TARGETS" ${ARGN})
+  cmake_parse_arguments(FUZZ "" "PREFIX;LIBRARY;EXTRA_LIBRARY;DICT" "TARGETS" ${ARGN})
   set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/corpus)
   if(MQTLS_FUZZ)
     set(flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -21,12 +23,21 @@ function(mqtls_add_fuzz_targets)
     set(library ${FUZZ_LIBRARY}_fuzzing)
     mqtls_library_copy(${library} ${FUZZ_LIBRARY} -fsanitize=fuzzer-no-link,address,undefined
                        -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+    if(FUZZ_EXTRA_LIBRARY)
+      set(extra ${FUZZ_EXTRA_LIBRARY}_fuzzing)
+      mqtls_library_copy(${extra} ${FUZZ_EXTRA_LIBRARY} -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+      target_link_libraries(${extra} PUBLIC ${library})
+    endif()
+  else()
+    set(library ${FUZZ_LIBRARY})
+    set(extra ${FUZZ_EXTRA_LIBRARY})
   endif()
   foreach(target IN LISTS FUZZ_TARGETS)
     set(exe ${FUZZ_PREFIX}_fuzz_${target})
     if(MQTLS_FUZZ)
       add_executable(${exe} ${target}.cpp)
-      target_link_libraries(${exe} PRIVATE ${library})
+      target_link_libraries(${exe} PRIVATE ${extra} ${library})
       target_compile_options(${exe} PRIVATE ${flags})
       target_link_options(${exe} PRIVATE ${flags})
       mqtls_target_defaults(${exe})
@@ -44,7 +55,7 @@ function(mqtls_add_fuzz_targets)
       set(replay ${exe} -runs=0 ${corpus}/${target})
     else()
       add_executable(${exe} ${target}.cpp ${_mqtls_fuzz_support}/replay_main.cpp)
-      target_link_libraries(${exe} PRIVATE ${FUZZ_LIBRARY})
+      target_link_libraries(${exe} PRIVATE ${extra} ${library})
       mqtls_target_defaults(${exe})
       set(replay ${exe} ${corpus}/${target})
     endif()
