@@ -83,10 +83,12 @@ bool uses_mqtt5(const Connect& p) noexcept {
     return !p.properties.empty() || (p.will && !p.will->properties.empty());
 }
 bool uses_mqtt5(const Publish& p) noexcept { return !p.properties.empty(); }
-bool uses_mqtt5(const PubAck& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubRec& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubRel& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubComp& p) noexcept { return has_mqtt5_fields(p); }
+// PUBACK, PUBREC, PUBREL, PUBCOMP: a reason code other than Success or properties, which
+// emit_ack() checks first.
+bool uses_mqtt5(const PubAck&) noexcept { return false; }
+bool uses_mqtt5(const PubRec&) noexcept { return false; }
+bool uses_mqtt5(const PubRel&) noexcept { return false; }
+bool uses_mqtt5(const PubComp&) noexcept { return false; }
 bool uses_mqtt5(const Subscribe& p) noexcept {
     if (!p.properties.empty()) return true;
     for (const Subscription s : p.subscriptions) {
@@ -190,34 +192,40 @@ Result<void> emit(const Publish& p, Emitter& w) noexcept {
 
 // ---- PUBACK, PUBREC, PUBREL, PUBCOMP (sections 3.4-3.7) ----------------------------------------
 
+// One function for the four, which share their fields but not a type: a template would be four
+// copies of it.
 #if MQTLS_MQTT5
 // Section 3.4.2.1: the Reason Code and Property Length may be left out when the code is Success
 // and there are no properties; the Property Length alone when there are no properties. We send
 // the shortest form, which is what 3.1.1 peers' size expectations and Mosquitto also use.
-template <class Ack>
-Result<void> emit_ack(const Ack& p, ReasonPacket packet, Context context, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    w.u16(p.packet_id);
-    if (!w.v5()) return ok();  // uses_mqtt5() has refused a reason code or properties
-    MQTLS_TRY(check_reason(p.reason_code, packet));
-    if (p.properties.empty() && p.reason_code == ReasonCode::success) return ok();
-    w.u8(static_cast<std::uint8_t>(p.reason_code));
-    if (p.properties.empty()) return ok();
-    return w.properties(p.properties, context);
+Result<void> emit_ack(PacketId packet_id, ReasonCode reason_code, const PropertyList& properties,
+                      ReasonPacket packet, Context context, Emitter& w) noexcept {
+    // What uses_mqtt5() checks for the other packets, here so that the four share it too.
+    if (!w.v5() && (reason_code != ReasonCode::success || !properties.empty())) {
+        return Errc::mqtt5_only;
+    }
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    w.u16(packet_id);
+    if (!w.v5()) return ok();
+    MQTLS_TRY(check_reason(reason_code, packet));
+    if (properties.empty() && reason_code == ReasonCode::success) return ok();
+    w.u8(static_cast<std::uint8_t>(reason_code));
+    if (properties.empty()) return ok();
+    return w.properties(properties, context);
 }
-#define MQTLS_MQTT_ACK(Type, kind)                                \
-    Result<void> emit(const Type& p, Emitter& w) noexcept {       \
-        return emit_ack(p, ReasonPacket::kind, Context::kind, w); \
+#define MQTLS_MQTT_ACK(Type, kind)                                                    \
+    Result<void> emit(const Type& p, Emitter& w) noexcept {                           \
+        return emit_ack(p.packet_id, p.reason_code, p.properties, ReasonPacket::kind, \
+                        Context::kind, w);                                            \
     }
 #else
-template <class Ack>
-Result<void> emit_ack(const Ack& p, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    w.u16(p.packet_id);
+Result<void> emit_ack(PacketId packet_id, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    w.u16(packet_id);
     return ok();
 }
 #define MQTLS_MQTT_ACK(Type, kind) \
-    Result<void> emit(const Type& p, Emitter& w) noexcept { return emit_ack(p, w); }
+    Result<void> emit(const Type& p, Emitter& w) noexcept { return emit_ack(p.packet_id, w); }
 #endif
 MQTLS_MQTT_ACK(PubAck, puback)
 MQTLS_MQTT_ACK(PubRec, pubrec)
@@ -225,8 +233,7 @@ MQTLS_MQTT_ACK(PubRel, pubrel)
 MQTLS_MQTT_ACK(PubComp, pubcomp)
 #undef MQTLS_MQTT_ACK
 
-// ---- SUBSCRIBE (section 3.8)
-// ------------------------------------------------------------------------
+// ---- SUBSCRIBE (section 3.8) -------------------------------------------------------------------
 
 // 3.1.1 finds an oversized list as soon as it is too long, MQTT 5 only after checking all of it
 // (at the body's end), as the two encoders this one replaced did.
@@ -262,7 +269,7 @@ Result<void> emit(const Subscribe& p, Emitter& w) noexcept {
     return ok();
 }
 
-// ---- UNSUBSCRIBE (section 3.10) ---------------------------------------------------------------
+// ---- UNSUBSCRIBE (section 3.10) ----------------------------------------------------------------
 
 Result<void> emit(const Unsubscribe& p, Emitter& w) noexcept {
     MQTLS_TRY(rules::check_packet_id(p.packet_id));
@@ -315,7 +322,7 @@ Result<void> emit(const Auth& p, Emitter& w) noexcept {
 Result<void> emit(const Disconnect&, Emitter&) noexcept { return ok(); }
 #endif
 
-// ---- generic ---------------------------------------------------------------------------------
+// ---- generic -----------------------------------------------------------------------------------
 
 Result<void> check_version(ProtocolVersion version) noexcept {
     if (version == ProtocolVersion::v3_1_1) return ok();
@@ -406,43 +413,24 @@ Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
     return detail::encode_with(packet, out, version, &detail::emit_client_body);
 }
 
-namespace {
-// Sizes of a PUBLISH split for scatter-gather: validated once, shared by the two functions below.
-struct PublishSplit {
-    std::uint32_t remaining_length;
-    std::size_t header_size;
-};
-
-Result<PublishSplit> split_publish(const Publish& publish, ProtocolVersion version) noexcept {
-    MQTLS_TRY(check_version(version));
-    Emitter counter(version);
-#if MQTLS_MQTT5
-    if (!counter.v5() && uses_mqtt5(publish)) return Errc::mqtt5_only;
-#endif
-    MQTLS_TRY(emit_publish_header(publish, counter));
-    if (counter.oversized()) return Errc::packet_too_large;
-    const std::size_t header_fields = counter.size();
-    if (publish.payload.size() > max_remaining_length - header_fields) {
-        return Errc::packet_too_large;
-    }
-    const auto body = static_cast<std::uint32_t>(header_fields + publish.payload.size());
-    return PublishSplit{body, 1 + remaining_length_size(body) + header_fields};
-}
-}  // namespace
+// A PUBLISH without its payload, for scatter-gather sends: the whole packet's checks and body
+// size (so the remaining length counts the payload), then only the bytes before the payload.
 
 Result<std::size_t> encoded_publish_header_size(const Publish& publish,
                                                 ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
-    return split.header_size;
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(Packet{publish}, version));
+    return size - publish.payload.size();
 }
 
 Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out,
                                           ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
-    if (out.size() < split.header_size) return Errc::buffer_too_small;
-    Emitter w(version, out, split.header_size);
+    MQTLS_TRY_ASSIGN(const std::uint32_t body,
+                     checked_body_size(Packet{publish}, version, &detail::emit_client_body));
+    const std::size_t size = packet_size(body) - publish.payload.size();
+    if (out.size() < size) return Errc::buffer_too_small;
+    Emitter w(version, out, size);
     w.u8(publish_first_byte(publish));
-    w.remaining_length(split.remaining_length);
+    w.remaining_length(body);
     MQTLS_TRY(emit_publish_header(publish, w));
     return w.size();
 }

@@ -63,7 +63,7 @@ Result<void> emit(const ConnAck& p, Emitter& w) noexcept {
     return ok();
 }
 
-// ---- SUBACK (section 3.9) ---------------------------------------------------------------------
+// ---- SUBACK (section 3.9) ----------------------------------------------------------------------
 
 Result<void> check_suback_codes(bytes_view codes, const Emitter& w) noexcept {
     // Each code a granted QoS or 0x80 in 3.1.1 (section 3.9.3), a SUBACK Reason Code in MQTT 5.
@@ -97,7 +97,7 @@ Result<void> emit(const SubAck& p, Emitter& w) noexcept {
     return ok();
 }
 
-// ---- UNSUBACK (section 3.11) ------------------------------------------------------------------
+// ---- UNSUBACK (section 3.11) -------------------------------------------------------------------
 
 // A 3.1.1 UNSUBACK is its packet identifier alone; MQTT 5 adds a reason code per topic filter.
 Result<void> emit(const UnsubAck& p, Emitter& w) noexcept {
