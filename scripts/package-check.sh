@@ -74,7 +74,7 @@ quiet "$scratch/install.log" cmake --install "$release" --prefix "$prefix"
 # --- 2. the installed tree -----------------------------------------------------------------
 step "checking the installed files"
 for file in bin/mqtls include/mqtls/version.hpp \
-    lib/libmqtls_mqtt.a lib/libmqtls_node.a lib/libmqtls_port_posix.a lib/libmqtls_pki.a \
+    lib/libmqtls_mqtt.a lib/libmqtls_mqtt_server.a lib/libmqtls_node.a lib/libmqtls_port_posix.a lib/libmqtls_pki.a \
     lib/libmqtls_tls.a lib/libmqtls_client.a lib/libmqtls_link.a lib/libmqtls_link_tls.a \
     lib/libmqtls_node_runtime.a lib/libmqtls_port_posix_node.a \
     lib/cmake/mqtls/mqtlsConfig.cmake lib/cmake/mqtls/mqtlsConfigVersion.cmake \

@@ -16,6 +16,7 @@
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
+#include "mqtls/mqtt/server_encode.hpp"
 
 namespace {
 
@@ -37,15 +38,16 @@ void check_prefixes(bytes_view wire) {
     }
 }
 
+// The server's encoder, which takes every packet (a broker's too).
 std::vector<std::uint8_t> encode_exactly(const Packet& packet, ProtocolVersion version) {
-    const auto size = encoded_size(packet, version);
+    const auto size = server::encoded_size(packet, version);
     MQTLS_FUZZ_CHECK(size.has_value());
     std::vector<std::uint8_t> out(*size);  // exact size, so ASan sees any overrun
-    const auto written = encode(packet, {out.data(), out.size()}, version);
+    const auto written = server::encode(packet, {out.data(), out.size()}, version);
     MQTLS_FUZZ_CHECK(written && *written == out.size());
     if (!out.empty()) {
         std::vector<std::uint8_t> small(out.size() - 1);
-        const auto refused = encode(packet, {small.data(), small.size()}, version);
+        const auto refused = server::encode(packet, {small.data(), small.size()}, version);
         MQTLS_FUZZ_CHECK(!refused && refused.error().code == Errc::buffer_too_small);
     }
     return out;

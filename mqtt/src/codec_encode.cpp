@@ -5,96 +5,53 @@
 // The version is a run-time flag of the Emitter: MQTT 5 adds properties (checked by
 // properties.cpp), reason codes (table 2-6) and subscription options to the 3.1.1 fields, which
 // both versions check by the same rules.
+// This is the client's half: the packets a client sends (and PINGRESP, whose body is empty). The
+// packets only a server sends (CONNACK, SUBACK, UNSUBACK) are server/encode.cpp's, in the
+// mqtls_mqtt_server library, which a device never links; encoded_size() and encode() refuse them.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "codec_rules.hpp"
+#include "encoder.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/topic.hpp"
 
 namespace mqtls::mqtt {
-namespace {
+namespace detail {
 
-// Counts (no output) or writes a packet. Writing only follows a count that accepted the packet
-// and an output that has room for all of it, so the writes need no bounds checks of their own.
-class Emitter {
-public:
-    // Counting a body: more than max_remaining_length bytes is packet_too_large.
-    explicit Emitter(ProtocolVersion version) noexcept
-        : v5_(version == ProtocolVersion::v5), room_(max_remaining_length) {}
-    // Writing a whole packet of `size` bytes (fixed header included) at the start of `out`.
-    Emitter(ProtocolVersion version, mutable_bytes out, std::size_t size) noexcept
-        : v5_(version == ProtocolVersion::v5), out_(out.data()), room_(size) {}
+void Emitter::bytes(bytes_view data) noexcept {
+    if (out_ != nullptr) {
+        for (std::size_t i = 0; i < data.size(); ++i) out_[used_ + i] = data[i];
+    }
+    advance(data.size());
+}
 
-    [[nodiscard]] bool v5() const noexcept { return mqtt5_available && v5_; }
-    [[nodiscard]] bool counting() const noexcept { return out_ == nullptr; }
-    [[nodiscard]] std::size_t size() const noexcept { return used_; }
-    [[nodiscard]] bool oversized() const noexcept { return used_ > room_; }
+void Emitter::string(std::string_view text) noexcept { binary(as_bytes(text.data(), text.size())); }
 
-    void u8(std::uint8_t value) noexcept {
-        if (out_ != nullptr) out_[used_] = value;
-        advance(1);
-    }
-    void u16(std::uint16_t value) noexcept {
-        u8(static_cast<std::uint8_t>(value >> 8));
-        u8(static_cast<std::uint8_t>(value & 0xff));
-    }
-    void bytes(bytes_view data) noexcept {
-        if (out_ != nullptr) {
-            for (std::size_t i = 0; i < data.size(); ++i) out_[used_ + i] = data[i];
-        }
-        advance(data.size());
-    }
-    /// Length-prefixed binary data; the caller has validated length <= 65535.
-    void binary(bytes_view data) noexcept {
-        u16(static_cast<std::uint16_t>(data.size()));
-        bytes(data);
-    }
-    void string(std::string_view text) noexcept { binary(as_bytes(text.data(), text.size())); }
-    /// MQTT's variable-length "remaining length": 7 bits per byte, low group first.
-    void remaining_length(std::uint32_t value) noexcept {
-        do {
-            auto byte = static_cast<std::uint8_t>(value & 0x7f);
-            value >>= 7;
-            if (value != 0) byte |= 0x80;
-            u8(byte);
-        } while (value != 0);
-    }
+void Emitter::remaining_length(std::uint32_t value) noexcept {
+    do {
+        auto byte = static_cast<std::uint8_t>(value & 0x7f);
+        value >>= 7;
+        if (value != 0) byte |= 0x80;
+        u8(byte);
+    } while (value != 0);
+}
 
 #if MQTLS_MQTT5
-    /// A property section, validated and sized by properties.cpp when counting, written by it
-    /// otherwise (into the room left, which it checks itself).
-    Result<void> properties(const PropertyList& list, PropertyContext context) noexcept {
-        if (counting()) {
-            MQTLS_TRY_ASSIGN(const std::size_t size, properties_size(list, context));
-            advance(size);
-            return ok();
-        }
-        MQTLS_TRY_ASSIGN(const std::size_t written,
-                         encode_properties(list, context, {out_ + used_, room_ - used_}));
-        advance(written);
+Result<void> Emitter::properties(const PropertyList& list, PropertyContext context) noexcept {
+    if (counting()) {
+        MQTLS_TRY_ASSIGN(const std::size_t size, properties_size(list, context));
+        advance(size);
         return ok();
     }
-#endif
-
-private:
-    // Saturates one past room_, so that no sum of field lengths can wrap (size_t is 32 bits on
-    // the devices) and an oversized body stays oversized until its end is checked.
-    void advance(std::size_t count) noexcept {
-        const std::size_t left = room_ + 1 - used_;
-        used_ = count >= left ? room_ + 1 : used_ + count;
-    }
-
-    bool v5_;
-    std::uint8_t* out_ = nullptr;
-    std::size_t room_;
-    std::size_t used_ = 0;
-};
-
-#if MQTLS_MQTT5
-using Context = PropertyContext;
+    MQTLS_TRY_ASSIGN(const std::size_t written,
+                     encode_properties(list, context, {out_ + used_, room_ - used_}));
+    advance(written);
+    return ok();
+}
 
 Result<void> check_reason(ReasonCode code, ReasonPacket packet) noexcept {
     if (!reason_code_allowed(static_cast<std::uint8_t>(code), packet)) {
@@ -102,27 +59,36 @@ Result<void> check_reason(ReasonCode code, ReasonPacket packet) noexcept {
     }
     return ok();
 }
+#endif
+
+}  // namespace detail
+
+namespace {
+
+using detail::Emitter;
+
+#if MQTLS_MQTT5
+using detail::check_reason;
+using detail::Context;
+using detail::has_mqtt5_fields;
 
 // ---- what 3.1.1 cannot carry -------------------------------------------------------------------
 // Whether `p` sets anything MQTT 3.1.1 cannot carry (properties, a reason code other than
-// success, subscription options, UNSUBACK reason codes, AUTH); a 3.1.1 packet that does is
-// refused (mqtt5_only) before any other check, never sent without them.
+// success, subscription options, AUTH); a 3.1.1 packet that does is refused (mqtt5_only) before
+// any other check, never sent without them. (The server's packets: server/encode.cpp.)
 
-template <class P>
-bool has_mqtt5_fields(const P& p) noexcept {
-    return p.reason_code != ReasonCode::success || !p.properties.empty();
-}
 bool uses_mqtt5(const Connect& p) noexcept {
     // A Password without a User Name is MQTT 5 too, but 3.1.1's own rule [MQTT-3.1.2-22]
     // names that fault better (invalid_connect_flags).
     return !p.properties.empty() || (p.will && !p.will->properties.empty());
 }
-bool uses_mqtt5(const ConnAck& p) noexcept { return has_mqtt5_fields(p); }
 bool uses_mqtt5(const Publish& p) noexcept { return !p.properties.empty(); }
-bool uses_mqtt5(const PubAck& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubRec& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubRel& p) noexcept { return has_mqtt5_fields(p); }
-bool uses_mqtt5(const PubComp& p) noexcept { return has_mqtt5_fields(p); }
+// PUBACK, PUBREC, PUBREL, PUBCOMP: a reason code other than Success or properties, which
+// emit_ack() checks first.
+bool uses_mqtt5(const PubAck&) noexcept { return false; }
+bool uses_mqtt5(const PubRec&) noexcept { return false; }
+bool uses_mqtt5(const PubRel&) noexcept { return false; }
+bool uses_mqtt5(const PubComp&) noexcept { return false; }
 bool uses_mqtt5(const Subscribe& p) noexcept {
     if (!p.properties.empty()) return true;
     for (const Subscription s : p.subscriptions) {
@@ -130,11 +96,7 @@ bool uses_mqtt5(const Subscribe& p) noexcept {
     }
     return false;
 }
-bool uses_mqtt5(const SubAck& p) noexcept { return !p.properties.empty(); }
 bool uses_mqtt5(const Unsubscribe& p) noexcept { return !p.properties.empty(); }
-bool uses_mqtt5(const UnsubAck& p) noexcept {
-    return !p.properties.empty() || !p.reason_codes.empty();
-}
 bool uses_mqtt5(const PingReq&) noexcept { return false; }
 bool uses_mqtt5(const PingResp&) noexcept { return false; }
 bool uses_mqtt5(const Disconnect& p) noexcept { return has_mqtt5_fields(p); }
@@ -184,40 +146,6 @@ Result<void> emit(const Connect& p, Emitter& w) noexcept {
     return ok();
 }
 
-// ---- CONNACK (section 3.2) ---------------------------------------------------------------------
-
-Result<void> check_connack(const ConnAck& p, const Emitter& w) noexcept {
-#if MQTLS_MQTT5
-    if (w.v5()) {
-        MQTLS_TRY(check_reason(p.reason_code, ReasonPacket::connack));
-        // [MQTT-3.2.2-6] a refusal never claims a session.
-        if (p.session_present && is_failure(p.reason_code)) return Errc::invalid_connack_flags;
-        return ok();
-    }
-#else
-    static_cast<void>(w);
-#endif
-    if (static_cast<std::uint8_t>(p.return_code) > 5) return Errc::invalid_return_code;
-    // [MQTT-3.2.2-4] a refusal never claims a session.
-    if (p.session_present && p.return_code != ConnectReturnCode::accepted) {
-        return Errc::invalid_connack_flags;
-    }
-    return ok();
-}
-
-Result<void> emit(const ConnAck& p, Emitter& w) noexcept {
-    MQTLS_TRY(check_connack(p, w));
-    w.u8(p.session_present ? 1 : 0);
-#if MQTLS_MQTT5
-    if (w.v5()) {
-        w.u8(static_cast<std::uint8_t>(p.reason_code));
-        return w.properties(p.properties, Context::connack);
-    }
-#endif
-    w.u8(static_cast<std::uint8_t>(p.return_code));
-    return ok();
-}
-
 // ---- PUBLISH (section 3.3) ---------------------------------------------------------------------
 
 std::uint8_t publish_first_byte(const Publish& p) noexcept {
@@ -264,34 +192,40 @@ Result<void> emit(const Publish& p, Emitter& w) noexcept {
 
 // ---- PUBACK, PUBREC, PUBREL, PUBCOMP (sections 3.4-3.7) ----------------------------------------
 
+// One function for the four, which share their fields but not a type: a template would be four
+// copies of it.
 #if MQTLS_MQTT5
 // Section 3.4.2.1: the Reason Code and Property Length may be left out when the code is Success
 // and there are no properties; the Property Length alone when there are no properties. We send
 // the shortest form, which is what 3.1.1 peers' size expectations and Mosquitto also use.
-template <class Ack>
-Result<void> emit_ack(const Ack& p, ReasonPacket packet, Context context, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    w.u16(p.packet_id);
-    if (!w.v5()) return ok();  // uses_mqtt5() has refused a reason code or properties
-    MQTLS_TRY(check_reason(p.reason_code, packet));
-    if (p.properties.empty() && p.reason_code == ReasonCode::success) return ok();
-    w.u8(static_cast<std::uint8_t>(p.reason_code));
-    if (p.properties.empty()) return ok();
-    return w.properties(p.properties, context);
+Result<void> emit_ack(PacketId packet_id, ReasonCode reason_code, const PropertyList& properties,
+                      ReasonPacket packet, Context context, Emitter& w) noexcept {
+    // What uses_mqtt5() checks for the other packets, here so that the four share it too.
+    if (!w.v5() && (reason_code != ReasonCode::success || !properties.empty())) {
+        return Errc::mqtt5_only;
+    }
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    w.u16(packet_id);
+    if (!w.v5()) return ok();
+    MQTLS_TRY(check_reason(reason_code, packet));
+    if (properties.empty() && reason_code == ReasonCode::success) return ok();
+    w.u8(static_cast<std::uint8_t>(reason_code));
+    if (properties.empty()) return ok();
+    return w.properties(properties, context);
 }
-#define MQTLS_MQTT_ACK(Type, kind)                                \
-    Result<void> emit(const Type& p, Emitter& w) noexcept {       \
-        return emit_ack(p, ReasonPacket::kind, Context::kind, w); \
+#define MQTLS_MQTT_ACK(Type, kind)                                                    \
+    Result<void> emit(const Type& p, Emitter& w) noexcept {                           \
+        return emit_ack(p.packet_id, p.reason_code, p.properties, ReasonPacket::kind, \
+                        Context::kind, w);                                            \
     }
 #else
-template <class Ack>
-Result<void> emit_ack(const Ack& p, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    w.u16(p.packet_id);
+Result<void> emit_ack(PacketId packet_id, Emitter& w) noexcept {
+    MQTLS_TRY(rules::check_packet_id(packet_id));
+    w.u16(packet_id);
     return ok();
 }
 #define MQTLS_MQTT_ACK(Type, kind) \
-    Result<void> emit(const Type& p, Emitter& w) noexcept { return emit_ack(p, w); }
+    Result<void> emit(const Type& p, Emitter& w) noexcept { return emit_ack(p.packet_id, w); }
 #endif
 MQTLS_MQTT_ACK(PubAck, puback)
 MQTLS_MQTT_ACK(PubRec, pubrec)
@@ -299,7 +233,7 @@ MQTLS_MQTT_ACK(PubRel, pubrel)
 MQTLS_MQTT_ACK(PubComp, pubcomp)
 #undef MQTLS_MQTT_ACK
 
-// ---- SUBSCRIBE, SUBACK (sections 3.8, 3.9) -----------------------------------------------------
+// ---- SUBSCRIBE (section 3.8) -------------------------------------------------------------------
 
 // 3.1.1 finds an oversized list as soon as it is too long, MQTT 5 only after checking all of it
 // (at the body's end), as the two encoders this one replaced did.
@@ -335,39 +269,7 @@ Result<void> emit(const Subscribe& p, Emitter& w) noexcept {
     return ok();
 }
 
-Result<void> check_suback_codes(bytes_view codes, const Emitter& w) noexcept {
-    // Each code a granted QoS or 0x80 in 3.1.1 (section 3.9.3), a SUBACK Reason Code in MQTT 5.
-#if MQTLS_MQTT5
-    if (w.v5()) {
-        for (const std::uint8_t code : codes) {
-            MQTLS_TRY(check_reason(static_cast<ReasonCode>(code), ReasonPacket::suback));
-        }
-        return ok();
-    }
-#else
-    static_cast<void>(w);
-#endif
-    if (codes.size() > max_remaining_length - 2) return Errc::packet_too_large;
-    for (const std::uint8_t code : codes) {
-        if (!rules::is_valid_suback_code(code)) return Errc::invalid_return_code;
-    }
-    return ok();
-}
-
-Result<void> emit(const SubAck& p, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-    // one code per subscription (MQTT 5: [MQTT-3.8.4-6])
-    if (p.return_codes.empty()) return Errc::empty_subscription_list;
-    MQTLS_TRY(check_suback_codes(p.return_codes, w));
-    w.u16(p.packet_id);
-#if MQTLS_MQTT5
-    if (w.v5()) MQTLS_TRY(w.properties(p.properties, Context::suback));
-#endif
-    w.bytes(p.return_codes);
-    return ok();
-}
-
-// ---- UNSUBSCRIBE, UNSUBACK (sections 3.10, 3.11) -----------------------------------------------
+// ---- UNSUBSCRIBE (section 3.10) ----------------------------------------------------------------
 
 Result<void> emit(const Unsubscribe& p, Emitter& w) noexcept {
     MQTLS_TRY(rules::check_packet_id(p.packet_id));
@@ -381,28 +283,6 @@ Result<void> emit(const Unsubscribe& p, Emitter& w) noexcept {
         w.string(filter);
         if (oversized_3_1_1(w)) return Errc::packet_too_large;
     }
-    return ok();
-}
-
-// A 3.1.1 UNSUBACK is its packet identifier alone; MQTT 5 adds a reason code per topic filter.
-Result<void> emit(const UnsubAck& p, Emitter& w) noexcept {
-    MQTLS_TRY(rules::check_packet_id(p.packet_id));
-#if MQTLS_MQTT5
-    if (w.v5()) {
-        // [MQTT-3.11.3-2] one reason code per topic filter
-        if (p.reason_codes.empty()) return Errc::empty_subscription_list;
-        for (const std::uint8_t code : p.reason_codes) {
-            MQTLS_TRY(check_reason(static_cast<ReasonCode>(code), ReasonPacket::unsuback));
-        }
-    }
-#endif
-    w.u16(p.packet_id);
-#if MQTLS_MQTT5
-    if (w.v5()) {
-        MQTLS_TRY(w.properties(p.properties, Context::unsuback));
-        w.bytes(p.reason_codes);
-    }
-#endif
     return ok();
 }
 
@@ -442,7 +322,7 @@ Result<void> emit(const Auth& p, Emitter& w) noexcept {
 Result<void> emit(const Disconnect&, Emitter&) noexcept { return ok(); }
 #endif
 
-// ---- generic ---------------------------------------------------------------------------------
+// ---- generic -----------------------------------------------------------------------------------
 
 Result<void> check_version(ProtocolVersion version) noexcept {
     if (version == ProtocolVersion::v3_1_1) return ok();
@@ -453,24 +333,12 @@ Result<void> check_version(ProtocolVersion version) noexcept {
     return ok();
 }
 
-// The body of `packet` in `w`'s version: the one place each packet's rules are instantiated, for
-// counting and writing alike.
-Result<void> emit_body(const Packet& packet, Emitter& w) noexcept {
-    return std::visit(
-        [&w](const auto& p) -> Result<void> {
-#if MQTLS_MQTT5
-            if (!w.v5() && uses_mqtt5(p)) return Errc::mqtt5_only;
-#endif
-            return emit(p, w);
-        },
-        packet);
-}
-
 // The remaining length of `packet` after validating it in `version`.
-Result<std::uint32_t> checked_body_size(const Packet& packet, ProtocolVersion version) noexcept {
+Result<std::uint32_t> checked_body_size(const Packet& packet, ProtocolVersion version,
+                                        detail::BodyFunction body) noexcept {
     MQTLS_TRY(check_version(version));
     Emitter counter(version);
-    MQTLS_TRY(emit_body(packet, counter));
+    MQTLS_TRY(body(packet, counter));
     if (counter.oversized()) return Errc::packet_too_large;
     return static_cast<std::uint32_t>(counter.size());
 }
@@ -488,6 +356,46 @@ std::size_t packet_size(std::uint32_t body) noexcept {
 
 }  // namespace
 
+namespace detail {
+
+// The one place each client packet's rules are instantiated, for counting and writing alike; the
+// server's packets instantiate nothing here.
+Result<void> emit_client_body(const Packet& packet, Emitter& w) noexcept {
+    return std::visit(
+        [&packet, &w](const auto& p) -> Result<void> {
+            if constexpr (detail::server_sends_only<std::decay_t<decltype(p)>>) {
+                return Error{Errc::server_side_packet,
+                             static_cast<std::int32_t>(packet_type(packet))};
+            } else {
+#if MQTLS_MQTT5
+                if (!w.v5() && uses_mqtt5(p)) return Errc::mqtt5_only;
+#endif
+                return emit(p, w);
+            }
+        },
+        packet);
+}
+
+Result<std::size_t> encoded_size_with(const Packet& packet, ProtocolVersion version,
+                                      BodyFunction body) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t size, checked_body_size(packet, version, body));
+    return packet_size(size);
+}
+
+Result<std::size_t> encode_with(const Packet& packet, mutable_bytes out, ProtocolVersion version,
+                                BodyFunction body) noexcept {
+    MQTLS_TRY_ASSIGN(const std::uint32_t body_size, checked_body_size(packet, version, body));
+    const std::size_t size = packet_size(body_size);
+    if (out.size() < size) return Errc::buffer_too_small;
+    Emitter w(version, out, size);
+    w.u8(first_byte(packet));
+    w.remaining_length(body_size);
+    MQTLS_TRY(body(packet, w));
+    return w.size();
+}
+
+}  // namespace detail
+
 std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
     if (remaining_length < 128) return 1;
     if (remaining_length < 16'384) return 2;
@@ -497,59 +405,32 @@ std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept {
 }
 
 Result<std::size_t> encoded_size(const Packet& packet, ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
-    return packet_size(body);
+    return detail::encoded_size_with(packet, version, &detail::emit_client_body);
 }
 
 Result<std::size_t> encode(const Packet& packet, mutable_bytes out,
                            ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint32_t body, checked_body_size(packet, version));
-    const std::size_t size = packet_size(body);
-    if (out.size() < size) return Errc::buffer_too_small;
-    Emitter w(version, out, size);
-    w.u8(first_byte(packet));
-    w.remaining_length(body);
-    MQTLS_TRY(emit_body(packet, w));
-    return w.size();
+    return detail::encode_with(packet, out, version, &detail::emit_client_body);
 }
 
-namespace {
-// Sizes of a PUBLISH split for scatter-gather: validated once, shared by the two functions below.
-struct PublishSplit {
-    std::uint32_t remaining_length;
-    std::size_t header_size;
-};
-
-Result<PublishSplit> split_publish(const Publish& publish, ProtocolVersion version) noexcept {
-    MQTLS_TRY(check_version(version));
-    Emitter counter(version);
-#if MQTLS_MQTT5
-    if (!counter.v5() && uses_mqtt5(publish)) return Errc::mqtt5_only;
-#endif
-    MQTLS_TRY(emit_publish_header(publish, counter));
-    if (counter.oversized()) return Errc::packet_too_large;
-    const std::size_t header_fields = counter.size();
-    if (publish.payload.size() > max_remaining_length - header_fields) {
-        return Errc::packet_too_large;
-    }
-    const auto body = static_cast<std::uint32_t>(header_fields + publish.payload.size());
-    return PublishSplit{body, 1 + remaining_length_size(body) + header_fields};
-}
-}  // namespace
+// A PUBLISH without its payload, for scatter-gather sends: the whole packet's checks and body
+// size (so the remaining length counts the payload), then only the bytes before the payload.
 
 Result<std::size_t> encoded_publish_header_size(const Publish& publish,
                                                 ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
-    return split.header_size;
+    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(Packet{publish}, version));
+    return size - publish.payload.size();
 }
 
 Result<std::size_t> encode_publish_header(const Publish& publish, mutable_bytes out,
                                           ProtocolVersion version) noexcept {
-    MQTLS_TRY_ASSIGN(const PublishSplit split, split_publish(publish, version));
-    if (out.size() < split.header_size) return Errc::buffer_too_small;
-    Emitter w(version, out, split.header_size);
+    MQTLS_TRY_ASSIGN(const std::uint32_t body,
+                     checked_body_size(Packet{publish}, version, &detail::emit_client_body));
+    const std::size_t size = packet_size(body) - publish.payload.size();
+    if (out.size() < size) return Errc::buffer_too_small;
+    Emitter w(version, out, size);
     w.u8(publish_first_byte(publish));
-    w.remaining_length(split.remaining_length);
+    w.remaining_length(body);
     MQTLS_TRY(emit_publish_header(publish, w));
     return w.size();
 }

@@ -7,6 +7,7 @@
 #include "codec_vectors.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
+#include "mqtls/mqtt/server_encode.hpp"
 
 namespace mqtls::mqtt::test {
 namespace {
@@ -103,13 +104,53 @@ TEST(CodecEncode, VectorsCoverAllFourteenPacketTypes) {
 
 TEST(CodecEncode, EncodedSizeEqualsBytesWrittenForEveryVector) {
     for (const WireVector* vector : all_vectors()) {
-        const auto size = encoded_size(vector->packet);
+        const auto size = encoded_size_any(vector->packet);
         ASSERT_TRUE(size.has_value()) << vector->name;
         EXPECT_EQ(*size, vector->wire.size()) << vector->name;
         fill_guarded_buffer();
-        const auto written = encode(vector->packet, mutable_bytes(guarded_buffer, *size));
+        const auto written = encode_any(vector->packet, mutable_bytes(guarded_buffer, *size));
         ASSERT_TRUE(written.has_value()) << vector->name;
         EXPECT_EQ(*written, *size) << vector->name;
+    }
+}
+
+// --- The client's codec and the server's (server_encode.hpp) ------------------------------------
+
+TEST(CodecEncode, ClientRefusesWhatOnlyAServerSends) {
+    const WireVector* const server_packets[] = {&vectors::connack_accepted,
+                                                &vectors::suback_with_failure, &vectors::unsuback};
+    const ProtocolVersion versions[] = {ProtocolVersion::v3_1_1, ProtocolVersion::v5};
+    std::uint8_t out[64] = {};
+    for (const WireVector* vector : server_packets) {
+        const auto type = static_cast<std::int32_t>(packet_type(vector->packet));
+        for (const ProtocolVersion version : versions) {
+            // A build without MQTT 5 refuses the version first (mqtt5_unavailable).
+            if (version == ProtocolVersion::v5 && !mqtt5_available) continue;
+            const auto size = encoded_size(vector->packet, version);
+            ASSERT_FALSE(size.has_value()) << vector->name;
+            EXPECT_EQ(size.error().code, Errc::server_side_packet) << vector->name;
+            EXPECT_EQ(size.error().detail, type) << vector->name;
+            const auto written = encode(vector->packet, mutable_bytes(out), version);
+            ASSERT_FALSE(written.has_value()) << vector->name;
+            EXPECT_EQ(written.error().code, Errc::server_side_packet) << vector->name;
+            EXPECT_EQ(written.error().detail, type) << vector->name;
+        }
+    }
+}
+
+TEST(CodecEncode, ServerEncodesEveryVectorByteExactly) {
+    // The server's encoder takes every packet: its own three, and the client's by delegation.
+    for (const WireVector* vector : all_vectors()) {
+        const auto size = server::encoded_size(vector->packet);
+        ASSERT_TRUE(size.has_value()) << vector->name;
+        EXPECT_EQ(*size, vector->wire.size()) << vector->name;
+        fill_guarded_buffer();
+        const mutable_bytes exact(guarded_buffer + guard_margin, vector->wire.size());
+        const auto written = server::encode(vector->packet, exact);
+        ASSERT_TRUE(written.has_value()) << vector->name;
+        EXPECT_TRUE(equal_bytes(bytes_view(exact.data(), *written), vector->wire)) << vector->name;
+        EXPECT_TRUE(guards_intact_outside(guard_margin, guard_margin + vector->wire.size()))
+            << vector->name;
     }
 }
 
@@ -120,7 +161,7 @@ TEST(CodecEncode, TooSmallBufferFailsWithoutWritingPastIt) {
         for (std::size_t room = 0; room < vector->wire.size(); ++room) {
             fill_guarded_buffer();
             const auto result =
-                encode(vector->packet, mutable_bytes(guarded_buffer + guard_margin, room));
+                encode_any(vector->packet, mutable_bytes(guarded_buffer + guard_margin, room));
             EXPECT_EQ(error_code_of(result), Errc::buffer_too_small)
                 << vector->name << " with room " << room;
             EXPECT_TRUE(guards_intact_outside(guard_margin, guard_margin + room))
@@ -409,7 +450,7 @@ TEST(CodecEncodeRejects, EmptyClientIdRequiresCleanSession) {
 // invalid bytes reach the wire: either encoding fails, or the result decodes.
 void expect_refused_or_decodable(const Packet& packet, const char* what) {
     static std::uint8_t out[64];
-    const auto written = encode(packet, mutable_bytes(out));
+    const auto written = encode_any(packet, mutable_bytes(out));
     if (!written) return;
     EXPECT_EQ(error_code_of(server::decode(bytes_view(out, *written), DecodeLimits{})), success)
         << what;

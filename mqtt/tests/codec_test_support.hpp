@@ -13,6 +13,7 @@
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/packets.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
+#include "mqtls/mqtt/server_encode.hpp"
 #include "mqtls_test.hpp"
 
 #if !defined(MQTLS_MINITEST)
@@ -51,6 +52,29 @@ constexpr std::string_view text(const char (&literal)[N]) noexcept {
 
 inline bytes_view bytes_of(std::string_view text_value) noexcept {
     return as_bytes(text_value.data(), text_value.size());
+}
+
+/// Whether only a server sends `packet` (CONNACK, SUBACK, UNSUBACK), which the client codec
+/// refuses with server_side_packet and server_encode.hpp encodes.
+inline bool sent_by_server(const Packet& packet) noexcept {
+    const PacketType type = packet_type(packet);
+    return type == PacketType::connack || type == PacketType::suback ||
+           type == PacketType::unsuback;
+}
+
+/// encoded_size() of the side that sends `packet`: the client's codec, or the server's for the
+/// packets only a server sends.
+inline Result<std::size_t> encoded_size_any(
+    const Packet& packet, ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept {
+    return sent_by_server(packet) ? server::encoded_size(packet, version)
+                                  : encoded_size(packet, version);
+}
+
+/// encode() of the side that sends `packet`, as encoded_size_any().
+inline Result<std::size_t> encode_any(const Packet& packet, mutable_bytes out,
+                                      ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept {
+    return sent_by_server(packet) ? server::encode(packet, out, version)
+                                  : encode(packet, out, version);
 }
 
 /// Whether `wire` starts with a packet only a server receives: CONNECT, SUBSCRIBE, UNSUBSCRIBE.
@@ -145,14 +169,14 @@ inline EncodeOutcome encode_with_guards(
     const Packet& packet, bytes_view expected,
     ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept {
     EncodeOutcome outcome;
-    const auto size = encoded_size(packet, version);
+    const auto size = encoded_size_any(packet, version);
     outcome.size_error = error_code_of(size);
     if (size) outcome.size = *size;
     if (expected.size() + 2 * guard_margin > sizeof(guarded_buffer)) return outcome;
 
     fill_guarded_buffer();
     const mutable_bytes exact(guarded_buffer + guard_margin, expected.size());
-    const auto written = encode(packet, exact, version);
+    const auto written = encode_any(packet, exact, version);
     outcome.encode_error = error_code_of(written);
     if (written) outcome.written = *written;
     outcome.matches_expected =
@@ -162,7 +186,7 @@ inline EncodeOutcome encode_with_guards(
     fill_guarded_buffer();
     const mutable_bytes roomy(guarded_buffer + guard_margin,
                               sizeof(guarded_buffer) - 2 * guard_margin);
-    const auto written_roomy = encode(packet, roomy, version);
+    const auto written_roomy = encode_any(packet, roomy, version);
     outcome.larger_window_untouched_past_size =
         written_roomy.has_value() && *written_roomy == expected.size() &&
         guards_intact_outside(guard_margin, guard_margin + expected.size());
@@ -185,19 +209,22 @@ inline EncodeOutcome encode_with_guards(
         EXPECT_TRUE(outcome_.larger_window_untouched_past_size);                             \
     } while (false)
 
-/// Checks that encoded_size() and encode() both refuse `packet` with `expected_errc`, and that a
-/// refused encode leaves memory outside the output window alone.
-#define EXPECT_ENCODE_FAILS_WITH(packet, expected_errc)                                         \
-    do {                                                                                        \
-        EXPECT_EQ(::mqtls::mqtt::test::error_code_of(::mqtls::mqtt::encoded_size(packet)),      \
-                  (expected_errc));                                                             \
-        ::mqtls::mqtt::test::fill_guarded_buffer();                                             \
-        const ::mqtls::mutable_bytes window_(                                                   \
-            ::mqtls::mqtt::test::guarded_buffer + ::mqtls::mqtt::test::guard_margin, 64);       \
-        EXPECT_EQ(::mqtls::mqtt::test::error_code_of(::mqtls::mqtt::encode((packet), window_)), \
-                  (expected_errc));                                                             \
-        EXPECT_TRUE(::mqtls::mqtt::test::guards_intact_outside(                                 \
-            ::mqtls::mqtt::test::guard_margin, ::mqtls::mqtt::test::guard_margin + 64));        \
+/// Checks that encoded_size() and encode() (the sending side's: encode_any()) both refuse
+/// `packet` with `expected_errc`, and that a refused encode leaves memory outside the output
+/// window alone.
+#define EXPECT_ENCODE_FAILS_WITH(packet, expected_errc)                                        \
+    do {                                                                                       \
+        EXPECT_EQ(                                                                             \
+            ::mqtls::mqtt::test::error_code_of(::mqtls::mqtt::test::encoded_size_any(packet)), \
+            (expected_errc));                                                                  \
+        ::mqtls::mqtt::test::fill_guarded_buffer();                                            \
+        const ::mqtls::mutable_bytes window_(                                                  \
+            ::mqtls::mqtt::test::guarded_buffer + ::mqtls::mqtt::test::guard_margin, 64);      \
+        EXPECT_EQ(::mqtls::mqtt::test::error_code_of(                                          \
+                      ::mqtls::mqtt::test::encode_any((packet), window_)),                     \
+                  (expected_errc));                                                            \
+        EXPECT_TRUE(::mqtls::mqtt::test::guards_intact_outside(                                \
+            ::mqtls::mqtt::test::guard_margin, ::mqtls::mqtt::test::guard_margin + 64));       \
     } while (false)
 
 /// Checks at the caller's line that decoding the listed bytes fails with `expected_errc`.

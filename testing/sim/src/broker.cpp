@@ -5,6 +5,7 @@
 
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
+#include "mqtls/mqtt/server_encode.hpp"
 
 namespace mqtls::sim {
 namespace {
@@ -54,10 +55,11 @@ void Broker::flush() noexcept {
 }
 
 void Broker::send_packet(const mqtt::Packet& packet) noexcept {
-    auto size = mqtt::encoded_size(packet, version_);
+    // The server's encoder: the client codec leaves out CONNACK, SUBACK and UNSUBACK.
+    auto size = mqtt::server::encoded_size(packet, version_);
     if (!size) return;
     std::vector<std::uint8_t> bytes(*size);
-    if (!mqtt::encode(packet, mutable_bytes(bytes.data(), bytes.size()), version_)) return;
+    if (!mqtt::server::encode(packet, mutable_bytes(bytes.data(), bytes.size()), version_)) return;
     bytes_view rest(bytes.data(), bytes.size());
     for (int round = 0; !rest.empty() && round < read_rounds; ++round) {
         auto written = security_.write(rest);

@@ -7,7 +7,8 @@
 /// Encoding is size-then-write: `encoded_size(p)` gives the exact byte count, `encode(p, out)`
 /// writes exactly that many bytes or fails without writing past `out`. Both validate the packet
 /// first (topic rules, UTF-8, packet identifiers, flag consistency), so mqtls never emits a packet
-/// that a strict peer would reject.
+/// that a strict peer would reject. Only a client's packets are encoded here; the server's
+/// (CONNACK, SUBACK, UNSUBACK) are server_encode.hpp's.
 ///
 /// Decoding is strict: every rule of the specification that a receiver can check is checked, and
 /// each violation has its own `Errc`. A decoded packet holds views into the input bytes.
@@ -35,6 +36,10 @@ std::size_t remaining_length_size(std::uint32_t remaining_length) noexcept;
 /// errors, invalid_reason_code and invalid_subscription_options; mqtt5_only when a 3.1.1 packet
 /// sets MQTT 5 fields, which are refused rather than dropped; mqtt5_unavailable when MQTT 5 is
 /// asked of a build without it). A CONNECT's Protocol Level is `version`.
+///
+/// This is a client's codec: the packets only a server sends (CONNACK, SUBACK, UNSUBACK) fail
+/// with server_side_packet, the detail their packet type (2, 9, 11); server_encode.hpp
+/// (library mqtls_mqtt_server) encodes them.
 Result<std::size_t> encoded_size(const Packet& packet,
                                  ProtocolVersion version = ProtocolVersion::v3_1_1) noexcept;
 
