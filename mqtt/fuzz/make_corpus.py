@@ -280,6 +280,11 @@ def session_receive_v5_seeds():
         "v5-disconnect": session_input(c, [PUB_QOS1, REST],
                                        packet(0xE0, b"\x8e" + prop_section(p_str(0x1F, "bye")))),
         "v5-topic-alias": session_input(c, [], publish5("t", b"x", 0, 0, prop_section(p_u16(0x23, 1)))),
+        # Incoming aliases: alias 1 set for "t", then alone; alias 2 alone was never set.
+        "v5-incoming-aliases": session_input(
+            c, [], publish5("t", b"x", 0, 0, prop_section(p_u16(0x23, 1)))
+            + publish5("", b"y", 0, 0, prop_section(p_u16(0x23, 1)))
+            + publish5("", b"z", 0, 0, prop_section(p_u16(0x23, 2)))),
         # Topic Alias Maximum 2: our publishes to one topic go out under alias 1 (3.3.2.3.4).
         "v5-outgoing-aliases": session_input(
             CLEAN | KEEPALIVE_60S | MQTT5, [CONNECT_ONLY, REST, PUB_QOS1, PUB_QOS1, PUB_QOS2],

@@ -21,7 +21,8 @@
 // QoS and return-code count; a QoS 2 message is delivered once until its PUBREL; and a request
 // still pending when the transport closes is reported as abandoned. Under MQTT 5 also: a
 // message the broker refuses (PublishRejected) is one we published and is never acknowledged
-// too, reason codes belong to their packet, and the output is valid MQTT 5.
+// too, reason codes belong to their packet, the output is valid MQTT 5, and a message sent
+// under an incoming Topic Alias is delivered under its topic, never an empty one.
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
@@ -40,8 +41,10 @@ using namespace mqtls::mqtt;
 // Small capacities, so that full windows and full buffers are reached quickly.
 constexpr std::size_t tx_capacity = 256;
 constexpr std::size_t outgoing_capacity = 4;
+constexpr std::size_t incoming_alias_slots = 2;  // MQTT 5: the broker may use aliases 1 and 2
 using Storage = SessionStorage</*rx*/ 512, tx_capacity, /*store*/ 512, outgoing_capacity,
-                               /*incoming QoS 2*/ 4, /*requests*/ 2>;
+                               /*incoming QoS 2*/ 4, /*requests*/ 2, /*events*/ 6,
+                               incoming_alias_slots>;
 
 constexpr int max_connections = 8;
 constexpr std::uint8_t last_receive_step = 0x9f;
@@ -544,7 +547,12 @@ private:
 #endif
 
     void on_message(const Publish& message) {
+        // An alias alone is always resolved to a topic before it is delivered (3.3.2.3.4).
         MQTLS_FUZZ_CHECK(validate_topic_name(message.topic));
+#if MQTLS_MQTT5
+        const auto alias = find_property(message.properties, PropertyId::topic_alias);
+        MQTLS_FUZZ_CHECK(!alias || (alias->number >= 1 && alias->number <= incoming_alias_slots));
+#endif
         MQTLS_FUZZ_CHECK(message.qos == QoS::at_most_once || message.qos == QoS::at_least_once ||
                          message.qos == QoS::exactly_once);
         MQTLS_FUZZ_CHECK((message.qos == QoS::at_most_once) == (message.packet_id == 0));
