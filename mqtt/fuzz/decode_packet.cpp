@@ -10,6 +10,7 @@
 
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 
 namespace {
 
