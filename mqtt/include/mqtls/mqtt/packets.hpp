@@ -176,6 +176,8 @@ struct Subscription {
 
 using SubscriptionList = EntryList<Subscription>;
 using FilterList = EntryList<std::string_view>;
+// A decoded packet's lists lie inside its body, so they stay within what an EntryList can hold.
+static_assert(max_remaining_length <= SubscriptionList::max_wire_size);
 
 struct Subscribe {
     PacketId packet_id = 0;
