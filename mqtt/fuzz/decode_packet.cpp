@@ -12,6 +12,7 @@
 #include "client_decode_check.hpp"
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 #include "mqtls/mqtt/server_encode.hpp"
 

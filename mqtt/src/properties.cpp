@@ -2,8 +2,6 @@
 // is the single place a property's value is judged, for what we encode and what we decode.
 #include "mqtls/mqtt/properties.hpp"
 
-#include <cstring>
-
 #include "mqtls/core/error.hpp"
 
 #include "codec_rules.hpp"
@@ -307,13 +305,6 @@ const char* property_name(PropertyId id) noexcept {
 bool property_allowed(PropertyId id, PropertyContext context) noexcept {
     const PropertyInfo* info = info_of(static_cast<std::uint8_t>(id));
     return info != nullptr && (info->contexts & in(context)) != 0;
-}
-
-bool operator==(const Property& a, const Property& b) noexcept {
-    return a.id == b.id && a.number == b.number && a.text == b.text && a.value == b.value &&
-           a.binary.size() == b.binary.size() &&
-           (a.binary.empty() ||
-            std::memcmp(a.binary.data(), b.binary.data(), a.binary.size()) == 0);
 }
 
 std::size_t variable_byte_integer_size(std::uint32_t value) noexcept {

@@ -17,6 +17,7 @@
 #include "codec_vectors.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/framer.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 
 namespace mqtls::mqtt::test {

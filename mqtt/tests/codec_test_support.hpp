@@ -11,6 +11,7 @@
 #include "mqtls/core/result.hpp"
 #include "mqtls/core/span.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/packets.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 #include "mqtls/mqtt/server_encode.hpp"

@@ -7,6 +7,7 @@
 #include "codec_test_support.hpp"
 #include "codec_v5_vectors.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 
 #if MQTLS_MQTT5

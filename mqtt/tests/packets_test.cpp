@@ -4,6 +4,7 @@
 
 #include "codec_test_support.hpp"
 #include "codec_vectors.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/packets.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 

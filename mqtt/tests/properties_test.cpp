@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "codec_test_support.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/properties.hpp"
 
 // MQTT 5 only: a build without MQTLS_MQTT5 has no properties or reason codes to test.

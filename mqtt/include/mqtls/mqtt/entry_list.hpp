@@ -5,8 +5,10 @@
 /// UNSUBSCRIBE filters and MQTT 5 properties are such lists.
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
+#include "mqtls/core/assert.hpp"
 #include "mqtls/core/span.hpp"
 
 namespace mqtls::mqtt {
@@ -17,16 +19,23 @@ namespace mqtls::mqtt {
 template <class Item>
 class EntryList {
 public:
+    /// The most wire bytes a list can cover (its byte count plus one is kept in 32 bits). The
+    /// decoder's lists lie inside one packet body or property section, so they have at most
+    /// 268,435,455 bytes: the largest Remaining Length (MQTT 3.1.1 section 2.2.3, MQTT 5 section
+    /// 2.1.4) and variable byte integer (MQTT 5 section 1.5.5).
+    static constexpr std::size_t max_wire_size = UINT32_MAX - 1;
+
     constexpr EntryList() noexcept = default;
     /// Entries from the caller's array (which must outlive the list).
     constexpr EntryList(span<const Item> items) noexcept  // NOLINT(google-explicit-constructor)
-        : items_(items), count_(items.size()) {}
-    /// Entries from wire bytes already validated by the decoder.
+        : data_(items.data()), count_(narrow(items.size(), UINT32_MAX)) {}
+    /// Entries from wire bytes already validated by the decoder: at most max_wire_size bytes, and
+    /// no more entries than bytes (each entry takes at least one).
     static EntryList from_wire(bytes_view wire, std::size_t count) noexcept {
         EntryList list;
-        list.wire_ = wire;
-        list.count_ = count;
-        list.from_wire_ = true;
+        list.data_ = wire.data();
+        list.wire_size_ = narrow(wire.size(), max_wire_size) + 1U;
+        list.count_ = narrow(count, wire.size());
         return list;
     }
 
@@ -46,17 +55,43 @@ public:
             : list_(list), index_(index), offset_(offset) {}
         const EntryList* list_;
         std::size_t index_;
-        std::size_t offset_;  // into wire_, for wire-backed lists
+        std::size_t offset_;  // into the wire bytes, for wire-backed lists
     };
     [[nodiscard]] iterator begin() const noexcept { return iterator(this, 0, 0); }
     [[nodiscard]] iterator end() const noexcept { return iterator(this, count_, 0); }
 
 private:
-    span<const Item> items_;
-    bytes_view wire_;
-    std::size_t count_ = 0;
-    bool from_wire_ = false;
+    // A size narrowed to 32 bits, `value <= max` being the caller's precondition. On a 32-bit
+    // target no check is needed to keep it from wrapping: no object, so no array or wire buffer,
+    // exceeds PTRDIFF_MAX (2^31 - 1) bytes (and the decoder's lists stay below 2^28). A 64-bit
+    // host, where a larger value could wrap, checks the precondition (and so do the host tests).
+    static constexpr std::uint32_t narrow(std::size_t value, std::size_t max) noexcept {
+        if constexpr (sizeof(std::size_t) > sizeof(std::uint32_t)) {
+            MQTLS_ASSERT(value <= max);
+        } else {
+            static_cast<void>(max);
+        }
+        return static_cast<std::uint32_t>(value);
+    }
+    [[nodiscard]] bool from_wire() const noexcept { return wire_size_ != 0; }
+    [[nodiscard]] span<const Item> items() const noexcept {
+        return {static_cast<const Item*>(data_), count_};
+    }
+    [[nodiscard]] bytes_view wire() const noexcept {
+        return {static_cast<const std::uint8_t*>(data_), wire_size_ - 1U};
+    }
+
+    // 12 bytes on a 32-bit target (a pointer, two 32-bit words), where the packets embed several
+    // lists and copy them inline. One pointer serves both kinds: the caller's Item array, or the
+    // wire bytes. wire_size_ is the wire byte count plus one, and 0 for an array, so a default
+    // (all-zero) list is an empty array. count_ is the number of entries either way.
+    const void* data_ = nullptr;
+    std::uint32_t wire_size_ = 0;
+    std::uint32_t count_ = 0;
 };
+
+static_assert(sizeof(void*) != 4 || sizeof(EntryList<std::string_view>) == 12,
+              "EntryList is a pointer and two 32-bit words on a 32-bit target");
 
 namespace detail {
 // Wire entries were validated by the decoder, so these reads need no checks beyond the asserts
@@ -75,21 +110,21 @@ inline void read_wire_entry(bytes_view wire, std::size_t offset, std::string_vie
 
 template <class Item>
 Item EntryList<Item>::iterator::operator*() const noexcept {
-    if (!list_->from_wire_) return list_->items_[index_];
+    if (!list_->from_wire()) return list_->items()[index_];
     // Unqualified, so that an item type declared elsewhere brings its own read_wire_entry.
     using detail::read_wire_entry;
     Item item{};
     std::size_t next = 0;
-    read_wire_entry(list_->wire_, offset_, item, next);
+    read_wire_entry(list_->wire(), offset_, item, next);
     return item;
 }
 
 template <class Item>
 typename EntryList<Item>::iterator& EntryList<Item>::iterator::operator++() noexcept {
-    if (list_->from_wire_) {
+    if (list_->from_wire()) {
         using detail::read_wire_entry;
         Item item{};
-        read_wire_entry(list_->wire_, offset_, item, offset_);
+        read_wire_entry(list_->wire(), offset_, item, offset_);
     }
     ++index_;
     return *this;

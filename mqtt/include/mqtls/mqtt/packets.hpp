@@ -176,6 +176,8 @@ struct Subscription {
 
 using SubscriptionList = EntryList<Subscription>;
 using FilterList = EntryList<std::string_view>;
+// A decoded packet's lists lie inside its body, so they stay within what an EntryList can hold.
+static_assert(max_remaining_length <= SubscriptionList::max_wire_size);
 
 struct Subscribe {
     PacketId packet_id = 0;
@@ -243,30 +245,7 @@ inline PacketType packet_type(const Packet& packet) noexcept {
     return static_cast<PacketType>(packet.index() + 1);
 }
 
-// Value equality (views compared by content), used by round-trip tests and fuzz invariants.
-#define MQTLS_MQTT_DECLARE_EQUALITY(Type)                   \
-    bool operator==(const Type& a, const Type& b) noexcept; \
-    inline bool operator!=(const Type& a, const Type& b) noexcept { return !(a == b); }
-MQTLS_MQTT_DECLARE_EQUALITY(Will)
-MQTLS_MQTT_DECLARE_EQUALITY(Connect)
-MQTLS_MQTT_DECLARE_EQUALITY(ConnAck)
-MQTLS_MQTT_DECLARE_EQUALITY(Publish)
-MQTLS_MQTT_DECLARE_EQUALITY(PubAck)
-MQTLS_MQTT_DECLARE_EQUALITY(PubRec)
-MQTLS_MQTT_DECLARE_EQUALITY(PubRel)
-MQTLS_MQTT_DECLARE_EQUALITY(PubComp)
-MQTLS_MQTT_DECLARE_EQUALITY(Subscription)
-MQTLS_MQTT_DECLARE_EQUALITY(Subscribe)
-MQTLS_MQTT_DECLARE_EQUALITY(SubAck)
-MQTLS_MQTT_DECLARE_EQUALITY(Unsubscribe)
-MQTLS_MQTT_DECLARE_EQUALITY(UnsubAck)
-MQTLS_MQTT_DECLARE_EQUALITY(PingReq)
-MQTLS_MQTT_DECLARE_EQUALITY(PingResp)
-MQTLS_MQTT_DECLARE_EQUALITY(Disconnect)
-#if MQTLS_MQTT5
-MQTLS_MQTT_DECLARE_EQUALITY(Auth)
-#endif
-#undef MQTLS_MQTT_DECLARE_EQUALITY
+// Value equality of packets is test support: mqtls/mqtt/packet_equality.hpp (mqtls_mqtt_equality).
 
 // Reads a SUBSCRIBE entry the decoder validated (what EntryList<Subscription> iterates with):
 // the filter, then the options byte (section 3.8.3.1 in MQTT 5; only QoS in 3.1.1, whose decoder

@@ -132,9 +132,6 @@ struct Property {
     }
 };
 
-bool operator==(const Property& a, const Property& b) noexcept;
-inline bool operator!=(const Property& a, const Property& b) noexcept { return !(a == b); }
-
 /// Reads the property at `offset` of wire bytes decode_properties() validated, and where the next
 /// one starts; what EntryList<Property> iterates with.
 void read_wire_entry(bytes_view wire, std::size_t offset, Property& out,
