@@ -26,72 +26,83 @@ constexpr std::uint16_t in(Context c, More... more) noexcept {
 constexpr std::uint16_t acks = in(Context::puback, Context::pubrec, Context::pubrel,
                                   Context::pubcomp, Context::suback, Context::unsuback);
 
+// A row of table 2-4: PropertyInfo, with the name only in builds that keep texts.
+struct Row {
+    PropertyId id;
+    PropertyType type;
+    std::uint16_t contexts;
+#if MQTLS_ERROR_TEXT
+    const char* name;
+#endif
+};
+
 // Table 2-4, in identifier order.
-constexpr PropertyInfo table[] = {
-    {PropertyId::payload_format_indicator, Type::byte, in(Context::publish, Context::will),
-     MQTLS_TEXT("Payload Format Indicator")},
+constexpr Row table[] = {
+    {PropertyId::payload_format_indicator, Type::byte,
+     in(Context::publish, Context::will)MQTLS_TEXT_FIELD("Payload Format Indicator")},
     {PropertyId::message_expiry_interval, Type::four_byte_integer,
-     in(Context::publish, Context::will), MQTLS_TEXT("Message Expiry Interval")},
-    {PropertyId::content_type, Type::utf8_string, in(Context::publish, Context::will),
-     MQTLS_TEXT("Content Type")},
-    {PropertyId::response_topic, Type::utf8_string, in(Context::publish, Context::will),
-     MQTLS_TEXT("Response Topic")},
-    {PropertyId::correlation_data, Type::binary_data, in(Context::publish, Context::will),
-     MQTLS_TEXT("Correlation Data")},
+     in(Context::publish, Context::will)MQTLS_TEXT_FIELD("Message Expiry Interval")},
+    {PropertyId::content_type, Type::utf8_string,
+     in(Context::publish, Context::will)MQTLS_TEXT_FIELD("Content Type")},
+    {PropertyId::response_topic, Type::utf8_string,
+     in(Context::publish, Context::will)MQTLS_TEXT_FIELD("Response Topic")},
+    {PropertyId::correlation_data, Type::binary_data,
+     in(Context::publish, Context::will)MQTLS_TEXT_FIELD("Correlation Data")},
     {PropertyId::subscription_identifier, Type::variable_byte_integer,
-     in(Context::publish, Context::subscribe), MQTLS_TEXT("Subscription Identifier")},
+     in(Context::publish, Context::subscribe)MQTLS_TEXT_FIELD("Subscription Identifier")},
     {PropertyId::session_expiry_interval, Type::four_byte_integer,
-     in(Context::connect, Context::connack, Context::disconnect),
-     MQTLS_TEXT("Session Expiry Interval")},
-    {PropertyId::assigned_client_identifier, Type::utf8_string, in(Context::connack),
-     MQTLS_TEXT("Assigned Client Identifier")},
-    {PropertyId::server_keep_alive, Type::two_byte_integer, in(Context::connack),
-     MQTLS_TEXT("Server Keep Alive")},
+     in(Context::connect, Context::connack,
+        Context::disconnect)MQTLS_TEXT_FIELD("Session Expiry Interval")},
+    {PropertyId::assigned_client_identifier, Type::utf8_string,
+     in(Context::connack)MQTLS_TEXT_FIELD("Assigned Client Identifier")},
+    {PropertyId::server_keep_alive, Type::two_byte_integer,
+     in(Context::connack)MQTLS_TEXT_FIELD("Server Keep Alive")},
     {PropertyId::authentication_method, Type::utf8_string,
-     in(Context::connect, Context::connack, Context::auth), MQTLS_TEXT("Authentication Method")},
+     in(Context::connect, Context::connack,
+        Context::auth)MQTLS_TEXT_FIELD("Authentication Method")},
     {PropertyId::authentication_data, Type::binary_data,
-     in(Context::connect, Context::connack, Context::auth), MQTLS_TEXT("Authentication Data")},
-    {PropertyId::request_problem_information, Type::byte, in(Context::connect),
-     MQTLS_TEXT("Request Problem Information")},
-    {PropertyId::will_delay_interval, Type::four_byte_integer, in(Context::will),
-     MQTLS_TEXT("Will Delay Interval")},
-    {PropertyId::request_response_information, Type::byte, in(Context::connect),
-     MQTLS_TEXT("Request Response Information")},
-    {PropertyId::response_information, Type::utf8_string, in(Context::connack),
-     MQTLS_TEXT("Response Information")},
-    {PropertyId::server_reference, Type::utf8_string, in(Context::connack, Context::disconnect),
-     MQTLS_TEXT("Server Reference")},
+     in(Context::connect, Context::connack, Context::auth)MQTLS_TEXT_FIELD("Authentication Data")},
+    {PropertyId::request_problem_information, Type::byte,
+     in(Context::connect)MQTLS_TEXT_FIELD("Request Problem Information")},
+    {PropertyId::will_delay_interval, Type::four_byte_integer,
+     in(Context::will)MQTLS_TEXT_FIELD("Will Delay Interval")},
+    {PropertyId::request_response_information, Type::byte,
+     in(Context::connect)MQTLS_TEXT_FIELD("Request Response Information")},
+    {PropertyId::response_information, Type::utf8_string,
+     in(Context::connack)MQTLS_TEXT_FIELD("Response Information")},
+    {PropertyId::server_reference, Type::utf8_string,
+     in(Context::connack, Context::disconnect)MQTLS_TEXT_FIELD("Server Reference")},
     {PropertyId::reason_string, Type::utf8_string,
-     static_cast<std::uint16_t>(acks | in(Context::connack, Context::disconnect, Context::auth)),
-     MQTLS_TEXT("Reason String")},
-    {PropertyId::receive_maximum, Type::two_byte_integer, in(Context::connect, Context::connack),
-     MQTLS_TEXT("Receive Maximum")},
+     static_cast<std::uint16_t>(acks | in(Context::connack, Context::disconnect, Context::auth))
+         MQTLS_TEXT_FIELD("Reason String")},
+    {PropertyId::receive_maximum, Type::two_byte_integer,
+     in(Context::connect, Context::connack)MQTLS_TEXT_FIELD("Receive Maximum")},
     {PropertyId::topic_alias_maximum, Type::two_byte_integer,
-     in(Context::connect, Context::connack), MQTLS_TEXT("Topic Alias Maximum")},
-    {PropertyId::topic_alias, Type::two_byte_integer, in(Context::publish),
-     MQTLS_TEXT("Topic Alias")},
-    {PropertyId::maximum_qos, Type::byte, in(Context::connack), MQTLS_TEXT("Maximum QoS")},
-    {PropertyId::retain_available, Type::byte, in(Context::connack),
-     MQTLS_TEXT("Retain Available")},
+     in(Context::connect, Context::connack)MQTLS_TEXT_FIELD("Topic Alias Maximum")},
+    {PropertyId::topic_alias, Type::two_byte_integer,
+     in(Context::publish)MQTLS_TEXT_FIELD("Topic Alias")},
+    {PropertyId::maximum_qos, Type::byte, in(Context::connack)MQTLS_TEXT_FIELD("Maximum QoS")},
+    {PropertyId::retain_available, Type::byte,
+     in(Context::connack)MQTLS_TEXT_FIELD("Retain Available")},
     {PropertyId::user_property, Type::utf8_string_pair,
      static_cast<std::uint16_t>(acks | in(Context::connect, Context::connack, Context::publish,
                                           Context::will, Context::subscribe, Context::unsubscribe,
-                                          Context::disconnect, Context::auth)),
-     MQTLS_TEXT("User Property")},
+                                          Context::disconnect, Context::auth))
+         MQTLS_TEXT_FIELD("User Property")},
     {PropertyId::maximum_packet_size, Type::four_byte_integer,
-     in(Context::connect, Context::connack), MQTLS_TEXT("Maximum Packet Size")},
-    {PropertyId::wildcard_subscription_available, Type::byte, in(Context::connack),
-     MQTLS_TEXT("Wildcard Subscription Available")},
-    {PropertyId::subscription_identifier_available, Type::byte, in(Context::connack),
-     MQTLS_TEXT("Subscription Identifier Available")},
-    {PropertyId::shared_subscription_available, Type::byte, in(Context::connack),
-     MQTLS_TEXT("Shared Subscription Available")},
+     in(Context::connect, Context::connack)MQTLS_TEXT_FIELD("Maximum Packet Size")},
+    {PropertyId::wildcard_subscription_available, Type::byte,
+     in(Context::connack)MQTLS_TEXT_FIELD("Wildcard Subscription Available")},
+    {PropertyId::subscription_identifier_available, Type::byte,
+     in(Context::connack)MQTLS_TEXT_FIELD("Subscription Identifier Available")},
+    {PropertyId::shared_subscription_available, Type::byte,
+     in(Context::connack)MQTLS_TEXT_FIELD("Shared Subscription Available")},
 };
 
 constexpr std::uint32_t max_variable_byte_integer = 268'435'455;
 
-const PropertyInfo* info_of(std::uint8_t id) noexcept {
-    for (const PropertyInfo& entry : table) {
+const Row* info_of(std::uint8_t id) noexcept {
+    for (const Row& entry : table) {
         if (static_cast<std::uint8_t>(entry.id) == id) return &entry;
     }
     return nullptr;
@@ -107,7 +118,7 @@ bool repeatable(PropertyId id, Context context) noexcept {
 
 // A value the specification gives a meaning to; anything else is a Protocol Error (or a
 // Malformed Packet) in the section that defines the property.
-Result<void> check_value(const PropertyInfo& info, const Property& p) noexcept {
+Result<void> check_value(const Row& info, const Property& p) noexcept {
     switch (info.type) {
         case Type::byte:
             // Every Byte property is a flag or, for Maximum QoS, 0 or 1 (3.2.2.3.4); the
@@ -147,7 +158,7 @@ Result<void> check_value(const PropertyInfo& info, const Property& p) noexcept {
 }
 
 // The bytes of one property after its identifier.
-std::size_t value_size(const PropertyInfo& info, const Property& p) noexcept {
+std::size_t value_size(const Row& info, const Property& p) noexcept {
     switch (info.type) {
         case Type::byte:
             return 1;
@@ -169,9 +180,9 @@ std::size_t value_size(const PropertyInfo& info, const Property& p) noexcept {
 
 // Judges one property in its list: known, allowed here, not repeated where it may appear once,
 // and a value the specification defines. `seen` holds a bit per identifier met so far.
-Result<const PropertyInfo*> check_property(const Property& p, Context context,
-                                           std::uint64_t& seen) noexcept {
-    const PropertyInfo* info = info_of(static_cast<std::uint8_t>(p.id));
+Result<const Row*> check_property(const Property& p, Context context,
+                                  std::uint64_t& seen) noexcept {
+    const Row* info = info_of(static_cast<std::uint8_t>(p.id));
     if (info == nullptr) return Errc::property_unknown;  // section 2.2.2.2: Malformed Packet
     if (!property_allowed(p.id, context)) return Errc::property_not_allowed;
     const std::uint64_t bit = std::uint64_t{1} << static_cast<unsigned>(p.id);
@@ -242,7 +253,7 @@ Result<void> read_value(wire::Reader& r, Type type, Property& p) noexcept {
 // (section 2.2.2.2); every defined one fits in one byte.
 Result<Property> read_property(wire::Reader& r) noexcept {
     MQTLS_TRY_ASSIGN(const std::uint32_t id, read_variable_byte_integer(r));
-    const PropertyInfo* info = id <= 0xff ? info_of(static_cast<std::uint8_t>(id)) : nullptr;
+    const Row* info = id <= 0xff ? info_of(static_cast<std::uint8_t>(id)) : nullptr;
     if (info == nullptr) return Errc::property_unknown;
     Property p;
     p.id = info->id;
@@ -254,7 +265,7 @@ Result<void> write_variable_byte_integer(wire::Writer& w, std::uint32_t value) n
     return w.remaining_length(value);  // the same encoding (section 1.5.5)
 }
 
-Result<void> write_property(wire::Writer& w, const PropertyInfo& info, const Property& p) noexcept {
+Result<void> write_property(wire::Writer& w, const Row& info, const Property& p) noexcept {
     MQTLS_TRY(w.u8(static_cast<std::uint8_t>(p.id)));
     switch (info.type) {
         case Type::byte:
@@ -282,7 +293,7 @@ Result<std::size_t> content_size(const PropertyList& list, Context context) noex
     std::uint64_t seen = 0;
     std::size_t size = 0;
     for (const Property p : list) {
-        MQTLS_TRY_ASSIGN(const PropertyInfo* info, check_property(p, context, seen));
+        MQTLS_TRY_ASSIGN(const Row* info, check_property(p, context, seen));
         size += 1 + value_size(*info, p);
         if (size > max_variable_byte_integer) return Errc::packet_too_large;
     }
@@ -292,18 +303,23 @@ Result<std::size_t> content_size(const PropertyList& list, Context context) noex
 }  // namespace
 
 std::optional<PropertyInfo> property_info(std::uint8_t id) noexcept {
-    const PropertyInfo* info = info_of(id);
-    if (info == nullptr) return std::nullopt;
-    return *info;
+    const Row* row = info_of(id);
+    if (row == nullptr) return std::nullopt;
+    return PropertyInfo{row->id, row->type, row->contexts, property_name(row->id)};
 }
 
 const char* property_name(PropertyId id) noexcept {
-    const PropertyInfo* info = info_of(static_cast<std::uint8_t>(id));
-    return info != nullptr ? info->name : MQTLS_TEXT("unknown property");
+#if MQTLS_ERROR_TEXT
+    const Row* row = info_of(static_cast<std::uint8_t>(id));
+    return row != nullptr ? row->name : "unknown property";
+#else
+    (void)id;
+    return "";
+#endif
 }
 
 bool property_allowed(PropertyId id, PropertyContext context) noexcept {
-    const PropertyInfo* info = info_of(static_cast<std::uint8_t>(id));
+    const Row* info = info_of(static_cast<std::uint8_t>(id));
     return info != nullptr && (info->contexts & in(context)) != 0;
 }
 

@@ -400,6 +400,15 @@ constexpr const char* name(Errc code) noexcept {
 #define MQTLS_TEXT(text) ""
 #endif
 
+/// The last initializer of a table row whose name field exists only with MQTLS_ERROR_TEXT
+/// (declare it under `#if MQTLS_ERROR_TEXT`): without it the row keeps no pointer either, which
+/// on a 32-bit target halves a table of small numbers. Written without the comma before it.
+#if MQTLS_ERROR_TEXT
+#define MQTLS_TEXT_FIELD(text) , text
+#else
+#define MQTLS_TEXT_FIELD(text)
+#endif
+
 /// What went wrong, in one line. Never null. Without MQTLS_ERROR_TEXT: name(code).
 constexpr const char* message(Errc code) noexcept {
 #if MQTLS_ERROR_TEXT
