@@ -10,6 +10,9 @@
 #                              portable tests, the firmware images, size table,
 #                              no-heap/no-exception symbol gate; it is the fixture (setup) of the
 #                              firmware.<target>.* tests (firmware/tests), which run its images
+#   embedded.size-gate         scripts/size-gate.sh: .text of the client codec + session
+#                              (libmqtls_mqtt.a), MQTT 3.1.1-only and with MQTT 5, Cortex-M4 and
+#                              rv32imc -Os, beside coreMQTT; fails over the Cortex-M4 ceilings
 #   fuzz.libfuzzer-replay      scripts/fuzz.sh --replay: clang libFuzzer build in build/fuzz,
 #                              every corpus input once (the timed fuzzing is a scripts/test.sh stage)
 #   readme.main-command        scripts/demo.sh, the README's main job, for a few seconds: its
@@ -68,6 +71,13 @@ foreach(_target cortex-m4 cortex-m4-lean rv32imc)
                        FIXTURES_SETUP mqtls-firmware-${_target})
   list(APPEND MQTLS_FIRMWARE_TARGETS ${_target})
 endforeach()
+
+# The MQTT size gate needs both cross toolchains (its table has both targets).
+if(MQTLS_TOOL_arm-none-eabi-gcc AND MQTLS_TOOL_riscv64-unknown-elf-gcc)
+  add_test(NAME embedded.size-gate COMMAND ${_mqtls_scripts}/size-gate.sh)
+  set_tests_properties(embedded.size-gate PROPERTIES LABELS "checks;embedded" TIMEOUT 600
+                       ENVIRONMENT ${_mqtls_checks_env})
+endif()
 
 find_program(MQTLS_CLANGXX_FOR_FUZZ NAMES clang++-14)
 if(MQTLS_CLANGXX_FOR_FUZZ)

@@ -6,7 +6,8 @@
 #   2. build          gcc, -Werror, ASan+UBSan, Ninja, in build/asan
 #   3. format         scripts/format-check.sh (clang-format --dry-run -Werror)
 #   4. embedded       scripts/embedded-check.sh: Cortex-M4 + rv32imc cross builds, portable tests
-#                     under QEMU, size table, no-heap/no-exception symbol gate
+#                     under QEMU, size table, no-heap/no-exception symbol gate; then
+#                     scripts/size-gate.sh, the MQTT codec + session size against its ceilings
 #   5. fuzz           scripts/fuzz.sh: libFuzzer targets (clang-14) in build/fuzz, FUZZ_SECONDS
 #                     (default 60) each, two at a time
 #   6. ctest          every test of build/asan: unit tests, corpus replays, and again the gates
@@ -56,8 +57,9 @@ cmake --build "$asan" --parallel "$jobs"
 stage "format: scripts/format-check.sh"
 scripts/format-check.sh
 
-stage "embedded: scripts/embedded-check.sh (cortex-m4, rv32imc under QEMU)"
+stage "embedded: scripts/embedded-check.sh (cortex-m4, rv32imc under QEMU), scripts/size-gate.sh"
 scripts/embedded-check.sh
+scripts/size-gate.sh
 
 stage "fuzz: scripts/fuzz.sh (libFuzzer, clang-14)"
 if command -v clang++-14 >/dev/null && [[ -f mqtt/fuzz/CMakeLists.txt ]]; then
