@@ -7,6 +7,7 @@
 
 #include "fuzz_check.hpp"
 #include "mqtls/mqtt/codec.hpp"
+#include "mqtls/mqtt/packet_equality.hpp"
 #include "mqtls/mqtt/server_decode.hpp"
 
 namespace mqtls::mqtt::fuzz {
