@@ -42,9 +42,9 @@ using namespace mqtls::mqtt;
 constexpr std::size_t tx_capacity = 256;
 constexpr std::size_t outgoing_capacity = 4;
 constexpr std::size_t incoming_alias_slots = 2;  // MQTT 5: the broker may use aliases 1 and 2
-using Storage = SessionStorage</*rx*/ 512, tx_capacity, /*store*/ 512, outgoing_capacity,
-                               /*incoming QoS 2*/ 4, /*requests*/ 2, /*events*/ 6,
-                               incoming_alias_slots>;
+using Storage =
+    SessionStorage</*rx*/ 512, tx_capacity, /*store*/ 512, outgoing_capacity,
+                   /*incoming QoS 2*/ 4, /*requests*/ 2, /*events*/ 6, incoming_alias_slots>;
 
 constexpr int max_connections = 8;
 constexpr std::uint8_t last_receive_step = 0x9f;

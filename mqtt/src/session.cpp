@@ -715,22 +715,40 @@ void Session::reject_unsendable_unsent() noexcept {
 
 // Builds CONNECT with the limits the session's own capacities imply, unless the caller gave them;
 // a caller's value may promise less than the session can keep, never more.
+namespace {
+// A limit CONNECT announces (section 3.1.2.11): what the session can keep, and what it says.
+struct ConnectLimit {
+    PropertyId id = PropertyId::receive_maximum;
+    std::uint32_t most = 0;       // what the session can keep
+    std::uint32_t announced = 0;  // what CONNECT says; 0: leave the property out
+    bool given = false;           // by the caller, whose value goes out as it is
+};
+
+// Takes the caller's value of `p` into the limit it sets, if any; invalid_argument (the
+// property in the detail) for a value above what the session can keep.
+Result<void> take_caller_limit(const Property& p, span<ConnectLimit> limits) noexcept {
+    for (ConnectLimit& limit : limits) {
+        if (p.id != limit.id) continue;
+        if (p.number > limit.most)
+            return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
+        limit.announced = p.number;
+        limit.given = true;
+    }
+    return ok();
+}
+
+std::uint32_t at_most_16_bits(std::size_t n) noexcept {
+    return static_cast<std::uint32_t>(n < 65535 ? n : 65535);
+}
+}  // namespace
+
 Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noexcept {
-    const auto at_most_16_bits = [](std::size_t n) noexcept {
-        return static_cast<std::uint32_t>(n < 65535 ? n : 65535);
-    };
-    struct Limit {
-        PropertyId id;
-        std::uint32_t most;       // what the session can keep
-        std::uint32_t announced;  // what CONNECT says; 0: leave the property out
-        bool given = false;       // by the caller, whose value goes out as it is
-    };
     const std::uint32_t incoming_capacity = at_most_16_bits(memory_.incoming_qos2.size());
     const std::uint32_t alias_slots = at_most_16_bits(memory_.incoming_topic_aliases.size());
     const auto largest_packet = static_cast<std::uint32_t>(
         config_.limits.max_packet_size < memory_.rx.size() ? config_.limits.max_packet_size
                                                            : memory_.rx.size());
-    Limit limits[] = {
+    ConnectLimit limits[] = {
         // The broker may have this many QoS 1/2 messages unacknowledged towards us
         // [MQTT-3.3.4-9]; QoS 2 ones wait in incoming_qos2. Receive Maximum 0 is not allowed, so
         // a session without that window still announces 1 (and fails with incoming_window_full
@@ -746,17 +764,10 @@ Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noex
     std::size_t count = 0;
     for (const Property p : connect.properties) {
         if (count == max_connect_properties) return Errc::invalid_argument;
-        for (Limit& limit : limits) {
-            if (p.id != limit.id) continue;
-            if (p.number > limit.most) {
-                return Error{Errc::invalid_argument, static_cast<std::int32_t>(p.id)};
-            }
-            limit.announced = p.number;
-            limit.given = true;
-        }
+        MQTLS_TRY(take_caller_limit(p, limits));
         properties[count++] = p;
     }
-    for (const Limit& limit : limits) {
+    for (const ConnectLimit& limit : limits) {
         if (!limit.given && limit.announced != 0) {
             properties[count++] = Property::integer(limit.id, limit.announced);
         }

@@ -229,6 +229,28 @@ void append_unix_time(std::string& out, const timespec& when) {
     out += text;
 }
 
+// %P: "name:value", separated by spaces, in the order the broker sent them.
+std::string user_property_pairs(const client::Message& message) {
+    std::string pairs;
+    for (const auto& [name, value] : message.user_properties) {
+        if (!pairs.empty()) pairs += ' ';
+        pairs += name;
+        pairs += ':';
+        pairs += value;
+    }
+    return pairs;
+}
+
+// %S: the Subscription Identifiers, separated by spaces.
+std::string subscription_identifier_list(const client::Message& message) {
+    std::string identifiers;
+    for (const std::uint32_t identifier : message.subscription_identifiers) {
+        if (!identifiers.empty()) identifiers += ' ';
+        identifiers += std::to_string(identifier);
+    }
+    return identifiers;
+}
+
 // %A %C %D %E %F %P %R %S: the message's MQTT 5 properties (3.3.2.3), empty when it has none.
 void append_property(std::string& out, char conversion, const client::Message& message,
                      const FieldLayout& layout) {
@@ -247,27 +269,12 @@ void append_property(std::string& out, char conversion, const client::Message& m
         case 'F':
             if (message.payload_format) return append_number(out, *message.payload_format, layout);
             break;
-        case 'P': {
-            // "name:value", separated by spaces, in the order the broker sent them.
-            std::string pairs;
-            for (const auto& [name, value] : message.user_properties) {
-                if (!pairs.empty()) pairs += ' ';
-                pairs += name;
-                pairs += ':';
-                pairs += value;
-            }
-            return append_text(out, pairs, layout);
-        }
+        case 'P':
+            return append_text(out, user_property_pairs(message), layout);
         case 'R':
             return append_text(out, message.response_topic, layout);
-        case 'S': {
-            std::string identifiers;
-            for (const std::uint32_t identifier : message.subscription_identifiers) {
-                if (!identifiers.empty()) identifiers += ' ';
-                identifiers += std::to_string(identifier);
-            }
-            return append_text(out, identifiers, layout);
-        }
+        case 'S':
+            return append_text(out, subscription_identifier_list(message), layout);
         default:
             break;
     }
