@@ -118,16 +118,14 @@ Result<void> Session::queue_packet(const Packet& packet, Instant now,
 
 // Puts the stored copy of `slot` into tx (with a Topic Alias when one applies); false: no room.
 bool Session::queue_stored_copy(const OutgoingSlot& slot, Instant now) noexcept {
-#if MQTLS_MQTT5
-    const Result<bool> aliased = queue_stored_with_alias(slot, now);
-    if (!aliased) return false;
-    if (*aliased) return true;
-#endif
     if (slot.length + ack_size > tx_free()) return false;
     make_tx_room(slot.length);
     std::memcpy(memory_.tx.data() + tx_end_, memory_.store.data() + slot.offset, slot.length);
     tx_end_ += slot.length;
     last_sent_ = now;
+#if MQTLS_MQTT5
+    alias_queued_publish(tx_end_ - slot.length);
+#endif
     return true;
 }
 
@@ -400,6 +398,9 @@ Error Session::fail(Error error) noexcept {
 // ---------------------------------------------------------------------------
 
 Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept {
+#if MQTLS_MQTT5
+    MQTLS_TRY(check_caller_alias(message));
+#endif
     Publish p = message;
     p.dup = false;
     if (p.qos == QoS::at_most_once) {
@@ -410,10 +411,11 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
 #if MQTLS_MQTT5
         MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
         MQTLS_TRY(check_broker_limits(p, size));
-        MQTLS_TRY_ASSIGN(const bool aliased, queue_with_alias(p, now));
-        if (aliased) return PacketId{0};
-#endif
         MQTLS_TRY(queue_request(p, now));
+        alias_queued_publish(tx_end_ - size);
+#else
+        MQTLS_TRY(queue_request(p, now));
+#endif
         return PacketId{0};
     }
     p.packet_id = 1;  // placeholder so validation and sizing see a QoS 1/2 packet
@@ -432,6 +434,9 @@ Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_i
         packet_id == 0 || packet_id_in_use(packet_id)) {
         return Errc::invalid_argument;
     }
+#if MQTLS_MQTT5
+    MQTLS_TRY(check_caller_alias(message));
+#endif
     Publish p = message;
     p.packet_id = packet_id;
     p.dup = false;  // start_connect() sets it, as for any message sent before

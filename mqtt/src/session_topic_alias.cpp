@@ -1,22 +1,23 @@
 // MQTT 5 Topic Aliases (section 3.3.2.3.4), both ways.
 //
-// Outgoing: a topic sent again on the same connection
-// goes as two bytes instead of its name. The alias is chosen as the bytes go into tx, in the
-// order the broker reads them, so the PUBLISH that establishes an alias (topic and alias) always
-// reaches the broker before the first one that uses it alone (empty topic and alias). Stored
-// QoS 1/2 copies keep the whole topic; each transmission is aliased afresh from them, so a resend
-// on a new connection, whose mapping starts empty [MQTT-3.3.2-7], never relies on an alias the
-// broker forgot.
+// Outgoing: a topic sent again on the same connection goes as two bytes instead of its name.
+// Every PUBLISH is encoded whole, as without aliases; once it is in tx, in the order the broker
+// reads the bytes, alias_queued_publish() rewrites it there with the alias, so the PUBLISH that
+// establishes an alias (topic and alias) always reaches the broker before the first one that uses
+// it alone (empty topic and alias). Stored QoS 1/2 copies keep the whole topic and each
+// transmission is aliased afresh, so a resend on a new connection, whose mapping starts empty
+// [MQTT-3.3.2-7], never relies on an alias the broker forgot.
 //
 // Incoming: a PUBLISH carrying a topic and an alias sets the alias (again) for this connection;
 // one carrying the alias and an empty Topic Name is given the topic it stands for. The topic
 // lives in a slot of SessionMemory::incoming_topic_aliases, which MessageReceived views: receive()
 // takes no more bytes while such an event is queued, so no slot changes under it.
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string_view>
-#include <variant>
 
+#include "codec_rules.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/session.hpp"
 
@@ -24,29 +25,60 @@ namespace mqtls::mqtt {
 
 using detail::ack_size;
 
-// A PUBLISH as it goes out with an alias; message.properties views `properties`.
-struct Session::AliasedPublish {
-    // The message's own properties (a reading carries one, Message Expiry) and the alias.
-    static constexpr std::size_t max_properties = 8;
-    Publish message;
-    Property properties[max_properties];
-    std::size_t entry = 0;     // topic_aliases_[entry] is the topic; the alias is entry + 1
-    bool establishes = false;  // its first use on this connection: recorded once queued
-};
+namespace {
 
-bool Session::alias_topic(const Publish& message, AliasedPublish& aliased) const noexcept {
+// A variable byte integer of a PUBLISH this session encoded (so of valid form, 1..4 bytes):
+// its value, and the bytes it took.
+std::size_t read_variable_integer(const std::uint8_t* at, std::uint32_t& value) noexcept {
+    value = 0;
+    std::size_t i = 0;
+    bool more = true;
+    while (more && i < 4) {
+        value |= static_cast<std::uint32_t>(at[i] & 0x7f) << (7 * i);
+        more = (at[i++] & 0x80) != 0;
+    }
+    return i;
+}
+
+std::size_t write_variable_integer(std::uint8_t* at, std::size_t value) noexcept {
+    std::size_t i = 0;
+    do {
+        auto byte = static_cast<std::uint8_t>(value & 0x7f);
+        value >>= 7;
+        if (value != 0) byte |= 0x80;
+        at[i++] = byte;
+    } while (value != 0);
+    return i;
+}
+
+constexpr std::size_t topic_alias_property_size = 3;  // identifier 0x23, Two Byte Integer
+
+}  // namespace
+
+// The PUBLISH is rewritten in place (section 3.3.2): topic, Topic Alias as the first property,
+// then its own properties and payload as they were, moved as one block.
+void Session::alias_queued_publish(std::size_t start) noexcept {
     // [MQTT-3.3.2-9]: never above the broker's Topic Alias Maximum, which only CONNACK tells.
     const std::size_t allowed =
         std::min<std::size_t>(broker_limits_.topic_alias_maximum, max_outgoing_topic_aliases);
     if (config_.protocol != ProtocolVersion::v5 || !config_.outgoing_topic_aliases ||
         state_ != SessionState::connected || allowed == 0) {
-        return false;
+        return;
     }
-    const std::string_view topic = message.topic;
-    if (topic.empty() || topic.size() > max_aliased_topic_bytes ||
-        message.properties.size() + 1 > AliasedPublish::max_properties) {
-        return false;
-    }
+    std::uint8_t* const packet = memory_.tx.data() + start;
+    const std::size_t old_size = tx_end_ - start;
+    std::uint32_t ignored_body_size = 0;
+    std::size_t at = 1 + read_variable_integer(packet + 1, ignored_body_size);
+    const std::size_t topic_size = (std::size_t{packet[at]} << 8) | packet[at + 1];
+    const std::string_view topic(reinterpret_cast<const char*>(packet + at + 2), topic_size);
+    if (topic.empty() || topic.size() > max_aliased_topic_bytes) return;
+    at += 2 + topic_size;
+    const std::size_t id_size = (packet[0] & rules::publish_qos_mask) != 0 ? 2 : 0;
+    const std::size_t id_at = at;
+    at += id_size;
+    // No Topic Alias of the caller's own is among them: check_caller_alias() refused it.
+    std::uint32_t own_size = 0;
+    const std::size_t tail_at = at + read_variable_integer(packet + at, own_size);
     std::size_t entry = topic_aliases_used_;
     for (std::size_t i = 0; i < topic_aliases_used_; ++i) {
         if (std::string_view(topic_aliases_[i].topic, topic_aliases_[i].length) == topic) {
@@ -55,72 +87,60 @@ bool Session::alias_topic(const Publish& message, AliasedPublish& aliased) const
         }
     }
     const bool establishes = entry == topic_aliases_used_;
-    if (establishes && entry >= allowed) return false;  // the first topics keep theirs
-    std::size_t count = 0;
-    for (const Property property : message.properties) {
-        if (property.id == PropertyId::topic_alias) return false;  // the caller chose one
-        aliased.properties[count++] = property;
-    }
-    aliased.properties[count++] =
-        Property::integer(PropertyId::topic_alias, static_cast<std::uint32_t>(entry + 1));
-    aliased.message = message;
-    aliased.message.properties = PropertyList(span<const Property>(aliased.properties, count));
+    if (establishes && entry >= allowed) return;  // the first topics keep theirs
     // Once established, the alias alone: a zero-length Topic Name (3.3.2.1).
-    if (!establishes) aliased.message.topic = {};
-    aliased.entry = entry;
-    aliased.establishes = establishes;
-    return true;
+    const std::size_t new_topic_size = establishes ? topic_size : 0;
+    const std::size_t tail_size = old_size - tail_at;  // own properties, payload
+    const std::size_t properties_size = own_size + topic_alias_property_size;
+    const std::size_t body_size =
+        2 + new_topic_size + id_size +
+        remaining_length_size(static_cast<std::uint32_t>(properties_size)) + properties_size -
+        own_size + tail_size;
+    const std::size_t new_size =
+        1 + remaining_length_size(static_cast<std::uint32_t>(body_size)) + body_size;
+    // Establishing adds bytes: a message at the broker's limit, or one tx has no room for, goes
+    // without.
+    if (broker_limits_.maximum_packet_size != 0 && new_size > broker_limits_.maximum_packet_size) {
+        return;
+    }
+    if (new_size > old_size &&
+        (new_size - old_size + ack_size > tx_free() || start + new_size > memory_.tx.size())) {
+        return;
+    }
+    if (establishes) {
+        TopicAliasSlot& slot = topic_aliases_[entry];
+        slot.length = static_cast<std::uint8_t>(topic_size);
+        std::copy(topic.begin(), topic.end(), slot.topic);
+        ++topic_aliases_used_;
+    }
+    std::uint8_t head[1 + 4 + 2 + max_aliased_topic_bytes + 2 + 4 + topic_alias_property_size];
+    std::size_t h = 0;
+    head[h++] = packet[0];
+    h += write_variable_integer(head + h, body_size);
+    head[h++] = static_cast<std::uint8_t>(new_topic_size >> 8);
+    head[h++] = static_cast<std::uint8_t>(new_topic_size & 0xff);
+    std::copy(topic.begin(), topic.begin() + static_cast<std::ptrdiff_t>(new_topic_size), head + h);
+    h += new_topic_size;
+    std::copy(packet + id_at, packet + id_at + id_size, head + h);
+    h += id_size;
+    h += write_variable_integer(head + h, properties_size);
+    const std::size_t alias = entry + 1;
+    head[h++] = static_cast<std::uint8_t>(PropertyId::topic_alias);
+    head[h++] = static_cast<std::uint8_t>(alias >> 8);
+    head[h++] = static_cast<std::uint8_t>(alias & 0xff);
+    std::memmove(packet + h, packet + tail_at, tail_size);
+    std::memcpy(packet, head, h);
+    tx_end_ = start + h + tail_size;
 }
 
-void Session::commit_alias(const AliasedPublish& aliased) noexcept {
-    if (!aliased.establishes) return;
-    TopicAliasSlot& entry = topic_aliases_[aliased.entry];
-    entry.length = static_cast<std::uint8_t>(aliased.message.topic.size());
-    std::copy(aliased.message.topic.begin(), aliased.message.topic.end(), entry.topic);
-    ++topic_aliases_used_;
-}
-
-Result<bool> Session::queue_with_alias(const Publish& message, Instant now) noexcept {
-    AliasedPublish aliased;
-    if (!alias_topic(message, aliased)) return false;
-    MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(aliased.message, config_.protocol));
-    // Establishing adds 3 bytes: a message at the broker's limit goes without.
-    if (broker_limits_.maximum_packet_size != 0 && size > broker_limits_.maximum_packet_size) {
-        return false;
+// While the session chooses the aliases, one the caller chose could name another topic than the
+// session's mapping does, and the broker would deliver later messages under the wrong topic.
+Result<void> Session::check_caller_alias(const Publish& message) const noexcept {
+    if (config_.protocol == ProtocolVersion::v5 && config_.outgoing_topic_aliases &&
+        find_property(message.properties, PropertyId::topic_alias)) {
+        return Error{Errc::invalid_argument, static_cast<std::int32_t>(PropertyId::topic_alias)};
     }
-    MQTLS_TRY(queue_request(aliased.message, now));
-    commit_alias(aliased);
-    return true;
-}
-
-Result<bool> Session::queue_stored_with_alias(const detail::OutgoingSlot& slot,
-                                              Instant now) noexcept {
-    if (config_.protocol != ProtocolVersion::v5 || !config_.outgoing_topic_aliases ||
-        state_ != SessionState::connected || broker_limits_.topic_alias_maximum == 0) {
-        return false;
-    }
-    DecodeLimits limits;
-    limits.max_packet_size = slot.length;
-    limits.protocol = ProtocolVersion::v5;
-    const Result<Decoded> decoded =
-        decode(bytes_view(memory_.store.data() + slot.offset, slot.length), limits);
-    // A stored copy is a PUBLISH we encoded: anything else is sent as it is.
-    const Publish* stored = decoded ? std::get_if<Publish>(&decoded->packet) : nullptr;
-    AliasedPublish aliased;
-    if (stored == nullptr || !alias_topic(*stored, aliased)) return false;
-    const Result<std::size_t> size = encoded_size(aliased.message, config_.protocol);
-    if (!size ||
-        (broker_limits_.maximum_packet_size != 0 && *size > broker_limits_.maximum_packet_size)) {
-        return false;
-    }
-    if (*size + ack_size > tx_free()) return Errc::output_full;
-    make_tx_room(*size);
-    MQTLS_TRY_ASSIGN(const std::size_t written,
-                     encode(aliased.message, memory_.tx.subspan(tx_end_), config_.protocol));
-    tx_end_ += written;
-    last_sent_ = now;
-    commit_alias(aliased);
-    return true;
+    return ok();
 }
 
 Result<void> Session::resolve_incoming_alias(Publish& publish) noexcept {

@@ -393,6 +393,29 @@ TEST(SessionV5TopicAlias, AResendOnANewConnectionCarriesTheWholeTopicAndAliasesS
     EXPECT_TRUE(output_is(s, wire(again)));
 }
 
+// The session's mapping and a caller's own alias could name different topics under one number.
+TEST(SessionV5TopicAlias, ACallersOwnAliasIsRefusedWhileTheSessionChoosesThem) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_two_aliases)));
+    const Property own[] = {Property::integer(PropertyId::topic_alias, 2)};
+    Publish p = message_t_hi(QoS::at_most_once);
+    p.properties = PropertyList(span<const Property>(own));
+    const auto refused = s.publish(p, at(2));
+    EXPECT_EQ(error_code(refused), Errc::invalid_argument);
+    EXPECT_EQ(refused.error().detail, static_cast<std::int32_t>(PropertyId::topic_alias));
+    EXPECT_EQ(s.pending_output().size(), 0u);
+    // With the session's aliases off, the caller's goes out as it is.
+    SessionConfig config = v5_config();
+    config.outgoing_topic_aliases = false;
+    Session own_aliases(config, shared_memory());
+    ASSERT_TRUE(establish_v5(own_aliases, log, wire(connack_two_aliases)));
+    ASSERT_TRUE(own_aliases.publish(p, at(3)));
+    static const std::uint8_t sent[] = {0x30, 0x09, 0x00, 0x01, 't', 0x03,
+                                        0x23, 0x00, 0x02, 'h',  'i'};
+    EXPECT_TRUE(output_is(own_aliases, wire(sent)));
+}
+
 TEST(SessionV5TopicAlias, OffWhenTheCallerSaysSo) {
     SessionConfig config = v5_config();
     config.outgoing_topic_aliases = false;

@@ -285,7 +285,9 @@ public:
     /// disconnected. Errors: inflight_full (window or store full; wait for PublishAcked),
     /// message_too_large (could never fit the store or tx buffer), not_connected (QoS 0 only),
     /// broker_limit_exceeded (MQTT 5: a QoS, retain flag or size the last CONNACK does not
-    /// allow; detail: the property), and the codec's validation errors.
+    /// allow; detail: the property), invalid_argument (MQTT 5: a Topic Alias property of the
+    /// caller's while SessionConfig::outgoing_topic_aliases lets the session choose them; detail:
+    /// the property), and the codec's validation errors.
     Result<PacketId> publish(const Publish& message, Instant now) noexcept;
 
     /// Restores a QoS 1/2 message that an earlier run of this client (same client id, a
@@ -361,11 +363,8 @@ private:
                                      const PropertyList& properties) noexcept;
     Result<void> check_broker_limits(const Publish& message, std::size_t size) const noexcept;
     // Topic aliases (session_topic_alias.cpp).
-    struct AliasedPublish;
-    bool alias_topic(const Publish& message, AliasedPublish& aliased) const noexcept;
-    void commit_alias(const AliasedPublish& aliased) noexcept;
-    Result<bool> queue_with_alias(const Publish& message, Instant now) noexcept;
-    Result<bool> queue_stored_with_alias(const detail::OutgoingSlot& slot, Instant now) noexcept;
+    void alias_queued_publish(std::size_t start) noexcept;
+    [[nodiscard]] Result<void> check_caller_alias(const Publish& message) const noexcept;
     Result<void> resolve_incoming_alias(Publish& publish) noexcept;
 #endif
 
