@@ -23,7 +23,7 @@ build_root=${MQTLS_BUILD_ROOT:-$root/build}
 # the code can only shrink towards the target (lower it as reductions land).
 target_mqtt5=19251    # 18.8 KB, coreMQTT's MQTT 5 release
 target_mqtt311=12288  # 12 KB
-ceiling_mqtt5=20480   # 20.0 KB: a ratchet, the target is not met yet
+ceiling_mqtt5=19712   # 19.25 KB: a ratchet, the target is not met yet
 ceiling_mqtt311=12288 # the target
 coremqtt_mqtt5=19251  # 18.8 KB
 coremqtt_mqtt311=7168 # 7.0 KB

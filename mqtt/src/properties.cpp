@@ -157,15 +157,29 @@ Result<void> check_value(const Row& info, const Property& p) noexcept {
     return Errc::property_value_invalid;
 }
 
-// The bytes of one property after its identifier.
-std::size_t value_size(const Row& info, const Property& p) noexcept {
-    switch (info.type) {
+// Bytes of the fixed-width integer types (Byte, Two and Four Byte Integer: big-endian, sections
+// 1.5.2 and 1.5.3); 0 for the others.
+std::size_t integer_width(Type type) noexcept {
+    switch (type) {
         case Type::byte:
             return 1;
         case Type::two_byte_integer:
             return 2;
         case Type::four_byte_integer:
             return 4;
+        default:
+            return 0;
+    }
+}
+
+// The bytes of one property after its identifier.
+std::size_t value_size(const Row& info, const Property& p) noexcept {
+    if (const std::size_t width = integer_width(info.type)) return width;
+    switch (info.type) {
+        case Type::byte:
+        case Type::two_byte_integer:
+        case Type::four_byte_integer:
+            break;  // above
         case Type::variable_byte_integer:
             return variable_byte_integer_size(p.number);
         case Type::utf8_string:
@@ -207,27 +221,19 @@ Result<std::uint32_t> read_variable_byte_integer(wire::Reader& r) noexcept {
     return Errc::malformed_variable_byte_integer;
 }
 
-Result<std::uint32_t> read_u32(wire::Reader& r) noexcept {
-    MQTLS_TRY_ASSIGN(const std::uint16_t high, r.u16());
-    MQTLS_TRY_ASSIGN(const std::uint16_t low, r.u16());
-    return (static_cast<std::uint32_t>(high) << 16) | low;
-}
-
 // Reads one property's value of `type` into `p`. The wire is not trusted here.
 Result<void> read_value(wire::Reader& r, Type type, Property& p) noexcept {
+    if (const std::size_t width = integer_width(type)) {
+        MQTLS_TRY_ASSIGN(const bytes_view bytes, r.bytes(width));
+        p.number = 0;
+        for (const std::uint8_t byte : bytes) p.number = p.number << 8 | byte;
+        return ok();
+    }
     switch (type) {
-        case Type::byte: {
-            MQTLS_TRY_ASSIGN(p.number, r.u8());
-            return ok();
-        }
-        case Type::two_byte_integer: {
-            MQTLS_TRY_ASSIGN(p.number, r.u16());
-            return ok();
-        }
-        case Type::four_byte_integer: {
-            MQTLS_TRY_ASSIGN(p.number, read_u32(r));
-            return ok();
-        }
+        case Type::byte:
+        case Type::two_byte_integer:
+        case Type::four_byte_integer:
+            break;  // above
         case Type::variable_byte_integer: {
             MQTLS_TRY_ASSIGN(p.number, read_variable_byte_integer(r));
             return ok();
@@ -267,14 +273,14 @@ Result<void> write_variable_byte_integer(wire::Writer& w, std::uint32_t value) n
 
 Result<void> write_property(wire::Writer& w, const Row& info, const Property& p) noexcept {
     MQTLS_TRY(w.u8(static_cast<std::uint8_t>(p.id)));
+    for (std::size_t i = integer_width(info.type); i > 0; --i) {
+        MQTLS_TRY(w.u8(static_cast<std::uint8_t>(p.number >> (8 * (i - 1)))));
+    }
     switch (info.type) {
         case Type::byte:
-            return w.u8(static_cast<std::uint8_t>(p.number));
         case Type::two_byte_integer:
-            return w.u16(static_cast<std::uint16_t>(p.number));
         case Type::four_byte_integer:
-            MQTLS_TRY(w.u16(static_cast<std::uint16_t>(p.number >> 16)));
-            return w.u16(static_cast<std::uint16_t>(p.number & 0xffff));
+            return ok();
         case Type::variable_byte_integer:
             return write_variable_byte_integer(w, p.number);
         case Type::utf8_string:
