@@ -55,6 +55,14 @@ constexpr std::size_t topic_alias_property_size = 3;  // identifier 0x23, Two By
 
 }  // namespace
 
+// The entry whose alias stands for `topic` on this connection; topic_aliases_used_ if none does.
+std::size_t Session::outgoing_alias_entry(std::string_view topic) const noexcept {
+    for (std::size_t i = 0; i < topic_aliases_used_; ++i) {
+        if (std::string_view(topic_aliases_[i].topic, topic_aliases_[i].length) == topic) return i;
+    }
+    return topic_aliases_used_;
+}
+
 // The PUBLISH is rewritten in place (section 3.3.2): topic, Topic Alias as the first property,
 // then its own properties and payload as they were, moved as one block.
 void Session::alias_queued_publish(std::size_t start) noexcept {
@@ -79,13 +87,7 @@ void Session::alias_queued_publish(std::size_t start) noexcept {
     // No Topic Alias of the caller's own is among them: check_caller_alias() refused it.
     std::uint32_t own_size = 0;
     const std::size_t tail_at = at + read_variable_integer(packet + at, own_size);
-    std::size_t entry = topic_aliases_used_;
-    for (std::size_t i = 0; i < topic_aliases_used_; ++i) {
-        if (std::string_view(topic_aliases_[i].topic, topic_aliases_[i].length) == topic) {
-            entry = i;
-            break;
-        }
-    }
+    const std::size_t entry = outgoing_alias_entry(topic);
     const bool establishes = entry == topic_aliases_used_;
     if (establishes && entry >= allowed) return;  // the first topics keep theirs
     // Once established, the alias alone: a zero-length Topic Name (3.3.2.1).

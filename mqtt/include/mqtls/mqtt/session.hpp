@@ -364,6 +364,7 @@ private:
     Result<void> check_broker_limits(const Publish& message, std::size_t size) const noexcept;
     // Topic aliases (session_topic_alias.cpp).
     void alias_queued_publish(std::size_t start) noexcept;
+    [[nodiscard]] std::size_t outgoing_alias_entry(std::string_view topic) const noexcept;
     [[nodiscard]] Result<void> check_caller_alias(const Publish& message) const noexcept;
     Result<void> resolve_incoming_alias(Publish& publish) noexcept;
 #endif
