@@ -19,11 +19,11 @@ build_root=${MQTLS_BUILD_ROOT:-$root/build}
 
 # Cortex-M4 -Os, in bytes; KB are 1024 bytes, as in coreMQTT's published table (18.8 KB for its
 # MQTT 5 release, 7.0 KB for its 3.1.1 release). The targets are issue 16's. A ceiling is what
-# fails the gate: the target once it is met, until then a ratchet just above today's figure, so
-# the code can only shrink towards the target (lower it as reductions land).
+# fails the gate: the target, now that both are met (while one was not, a ratchet just above the
+# day's figure held the code to shrinking towards it).
 target_mqtt5=19251    # 18.8 KB, coreMQTT's MQTT 5 release
 target_mqtt311=12288  # 12 KB
-ceiling_mqtt5=19712   # 19.25 KB: a ratchet, the target is not met yet
+ceiling_mqtt5=19251   # the target
 ceiling_mqtt311=12288 # the target
 coremqtt_mqtt5=19251  # 18.8 KB
 coremqtt_mqtt311=7168 # 7.0 KB

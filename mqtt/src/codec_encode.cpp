@@ -41,18 +41,6 @@ void Emitter::remaining_length(std::uint32_t value) noexcept {
 }
 
 #if MQTLS_MQTT5
-Result<void> Emitter::properties(const PropertyList& list, PropertyContext context) noexcept {
-    if (counting()) {
-        MQTLS_TRY_ASSIGN(const std::size_t size, properties_size(list, context));
-        advance(size);
-        return ok();
-    }
-    MQTLS_TRY_ASSIGN(const std::size_t written,
-                     encode_properties(list, context, {out_ + used_, room_ - used_}));
-    advance(written);
-    return ok();
-}
-
 Result<void> check_reason(ReasonCode code, ReasonPacket packet) noexcept {
     if (!reason_code_allowed(static_cast<std::uint8_t>(code), packet)) {
         return Error{Errc::invalid_reason_code, static_cast<std::int32_t>(code)};

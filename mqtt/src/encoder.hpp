@@ -53,8 +53,8 @@ public:
     void remaining_length(std::uint32_t value) noexcept;
 
 #if MQTLS_MQTT5
-    /// A property section, validated and sized by properties.cpp when counting, written by it
-    /// otherwise (into the room left, which it checks itself).
+    /// A property section (Property Length, then the list), validated and sized on both passes
+    /// (properties.cpp, where table 2-4 lives).
     Result<void> properties(const PropertyList& list, PropertyContext context) noexcept;
 #endif
 

@@ -5,6 +5,8 @@
 #include "mqtls/core/error.hpp"
 
 #include "codec_rules.hpp"
+#include "encoder.hpp"
+#include "mqtls/mqtt/codec.hpp"
 #include "wire.hpp"
 
 namespace mqtls::mqtt {
@@ -267,31 +269,31 @@ Result<Property> read_property(wire::Reader& r) noexcept {
     return p;
 }
 
-Result<void> write_variable_byte_integer(wire::Writer& w, std::uint32_t value) noexcept {
-    return w.remaining_length(value);  // the same encoding (section 1.5.5)
-}
-
-Result<void> write_property(wire::Writer& w, const Row& info, const Property& p) noexcept {
-    MQTLS_TRY(w.u8(static_cast<std::uint8_t>(p.id)));
+// After the count that accepted the list, so every write has room (encoder.hpp).
+void emit_property(detail::Emitter& w, const Row& info, const Property& p) noexcept {
+    w.u8(static_cast<std::uint8_t>(p.id));
     for (std::size_t i = integer_width(info.type); i > 0; --i) {
-        MQTLS_TRY(w.u8(static_cast<std::uint8_t>(p.number >> (8 * (i - 1)))));
+        w.u8(static_cast<std::uint8_t>(p.number >> (8 * (i - 1))));
     }
     switch (info.type) {
         case Type::byte:
         case Type::two_byte_integer:
         case Type::four_byte_integer:
-            return ok();
+            return;
         case Type::variable_byte_integer:
-            return write_variable_byte_integer(w, p.number);
+            w.remaining_length(p.number);  // the same encoding (section 1.5.5)
+            return;
         case Type::utf8_string:
-            return w.string(p.text);
+            w.string(p.text);
+            return;
         case Type::binary_data:
-            return w.binary(p.binary);
+            w.binary(p.binary);
+            return;
         case Type::utf8_string_pair:
-            MQTLS_TRY(w.string(p.text));
-            return w.string(p.value);
+            w.string(p.text);
+            w.string(p.value);
+            return;
     }
-    return Errc::property_unknown;
 }
 
 // The size of the properties themselves (without the Property Length), after checking each.
@@ -330,11 +332,7 @@ bool property_allowed(PropertyId id, PropertyContext context) noexcept {
 }
 
 std::size_t variable_byte_integer_size(std::uint32_t value) noexcept {
-    if (value < 128U) return 1;
-    if (value < 16'384U) return 2;
-    if (value < 2'097'152U) return 3;
-    if (value <= max_variable_byte_integer) return 4;
-    return 0;
+    return remaining_length_size(value);  // the same encoding (section 1.5.5)
 }
 
 void read_wire_entry(bytes_view wire, std::size_t offset, Property& out,
@@ -360,13 +358,26 @@ Result<std::size_t> properties_size(const PropertyList& list, PropertyContext co
 
 Result<std::size_t> encode_properties(const PropertyList& list, PropertyContext context,
                                       mutable_bytes out) noexcept {
+    MQTLS_TRY_ASSIGN(const std::size_t size, properties_size(list, context));
+    if (out.size() < size) return Errc::buffer_too_small;
+    detail::Emitter w(ProtocolVersion::v5, out, size);
+    MQTLS_TRY(w.properties(list, context));
+    return w.size();
+}
+
+// The property section of a packet the encoder counts or writes: validated (and sized) again on
+// the writing pass, which costs a walk of the list but keeps one path for both.
+Result<void> detail::Emitter::properties(const PropertyList& list,
+                                         PropertyContext context) noexcept {
     MQTLS_TRY_ASSIGN(const std::size_t content, content_size(list, context));
-    wire::Writer w(out);
-    MQTLS_TRY(write_variable_byte_integer(w, static_cast<std::uint32_t>(content)));
-    for (const Property p : list) {
-        MQTLS_TRY(write_property(w, *info_of(static_cast<std::uint8_t>(p.id)), p));
+    remaining_length(static_cast<std::uint32_t>(content));
+    if (counting()) {
+        advance(content);
+        return ok();
     }
-    return w.written();
+    for (const Property p : list)
+        emit_property(*this, *info_of(static_cast<std::uint8_t>(p.id)), p);
+    return ok();
 }
 
 Result<DecodedProperties> decode_properties(bytes_view in, PropertyContext context) noexcept {

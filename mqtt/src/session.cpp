@@ -26,9 +26,9 @@ using detail::ack_size;
 
 namespace {
 
-SessionConfig with_protocol_limits(SessionConfig config) noexcept {
-    config.limits.protocol = config.protocol;
-    return config;
+// The decoder reads every packet in the connection's version.
+DecodeLimits limits_of(const SessionConfig& config) noexcept {
+    return DecodeLimits{config.limits.max_packet_size, config.protocol};
 }
 
 // Events that view the rx frame: receive() may not take more bytes while one is queued.
@@ -53,7 +53,8 @@ bool views_rx_frame(const Event& event) noexcept {
 }  // namespace
 
 Session::Session(const SessionConfig& config, SessionMemory memory) noexcept
-    : config_(with_protocol_limits(config)), memory_(memory), framer_(memory.rx, config_.limits) {
+    : config_(config), memory_(memory), framer_(memory.rx, limits_of(config)) {
+    config_.limits.protocol = config.protocol;
     MQTLS_ASSERT(memory_.events.size() >= memory_.requests.size() + 2);
 }
 
@@ -410,7 +411,7 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
         p.packet_id = 0;
 #if MQTLS_MQTT5
         MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
-        MQTLS_TRY(check_broker_limits(p, size));
+        MQTLS_TRY(check_broker_limits(p.qos, p.retain, size));
         MQTLS_TRY(queue_request(p, now));
         alias_queued_publish(tx_end_ - size);
 #else
@@ -422,7 +423,7 @@ Result<PacketId> Session::publish(const Publish& message, Instant now) noexcept 
     MQTLS_TRY_ASSIGN(const std::size_t size, encoded_size(p, config_.protocol));
     MQTLS_TRY(check_storable(size));
 #if MQTLS_MQTT5
-    MQTLS_TRY(check_broker_limits(p, size));
+    MQTLS_TRY(check_broker_limits(p.qos, p.retain, size));
 #endif
     MQTLS_TRY_ASSIGN(const PacketId id, store_outgoing(p, size, 0, false));
     queue_unsent_messages(now);
@@ -669,14 +670,14 @@ void Session::apply_connack_properties(const ConnAck& connack) noexcept {
     }
 }
 
-Result<void> Session::check_broker_limits(const Publish& message, std::size_t size) const noexcept {
+Result<void> Session::check_broker_limits(QoS qos, bool retain, std::size_t size) const noexcept {
     if (config_.protocol != ProtocolVersion::v5) return ok();
     const BrokerLimits& limits = broker_limits_;
-    if (message.qos > limits.maximum_qos) {  // [MQTT-3.2.2-11]
+    if (qos > limits.maximum_qos) {  // [MQTT-3.2.2-11]
         return Error{Errc::broker_limit_exceeded,
                      static_cast<std::int32_t>(PropertyId::maximum_qos)};
     }
-    if (message.retain && !limits.retain_available) {  // [MQTT-3.2.2-14]
+    if (retain && !limits.retain_available) {  // [MQTT-3.2.2-14]
         return Error{Errc::broker_limit_exceeded,
                      static_cast<std::int32_t>(PropertyId::retain_available)};
     }
@@ -697,11 +698,10 @@ void Session::reject_unsendable_unsent() noexcept {
             ++i;
             continue;
         }
-        Publish shape;
-        shape.qos =
+        const QoS qos =
             slot.stage == OutgoingStage::awaiting_puback ? QoS::at_least_once : QoS::exactly_once;
-        shape.retain = (memory_.store[slot.offset] & rules::publish_retain) != 0;
-        const auto verdict = check_broker_limits(shape, slot.length);
+        const bool retain = (memory_.store[slot.offset] & rules::publish_retain) != 0;
+        const auto verdict = check_broker_limits(qos, retain, slot.length);
         if (verdict) {
             ++i;
             continue;
@@ -713,7 +713,7 @@ void Session::reject_unsendable_unsent() noexcept {
                    static_cast<std::int32_t>(PropertyId::retain_available)) {
             code = ReasonCode::retain_not_supported;
         }
-        if (!push_event(PublishRejected{slot.packet_id, shape.qos, code, {}})) return;
+        if (!push_event(PublishRejected{slot.packet_id, qos, code, {}})) return;
         remove_outgoing(i);
     }
 }

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "codec_rules.hpp"
+#include "encoder.hpp"
 #include "mqtls/mqtt/codec.hpp"
 #include "mqtls/mqtt/session.hpp"
 
@@ -37,17 +38,6 @@ std::size_t read_variable_integer(const std::uint8_t* at, std::uint32_t& value) 
         value |= static_cast<std::uint32_t>(at[i] & 0x7f) << (7 * i);
         more = (at[i++] & 0x80) != 0;
     }
-    return i;
-}
-
-std::size_t write_variable_integer(std::uint8_t* at, std::size_t value) noexcept {
-    std::size_t i = 0;
-    do {
-        auto byte = static_cast<std::uint8_t>(value & 0x7f);
-        value >>= 7;
-        if (value != 0) byte |= 0x80;
-        at[i++] = byte;
-    } while (value != 0);
     return i;
 }
 
@@ -116,20 +106,16 @@ void Session::alias_queued_publish(std::size_t start) noexcept {
         ++topic_aliases_used_;
     }
     std::uint8_t head[1 + 4 + 2 + max_aliased_topic_bytes + 2 + 4 + topic_alias_property_size];
-    std::size_t h = 0;
-    head[h++] = packet[0];
-    h += write_variable_integer(head + h, body_size);
-    head[h++] = static_cast<std::uint8_t>(new_topic_size >> 8);
-    head[h++] = static_cast<std::uint8_t>(new_topic_size & 0xff);
-    std::copy(topic.begin(), topic.begin() + static_cast<std::ptrdiff_t>(new_topic_size), head + h);
-    h += new_topic_size;
-    std::copy(packet + id_at, packet + id_at + id_size, head + h);
-    h += id_size;
-    h += write_variable_integer(head + h, properties_size);
-    const std::size_t alias = entry + 1;
-    head[h++] = static_cast<std::uint8_t>(PropertyId::topic_alias);
-    head[h++] = static_cast<std::uint8_t>(alias >> 8);
-    head[h++] = static_cast<std::uint8_t>(alias & 0xff);
+    detail::Emitter w(ProtocolVersion::v5, mutable_bytes(head, sizeof head), sizeof head);
+    w.u8(packet[0]);
+    w.remaining_length(static_cast<std::uint32_t>(body_size));
+    w.u16(static_cast<std::uint16_t>(new_topic_size));
+    w.bytes(as_bytes(topic.data(), new_topic_size));
+    w.bytes(bytes_view(packet + id_at, id_size));
+    w.remaining_length(static_cast<std::uint32_t>(properties_size));
+    w.u8(static_cast<std::uint8_t>(PropertyId::topic_alias));
+    w.u16(static_cast<std::uint16_t>(entry + 1));
+    const std::size_t h = w.size();
     std::memmove(packet + h, packet + tail_at, tail_size);
     std::memcpy(packet, head, h);
     tx_end_ = start + h + tail_size;

@@ -1,6 +1,6 @@
 #pragma once
-// Bounds-checked cursors over MQTT wire bytes: a Reader that hands out views into its input and a
-// Writer that refuses (buffer_too_small) instead of writing past its output.
+// A bounds-checked cursor over MQTT wire bytes that hands out views into its input. Writing is the
+// encoder's Emitter (encoder.hpp), which writes only what a count has accepted.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,56 +57,6 @@ public:
 
 private:
     bytes_view rest_;
-};
-
-class Writer {
-public:
-    explicit Writer(mutable_bytes output) noexcept : out_(output) {}
-
-    [[nodiscard]] std::size_t written() const noexcept { return used_; }
-    /// The room left, for a writer of its own (encode_properties); then skip() what it wrote.
-    [[nodiscard]] mutable_bytes unwritten() const noexcept { return out_.subspan(used_); }
-    void skip(std::size_t count) noexcept { used_ += count; }
-
-    Result<void> u8(std::uint8_t value) noexcept {
-        if (out_.size() - used_ < 1) return Errc::buffer_too_small;
-        out_[used_++] = value;
-        return ok();
-    }
-    Result<void> u16(std::uint16_t value) noexcept {
-        if (out_.size() - used_ < 2) return Errc::buffer_too_small;
-        out_[used_++] = static_cast<std::uint8_t>(value >> 8);
-        out_[used_++] = static_cast<std::uint8_t>(value & 0xff);
-        return ok();
-    }
-    Result<void> bytes(bytes_view data) noexcept {
-        if (out_.size() - used_ < data.size()) return Errc::buffer_too_small;
-        for (std::size_t i = 0; i < data.size(); ++i) out_[used_ + i] = data[i];
-        used_ += data.size();
-        return ok();
-    }
-    /// Length-prefixed binary data; the caller has validated length <= 65535.
-    Result<void> binary(bytes_view data) noexcept {
-        MQTLS_TRY(u16(static_cast<std::uint16_t>(data.size())));
-        return bytes(data);
-    }
-    Result<void> string(std::string_view text) noexcept {
-        return binary(as_bytes(text.data(), text.size()));
-    }
-    /// MQTT's variable-length "remaining length": 7 bits per byte, low group first.
-    Result<void> remaining_length(std::uint32_t value) noexcept {
-        do {
-            auto byte = static_cast<std::uint8_t>(value & 0x7f);
-            value >>= 7;
-            if (value != 0) byte |= 0x80;
-            MQTLS_TRY(u8(byte));
-        } while (value != 0);
-        return ok();
-    }
-
-private:
-    mutable_bytes out_;
-    std::size_t used_ = 0;
 };
 
 }  // namespace mqtls::mqtt::wire

@@ -361,7 +361,7 @@ private:
     void reject_unsendable_unsent() noexcept;
     Result<void> handle_broker_close(PacketType packet, ReasonCode code,
                                      const PropertyList& properties) noexcept;
-    Result<void> check_broker_limits(const Publish& message, std::size_t size) const noexcept;
+    Result<void> check_broker_limits(QoS qos, bool retain, std::size_t size) const noexcept;
     // Topic aliases (session_topic_alias.cpp).
     void alias_queued_publish(std::size_t start) noexcept;
     [[nodiscard]] std::size_t outgoing_alias_entry(std::string_view topic) const noexcept;
