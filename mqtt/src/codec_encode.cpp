@@ -22,6 +22,12 @@
 namespace mqtls::mqtt {
 namespace detail {
 
+// Out of line, like bytes(): three objects use the Emitter, and one copy serves them.
+void Emitter::u8(std::uint8_t value) noexcept {
+    if (out_ != nullptr) out_[used_] = value;
+    advance(1);
+}
+
 void Emitter::bytes(bytes_view data) noexcept {
     if (out_ != nullptr) {
         for (std::size_t i = 0; i < data.size(); ++i) out_[used_ + i] = data[i];

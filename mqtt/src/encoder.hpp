@@ -34,10 +34,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return used_; }
     [[nodiscard]] bool oversized() const noexcept { return used_ > room_; }
 
-    void u8(std::uint8_t value) noexcept {
-        if (out_ != nullptr) out_[used_] = value;
-        advance(1);
-    }
+    void u8(std::uint8_t value) noexcept;
     void u16(std::uint16_t value) noexcept {
         u8(static_cast<std::uint8_t>(value >> 8));
         u8(static_cast<std::uint8_t>(value & 0xff));

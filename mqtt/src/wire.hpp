@@ -31,12 +31,7 @@ public:
         rest_ = rest_.subspan(2);
         return value;
     }
-    Result<bytes_view> bytes(std::size_t count) noexcept {
-        if (rest_.size() < count) return Errc::length_mismatch;
-        const bytes_view out = rest_.first(count);
-        rest_ = rest_.subspan(count);
-        return out;
-    }
+    Result<bytes_view> bytes(std::size_t count) noexcept;  // wire.cpp: one copy for all users
     /// A 2-byte length followed by that many bytes (MQTT "binary data").
     Result<bytes_view> binary() noexcept {
         MQTLS_TRY_ASSIGN(const std::uint16_t length, u16());
