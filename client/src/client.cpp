@@ -469,6 +469,20 @@ Result<mqtt::PacketId> publish_when_room(link::Connection& connection, const mqt
     return id;
 }
 
+#if MQTLS_MQTT5
+// The settings as the codec takes them, viewing `settings` (which outlive the packet).
+std::vector<mqtt::Property> properties_of(const std::vector<PropertySetting>& settings) {
+    std::vector<mqtt::Property> properties;
+    properties.reserve(settings.size());
+    for (const PropertySetting& setting : settings) properties.push_back(as_property(setting));
+    return properties;
+}
+
+mqtt::PropertyList list_of(const std::vector<mqtt::Property>& properties) {
+    return {span<const mqtt::Property>(properties.data(), properties.size())};
+}
+#endif
+
 }  // namespace
 
 Result<mqtt::PacketId> Client::publish_queued(std::string_view topic, std::string_view payload,
@@ -551,8 +565,14 @@ Result<std::vector<std::uint8_t>> Client::subscribe(
     Impl& impl = *impl_;
     if (!connected()) return Errc::not_connected;
     const Instant deadline = impl.deadline_after(impl.options.operation_timeout);
+#if MQTLS_MQTT5
+    const std::vector<mqtt::Property> properties = properties_of(impl.options.subscribe_properties);
+    auto id = impl.connection.subscribe(
+        span<const mqtt::Subscription>(filters.data(), filters.size()), list_of(properties));
+#else
     auto id =
         impl.connection.subscribe(span<const mqtt::Subscription>(filters.data(), filters.size()));
+#endif
     if (!id) return id.error();
     MQTLS_TRY(impl.pump_until(deadline, [&] { return impl.subscribe_results.count(*id) != 0; }));
     std::vector<std::uint8_t> codes = std::move(impl.subscribe_results[*id]);
@@ -564,8 +584,15 @@ Result<void> Client::unsubscribe(const std::vector<std::string_view>& filters) {
     Impl& impl = *impl_;
     if (!connected()) return Errc::not_connected;
     const Instant deadline = impl.deadline_after(impl.options.operation_timeout);
+#if MQTLS_MQTT5
+    const std::vector<mqtt::Property> properties =
+        properties_of(impl.options.unsubscribe_properties);
+    auto id = impl.connection.unsubscribe(
+        span<const std::string_view>(filters.data(), filters.size()), list_of(properties));
+#else
     auto id =
         impl.connection.unsubscribe(span<const std::string_view>(filters.data(), filters.size()));
+#endif
     if (!id) return id.error();
     impl.awaited.insert(*id);
     auto waited = impl.pump_until(deadline, [&] { return impl.acknowledged.count(*id) != 0; });
@@ -597,7 +624,14 @@ Result<void> Client::loop(std::chrono::milliseconds timeout) {
 Result<void> Client::disconnect() {
     Impl& impl = *impl_;
     if (!impl.connection.open()) return Errc::not_connected;
+#if MQTLS_MQTT5
+    const std::vector<mqtt::Property> properties =
+        properties_of(impl.options.disconnect_properties);
+    return impl.connection.disconnect(impl.deadline_after(impl.options.operation_timeout),
+                                      list_of(properties));
+#else
     return impl.connection.disconnect(impl.deadline_after(impl.options.operation_timeout));
+#endif
 }
 
 void Client::drop_connection() { impl_->connection.drop(); }

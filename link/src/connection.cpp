@@ -531,6 +531,19 @@ Result<void> Connection::restore(const mqtt::Publish& message, mqtt::PacketId pa
     return session_.restore_outgoing(message, packet_id);
 }
 
+#if MQTLS_MQTT5
+Result<mqtt::PacketId> Connection::subscribe(span<const mqtt::Subscription> filters,
+                                             const mqtt::PropertyList& properties) noexcept {
+    if (!connected()) return Error{Errc::not_connected, 0};
+    return session_.subscribe(filters, now(), properties);
+}
+
+Result<mqtt::PacketId> Connection::unsubscribe(span<const std::string_view> filters,
+                                               const mqtt::PropertyList& properties) noexcept {
+    if (!connected()) return Error{Errc::not_connected, 0};
+    return session_.unsubscribe(filters, now(), properties);
+}
+#else
 Result<mqtt::PacketId> Connection::subscribe(span<const mqtt::Subscription> filters) noexcept {
     if (!connected()) return Error{Errc::not_connected, 0};
     return session_.subscribe(filters, now());
@@ -540,8 +553,14 @@ Result<mqtt::PacketId> Connection::unsubscribe(span<const std::string_view> filt
     if (!connected()) return Error{Errc::not_connected, 0};
     return session_.unsubscribe(filters, now());
 }
+#endif
 
+#if MQTLS_MQTT5
+Result<void> Connection::disconnect(Instant deadline,
+                                    const mqtt::PropertyList& properties) noexcept {
+#else
 Result<void> Connection::disconnect(Instant deadline) noexcept {
+#endif
     if (!stream_.is_open()) return Errc::not_connected;
     // A one flight may end here, before CONNACK (QoS 0): CONNECT, PUBLISHes and DISCONNECT go
     // together.
@@ -551,9 +570,16 @@ Result<void> Connection::disconnect(Instant deadline) noexcept {
     // DISCONNECT, close_notify and the end of stream leave together when the stream closes.
     stream_.hold_until_close();
     Result<void> sent = ok();
-    if (session_.disconnect(now())) {
+#if MQTLS_MQTT5
+    const Result<void> queued = session_.disconnect(now(), properties);
+#else
+    const Result<void> queued = session_.disconnect(now());
+#endif
+    if (queued) {
         auto drained = [this] { return session_.pending_output().empty(); };
         sent = pump_until_true(deadline, drained);
+    } else if (queued.error().code != Errc::not_connected) {
+        sent = queued.error();  // not a state to leave quietly: what the caller asked was refused
     }
     store_session();
     if (channel_active_ && stream_.is_open() && channel_.close_notify()) (void)flush();

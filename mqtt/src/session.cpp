@@ -363,11 +363,27 @@ Result<void> Session::set_protocol(ProtocolVersion protocol) noexcept {
     return ok();
 }
 
+#if MQTLS_MQTT5
+Result<void> Session::disconnect(Instant now, const PropertyList& properties) noexcept {
+#else
 Result<void> Session::disconnect(Instant now) noexcept {
+#endif
     if (state_ != SessionState::connecting && state_ != SessionState::connected) {
         return Errc::not_connected;
     }
+#if MQTLS_MQTT5
+    // [MQTT-3.14.2-2]: a session the CONNECT let end with the connection cannot be kept now.
+    const auto expiry = find_property(properties, PropertyId::session_expiry_interval);
+    if (expiry && expiry->number != 0 && !connect_kept_session_) {
+        return Error{Errc::invalid_argument,
+                     static_cast<std::int32_t>(PropertyId::session_expiry_interval)};
+    }
+    Disconnect packet;
+    packet.properties = properties;
+    MQTLS_TRY(queue_request(packet, now));
+#else
     MQTLS_TRY(queue_request(Disconnect{}, now));
+#endif
     state_ = SessionState::disconnecting;
     connect_deadline_ = Instant::never();
     ping_deadline_ = Instant::never();
@@ -449,29 +465,47 @@ Result<void> Session::restore_outgoing(const Publish& message, PacketId packet_i
     return ok();
 }
 
-Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Instant now) noexcept {
+// SUBSCRIBE and UNSUBSCRIBE (`packet`, its identifier still 0) wait for their acknowledgement in
+// memory_.requests.
+Result<PacketId> Session::queue_tracked(Packet packet, std::size_t entries, Instant now) noexcept {
     if (state_ != SessionState::connecting && state_ != SessionState::connected) {
         return Errc::not_connected;
     }
     if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
-    Subscribe packet{allocate_packet_id(), SubscriptionList(subscriptions)};
+    const PacketId id = allocate_packet_id();
+    PacketType kind = PacketType::subscribe;
+    if (auto* subscribe = std::get_if<Subscribe>(&packet)) {
+        subscribe->packet_id = id;
+    } else if (auto* unsubscribe = std::get_if<Unsubscribe>(&packet)) {
+        unsubscribe->packet_id = id;
+        kind = PacketType::unsubscribe;
+    }
     MQTLS_TRY(queue_request(packet, now));
-    memory_.requests[request_count_++] = PendingRequest{
-        packet.packet_id, PacketType::subscribe, static_cast<std::uint16_t>(subscriptions.size())};
-    return packet.packet_id;
+    memory_.requests[request_count_++] =
+        detail::PendingRequest{id, kind, static_cast<std::uint16_t>(entries)};
+    return id;
+}
+
+#if MQTLS_MQTT5
+Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Instant now,
+                                    const PropertyList& properties) noexcept {
+    return queue_tracked(Subscribe{0, SubscriptionList(subscriptions), properties},
+                         subscriptions.size(), now);
+}
+
+Result<PacketId> Session::unsubscribe(span<const std::string_view> filters, Instant now,
+                                      const PropertyList& properties) noexcept {
+    return queue_tracked(Unsubscribe{0, FilterList(filters), properties}, filters.size(), now);
+}
+#else
+Result<PacketId> Session::subscribe(span<const Subscription> subscriptions, Instant now) noexcept {
+    return queue_tracked(Subscribe{0, SubscriptionList(subscriptions)}, subscriptions.size(), now);
 }
 
 Result<PacketId> Session::unsubscribe(span<const std::string_view> filters, Instant now) noexcept {
-    if (state_ != SessionState::connecting && state_ != SessionState::connected) {
-        return Errc::not_connected;
-    }
-    if (request_count_ == memory_.requests.size()) return Errc::inflight_full;
-    Unsubscribe packet{allocate_packet_id(), FilterList(filters)};
-    MQTLS_TRY(queue_request(packet, now));
-    memory_.requests[request_count_++] = PendingRequest{packet.packet_id, PacketType::unsubscribe,
-                                                        static_cast<std::uint16_t>(filters.size())};
-    return packet.packet_id;
+    return queue_tracked(Unsubscribe{0, FilterList(filters)}, filters.size(), now);
 }
+#endif
 
 // ---- timers
 // -------------------------------------------------------------------------------------------
@@ -767,9 +801,11 @@ Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noex
     };
     std::array<Property, max_connect_properties + std::size(limits)> properties;
     std::size_t count = 0;
+    bool keeps_session = false;
     for (const Property p : connect.properties) {
         if (count == max_connect_properties) return Errc::invalid_argument;
         MQTLS_TRY(take_caller_limit(p, limits));
+        if (p.id == PropertyId::session_expiry_interval) keeps_session = p.number != 0;
         properties[count++] = p;
     }
     for (const ConnectLimit& limit : limits) {
@@ -781,6 +817,7 @@ Result<void> Session::queue_connect_v5(const Connect& connect, Instant now) noex
     with_limits.properties = PropertyList(span<const Property>(properties.data(), count));
     MQTLS_TRY(queue_request(with_limits, now));
     incoming_alias_maximum_ = static_cast<std::uint16_t>(limits[2].announced);
+    connect_kept_session_ = keeps_session;
     return ok();
 }
 #endif

@@ -293,6 +293,116 @@ TEST(SessionV5Disconnect, UseAnotherServerIsARedirection) {
     EXPECT_TRUE(log.find(Seen::Kind::broker_closed).topic_is("b2"));
 }
 
+// ---- requests with properties (3.8.2.1, 3.10.2.1, 3.14.2.2) -----------------------------------
+
+constexpr Property user_k_v[] = {Property::user("k", "v")};
+
+TEST(SessionV5Requests, SubscribeCarriesASubscriptionIdentifierAndUserProperties) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    const Property properties[] = {
+        Property::integer(PropertyId::subscription_identifier, 7),
+        user_k_v[0],
+    };
+    const Subscription filters[] = {{"a", QoS::at_least_once}};
+    ASSERT_TRUE(s.subscribe(filters, at(2), PropertyList(span<const Property>(properties))));
+    // Packet Identifier 1, Property Length 9: 0x0B 7, 0x26 "k" "v"; then "a" with QoS 1.
+    static const std::uint8_t expected[] = {0x82, 0x10, 0x00, 0x01, 0x09, 0x0B, 0x07, 0x26, 0x00,
+                                            0x01, 'k',  0x00, 0x01, 'v',  0x00, 0x01, 'a',  0x01};
+    EXPECT_TRUE(output_is(s, wire(expected)));
+}
+
+TEST(SessionV5Requests, UnsubscribeCarriesUserProperties) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    const std::string_view filters[] = {"a"};
+    ASSERT_TRUE(s.unsubscribe(filters, at(2), PropertyList(span<const Property>(user_k_v))));
+    static const std::uint8_t expected[] = {0xA2, 0x0D, 0x00, 0x01, 0x07, 0x26, 0x00, 0x01,
+                                            'k',  0x00, 0x01, 'v',  0x00, 0x01, 'a'};
+    EXPECT_TRUE(output_is(s, wire(expected)));
+}
+
+TEST(SessionV5Requests, PropertiesThePacketCannotCarryAreRefusedBeforeAnythingIsQueued) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    const Property in_unsubscribe[] = {Property::integer(PropertyId::subscription_identifier, 7)};
+    const std::string_view filters[] = {"a"};
+    EXPECT_EQ(error_code(s.unsubscribe(filters, at(2),
+                                       PropertyList(span<const Property>(in_unsubscribe)))),
+              Errc::property_not_allowed);
+    const Property zero[] = {Property::integer(PropertyId::subscription_identifier, 0)};
+    const Subscription subscriptions[] = {{"a", QoS::at_least_once}};
+    EXPECT_EQ(
+        error_code(s.subscribe(subscriptions, at(2), PropertyList(span<const Property>(zero)))),
+        Errc::property_value_invalid);
+    EXPECT_TRUE(s.pending_output().empty());
+    EXPECT_TRUE(s.state() == SessionState::connected);
+    // Neither refused request waits for an acknowledgement: one for identifier 1 is unknown.
+    static const std::uint8_t unsuback[] = {0xB0, 0x04, 0x00, 0x01, 0x00, 0x00};
+    EXPECT_EQ(error_code(feed(s, wire(unsuback), at(3), log)), Errc::unknown_packet_id);
+}
+
+TEST(SessionV5Requests, PropertiesOnAnMqtt311ConnectionAreMqtt5Only) {
+    Session s(SessionConfig{}, shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish(s, log, at(0)));
+    const Subscription subscriptions[] = {{"a", QoS::at_least_once}};
+    EXPECT_EQ(
+        error_code(s.subscribe(subscriptions, at(2), PropertyList(span<const Property>(user_k_v)))),
+        Errc::mqtt5_only);
+    EXPECT_EQ(error_code(s.disconnect(at(2), PropertyList(span<const Property>(user_k_v)))),
+              Errc::mqtt5_only);
+    EXPECT_TRUE(s.pending_output().empty());
+    EXPECT_TRUE(s.disconnect(at(3)));  // still connected, and a plain DISCONNECT goes
+}
+
+TEST(SessionV5Requests, DisconnectCarriesAReasonString) {
+    Session s(v5_config(), shared_memory());
+    EventLog log;
+    ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+    const Property bye[] = {Property::string(PropertyId::reason_string, "bye")};
+    ASSERT_TRUE(s.disconnect(at(2), PropertyList(span<const Property>(bye))));
+    // Normal disconnection (0x00), which must be there once properties follow (3.14.2.1).
+    static const std::uint8_t expected[] = {0xE0, 0x08, 0x00, 0x06, 0x1F,
+                                            0x00, 0x03, 'b',  'y',  'e'};
+    EXPECT_TRUE(output_is(s, wire(expected)));
+    EXPECT_TRUE(s.state() == SessionState::disconnecting);
+}
+
+// [MQTT-3.14.2-2]: a session that ends with the connection cannot be kept at DISCONNECT.
+TEST(SessionV5Requests, DisconnectKeepsASessionOnlyIfConnectDid) {
+    const Property keep[] = {Property::integer(PropertyId::session_expiry_interval, 60)};
+    const Property end_now[] = {Property::integer(PropertyId::session_expiry_interval, 0)};
+    {
+        Session s(v5_config(), shared_memory());
+        EventLog log;
+        ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted)));
+        const auto refused = s.disconnect(at(2), PropertyList(span<const Property>(keep)));
+        EXPECT_EQ(error_code(refused), Errc::invalid_argument);
+        EXPECT_EQ(error_detail(refused), 0x11);
+        EXPECT_TRUE(s.pending_output().empty());
+        EXPECT_TRUE(s.state() == SessionState::connected);
+        ASSERT_TRUE(s.disconnect(at(3), PropertyList(span<const Property>(end_now))));
+        static const std::uint8_t ends[] = {0xE0, 0x07, 0x00, 0x05, 0x11, 0x00, 0x00, 0x00, 0x00};
+        EXPECT_TRUE(output_is(s, wire(ends)));
+    }
+    {
+        Session s(v5_config(), shared_memory());
+        EventLog log;
+        Connect kept = basic_connect(false);
+        const Property hour[] = {Property::integer(PropertyId::session_expiry_interval, 3600)};
+        kept.properties = PropertyList(span<const Property>(hour));
+        ASSERT_TRUE(establish_v5(s, log, wire(connack_v5_accepted), kept));
+        ASSERT_TRUE(s.disconnect(at(2), PropertyList(span<const Property>(keep))));
+        static const std::uint8_t shorter[] = {0xE0, 0x07, 0x00, 0x05, 0x11,
+                                               0x00, 0x00, 0x00, 0x3C};
+        EXPECT_TRUE(output_is(s, wire(shorter)));
+    }
+}
+
 // Without incoming alias slots the session announces no Topic Alias Maximum [MQTT-3.1.2-27].
 TEST(SessionV5Receive, TopicAliasWeNeverAllowedIsAProtocolViolation) {
     Session s(v5_config(), shared_memory());

@@ -317,16 +317,16 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
                     "MQTT 5: seconds the broker keeps the session after we disconnect, or "
                     "'never' (needs -V 5; with -c)")
         ->each([&flags](const std::string&) { flags.session_expiry_given = true; });
-    if (groups.properties) {
-        flags.publish_properties = groups.publish_properties;
-        command
-            .add_option("-D,--property", flags.properties,
-                        groups.publish_properties
-                            ? "MQTT 5 (-V 5): a property of CONNECT or PUBLISH, as mosquitto_pub "
-                              "takes it, e.g. -D PUBLISH user-property site north, -D PUBLISH "
-                              "message-expiry-interval 60; repeatable"
-                            : "MQTT 5 (-V 5): a property of CONNECT, as mosquitto_sub takes it, "
-                              "e.g. -D CONNECT user-property site north; repeatable")
+    if (groups.property_packets != 0) {
+        flags.property_packets = groups.property_packets;
+        const std::string description =
+            "MQTT 5 (-V 5): a property of " + packet_names(groups.property_packets) +
+            ", as mosquitto_pub and mosquitto_sub take it, e.g. " +
+            ((groups.property_packets & property_publish) != 0
+                 ? "-D PUBLISH user-property site north, -D PUBLISH message-expiry-interval 60"
+                 : "-D CONNECT user-property site north, -D SUBSCRIBE subscription-identifier 7") +
+            ", -D DISCONNECT reason-string done; repeatable";
+        command.add_option("-D,--property", flags.properties, description)
             ->expected(3, 4)
             ->type_name("PACKET PROPERTY VALUE [VALUE]");
     }
@@ -489,8 +489,11 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     // Mistakes in the arguments first, then the files.
     if (const int status = choose_client_id(command, flags, options)) return status;
     if (const int status = choose_will(command, flags, options)) return status;
+    if (wants_mqtt5(flags)) options.protocol = mqtt::ProtocolVersion::v5;
+    if (flags.session_expiry_given)
+        options.session_expiry_s = parse_session_expiry(flags.session_expiry);
     if (const int status = parse_property_flags(command, flags.properties, wants_mqtt5(flags),
-                                                flags.publish_properties, options)) {
+                                                flags.property_packets, options)) {
         return status;
     }
     options.host = flags.host;
@@ -508,9 +511,6 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     wipe(flags.password);
     options.keep_alive_s = flags.keep_alive_s;
     options.connect_timeout = std::chrono::seconds(flags.connect_timeout_s);
-    if (wants_mqtt5(flags)) options.protocol = mqtt::ProtocolVersion::v5;
-    if (flags.session_expiry_given)
-        options.session_expiry_s = parse_session_expiry(flags.session_expiry);
     return exit_ok;
 }
 

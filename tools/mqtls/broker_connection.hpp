@@ -13,6 +13,7 @@
 
 #include "cli_support.hpp"
 #include "mqtls/client/client.hpp"
+#include "property_flags.hpp"
 
 namespace mqtls::cli {
 
@@ -35,7 +36,7 @@ struct BrokerConnectionFlags {
     bool session_expiry_given = false;  // -x: an MQTT 5 property (needs -V 5)
     std::string session_expiry;
     std::vector<std::vector<std::string>> properties;  // -D COMMAND PROPERTY VALUE [VALUE]
-    bool publish_properties = false;                   // -D PUBLISH is allowed (pub)
+    unsigned property_packets = 0;                     // PropertyPacket bits: what -D may name
     std::string url;         // -L mqtts://[user[:password]@]host[:port]/topic
     std::string will_topic;  // --will-topic and friends: the last will
     std::string will_payload;
@@ -58,10 +59,12 @@ constexpr const char* password_environment_variable = "MQTLS_PASSWORD";
 
 /// Which groups of flags a command takes besides the connection itself.
 struct ConnectionFlagGroups {
-    bool will = true;                 ///< --will-topic, --will-payload, --will-qos, --will-retain
-    bool url = true;                  ///< -L URL (gives the topic too)
-    bool properties = true;           ///< -D CONNECT ... (MQTT 5 properties)
-    bool publish_properties = false;  ///< -D PUBLISH ... too
+    bool will = true;  ///< --will-topic, --will-payload, --will-qos, --will-retain
+    bool url = true;   ///< -L URL (gives the topic too)
+    /// -D PACKET ... (MQTT 5 properties) for these packets (PropertyPacket bits, 0: no -D); sub's
+    /// by default.
+    unsigned property_packets =
+        property_connect | property_subscribe | property_unsubscribe | property_disconnect;
 };
 
 void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags,

@@ -277,7 +277,7 @@ void register_node_command(CLI::App& app, int& exit_status) {
         "One log line per publish and per reconnect attempt on standard output.");
     // The node's will is its status topic, and its topics come from --topic and --device.
     add_broker_connection_flags(*node, flags->connection,
-                                {/*will=*/false, /*url=*/false, /*properties=*/false});
+                                {/*will=*/false, /*url=*/false, /*property_packets=*/0});
     // The shared description names pub's and sub's default; node's is its device id (F16).
     node->get_option("--id")->description("client id (default: the --device id)");
     node->add_option("--device", flags->device_id,

@@ -338,7 +338,8 @@ void register_pub_command(CLI::App& app, int& exit_status) {
         "connecting).");
     add_broker_connection_flags(
         *pub, flags->connection,
-        {/*will=*/true, /*url=*/true, /*properties=*/true, /*publish_properties=*/true});
+        {/*will=*/true, /*url=*/true,
+         /*property_packets=*/property_connect | property_publish | property_disconnect});
     pub->add_option("-t,--topic", flags->topic,
                     "topic to publish to (required unless -L gives one)");
     pub->add_option("-m,--message", flags->message, "the message payload")

@@ -30,21 +30,28 @@ std::optional<mqtt::PropertyInfo> property_spelled(const std::string& name) {
     return std::nullopt;
 }
 
-// Properties mqtls sets itself or cannot honour, with what to do instead.
-const char* not_settable(mqtt::PropertyId id) {
+// Properties mqtls sets itself or cannot honour in `context`, with what to do instead.
+const char* not_settable(mqtt::PropertyId id, mqtt::PropertyContext context) {
     switch (id) {
         case mqtt::PropertyId::session_expiry_interval:
+            // DISCONNECT may change it (3.14.2.2.2); CONNECT's is -x.
+            if (context == mqtt::PropertyContext::disconnect) return nullptr;
             return "give the Session Expiry Interval with -x SECONDS";
         case mqtt::PropertyId::topic_alias:
             return "mqtls chooses topic aliases itself once the broker allows them";
         case mqtt::PropertyId::topic_alias_maximum:
-            return "mqtls accepts no topic aliases from the broker: it always gets the topic";
+            return "mqtls announces the topic aliases it can resolve (16) itself";
         case mqtt::PropertyId::authentication_method:
         case mqtt::PropertyId::authentication_data:
             return "enhanced authentication (AUTH) is not supported: use -u/-P or a client "
                    "certificate";
         case mqtt::PropertyId::subscription_identifier:
-            return "a client may not send it in PUBLISH [MQTT-3.3.4-6]";
+            // Elsewhere than PUBLISH, table 2-4 decides (SUBSCRIBE only).
+            if (context != mqtt::PropertyContext::publish) return nullptr;
+            return "a client may not send it in PUBLISH [MQTT-3.3.4-6]; give it in SUBSCRIBE "
+                   "(mqtls sub -D SUBSCRIBE subscription-identifier N)";
+        case mqtt::PropertyId::server_reference:
+            return "only a server sends it, to redirect its clients (section 4.11)";
         case mqtt::PropertyId::will_delay_interval:
             return "mqtls sends no Will Properties";
         default:
@@ -89,6 +96,28 @@ bool packet_named(const std::string& given, const char* name) {
     return true;
 }
 
+// A packet -D can name: its PropertyPacket bit, its name, its table 2-4 context, and where in
+// ClientOptions its settings go.
+struct PacketProperties {
+    unsigned bit;
+    const char* name;
+    mqtt::PropertyContext context;
+    std::vector<client::PropertySetting> client::ClientOptions::*settings;
+};
+
+constexpr PacketProperties packets_with_properties[] = {
+    {property_connect, "CONNECT", mqtt::PropertyContext::connect,
+     &client::ClientOptions::connect_properties},
+    {property_publish, "PUBLISH", mqtt::PropertyContext::publish,
+     &client::ClientOptions::publish_properties},
+    {property_subscribe, "SUBSCRIBE", mqtt::PropertyContext::subscribe,
+     &client::ClientOptions::subscribe_properties},
+    {property_unsubscribe, "UNSUBSCRIBE", mqtt::PropertyContext::unsubscribe,
+     &client::ClientOptions::unsubscribe_properties},
+    {property_disconnect, "DISCONNECT", mqtt::PropertyContext::disconnect,
+     &client::ClientOptions::disconnect_properties},
+};
+
 // The property a -D names, if mqtls lets a user set it in `context`; nullopt after reporting
 // why not (`status` is then the usage exit status).
 std::optional<mqtt::PropertyInfo> settable_property(const char* command, const std::string& name,
@@ -103,7 +132,7 @@ std::optional<mqtt::PropertyInfo> settable_property(const char* command, const s
                              "request-problem-information, request-response-information");
         return std::nullopt;
     }
-    if (const char* instead = not_settable(info->id)) {
+    if (const char* instead = not_settable(info->id, context)) {
         status = usage_error(command, ("-D " + name + " is not settable").c_str(), instead);
         return std::nullopt;
     }
@@ -147,32 +176,33 @@ int parse_value(const char* command, const std::vector<std::string>& values,
 }
 
 // One -D: its packet, the property and its value; exit_ok or the usage status.
-int parse_one(const char* command, const std::vector<std::string>& values, bool publish,
+int parse_one(const char* command, const std::vector<std::string>& values, unsigned packets,
               client::ClientOptions& options) {
     if (values.size() < 3) {
         return usage_error(command, "-D takes a packet, a property and its value",
                            "e.g. -D PUBLISH user-property site north, -D PUBLISH "
                            "message-expiry-interval 60");
     }
-    const bool for_connect = packet_named(values[0], "CONNECT");
-    const bool for_publish = publish && packet_named(values[0], "PUBLISH");
-    if (!for_connect && !for_publish) {
+    const PacketProperties* packet = nullptr;
+    for (const PacketProperties& candidate : packets_with_properties) {
+        if ((packets & candidate.bit) != 0 && packet_named(values[0], candidate.name)) {
+            packet = &candidate;
+        }
+    }
+    if (packet == nullptr) {
         return usage_error(command,
                            ("-D " + values[0] + ": mqtls " + command + " sets properties of " +
-                            (publish ? "CONNECT or PUBLISH" : "CONNECT") + " only")
+                            packet_names(packets) + " only")
                                .c_str(),
-                           "the other packets are the session's own (acknowledgements) or carry "
-                           "nothing a command line needs");
+                           "the other packets are the session's own (acknowledgements) or ones "
+                           "this command does not send");
     }
     int status = exit_ok;
-    const auto info = settable_property(
-        command, values[1],
-        for_connect ? mqtt::PropertyContext::connect : mqtt::PropertyContext::publish,
-        for_connect ? "CONNECT" : "PUBLISH", status);
+    const auto info = settable_property(command, values[1], packet->context, packet->name, status);
     if (!info) return status;
     client::PropertySetting setting;
     if (const int parsed = parse_value(command, values, *info, setting)) return parsed;
-    (for_connect ? options.connect_properties : options.publish_properties).push_back(setting);
+    (options.*(packet->settings)).push_back(setting);
     return exit_ok;
 }
 
@@ -198,22 +228,48 @@ int check_list(const char* command, const std::vector<client::PropertySetting>& 
 
 }  // namespace
 
+std::string packet_names(unsigned packets) {
+    std::vector<const char*> names;
+    for (const PacketProperties& packet : packets_with_properties) {
+        if ((packets & packet.bit) != 0) names.push_back(packet.name);
+    }
+    std::string text;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) text += i + 1 == names.size() ? " or " : ", ";
+        text += names[i];
+    }
+    return text;
+}
+
 int parse_property_flags(const char* command, const PropertyArguments& given, bool mqtt5,
-                         bool publish, client::ClientOptions& options) {
+                         unsigned packets, client::ClientOptions& options) {
     if (given.empty()) return exit_ok;
     if (!mqtt5) {
         return usage_error(command, "-D sets MQTT 5 properties: add -V 5",
                            "MQTT 3.1.1 packets have no properties");
     }
     for (const std::vector<std::string>& values : given) {
-        if (const int status = parse_one(command, values, publish, options)) return status;
+        if (const int status = parse_one(command, values, packets, options)) return status;
     }
-    if (const int status = check_list(command, options.connect_properties,
-                                      mqtt::PropertyContext::connect, "CONNECT")) {
-        return status;
+    for (const PacketProperties& packet : packets_with_properties) {
+        if (const int status =
+                check_list(command, options.*(packet.settings), packet.context, packet.name)) {
+            return status;
+        }
     }
-    return check_list(command, options.publish_properties, mqtt::PropertyContext::publish,
-                      "PUBLISH");
+    // [MQTT-3.14.2-2]: a session CONNECT let end with the connection cannot be kept by DISCONNECT.
+    const bool connect_keeps = options.session_expiry_s.value_or(0) != 0;
+    for (const client::PropertySetting& setting : options.disconnect_properties) {
+        if (setting.id == mqtt::PropertyId::session_expiry_interval && setting.number != 0 &&
+            !connect_keeps) {
+            return usage_error(command,
+                               "-D DISCONNECT session-expiry-interval: only 0 unless -x keeps the "
+                               "session",
+                               "a session that ends with the connection (no -x, or -x 0) cannot be "
+                               "kept at DISCONNECT [MQTT-3.14.2-2]; give -x SECONDS instead");
+        }
+    }
+    return exit_ok;
 }
 
 }  // namespace mqtls::cli

@@ -316,17 +316,105 @@ TEST(CliMqtt5, PropertyFlagMistakesAreUsageErrors) {
     refused({"-D", "PUBLISH", "content-type", "x"}, "-D sets MQTT 5 properties: add -V 5");
     refused({"-V", "5", "-D", "PUBLISH", "colour", "red"}, "'colour' is not an MQTT 5 property");
     refused({"-V", "5", "-D", "SUBSCRIBE", "user-property", "a", "b"},
-            "sets properties of CONNECT or PUBLISH only");
+            "sets properties of CONNECT, PUBLISH or DISCONNECT only");
+    refused({"-V", "5", "-D", "PUBLISH", "subscription-identifier", "3"}, "[MQTT-3.3.4-6]");
+    refused({"-V", "5", "-D", "DISCONNECT", "server-reference", "b2"}, "only a server sends it");
+    refused({"-V", "5", "-D", "DISCONNECT", "session-expiry-interval", "60"},
+            "only 0 unless -x keeps the session");
+    refused({"-V", "5", "-x", "0", "-D", "DISCONNECT", "session-expiry-interval", "60"},
+            "[MQTT-3.14.2-2]");
     refused({"-V", "5", "-D", "CONNECT", "content-type", "x"}, "does not belong in CONNECT");
     refused({"-V", "5", "-D", "PUBLISH", "user-property", "a"}, "takes a name and a value");
     refused({"-V", "5", "-D", "PUBLISH", "message-expiry-interval", "soon"}, "needs a number");
     refused({"-V", "5", "-D", "PUBLISH", "topic-alias", "3"}, "is not settable");
     refused({"-V", "5", "-D", "CONNECT", "session-expiry-interval", "3"}, "-x SECONDS");
     refused({"-V", "5", "-D", "PUBLISH", "payload-format-indicator", "7"}, "-D PUBLISH: ");
-    const ProcessResult sub = run_program(mqtls(
-        {"sub", "-h", "127.0.0.1", "-t", "a", "-V", "5", "-D", "PUBLISH", "content-type", "x"}));
-    EXPECT_EQ(sub.exit_code, mqtls::cli_test::exit_usage) << sub.output;
-    EXPECT_NE(sub.output.find("sets properties of CONNECT only"), std::string::npos) << sub.output;
+    const auto sub_refused = [&](const std::vector<std::string>& more, const char* says) {
+        const ProcessResult result =
+            run_program(mqtls(concat({"sub", "-h", "127.0.0.1", "-t", "a", "-V", "5"}, more)));
+        EXPECT_EQ(result.exit_code, mqtls::cli_test::exit_usage) << result.output;
+        EXPECT_NE(result.output.find(says), std::string::npos) << says << "\n" << result.output;
+    };
+    sub_refused({"-D", "PUBLISH", "content-type", "x"},
+                "sets properties of CONNECT, SUBSCRIBE, UNSUBSCRIBE or DISCONNECT only");
+    sub_refused({"-D", "SUBSCRIBE", "content-type", "x"}, "does not belong in SUBSCRIBE");
+    sub_refused({"-D", "UNSUBSCRIBE", "subscription-identifier", "1"},
+                "does not belong in UNSUBSCRIBE");
+    sub_refused({"-D", "SUBSCRIBE", "subscription-identifier", "0"}, "-D SUBSCRIBE: ");
+    sub_refused({"-D", "subscribe", "subscription-identifier", "268435456"}, "needs a number");
+}
+
+// sub -D SUBSCRIBE subscription-identifier: Mosquitto sends the identifier with each message
+// the subscription matched [MQTT-3.3.4-3], and -F %S shows it. UNSUBSCRIBE with a User
+// Property is accepted like any other.
+TEST(CliMqtt5, SubscribePropertiesReachTheBroker) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    BackgroundRun sub(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                             {"-V",
+                              "5",
+                              "-i",
+                              "v5-identified",
+                              "-t",
+                              "telemetry/#",
+                              "-t",
+                              "other/#",
+                              "-U",
+                              "other/#",
+                              "-C",
+                              "1",
+                              "-W",
+                              "10",
+                              "-F",
+                              "%S|%p",
+                              "-D",
+                              "SUBSCRIBE",
+                              "subscription-identifier",
+                              "7",
+                              "-D",
+                              "SUBSCRIBE",
+                              "user-property",
+                              "site",
+                              "north",
+                              "-D",
+                              "UNSUBSCRIBE",
+                              "user-property",
+                              "why",
+                              "test",
+                              "-d"}));
+    ASSERT_TRUE(wait_for_subscription(*broker, "v5-identified")) << broker->log();
+    const ProcessResult published =
+        run_program(mosquitto_command("mosquitto_pub", *broker, "device-1", device_password,
+                                      {"-V", "mqttv5", "-t", "telemetry/device-1/i", "-m", "one"}));
+    ASSERT_EQ(published.exit_code, 0) << published.output;
+    const ProcessResult shown = sub.result();
+    EXPECT_EQ(shown.exit_code, 0) << shown.output;
+    EXPECT_NE(shown.output.find("7|one\n"), std::string::npos) << shown.output;
+    EXPECT_NE(shown.output.find("unsubscribed from other/#"), std::string::npos) << shown.output;
+}
+
+// -D DISCONNECT session-expiry-interval 0 ends a session CONNECT asked the broker to keep
+// (3.14.2.2.2): what is published afterwards is not queued for it, where without it
+// (SessionOutlivesADisconnectShorterThanItsExpiryOnly) it is.
+TEST(CliMqtt5, DisconnectCanEndTheSessionConnectKept) {
+    auto broker = start_telemetry_broker();
+    ASSERT_TRUE(broker);
+    const auto session = [&](const char* wait_s, const std::vector<std::string>& more) {
+        return run_program(concat(mqtls_command("sub", *broker, "collector", collector_password),
+                                  concat({"-V", "5", "-c", "-x", "60", "-i", "ender", "-q", "1",
+                                          "-t", "telemetry/#", "-C", "1", "-W", wait_s},
+                                         more)));
+    };
+    const ProcessResult ended = session("1", {"-D", "DISCONNECT", "session-expiry-interval", "0"});
+    EXPECT_EQ(ended.exit_code, mqtls::cli_test::exit_timeout) << ended.output;
+    ASSERT_EQ(run_program(mosquitto_command("mosquitto_pub", *broker, "device-1", device_password,
+                                            {"-V", "mqttv5", "-q", "1", "-t",
+                                             "telemetry/device-1/e", "-m", "unqueued"}))
+                  .exit_code,
+              0);
+    const ProcessResult back = session("1", {});
+    EXPECT_EQ(back.exit_code, mqtls::cli_test::exit_timeout) << back.output;
+    EXPECT_EQ(back.output.find("unqueued"), std::string::npos) << back.output;
 }
 
 // `mqtls node -V 5` as device-1 (ACL: telemetry/device-1/# only), with an outbox in a folder

@@ -107,6 +107,14 @@ struct ClientOptions {
     /// publish() like any property list (property_not_allowed, property_value_invalid, ...).
     std::vector<PropertySetting> connect_properties;
     std::vector<PropertySetting> publish_properties;
+    /// MQTT 5: properties for every SUBSCRIBE (a Subscription Identifier, User Properties),
+    /// UNSUBSCRIBE (User Properties) and the DISCONNECT of disconnect() (Session Expiry Interval,
+    /// Reason String, User Properties), checked when each is sent. A DISCONNECT Session Expiry
+    /// Interval other than 0 needs a session_expiry_s other than 0 [MQTT-3.14.2-2]: otherwise
+    /// disconnect() fails with invalid_argument and closes without DISCONNECT.
+    std::vector<PropertySetting> subscribe_properties;
+    std::vector<PropertySetting> unsubscribe_properties;
+    std::vector<PropertySetting> disconnect_properties;
     std::string host;  ///< DNS name or IP literal; the certificate must be for exactly this
     std::uint16_t port = 8883;
     std::string trusted_roots_pem;             ///< the broker's root CA(s), PEM (required)

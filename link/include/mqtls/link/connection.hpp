@@ -155,8 +155,17 @@ public:
     /// before CONNACK on a persistent session. Errors: already_connected, and those of
     /// mqtt::Session::restore_outgoing.
     Result<void> restore(const mqtt::Publish& message, mqtt::PacketId packet_id) noexcept;
+    /// SUBSCRIBE and UNSUBSCRIBE; with MQTT 5 built in, with `properties` (mqtt::Session's
+    /// subscribe() and unsubscribe() say which). Errors: not_connected, and the session's.
+#if MQTLS_MQTT5
+    Result<mqtt::PacketId> subscribe(span<const mqtt::Subscription> filters,
+                                     const mqtt::PropertyList& properties = {}) noexcept;
+    Result<mqtt::PacketId> unsubscribe(span<const std::string_view> filters,
+                                       const mqtt::PropertyList& properties = {}) noexcept;
+#else
     Result<mqtt::PacketId> subscribe(span<const mqtt::Subscription> filters) noexcept;
     Result<mqtt::PacketId> unsubscribe(span<const std::string_view> filters) noexcept;
+#endif
 
     /// Moves session output through the channel to the stream as far as each stage accepts,
     /// without waiting. Nothing moves while start() holds the one flight.
@@ -188,8 +197,14 @@ public:
 
     /// DISCONNECT, close_notify and end of stream, sent together; then closed. Errors: the
     /// connection's when the output could not be sent by `deadline`; closed either way.
-    /// not_connected when the stream was not open.
+    /// not_connected when the stream was not open. With MQTT 5 built in, DISCONNECT carries
+    /// `properties`; if the session refuses them (mqtt::Session::disconnect()), the connection
+    /// closes without DISCONNECT (the broker then publishes the Will) and that error is returned.
+#if MQTLS_MQTT5
+    Result<void> disconnect(Instant deadline, const mqtt::PropertyList& properties = {}) noexcept;
+#else
     Result<void> disconnect(Instant deadline) noexcept;
+#endif
     /// Closes at once (no goodbye, as a crash would); in-flight messages stay in the session.
     void drop() noexcept;
 

@@ -299,15 +299,37 @@ public:
     Result<void> restore_outgoing(const Publish& message, PacketId packet_id) noexcept;
 
     /// Sends SUBSCRIBE; the answer arrives as SubscribeAcked. Errors: not_connected, inflight_full
-    /// (too many requests pending), output_full, codec validation errors.
-    Result<PacketId> subscribe(span<const Subscription> subscriptions, Instant now) noexcept;
+    /// (too many requests pending), output_full, codec validation errors. With MQTT 5 built in,
+    /// `properties` (viewed until the call returns) go in the packet: a Subscription Identifier
+    /// and User Properties (section 3.8.2.1); on an MQTT 3.1.1 connection any is mqtt5_only.
+    Result<PacketId> subscribe(span<const Subscription> subscriptions, Instant now
+#if MQTLS_MQTT5
+                               ,
+                               const PropertyList& properties = {}
+#endif
+                               ) noexcept;
 
-    /// Sends UNSUBSCRIBE; the answer arrives as UnsubscribeAcked.
-    Result<PacketId> unsubscribe(span<const std::string_view> filters, Instant now) noexcept;
+    /// Sends UNSUBSCRIBE; the answer arrives as UnsubscribeAcked. Errors and `properties` (User
+    /// Properties, section 3.10.2.1) as for subscribe().
+    Result<PacketId> unsubscribe(span<const std::string_view> filters, Instant now
+#if MQTLS_MQTT5
+                                 ,
+                                 const PropertyList& properties = {}
+#endif
+                                 ) noexcept;
 
     /// Queues DISCONNECT; afterwards flush pending_output() and close the transport. Unacknowledged
-    /// messages stay in the session for the next connection.
-    Result<void> disconnect(Instant now) noexcept;
+    /// messages stay in the session for the next connection. With MQTT 5 built in, `properties`
+    /// go in the packet (section 3.14.2.2: Session Expiry Interval, Reason String, User
+    /// Properties); a Session Expiry Interval other than 0 after a CONNECT that had none (or 0) is
+    /// invalid_argument [MQTT-3.14.2-2], and on an MQTT 3.1.1 connection any property is
+    /// mqtt5_only.
+    Result<void> disconnect(Instant now
+#if MQTLS_MQTT5
+                            ,
+                            const PropertyList& properties = {}
+#endif
+                            ) noexcept;
 
     /// Takes bytes received from the transport and returns how many it consumed; it stops after
     /// each complete packet so that event views stay valid: call it again with the rest, polling
@@ -375,6 +397,7 @@ private:
     void queue_unsent_messages(Instant now) noexcept;
     bool queue_stored_copy(const detail::OutgoingSlot& slot, Instant now) noexcept;
     PacketId allocate_packet_id() noexcept;
+    Result<PacketId> queue_tracked(Packet packet, std::size_t entries, Instant now) noexcept;
     detail::OutgoingSlot& outgoing_at(std::size_t index) noexcept;
     [[nodiscard]] const detail::OutgoingSlot& outgoing_at(std::size_t index) const noexcept;
     [[nodiscard]] std::size_t find_outgoing_index(PacketId id,
@@ -421,6 +444,7 @@ private:
     TopicAliasSlot topic_aliases_[max_outgoing_topic_aliases] = {};
     std::size_t topic_aliases_used_ = 0;
     std::uint16_t incoming_alias_maximum_ = 0;  // the Topic Alias Maximum of our CONNECT
+    bool connect_kept_session_ = false;         // our CONNECT's Session Expiry Interval was not 0
 #endif
     bool clean_session_ = true;  // of the CONNECT in flight: decides what CONNACK may say
     Instant last_sent_{};
