@@ -135,7 +135,18 @@ tls::ConfigOptions tls_client_options(const ClientOptions& options, tls::WallClo
     tls_options.entropy = entropy;
     tls_options.session_tickets = options.session_tickets;
     tls_options.tls_version = options.tls_version;
+    tls_options.alpn_protocols.assign(options.alpn_protocols.begin(), options.alpn_protocols.end());
+    tls_options.alpn_required = options.alpn_required;
     return tls_options;
+}
+
+link::ConnectionSettings connection_settings_of(const ClientOptions& options) {
+    link::ConnectionSettings settings;
+    settings.host = options.host;
+    settings.port = options.port;
+    settings.verify_name = options.verify_name;
+    settings.operation_timeout = to_duration(options.operation_timeout);
+    return settings;
 }
 
 tls::ConfigOptions tls_client_options(const ClientOptions& options) {
@@ -194,13 +205,10 @@ struct Client::Impl {
 
     // The pump's settings for the current options (the host view points into `options`).
     link::ConnectionSettings connection_settings() const {
-        link::ConnectionSettings settings;
-        settings.host = options.host;
-        settings.port = options.port;
+        link::ConnectionSettings settings = connection_settings_of(options);
         settings.session = session_config(limits);
         settings.session_store = options.session_store;
         settings.session_key = options.session_key;
-        settings.operation_timeout = to_duration(options.operation_timeout);
         return settings;
     }
 

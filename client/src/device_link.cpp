@@ -21,8 +21,6 @@ using DeviceSessionStorage =
 // Stream reads and decrypted plaintext: a whole TLS record per read.
 constexpr std::size_t scratch_bytes = 32 * kib;
 
-Duration to_duration(std::chrono::milliseconds ms) { return Duration::from_millis(ms.count()); }
-
 }  // namespace
 
 struct DeviceLink::Impl {
@@ -38,11 +36,8 @@ struct DeviceLink::Impl {
                                             mutable_bytes(sealed.data(), sealed.size())}) {}
 
     [[nodiscard]] link::ConnectionSettings settings() {
-        link::ConnectionSettings settings;
-        settings.host = options.host;
-        settings.port = options.port;
+        link::ConnectionSettings settings = connection_settings_of(options);
         settings.session_store = &sessions;
-        settings.operation_timeout = to_duration(options.operation_timeout);
         return settings;
     }
 

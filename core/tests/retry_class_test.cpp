@@ -112,6 +112,8 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::tls_parameters_refused, RetryClass::permanent},
         {Errc::tls_server_unavailable, RetryClass::permanent},
         {Errc::tls13_unavailable, RetryClass::permanent},
+        {Errc::alpn_refused, RetryClass::permanent},
+        {Errc::alpn_unavailable, RetryClass::permanent},
         // Files and folders, the CA's own limits (storage class), and arguments (config class).
         {Errc::file_exists, RetryClass::permanent},
         {Errc::file_read_failed, RetryClass::permanent},

@@ -105,6 +105,9 @@ void Device::connect_setup() noexcept {
     options.private_key_pem = provisioning_.private_key_pem;
     options.tls_version = provisioning_.tls_version;
     options.session_tickets = provisioning_.session_tickets;
+    options.alpn_protocols.assign(
+        provisioning_.alpn.begin(),
+        provisioning_.alpn.begin() + static_cast<std::ptrdiff_t>(provisioning_.alpn_count));
     options.wall_clock = platform_.node().wall_clock;
     options.entropy = platform_.node().entropy;
     if (auto set_up = tls_config_.setup(options); !set_up) {
@@ -117,6 +120,7 @@ void Device::connect_setup() noexcept {
     meter_.emplace(*channel_);
     settings_.host = provisioning_.host;
     settings_.port = provisioning_.port;
+    settings_.verify_name = provisioning_.verify_name;
     if (provisioning_.session_key) {
         settings_.session_store = &platform_.sessions();
         settings_.session_key = *provisioning_.session_key;

@@ -124,9 +124,23 @@ bool parse_numbers(std::string_view line, Provisioning& p, std::string_view& fai
     return true;
 }
 
-constexpr std::string_view known_keys[] = {"host",     "port",   "id",       "user", "pass",
-                                           "ca",       "cert",   "key",      "tls",  "qos",
-                                           "deadline", "period", "readings", "cut",  "session-key"};
+constexpr std::string_view known_keys[] = {
+    "host",     "port",   "id",       "user", "pass",        "ca",          "cert", "key", "tls",
+    "deadline", "period", "readings", "cut",  "session-key", "verify-name", "alpn", "qos"};
+
+// alpn=NAME[,NAME...]: at most p.alpn.size() names of 1 to 255 bytes (RFC 7301 3.1).
+bool parse_alpn(std::string_view list, Provisioning& p) noexcept {
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        const std::string_view name = list.substr(0, comma);
+        if (name.empty() || name.size() > 255 || p.alpn_count == p.alpn.size()) return false;
+        p.alpn[p.alpn_count++] = name;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+        if (list.empty()) return false;  // a trailing comma
+    }
+    return true;
+}
 
 // The words after the program name, one at a time.
 std::string_view next_word(std::string_view& rest) noexcept {
@@ -146,6 +160,16 @@ bool known(std::string_view word) noexcept {
     if (word.find('=') == std::string_view::npos) return false;
     for (const std::string_view key : known_keys) {
         if (key_of(word) == key) return true;
+    }
+    return false;
+}
+
+// Whether `key=` is on the line, even with an empty value (which the caller refuses).
+bool given(std::string_view line, std::string_view key) noexcept {
+    std::string_view rest = line;
+    next_word(rest);  // the program name
+    for (std::string_view word = next_word(rest); !word.empty(); word = next_word(rest)) {
+        if (word.size() > key.size() && key_of(word) == key) return true;
     }
     return false;
 }
@@ -176,6 +200,13 @@ Result<Provisioning> provision(std::string_view line, ProvisioningFiles& files,
     p.username = host::argument(line, "user");
     p.password = host::argument(line, "pass");
     if (p.host.empty()) return bad_argument(failed, "host");
+    if (given(line, "verify-name")) {
+        p.verify_name = host::argument(line, "verify-name");
+        if (p.verify_name.empty()) return bad_argument(failed, "verify-name");
+    }
+    if (given(line, "alpn") && !parse_alpn(host::argument(line, "alpn"), p)) {
+        return bad_argument(failed, "alpn");
+    }
     if (p.device_id.empty()) return bad_argument(failed, "id");
     if (!parse_number(host::argument(line, "port"), p.port) || p.port == 0) {
         return bad_argument(failed, "port");

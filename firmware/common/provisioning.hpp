@@ -4,6 +4,7 @@
 // the host passes it on the semihosting command line (docs/firmware.md lists every key), with
 // the certificates and keys as host files read through semihosting.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -20,6 +21,13 @@ namespace mqtls::firmware {
 struct Provisioning {
     std::string_view host;  ///< the broker's name as dialed and verified
     std::uint16_t port = 8883;
+    /// When set, the name verified (and sent as SNI) instead of `host`: a broker reached by IP
+    /// address or through a tunnel.
+    std::string_view verify_name;
+    /// ALPN protocols to offer, most preferred first (`alpn=x-amzn-mqtt-ca` for AWS IoT Core on
+    /// port 443); the first alpn_count are set.
+    std::array<std::string_view, 4> alpn{};
+    std::size_t alpn_count = 0;
     std::string_view device_id;
     std::string_view username;
     std::string_view password;

@@ -30,6 +30,13 @@ TEST_F(LeanProfile, Tls13IsRefusedByNameAndTheReadingStays) {
     EXPECT_EQ(readings_of(collect(2), device_id).size(), 2U) << broker_->log();
 }
 
+TEST_F(LeanProfile, AlpnIsRefusedByNameBeforeAnythingIsDialed) {
+    const FirmwareRun refused = wake({"alpn=x-amzn-mqtt-ca"});
+    EXPECT_EQ(refused.exit_code, exit_permanent) << context(refused);
+    EXPECT_NE(refused.output.find("alpn_unavailable"), std::string::npos) << refused.output;
+    EXPECT_TRUE(connections().empty()) << bridge_->log();
+}
+
 // A broker with an RSA-2048 key: its CA's key is RSA too when the test says so.
 class LeanProfileRsaBroker : public FirmwareTest {
 protected:

@@ -77,6 +77,17 @@ TEST_F(WakeRefusal, NameTheCertificateDoesNotCarry) {
     expect_delivered_after_fix();
 }
 
+TEST_F(WakeRefusal, VerifyNameStandsInForTheNameDialed) {
+    // The override is what is checked: the right host under a wrong verify-name is refused.
+    expect_refused(wake({"verify-name=wrong-name.test"}), /*tls13=*/false);
+    // Dialed under a name the certificate lacks (a tunnel's), verified as the one it has; the
+    // kept reading goes out with the new one.
+    const FirmwareRun tunnel = wake({"host=wrong-name.test", "verify-name=localhost"});
+    ASSERT_EQ(tunnel.exit_code, 0) << context(tunnel);
+    EXPECT_EQ(tunnel.report["verified_name"], "localhost");
+    EXPECT_EQ(tunnel.report["delivered"], 2);
+}
+
 class WakeRefusesExpired : public WakeRefusal {
 protected:
     // mosquitto_sub verifies the broker too: no collector against an expired certificate.

@@ -48,6 +48,7 @@ void report_wake(const node::WakeReport& report, std::size_t pending, int status
     line.add("handshake", node::handshake_name(report.handshake));
     line.add("protocol", report.channel.protocol);
     line.add("cipher_suite", report.channel.cipher_suite);
+    line.add("verified_name", report.channel.verified_name);
     line.add_bool("session_offered", report.session_offered);
     line.add_bool("session_declined", report.session_declined);
     if (report.session_problem) line.add("session_problem", name(report.session_problem->code));

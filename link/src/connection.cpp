@@ -471,7 +471,8 @@ Result<bool> Connection::handshake_step(Instant deadline, bool hold_last_flight)
 // abbreviated handshake) unsent, for the caller to append CONNECT and PUBLISHes to.
 Result<void> Connection::handshake(Instant deadline, bool hold_last_flight) noexcept {
     channel_active_ = true;  // end() is due even when start() fails half-way
-    auto started = channel_.start(settings_.host);
+    auto started =
+        channel_.start(settings_.verify_name.empty() ? settings_.host : settings_.verify_name);
     if (!started) return fail(started.error());
     offer_stored_session();
     for (int round = 0; round < handshake_rounds; ++round) {

@@ -16,11 +16,26 @@ namespace {
 
 using sim::Direction;
 
+// What a test changes in the client's settings and the two TLS Configs.
+struct TlsSimOptions {
+    std::string_view host = "broker.test";
+    std::string_view verify_name;
+    std::vector<std::string_view> client_alpn;
+    std::vector<std::string_view> server_alpn;  // the server requires one of these
+};
+
 struct TlsSim {
     explicit TlsSim(std::size_t queue_size, std::string_view host = "broker.test")
+        : TlsSim(queue_size, TlsSimOptions{host, {}, {}, {}}) {}
+    TlsSim(std::size_t queue_size, const TlsSimOptions& options)
         : incoming(queue_size), outgoing(queue_size) {
-        EXPECT_TRUE(client_config.setup(client_config_options()));
-        EXPECT_TRUE(server_config.setup(server_config_options()));
+        tls::ConfigOptions client_options = client_config_options();
+        client_options.alpn_protocols = options.client_alpn;
+        EXPECT_TRUE(client_config.setup(client_options));
+        tls::ConfigOptions server_options = server_config_options();
+        server_options.alpn_protocols = options.server_alpn;
+        server_options.alpn_required = !options.server_alpn.empty();
+        EXPECT_TRUE(server_config.setup(server_options));
         if (queue_size > 0) {
             channel.emplace(client_config,
                             tls::EngineBuffers{bytes_of(incoming), bytes_of(outgoing)});
@@ -28,7 +43,8 @@ struct TlsSim {
             channel.emplace(client_config);
         }
         settings = SimConnection::make_settings(&store, Duration::from_seconds(10));
-        settings.host = host;
+        settings.host = options.host;
+        settings.verify_name = options.verify_name;
         connection.emplace(*channel, network.client(), clock.monotonic(), settings, memory());
     }
 
@@ -112,6 +128,37 @@ TEST_P(LinkTls, WrongNameIsRefusedBeforeAnyMqtt) {
     EXPECT_EQ(connected.error().code, Errc::hostname_mismatch);
     EXPECT_TRUE(sim.broker.connects().empty());
     EXPECT_FALSE(sim.connection->open());
+}
+
+TEST_P(LinkTls, VerifyNameIsCheckedInsteadOfTheDialedHost) {
+    // Reached by an address the certificate does not name (a tunnel, a port forward).
+    TlsSim tunnel(GetParam(), TlsSimOptions{"192.0.2.7", "broker.test", {}, {}});
+    ASSERT_TRUE(tunnel.connect(false, false));
+    EXPECT_EQ(tunnel.connection->channel_info().verified_name, "broker.test");
+
+    // The override is what is verified: dialing the right host under a wrong name fails.
+    TlsSim wrong(GetParam(), TlsSimOptions{"broker.test", "other.test", {}, {}});
+    auto connected = wrong.connect(false, false);
+    ASSERT_FALSE(connected);
+    EXPECT_EQ(connected.error().code, Errc::hostname_mismatch);
+    EXPECT_TRUE(wrong.broker.connects().empty());
+}
+
+TEST_P(LinkTls, BrokerRequiringAlpnTakesOnlyClientsOfferingItsProtocol) {
+    // AWS IoT Core on port 443: MQTT only under x-amzn-mqtt-ca.
+    TlsSim offering(GetParam(),
+                    TlsSimOptions{"broker.test", {}, {"x-amzn-mqtt-ca"}, {"x-amzn-mqtt-ca"}});
+    ASSERT_TRUE(offering.connect(false, true));
+    EXPECT_EQ(offering.connection->channel_info().alpn_protocol, "x-amzn-mqtt-ca");
+    EXPECT_EQ(offering.broker.publishes().size(), 1U);
+
+    TlsSim silent(GetParam(), TlsSimOptions{"broker.test", {}, {}, {"x-amzn-mqtt-ca"}});
+    auto connected = silent.connect(false, false);
+    ASSERT_FALSE(connected);
+    EXPECT_EQ(connected.error().code, Errc::alpn_refused);
+    EXPECT_TRUE(is_permanent(connected.error()));  // the node stops instead of retrying
+    EXPECT_TRUE(silent.broker.connects().empty());
+    EXPECT_FALSE(silent.connection->open());
 }
 
 INSTANTIATE_TEST_SUITE_P(Queues, LinkTls,

@@ -11,7 +11,9 @@
  *   - RSA (brokers with RSA chains, RSA device keys, RSASSA-PSS): such a chain is refused as
  *     certificate_unsupported, never accepted unverified;
  *   - P-384, X25519, SHA-384/512, ChaCha20-Poly1305: the broker must offer P-256 and AES-GCM,
- *     which every TLS 1.2 broker does (RFC 8422 5.1.1, RFC 5289).
+ *     which every TLS 1.2 broker does (RFC 8422 5.1.1, RFC 5289);
+ *   - ALPN: only brokers that share a port between protocols need it (AWS IoT Core on 443; on
+ *     8883 it needs none); asking for it is refused as alpn_unavailable.
  */
 #ifndef MQTLS_MBEDTLS_DEVICE_LEAN_PROFILE_H
 #define MQTLS_MBEDTLS_DEVICE_LEAN_PROFILE_H
@@ -36,5 +38,7 @@
 #undef MBEDTLS_CHACHA20_C
 #undef MBEDTLS_POLY1305_C
 #undef MBEDTLS_CHACHAPOLY_C
+
+#undef MBEDTLS_SSL_ALPN
 
 #endif /* MQTLS_MBEDTLS_DEVICE_LEAN_PROFILE_H */

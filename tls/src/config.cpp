@@ -380,6 +380,39 @@ void configure_record_size(mbedtls_ssl_config& ssl) {
 #endif
 }
 
+#if defined(MBEDTLS_SSL_ALPN)
+#if MQTLS_TLS_SERVER_ROLE
+// A server that requires ALPN refuses a client that offered none. mbedTLS has already refused
+// one that offered only other protocols (no_application_protocol); without an offer it goes on
+// with no protocol. The certificate-selection callback runs once the ClientHello's extensions
+// are parsed, early enough to refuse with the same alert (RFC 7301 3.2).
+int refuse_client_without_alpn(mbedtls_ssl_context* ssl) {
+    if (mbedtls_ssl_get_alpn_protocol(ssl) != nullptr) return 0;
+    (void)mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                         MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL);
+    return MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL;
+}
+#endif
+
+Result<void> configure_alpn(Config::Impl& impl, const ConfigOptions& options) {
+    if (options.alpn_protocols.empty()) return ok();
+    impl.alpn_names.assign(options.alpn_protocols.begin(), options.alpn_protocols.end());
+    for (const std::string& name : impl.alpn_names) impl.alpn_list.push_back(name.c_str());
+    impl.alpn_list.push_back(nullptr);
+    impl.alpn_required = options.alpn_required;
+    const int ret = mbedtls_ssl_conf_alpn_protocols(&impl.ssl, impl.alpn_list.data());
+    if (ret != 0) return Error{Errc::tls_setup_failed, ret};
+#if MQTLS_TLS_SERVER_ROLE
+    if (options.role == Role::server && options.alpn_required) {
+        mbedtls_ssl_conf_cert_cb(&impl.ssl, &refuse_client_without_alpn);
+    }
+#endif
+    return ok();
+}
+#else
+Result<void> configure_alpn(Config::Impl&, const ConfigOptions&) { return ok(); }
+#endif
+
 // A client without roots could verify nothing, a server without a certificate prove nothing.
 Result<void> check_options(const ConfigOptions& options) {
     if (options.wall_clock.now_seconds == nullptr) return Error{Errc::invalid_argument, 0};
@@ -392,6 +425,21 @@ Result<void> check_options(const ConfigOptions& options) {
     if (options.role == Role::server && !MQTLS_TLS_SERVER_ROLE) {
         return Error{Errc::tls_server_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
     }
+    for (std::size_t i = 0; i < options.alpn_protocols.size(); ++i) {
+        // RFC 7301 3.1: a ProtocolName is 1 to 255 bytes.
+        const std::size_t length = options.alpn_protocols[i].size();
+        if (length == 0 || length > 255) {
+            return Error{Errc::invalid_argument, static_cast<std::int32_t>(i)};
+        }
+    }
+    if (options.alpn_required && options.alpn_protocols.empty()) {
+        return Error{Errc::invalid_argument, 0};
+    }
+#if !defined(MBEDTLS_SSL_ALPN)
+    if (!options.alpn_protocols.empty()) {
+        return Error{Errc::alpn_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
+    }
+#endif
 #if !defined(MBEDTLS_SSL_PROTO_TLS1_3)
     if (options.tls_version == TlsVersion::tls1_3) {
         return Error{Errc::tls13_unavailable, MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE};
@@ -444,6 +492,7 @@ Result<void> Config::setup(const ConfigOptions& options) noexcept {
         ret = mbedtls_ssl_conf_own_cert(&impl.ssl, &impl.own_chain, &impl.own_key);
         if (ret != 0) return Error{Errc::tls_setup_failed, ret};
     }
+    MQTLS_TRY(configure_alpn(impl, options));
     if (role_ == Role::client) {
         // An empty SessionTicket extension asks the broker for a ticket to resume with;
         // without it the broker's session ID serves instead.

@@ -68,6 +68,11 @@ struct Config::Impl {
     const mbedtls_x509_crt_profile* profile = nullptr;  // what every chain certificate must meet
     bool has_trusted_roots = false;
     bool has_own_certificate = false;  // a certificate to answer a CertificateRequest with
+    // ALPN (ConfigOptions::alpn_protocols): mbedTLS keeps the pointer to the NULL-terminated
+    // list, so the names and the list live as long as the Config.
+    std::vector<std::string> alpn_names;
+    std::vector<const char*> alpn_list;
+    bool alpn_required = false;
 };
 
 }  // namespace mqtls::tls

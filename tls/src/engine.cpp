@@ -75,6 +75,9 @@ constexpr std::int32_t alert_certificate_required = 116;
 constexpr std::int32_t alert_protocol_version = 70;
 constexpr std::int32_t alert_insufficient_security = 71;
 
+// no_application_protocol (RFC 7301 3.2): the peer accepts none of the ALPN protocols offered.
+constexpr std::int32_t alert_no_application_protocol = 120;
+
 }  // namespace
 
 struct Engine::Impl {
@@ -100,6 +103,9 @@ struct Engine::Impl {
     // Whether the server asked for a client certificate, and whether we have one to send.
     detail::HandshakeObserver observer;
     bool has_own_certificate = false;
+    // A refusal of ours after mbedTLS finished the handshake (no ALPN agreed): final, so a
+    // later handshake() call cannot report success.
+    std::optional<Error> alpn_refusal;
 
     Impl() noexcept { mbedtls_ssl_init(&ssl); }
     explicit Impl(const EngineBuffers& buffers) noexcept
@@ -156,6 +162,7 @@ struct Engine::Impl {
             (alert == alert_handshake_failure && !observer.server_hello_seen())) {
             return Error{Errc::tls_parameters_refused, alert};
         }
+        if (alert == alert_no_application_protocol) return Error{Errc::alpn_refused, alert};
         return Error{Errc::peer_alert, alert};
     }
 
@@ -172,6 +179,8 @@ struct Engine::Impl {
                 return alert_error();
             case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
                 return Error{Errc::tls_parameters_refused, ret};
+            case MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL:
+                return Error{Errc::alpn_refused, ret};
             case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
                 return Error{Errc::tls_closed, ret};
             case MBEDTLS_ERR_SSL_INVALID_MAC:
@@ -255,6 +264,7 @@ void Engine::consume_ciphertext(std::size_t count) noexcept {
 Result<bool> Engine::handshake() noexcept {
     if (!impl_ || !impl_->started) return Error{Errc::invalid_argument, 0};
     if (handshake_done_) return true;
+    if (impl_->alpn_refusal) return *impl_->alpn_refusal;
     const HeapScope scope(heap_);
     Impl& impl = *impl_;
     const bool first_call = !impl.handshake_began;
@@ -275,21 +285,32 @@ Result<bool> Engine::handshake() noexcept {
         MQTLS_TRY(prepare_context());
         ret = mbedtls_ssl_handshake(&impl.ssl);
     }
-    if (ret == 0 && mbedtls_ssl_is_handshake_over(&impl.ssl) != 0) {
-        handshake_done_ = true;
-        // Resumed, for a client: a session was offered and no certificate came to be verified
-        // (an abbreviated TLS 1.2 handshake and a TLS 1.3 PSK handshake carry none). mbedTLS has
-        // no public "resumed" flag (Mbed-TLS/mbedtls#5606); this works on every version.
-        impl.resumed = is_client ? impl.offered.has_value() && !impl.policy.certificate_seen
-                                 : impl.server_probe.session_found;
-        const bool tls13 = mbedtls_ssl_get_version_number(&impl.ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
-        impl.session_ready = is_client && !tls13;
-        return true;
-    }
+    if (ret == 0 && mbedtls_ssl_is_handshake_over(&impl.ssl) != 0) return on_handshake_over();
     if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
         return false;
     }
     return impl.map_error(ret);
+}
+
+// mbedTLS finished the handshake: our last checks, then what the connection became.
+Result<bool> Engine::on_handshake_over() noexcept {
+    Impl& impl = *impl_;
+    const bool is_client = config_.role() == Role::client;
+    if (is_client && !alpn_agreed_if_required()) {
+        (void)mbedtls_ssl_send_alert_message(&impl.ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL);
+        impl.alpn_refusal = Error{Errc::alpn_refused, 0};
+        return *impl.alpn_refusal;
+    }
+    handshake_done_ = true;
+    // Resumed, for a client: a session was offered and no certificate came to be verified
+    // (an abbreviated TLS 1.2 handshake and a TLS 1.3 PSK handshake carry none). mbedTLS has
+    // no public "resumed" flag (Mbed-TLS/mbedtls#5606); this works on every version.
+    impl.resumed = is_client ? impl.offered.has_value() && !impl.policy.certificate_seen
+                             : impl.server_probe.session_found;
+    const bool tls13 = mbedtls_ssl_get_version_number(&impl.ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+    impl.session_ready = is_client && !tls13;
+    return true;
 }
 
 Result<std::size_t> Engine::write_plaintext(bytes_view plaintext) noexcept {
@@ -359,6 +380,23 @@ bool Engine::client_certificate_missing() const noexcept {
     return impl_ && impl_->observer.certificate_requested() && !impl_->has_own_certificate;
 }
 
+std::string_view Engine::negotiated_alpn() const noexcept {
+#if defined(MBEDTLS_SSL_ALPN)
+    if (!impl_) return {};
+    const char* agreed = mbedtls_ssl_get_alpn_protocol(&impl_->ssl);
+    return agreed != nullptr ? std::string_view(agreed) : std::string_view();
+#else
+    return {};
+#endif
+}
+
+// A client whose Config requires ALPN (ConfigOptions::alpn_required) refuses a server that
+// ignored its offer: RFC 7301 lets a server do so, but a broker that multiplexes a port by
+// ALPN would then be talking something other than MQTT.
+bool Engine::alpn_agreed_if_required() const noexcept {
+    return !config_.impl().alpn_required || !negotiated_alpn().empty();
+}
+
 ConnectionInfo Engine::info() const noexcept {
     ConnectionInfo info;
     if (!handshake_done_) return info;
@@ -367,6 +405,7 @@ ConnectionInfo Engine::info() const noexcept {
     info.cipher_suite = mbedtls_ssl_get_ciphersuite(&impl_->ssl);
     info.verified_name = impl_->server_name;
     info.resumed = impl_->resumed;
+    info.alpn_protocol = negotiated_alpn();
     for (const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(&impl_->ssl); crt != nullptr;
          crt = crt->next) {
         ++info.peer_chain_length;

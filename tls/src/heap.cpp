@@ -16,9 +16,12 @@
 
 #include "mqtls/tls/heap.hpp"
 
-// A configuration that maps calloc/free to macros has no hook to install.
+// A configuration that maps calloc/free to macros has no hook to install. A build that shares
+// mbedTLS with other code which may allocate before static initialisation (ESP-IDF's Wi-Fi and
+// esp-tls; ports/espidf's Kconfig) can leave the hook out with MQTLS_TLS_NO_HEAP_HOOK: heap
+// figures are then unavailable (heap_accounting_active() is false), nothing else changes.
 #if defined(MBEDTLS_PLATFORM_MEMORY) && !defined(MBEDTLS_PLATFORM_CALLOC_MACRO) && \
-    !defined(MBEDTLS_PLATFORM_FREE_MACRO)
+    !defined(MBEDTLS_PLATFORM_FREE_MACRO) && !defined(MQTLS_TLS_NO_HEAP_HOOK)
 #define MQTLS_TLS_HEAP_HOOK 1
 #else
 #define MQTLS_TLS_HEAP_HOOK 0

@@ -294,6 +294,17 @@ void add_broker_connection_flags(CLI::App& command, BrokerConnectionFlags& flags
                        "1.2 (the default: a resumed TLS 1.2 session costs a device a fiftieth of "
                        "the CPU of a TLS 1.3 one), 1.3, or auto (offer 1.3, accept 1.2); "
                        "tlsv1.2/tlsv1.3 as mosquitto_pub spells them. 1.0 and 1.1 are never used");
+    command
+        .add_option("--verify-name", flags.verify_name,
+                    "verify the broker's certificate for this name (and send it as SNI) "
+                    "instead of -h, which then only says where to connect: a broker reached "
+                    "by IP address, or through a tunnel or port forward")
+        ->each([&flags](const std::string&) { flags.verify_name_given = true; });
+    command.add_option("--alpn,--tls-alpn", flags.alpn,
+                       "offer this ALPN protocol (RFC 7301); repeatable, most preferred first. "
+                       "AWS IoT Core takes MQTT on port 443 as x-amzn-mqtt-ca");
+    command.add_flag("--alpn-required", flags.alpn_required,
+                     "fail (alpn_refused) unless the broker picks one of the --alpn protocols");
     command.add_option("--cert", flags.certificate_file,
                        "PEM client certificate, for mutual TLS (with --key)");
     command.add_option("--key", flags.key_file, "PEM private key of --cert");
@@ -477,6 +488,30 @@ bool wants_mqtt5(const BrokerConnectionFlags& flags) {
     return flags.protocol_version == "mqttv5" || flags.protocol_version == "5";
 }
 
+// --verify-name and --alpn: what the TLS handshake names, as the TLS layer would refuse it
+// (RFC 7301 3.1: a protocol is 1 to 255 bytes), but as a usage error.
+int choose_tls_names(const char* command, const BrokerConnectionFlags& flags,
+                     client::ClientOptions& options) {
+    if (flags.verify_name_given && flags.verify_name.empty()) {
+        return usage_error(command, "--verify-name is empty",
+                           "give the name the broker's certificate is issued for");
+    }
+    for (const std::string& protocol : flags.alpn) {
+        if (protocol.empty() || protocol.size() > 255) {
+            return usage_error(command, "an --alpn protocol must be 1 to 255 bytes long",
+                               "e.g. --alpn x-amzn-mqtt-ca for AWS IoT Core on port 443");
+        }
+    }
+    if (flags.alpn_required && flags.alpn.empty()) {
+        return usage_error(command, "--alpn-required needs an --alpn protocol",
+                           "e.g. --alpn x-amzn-mqtt-ca --alpn-required");
+    }
+    options.verify_name = flags.verify_name;
+    options.alpn_protocols = flags.alpn;
+    options.alpn_required = flags.alpn_required;
+    return exit_ok;
+}
+
 int make_client_options(const char* command, const BrokerConnectionFlags& given,
                         client::ClientOptions& options) {
     BrokerConnectionFlags flags = given;
@@ -498,6 +533,7 @@ int make_client_options(const char* command, const BrokerConnectionFlags& given,
     }
     options.host = flags.host;
     options.port = flags.port;
+    if (const int status = choose_tls_names(command, flags, options)) return status;
     if (!flags.tls_version.empty())
         options.tls_version = *parse_tls_version_flag(flags.tls_version);
     if (const int status = read_trust_sources(command, flags, options.trusted_roots_pem)) {
@@ -573,16 +609,26 @@ int report_connect_failure(const char* command, const Error& error,
 
 }  // namespace
 
+std::string broker_where(const client::ClientOptions& options) {
+    std::string where = options.host + ":" + std::to_string(options.port);
+    if (!options.verify_name.empty() && options.verify_name != options.host) {
+        where += " as " + options.verify_name;
+    }
+    return where;
+}
+
 int connect_client(const char* command, const BrokerConnectionFlags& flags,
                    const client::ClientOptions& options, client::Client& client) {
     auto connected = client.connect(options);
-    const std::string where = options.host + ":" + std::to_string(options.port);
+    const std::string where = broker_where(options);
     if (!connected) return report_connect_failure(command, connected.error(), flags, where);
     if (flags.debug) {
         const auto info = client.tls_info();
-        std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s\n", command,
-                     where.c_str(), info.protocol, info.cipher_suite,
-                     static_cast<int>(info.verified_name.size()), info.verified_name.data());
+        std::fprintf(stderr, "mqtls %s: connected to %s over %s, %s, verified name %.*s%s%.*s\n",
+                     command, where.c_str(), info.protocol, info.cipher_suite,
+                     static_cast<int>(info.verified_name.size()), info.verified_name.data(),
+                     info.alpn_protocol.empty() ? "" : ", ALPN ",
+                     static_cast<int>(info.alpn_protocol.size()), info.alpn_protocol.data());
     }
     return exit_ok;
 }

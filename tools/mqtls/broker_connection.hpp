@@ -29,6 +29,10 @@ struct BrokerConnectionFlags {
     std::string certificate_file;
     std::string key_file;
     std::vector<std::string> pins_hex;
+    std::string verify_name;         // --verify-name: the TLS name when -h is an IP or a tunnel
+    bool verify_name_given = false;  // (even if empty: a usage error)
+    std::vector<std::string> alpn;   // --alpn, repeatable: protocols offered
+    bool alpn_required = false;      // --alpn-required: refuse a broker that picks none
     std::string client_id;
     std::string client_id_prefix;       // -I: the client id is this prefix and the process id
     bool persistent_session = false;    // -c: clean session off, the broker keeps our session
@@ -109,6 +113,9 @@ int report_client_error(const char* command, const Error& error, std::string_vie
 /// The flag and file a TLS setup error is about (the files are parsed before connecting), or
 /// empty when the error is about the connection.
 std::string file_context_for(const Error& error, const BrokerConnectionFlags& flags);
+
+/// "host:port" for messages and logs, with " as NAME" when --verify-name gives another TLS name.
+std::string broker_where(const client::ClientOptions& options);
 
 /// Connects, reporting failures with the broker address (and the CA file for TLS refusals, the
 /// usual culprit). Returns exit_ok or the reported exit status.

@@ -32,6 +32,7 @@ int exit_code_for(const Error& error) noexcept {
         case Errc::certificate_unsupported:
         case Errc::name_constraint_violation:
         case Errc::tls_parameters_refused:
+        case Errc::alpn_refused:
             return exit_tls;
         case Errc::broker_refused:
         case Errc::broker_redirected:

@@ -86,7 +86,7 @@ public:
           config_(runner_config(flags, options, outbox)),
           runner_(node, link_.connection.connection(), link_.device.node(), config_, nullptr),
           operation_timeout_(to_duration(options.operation_timeout)),
-          where_(flags.connection.host + ":" + std::to_string(flags.connection.port)) {
+          where_(broker_where(options)) {
         if (flags.sensor_stdin) input_.emplace(STDIN_FILENO);
     }
 

@@ -152,7 +152,7 @@ private:
     void finish_report(int status);
     void log_done(int status) const;
     void write_report() const;
-    std::string where() const { return options_.host + ":" + std::to_string(options_.port); }
+    std::string where() const { return broker_where(options_); }
     std::string outbox_context() const { return "--outbox " + flags_.outbox.directory; }
     std::string run_id_text() const {
         char text[node::run_id_text_length];
@@ -223,9 +223,7 @@ std::optional<tls::SessionKey> WakeCycle::load_session_key() {
 }
 
 link::ConnectionSettings WakeCycle::connection_settings(std::optional<tls::SessionKey> key) const {
-    link::ConnectionSettings settings;
-    settings.host = options_.host;
-    settings.port = options_.port;
+    link::ConnectionSettings settings = client::connection_settings_of(options_);
     if (key) {
         settings.session_store = device_.node().sessions;
         settings.session_key = *key;

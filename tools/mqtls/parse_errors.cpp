@@ -32,7 +32,6 @@ constexpr MosquittoOption mosquitto_options[] = {
     {"--ciphers", "",
      "the cipher suites are fixed: ECDHE key exchange with AES-GCM or ChaCha20-Poly1305 only; "
      "nothing weaker can be selected"},
-    {"--tls-alpn", "", "ALPN is not supported yet"},
     {"--tls-engine --keyform --tls-engine-kpass-sha1", "",
      "keys in OpenSSL engines or PKCS#11 are not supported: pass an unencrypted PEM key with "
      "--key (keep it mode 0600)"},
@@ -40,7 +39,9 @@ constexpr MosquittoOption mosquitto_options[] = {
     {"--unix", "", "mqtls connects over TCP and TLS only, not over a Unix socket"},
     {"-A", "", "binding to a local address is not supported"},
     {"--nodelay", "", "not needed: mqtls always disables Nagle's algorithm (TCP_NODELAY)"},
-    {"-D", "", "MQTT 5 properties need MQTT 5, and mqtls speaks MQTT 3.1.1 only for now"},
+    {"-D", "",
+     "mqtls node sets the properties of what it sends itself (-x for the session expiry, "
+     "--reading-ttl for each reading's message expiry); -D is an option of mqtls pub and sub"},
     {"--repeat --repeat-delay", "", "not supported: run mqtls pub again, or use -l"},
     {"--pretty --random-filter", "", "not supported by mqtls sub"},
     {"-m --message -f --file -l --stdin-line -n --null-message -s --stdin-file -r --retain "

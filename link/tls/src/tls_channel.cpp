@@ -75,6 +75,7 @@ ChannelInfo TlsChannel::info() const noexcept {
     info.verified_name = tls.verified_name;
     info.peer_chain_length = tls.peer_chain_length;
     info.resumed = tls.resumed;
+    info.alpn_protocol = tls.alpn_protocol;
     return info;
 }
 

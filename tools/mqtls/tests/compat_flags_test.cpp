@@ -184,6 +184,63 @@ TEST(CliCompatVersions, MqttAndTlsVersionsAsMosquittoSpellsThem) {
     EXPECT_EQ(pub({"-V", "mqttv31"}).exit_code, exit_usage);
 }
 
+// ---- TLS names: --verify-name and --alpn -----------------------------------------------------
+
+TEST(CliCompatTlsNames, VerifyNameIsWhatTheCertificateIsCheckedFor) {
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const auto pub = [&](const std::vector<std::string>& extra) {
+        return run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                                  concat({"-t", "t/n", "-m", "n", "-d"}, extra)));
+    };
+    // -h is 127.0.0.1; the certificate also names localhost, which is then what is verified.
+    const ProcessResult tunnel = pub({"--verify-name", "localhost"});
+    EXPECT_EQ(tunnel.exit_code, 0) << tunnel.output;
+    EXPECT_NE(tunnel.output.find(" as localhost over TLS"), std::string::npos) << tunnel.output;
+    EXPECT_NE(tunnel.output.find("verified name localhost"), std::string::npos) << tunnel.output;
+
+    const ProcessResult wrong = pub({"--verify-name", "broker.invalid"});
+    EXPECT_EQ(wrong.exit_code, mqtls::cli_test::exit_tls) << wrong.output;
+    EXPECT_NE(wrong.output.find("hostname_mismatch"), std::string::npos) << wrong.output;
+    EXPECT_NE(wrong.output.find("as broker.invalid"), std::string::npos) << wrong.output;
+
+    const ProcessResult empty = pub({"--verify-name", ""});
+    EXPECT_EQ(empty.exit_code, exit_usage) << empty.output;
+    EXPECT_NE(empty.output.find("--verify-name is empty"), std::string::npos) << empty.output;
+}
+
+TEST(CliCompatTlsNames, AlpnIsOfferedAndABrokerIgnoringItIsRefusedOnlyWhenRequired) {
+    // Mosquitto 2.0 has no ALPN on its listeners: it ignores the offer (RFC 7301 allows it).
+    // That a broker requiring ALPN refuses a client without it is tested against mbedTLS's
+    // server (TlsAlpn.*, LinkTls.BrokerRequiringAlpn*): no local broker can require it.
+    auto broker = start_password_broker();
+    ASSERT_TRUE(broker);
+    const auto pub = [&](const std::vector<std::string>& extra) {
+        return run_program(concat(mqtls_command("pub", *broker, "device-1", device_password),
+                                  concat({"-t", "t/a", "-m", "a", "-d"}, extra)));
+    };
+    const ProcessResult offered = pub({"--alpn", "mqtt", "--alpn", "x-amzn-mqtt-ca"});
+    EXPECT_EQ(offered.exit_code, 0) << offered.output;
+    EXPECT_EQ(offered.output.find(", ALPN "), std::string::npos) << offered.output;
+    const ProcessResult mosquitto_spelling = pub({"--tls-alpn", "mqtt"});
+    EXPECT_EQ(mosquitto_spelling.exit_code, 0) << mosquitto_spelling.output;
+
+    const ProcessResult required = pub({"--alpn", "mqtt", "--alpn-required"});
+    EXPECT_EQ(required.exit_code, mqtls::cli_test::exit_tls) << required.output;
+    EXPECT_NE(required.output.find("no ALPN protocol was agreed"), std::string::npos)
+        << required.output;
+    EXPECT_NE(required.output.find("x-amzn-mqtt-ca"), std::string::npos)
+        << "the hint names the AWS protocol: " << required.output;
+
+    const ProcessResult nothing_to_require = pub({"--alpn-required"});
+    EXPECT_EQ(nothing_to_require.exit_code, exit_usage) << nothing_to_require.output;
+    EXPECT_NE(nothing_to_require.output.find("needs an --alpn protocol"), std::string::npos)
+        << nothing_to_require.output;
+    const ProcessResult too_long = pub({"--alpn", std::string(256, 'p')});
+    EXPECT_EQ(too_long.exit_code, exit_usage) << too_long.output;
+    EXPECT_NE(too_long.output.find("1 to 255 bytes"), std::string::npos) << too_long.output;
+}
+
 // ---- trust sources -------------------------------------------------------------------------
 
 TEST(CliCompatTrust, CapathReadsAFolderOfCertificates) {

@@ -117,6 +117,15 @@ struct ClientOptions {
     std::vector<PropertySetting> disconnect_properties;
     std::string host;  ///< DNS name or IP literal; the certificate must be for exactly this
     std::uint16_t port = 8883;
+    /// Verify the broker (and send SNI) for this name instead of `host`, which is then only
+    /// where the TCP connection goes: a broker reached by IP address or through a tunnel. See
+    /// link::ConnectionSettings::verify_name.
+    std::string verify_name;
+    /// ALPN protocols to offer (RFC 7301), e.g. "x-amzn-mqtt-ca" for AWS IoT Core on port 443;
+    /// with alpn_required the handshake fails (alpn_refused) unless the broker picks one. See
+    /// tls::ConfigOptions::alpn_protocols.
+    std::vector<std::string> alpn_protocols;
+    bool alpn_required = false;
     std::string trusted_roots_pem;             ///< the broker's root CA(s), PEM (required)
     std::string certificate_pem;               ///< our certificate for mutual TLS (optional)
     std::string private_key_pem;               ///< its private key (optional)
@@ -160,6 +169,10 @@ tls::ConfigOptions tls_client_options(const ClientOptions& options, tls::WallClo
                                       tls::EntropySource entropy);
 /// The same with the POSIX wall clock and getrandom(2).
 tls::ConfigOptions tls_client_options(const ClientOptions& options);
+
+/// Where and as whom `options` connects (host, port, verify_name) and its operation timeout,
+/// viewing `options`; the caller adds the session's limits and store.
+link::ConnectionSettings connection_settings_of(const ClientOptions& options);
 
 /// What became of the stored TLS sessions, over this Client's connections (the pump's own
 /// counters: link::Connection keeps them).

@@ -276,6 +276,15 @@ enum class RetryClass : std::uint8_t {
     X(tls13_unavailable, 0x041a, permanent,                                                        \
       "this build's mbedTLS has no TLS 1.3 (the lean device profile is a TLS 1.2 client)",         \
       "ask for TLS 1.2 or auto, or build the device with MQTLS_DEVICE_TLS_PROFILE=full")           \
+    X(alpn_refused, 0x041b, permanent,                                                             \
+      "no ALPN protocol was agreed: the broker refused the ones offered, or chose none when one "  \
+      "was required",                                                                              \
+      "offer the protocol the broker serves MQTT under with --alpn (AWS IoT Core on port 443: "    \
+      "x-amzn-mqtt-ca); detail 120 is the broker's no_application_protocol alert")                 \
+    X(alpn_unavailable, 0x041c, permanent,                                                         \
+      "this build's mbedTLS has no ALPN (MBEDTLS_SSL_ALPN: the lean device profile has none)",     \
+      "connect without --alpn, or build with the full device profile (on ESP-IDF: "                \
+      "CONFIG_MBEDTLS_SSL_ALPN)")                                                                  \
     X(file_exists, 0x0501, permanent, "the file already exists and will not be overwritten",       \
       "choose another output path, or remove the old file if you really mean to replace it")       \
     X(file_read_failed, 0x0502, permanent, "the file could not be read",                           \

@@ -55,6 +55,10 @@ struct ConnectionMemory {
 struct ConnectionSettings {
     std::string_view host;  ///< DNS name or IP literal; the certificate must be for exactly this
     std::uint16_t port = 8883;
+    /// When set, the TLS name instead of `host`: sent as SNI (a DNS name) and the name the
+    /// certificate must be for (RFC 6125), while `host` is only where the stream connects. For
+    /// a broker reached by IP address, or through a tunnel or port forward on another host.
+    std::string_view verify_name;
     mqtt::SessionConfig session;
     /// Where the sealed TLS session is kept; nullptr: no resumption.
     tls::SessionStore* session_store = nullptr;

@@ -28,7 +28,8 @@ struct ChannelInfo {
     const char* cipher_suite = "";   ///< e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
     std::string_view verified_name;  ///< the name (or address) the certificate was checked for
     std::size_t peer_chain_length = 0;
-    bool resumed = false;  ///< abbreviated handshake from an offered session
+    bool resumed = false;            ///< abbreviated handshake from an offered session
+    std::string_view alpn_protocol;  ///< what ALPN agreed on (RFC 7301); empty: none
 };
 
 class SecureChannel {

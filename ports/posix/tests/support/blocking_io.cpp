@@ -11,7 +11,7 @@ constexpr int kMaxRounds = 1'000'000;
 
 }  // namespace
 
-Result<void> send_all(TcpStream& stream, bytes_view data, Duration timeout) noexcept {
+Result<void> send_all(link::ByteStream& stream, bytes_view data, Duration timeout) noexcept {
     const Instant deadline = monotonic_now() + timeout;
     for (int round = 0; round < kMaxRounds && !data.empty(); ++round) {
         MQTLS_TRY_ASSIGN(const std::size_t sent, stream.send_some(data));
@@ -23,7 +23,8 @@ Result<void> send_all(TcpStream& stream, bytes_view data, Duration timeout) noex
     return ok();
 }
 
-Result<void> receive_exactly(TcpStream& stream, mutable_bytes buffer, Duration timeout) noexcept {
+Result<void> receive_exactly(link::ByteStream& stream, mutable_bytes buffer,
+                             Duration timeout) noexcept {
     const Instant deadline = monotonic_now() + timeout;
     for (int round = 0; round < kMaxRounds && !buffer.empty(); ++round) {
         MQTLS_TRY_ASSIGN(const std::size_t received, stream.receive_some(buffer));

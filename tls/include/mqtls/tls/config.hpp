@@ -91,6 +91,17 @@ struct ConfigOptions {
     /// restarted server declines old tickets, as Mosquitto does) and by a session-ID cache.
     /// Client: ignored; a client resumes when given a sealed session (Engine::offer_session).
     bool session_resumption = true;
+    /// Application-Layer Protocol Negotiation (RFC 7301), most preferred first, each 1 to 255
+    /// bytes. A client offers them; a server picks the first of its own that the client offered
+    /// and refuses a client that offered only others (no_application_protocol alert). Brokers
+    /// that serve more than MQTT on a port need one: AWS IoT Core takes MQTT with a client
+    /// certificate on port 443 only under "x-amzn-mqtt-ca". Empty: no ALPN. The strings are
+    /// copied by setup().
+    std::vector<std::string_view> alpn_protocols;
+    /// Fail the handshake with alpn_refused unless one of alpn_protocols was agreed. A client:
+    /// when the server ignored the offer (RFC 7301 allows it; a broker that needs ALPN refuses
+    /// later, or answers as something else). A server: when the client offered no ALPN at all.
+    bool alpn_required = false;
 };
 
 /// How long a server's session tickets are valid, as announced in its lifetime hint (the

@@ -40,6 +40,8 @@ struct ConnectionInfo {
     /// True when the handshake resumed a session (abbreviated: no certificates, no key
     /// exchange), false after a full handshake.
     bool resumed = false;
+    /// The application protocol agreed by ALPN (RFC 7301), empty when none was.
+    std::string_view alpn_protocol;
 };
 
 /// The capacity of each ciphertext queue an Engine allocates for itself: one maximal TLS 1.2
@@ -109,7 +111,8 @@ public:
     /// certificate_expired, certificate_not_yet_valid, hostname_mismatch, pin_mismatch,
     /// clock_unset, peer_alert, handshake_failed (detail: the mbedTLS code, or the X.509 verify
     /// flags for certificate errors), client_certificate_required (the server asked for a
-    /// client certificate the Config lacks, and refused with an alert). On error,
+    /// client certificate the Config lacks, and refused with an alert), alpn_refused (no ALPN
+    /// protocol agreed: refused by the peer, or required and not chosen). On error,
     /// pending_ciphertext() may hold our alert.
     Result<bool> handshake() noexcept;
     [[nodiscard]] bool handshake_done() const noexcept { return handshake_done_; }
@@ -138,6 +141,9 @@ public:
     Result<void> close_notify() noexcept;
 
     [[nodiscard]] ConnectionInfo info() const noexcept;
+    /// The protocol ALPN agreed on (RFC 7301), once the handshake is done; empty when none was
+    /// (no protocols configured, or the server ignored them).
+    [[nodiscard]] std::string_view negotiated_alpn() const noexcept;
     /// Heap mbedTLS holds for this connection (current and peak since construction).
     [[nodiscard]] HeapUsage heap_usage() const noexcept { return heap_.usage(); }
     /// Bytes of the two ciphertext queues (outside heap_usage(): allocated by the Engine with
@@ -148,6 +154,8 @@ public:
 
 private:
     Result<void> prepare_context() noexcept;
+    [[nodiscard]] bool alpn_agreed_if_required() const noexcept;
+    Result<bool> on_handshake_over() noexcept;
 
     const Config& config_;
     std::unique_ptr<Impl> impl_;
