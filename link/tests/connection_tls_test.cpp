@@ -130,6 +130,18 @@ TEST_P(LinkTls, WrongNameIsRefusedBeforeAnyMqtt) {
     EXPECT_FALSE(sim.connection->open());
 }
 
+TEST_P(LinkTls, ChannelInfoOutlivesTheConnection) {
+    // A WakeReport or a NodeEvent keeps the info after the Engine is gone (ASan checks).
+    TlsSim sim(GetParam(), TlsSimOptions{"broker.test", {}, {"mqtt"}, {"mqtt"}});
+    ASSERT_TRUE(sim.connect(false, false));
+    const ChannelInfo info = sim.connection->channel_info();
+    ASSERT_TRUE(sim.connection->disconnect(sim.clock.now() + Duration::from_seconds(5)));
+    EXPECT_FALSE(sim.connection->open());
+    EXPECT_EQ(info.verified_name, "broker.test");
+    EXPECT_EQ(info.alpn_protocol, "mqtt");
+    EXPECT_STREQ(info.protocol, "TLSv1.2");
+}
+
 TEST_P(LinkTls, VerifyNameIsCheckedInsteadOfTheDialedHost) {
     // Reached by an address the certificate does not name (a tunnel, a port forward).
     TlsSim tunnel(GetParam(), TlsSimOptions{"192.0.2.7", "broker.test", {}, {}});

@@ -4,6 +4,9 @@ namespace mqtls::link {
 
 Result<void> TlsChannel::start(std::string_view server_name) noexcept {
     end();
+    if (server_name.size() > max_server_name) return Error{Errc::invalid_argument, 0};
+    server_name.copy(server_name_, server_name.size());
+    server_name_length_ = server_name.size();
     if (caller_queues_) {
         engine_.emplace(*config_, queues_);
     } else {
@@ -72,7 +75,10 @@ ChannelInfo TlsChannel::info() const noexcept {
     ChannelInfo info;
     info.protocol = tls.protocol;
     info.cipher_suite = tls.cipher_suite;
-    info.verified_name = tls.verified_name;
+    // Our copy: the Engine's goes with it at end().
+    info.verified_name = tls.verified_name.empty()
+                             ? std::string_view()
+                             : std::string_view(server_name_, server_name_length_);
     info.peer_chain_length = tls.peer_chain_length;
     info.resumed = tls.resumed;
     info.alpn_protocol = tls.alpn_protocol;

@@ -45,7 +45,11 @@ public:
     Result<std::size_t> write_plaintext(bytes_view plaintext) noexcept override;
     Result<std::size_t> read_plaintext(mutable_bytes out) noexcept override;
     Result<void> close_notify() noexcept override;
+    /// Its verified_name stays valid after end(), until the next start() (a WakeReport or a
+    /// NodeEvent outlives the connection); the other strings are static or the Config's.
     [[nodiscard]] ChannelInfo info() const noexcept override;
+    /// The longest name start() takes: a DNS name has at most 253 characters (RFC 1035 2.3.4).
+    static constexpr std::size_t max_server_name = 255;
     /// mbedTLS heap peak plus the two queues, of this connection (or the last one).
     [[nodiscard]] std::size_t memory_peak() const noexcept override;
     void end() noexcept override;
@@ -62,6 +66,8 @@ private:
     tls::EngineBuffers queues_{};
     bool caller_queues_ = false;
     std::optional<tls::Engine> engine_;
+    char server_name_[max_server_name] = {};
+    std::size_t server_name_length_ = 0;
     std::size_t last_heap_peak_ = 0;
     std::size_t last_queue_bytes_ = 0;
 };
