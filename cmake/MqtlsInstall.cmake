@@ -24,7 +24,8 @@ set(_mqtls_staging_dir ${PROJECT_BINARY_DIR}/package)
 # Exported under the names the tree's ALIAS targets already use: mqtls_<name> is mqtls::<name>.
 set(_mqtls_exported_libraries mqtls_core mqtls_tls_headers mqtls_mqtt mqtls_mqtt_server mqtls_node
                               mqtls_port_posix mqtls_pki mqtls_tls mqtls_link_headers mqtls_link
-                              mqtls_link_tls mqtls_client mqtls_node_runtime mqtls_port_posix_node)
+                              mqtls_link_tls mqtls_client mqtls_node_runtime mqtls_node_stack
+                              mqtls_port_posix_node)
 foreach(_library IN LISTS _mqtls_exported_libraries)
   string(REGEX REPLACE "^mqtls_" "" _export_name ${_library})
   set_target_properties(${_library} PROPERTIES EXPORT_NAME ${_export_name})
@@ -42,11 +43,11 @@ install(TARGETS ${_mqtls_exported_libraries} EXPORT mqtlsTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS mqtls RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # Building `mqtls` builds every installed library (scripts/package-check.sh relies on it); the
-# server's half of the codec is the one the command does not link.
-add_dependencies(mqtls mqtls_mqtt_server)
+# server's half of the codec and the device stack are the ones the command does not link.
+add_dependencies(mqtls mqtls_mqtt_server mqtls_node_stack)
 
 # Every layer's headers share the one mqtls/ tree (mqtls/core/..., mqtls/mqtt/..., ...).
-foreach(_layer core mqtt tls link link/tls ports/posix client pki node node/runtime
+foreach(_layer core mqtt tls link link/tls ports/posix client pki node node/runtime node/stack
                ports/posix/node)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_layer}/include/
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")

@@ -87,7 +87,8 @@ done
 header_count=0
 all_headers="$scratch/all_headers.cpp"
 : >"$all_headers"
-for layer in core mqtt tls link link/tls ports/posix ports/posix/node client pki node node/runtime; do
+for layer in core mqtt tls link link/tls ports/posix ports/posix/node client pki node node/runtime \
+    node/stack; do
     while IFS= read -r -d '' header; do
         relative=${header#"$root/$layer/include/"}
         cmp -s "$header" "$prefix/include/$relative" || fail "include/$relative is not installed as in $layer/include"

@@ -10,10 +10,6 @@ namespace {
 
 namespace host = port::baremetal::semihosting;
 
-bytes_view bytes_of(std::string_view text) noexcept {
-    return bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-}
-
 }  // namespace
 
 void Device::print_error(std::string_view what, const Error& error) noexcept {
@@ -59,77 +55,48 @@ void Device::boot() noexcept {
     open_outbox();
 }
 
+void Device::fill_settings() noexcept {
+    node::DeviceSettings& s = settings_;
+    s.host = provisioning_.host;
+    s.port = provisioning_.port;
+    s.verify_name = provisioning_.verify_name;
+    s.device_id = provisioning_.device_id;
+    s.username = provisioning_.username;
+    s.password = provisioning_.password;
+    s.ca_pem = provisioning_.ca_pem;
+    s.certificate_pem = provisioning_.certificate_pem;
+    s.private_key_pem = provisioning_.private_key_pem;
+    s.alpn_protocols =
+        span<const std::string_view>(provisioning_.alpn.data(), provisioning_.alpn_count);
+    s.tls_version = provisioning_.tls_version;
+    s.session_tickets = provisioning_.session_tickets;
+    s.keep_alive_s = provisioning_.keep_alive_s;
+    s.operation_timeout = provisioning_.deadline;
+    s.node.publish_period = provisioning_.period;
+    s.outbox_segment_bytes = port::baremetal::outbox_segment_bytes;
+    s.outbox_overflow = node::OverflowPolicy::drop_oldest;
+}
+
 void Device::open_outbox() noexcept {
-    node::OutboxConfig bounds;
-    bounds.max_records = outbox_max_records;
-    bounds.max_record_bytes = outbox_max_record_bytes;
-    bounds.max_live_bytes = port::baremetal::outbox_segment_bytes / 2;
-    bounds.overflow = node::OverflowPolicy::drop_oldest;
-    const node::OutboxConfig config = node::OutboxSet::sized(bounds);
-    auto opened = node::OutboxSet::open(
-        platform_.segment(0), platform_.segment(1),
-        node::OutboxSetMemory{span<node::OutboxEntry>(outbox_index_, outbox_max_records),
-                              mutable_bytes(outbox_scratch_, sizeof outbox_scratch_)},
-        config);
-    if (!opened) {
+    fill_settings();
+    stack_.emplace(platform_.node(), storage_.memory());
+    if (auto opened = stack_->open_outbox(settings_); !opened) {
+        if (opened.error().code == Errc::invalid_device_id) {
+            print_error("the device id is not usable", opened.error());
+            host::exit(exit_provisioning);
+        }
         print_error("the outbox in retained memory could not be opened", opened.error());
         host::exit(exit_pending);
     }
-    outbox_.emplace(*opened);
-    node::TelemetryNodeConfig node_config;
-    node_config.publish_period = provisioning_.period;
-    auto made =
-        node::TelemetryNode::create(provisioning_.device_id, node_config, outbox_->outbox());
-    if (!made) {
-        print_error("the device id is not usable", made.error());
-        host::exit(exit_provisioning);
-    }
-    node_.emplace(*made);
 }
-
-mqtt::Connect Device::connect_packet() const noexcept {
-    mqtt::Connect connect;
-    connect.client_id = provisioning_.device_id;
-    connect.keep_alive_s = provisioning_.keep_alive_s;
-    if (!provisioning_.username.empty()) connect.username = provisioning_.username;
-    if (!provisioning_.password.empty()) connect.password = bytes_of(provisioning_.password);
-    return connect;
-}
-
-link::ConnectionSettings Device::settings() const noexcept { return settings_; }
 
 void Device::connect_setup() noexcept {
-    tls::ConfigOptions options;
-    options.trusted_roots_pem = provisioning_.ca_pem;
-    options.certificate_pem = provisioning_.certificate_pem;
-    options.private_key_pem = provisioning_.private_key_pem;
-    options.tls_version = provisioning_.tls_version;
-    options.session_tickets = provisioning_.session_tickets;
-    options.alpn_protocols.assign(
-        provisioning_.alpn.begin(),
-        provisioning_.alpn.begin() + static_cast<std::ptrdiff_t>(provisioning_.alpn_count));
-    options.wall_clock = platform_.node().wall_clock;
-    options.entropy = platform_.node().entropy;
-    if (auto set_up = tls_config_.setup(options); !set_up) {
+    if (auto set_up = stack_->set_up_tls(settings_); !set_up) {
         print_error("the TLS configuration was refused", set_up.error());
         host::exit(is_permanent(set_up.error()) ? exit_permanent : exit_pending);
     }
-    channel_.emplace(tls_config_,
-                     tls::EngineBuffers{mutable_bytes(record_in_, sizeof record_in_),
-                                        mutable_bytes(record_out_, sizeof record_out_)});
-    meter_.emplace(*channel_);
-    settings_.host = provisioning_.host;
-    settings_.port = provisioning_.port;
-    settings_.verify_name = provisioning_.verify_name;
-    if (provisioning_.session_key) {
-        settings_.session_store = &platform_.sessions();
-        settings_.session_key = *provisioning_.session_key;
-    }
-    settings_.operation_timeout = provisioning_.deadline;
-    connection_.emplace(
-        *meter_, platform_.stream(), platform_.node().clock, settings_,
-        link::ConnectionMemory{session_storage_.memory(), mutable_bytes(scratch_, sizeof scratch_),
-                               mutable_bytes(sealed_, sizeof sealed_)});
+    meter_.emplace(stack_->channel());
+    stack_->open_connection(&*meter_);
 }
 
 void Device::add_measurements(Report& report) noexcept {
@@ -143,17 +110,15 @@ void Device::add_measurements(Report& report) noexcept {
     report.add("idle_instructions", idle);
     report.add("work_instructions", total - idle);
     report.add("handshake_instructions", handshake);
-    if (channel_) {
-        report.add("tls_heap_peak", channel_->tls_heap_peak());
-        report.add("channel_memory_peak", channel_->memory_peak());
-    }
-    report.add("tls_config_heap", tls_config_.heap_usage().current);
-    if (connection_) {
-        const link::ConnectionMemoryUsage memory = connection_->memory_usage();
+    if (stack_ && stack_->connection_open()) {
+        report.add("tls_heap_peak", stack_->channel().tls_heap_peak());
+        report.add("channel_memory_peak", stack_->channel().memory_peak());
+        report.add("tls_config_heap", stack_->tls_config().heap_usage().current);
+        const link::ConnectionMemoryUsage memory = stack_->connection().memory_usage();
         report.add("session_bytes", memory.session_bytes);
         report.add("scratch_bytes", memory.scratch_bytes);
         report.add("sealed_session_bytes", memory.sealed_session_bytes);
-        report.add("sealed_session_used", connection_->resumption().largest_saved_bytes);
+        report.add("sealed_session_used", stack_->connection().resumption().largest_saved_bytes);
     }
     report.add("stream_bytes", port::baremetal::Platform::stream_memory_bytes);
     report.add("heap_arena", heap_arena());

@@ -11,7 +11,7 @@
 #include "mqtls/link/connection.hpp"
 #include "mqtls/link/tls_channel.hpp"
 #include "mqtls/mqtt/session.hpp"
-#include "mqtls/node/outbox_set.hpp"
+#include "mqtls/node/device_stack.hpp"
 #include "mqtls/node/telemetry_node.hpp"
 #include "mqtls/port/baremetal/platform.hpp"
 #include "mqtls/tls/config.hpp"
@@ -27,13 +27,6 @@ enum ExitStatus : int {
     exit_permanent = 5,     ///< a failure retrying cannot fix (TLS refused the broker, ...)
 };
 
-// One connection's memory on the device. rx holds the broker's acknowledgements (no
-// subscriptions); tx one flight of readings; the resend store the window's copies.
-using DeviceSessionStorage = mqtt::SessionStorage</*RxBytes=*/1024, /*TxBytes=*/2048,
-                                                  /*StoreBytes=*/4096, /*OutgoingMax=*/16,
-                                                  /*IncomingQos2Max=*/4, /*RequestsMax=*/4>;
-inline constexpr std::size_t device_scratch_bytes = 1024;
-inline constexpr std::size_t device_record_queue_bytes = 1024;
 // The sealed session holds the broker's leaf certificate and its ticket or ID (measured with
 // Mosquitto: 644 B for an ECDSA P-256 broker over TLS 1.2, 1,039 B for RSA-2048, about 360 B
 // over TLS 1.3: bench/README.md, `sealed_session_used`). The lean profile's brokers are ECDSA
@@ -46,8 +39,10 @@ inline constexpr std::size_t device_sealed_session_bytes = 2048;
 inline constexpr std::size_t device_sealed_session_bytes = tls::max_sealed_session_size;
 #endif
 static_assert(device_sealed_session_bytes <= tls::max_sealed_session_size);
-inline constexpr std::size_t outbox_max_records = 64;
-inline constexpr std::size_t outbox_max_record_bytes = 256;
+// One connection's memory and the outbox index: node::DeviceStackStorage's defaults (the rx
+// buffer holds the broker's acknowledgements, tx one flight of readings, the resend store the
+// window's copies; 64 readings of up to 256 bytes), which these measurements are of.
+using DeviceStorage = node::DeviceStackStorage<device_sealed_session_bytes>;
 
 class Device {
 public:
@@ -60,8 +55,8 @@ public:
 
     [[nodiscard]] const Provisioning& provisioning() const noexcept { return provisioning_; }
     [[nodiscard]] port::baremetal::Platform& platform() noexcept { return platform_; }
-    [[nodiscard]] node::TelemetryNode& telemetry() noexcept { return *node_; }
-    [[nodiscard]] link::Connection& connection() noexcept { return *connection_; }
+    [[nodiscard]] node::TelemetryNode& telemetry() noexcept { return stack_->telemetry(); }
+    [[nodiscard]] link::Connection& connection() noexcept { return stack_->connection(); }
     [[nodiscard]] HandshakeMeter& meter() noexcept { return *meter_; }
     [[nodiscard]] const port::baremetal::PowerCutPlan& power_cut() const noexcept {
         return power_cut_;
@@ -69,10 +64,8 @@ public:
     [[nodiscard]] std::string_view command_line() const noexcept {
         return std::string_view(command_line_);
     }
-    /// The CONNECT every connection sends (views into the provisioning).
-    [[nodiscard]] mqtt::Connect connect_packet() const noexcept;
-    /// The connection settings (host, port, the session store and key when provisioned).
-    [[nodiscard]] link::ConnectionSettings settings() const noexcept;
+    /// The device as the stack sees it: everything assembled from the provisioning.
+    [[nodiscard]] node::DeviceStack& stack() noexcept { return *stack_; }
 
     /// Adds the memory, heap, stack and instruction figures to `report`.
     void add_measurements(Report& report) noexcept;
@@ -81,26 +74,17 @@ public:
 
 private:
     void open_outbox() noexcept;
+    void fill_settings() noexcept;
 
     char command_line_[1024] = {};
     ProvisioningFiles files_{};
     Provisioning provisioning_;
     port::baremetal::PowerCutPlan power_cut_;
     port::baremetal::Platform platform_;
-    node::OutboxEntry outbox_index_[outbox_max_records] = {};
-    std::uint8_t outbox_scratch_[node::outbox_record_overhead + outbox_max_record_bytes] = {};
-    std::optional<node::OutboxSet> outbox_;
-    std::optional<node::TelemetryNode> node_;
-    tls::Config tls_config_;
-    std::uint8_t record_in_[device_record_queue_bytes] = {};
-    std::uint8_t record_out_[device_record_queue_bytes] = {};
-    std::optional<link::TlsChannel> channel_;
+    node::DeviceSettings settings_;
+    DeviceStorage storage_;
+    std::optional<node::DeviceStack> stack_;
     std::optional<HandshakeMeter> meter_;
-    DeviceSessionStorage session_storage_;
-    std::uint8_t scratch_[device_scratch_bytes] = {};
-    std::uint8_t sealed_[device_sealed_session_bytes] = {};
-    link::ConnectionSettings settings_;
-    std::optional<link::Connection> connection_;
 };
 
 }  // namespace mqtls::firmware

@@ -101,16 +101,10 @@ int main() {
     node::TelemetryNode& telemetry = device.telemetry();
     const node::Platform& platform = device.platform().node();
 
-    node::NodeRunnerConfig config;
-    config.qos = provisioning.qos;
-    config.client_id = provisioning.device_id;
-    config.username = provisioning.username;
-    config.password = as_bytes(provisioning.password.data(), provisioning.password.size());
-    config.keep_alive_s = provisioning.keep_alive_s;
-    // The outbox is in retained memory: the broker keeps the session, so a reading in flight
-    // at a reset goes out again under the identifier it knows (MQTT 3.1.1 4.4).
-    config.clean_session = false;
-    config.connect_timeout = provisioning.deadline;
+    // The outbox is in retained memory: the broker keeps the session (clean_session false), so
+    // a reading in flight at a reset goes out again under the identifier it knows (MQTT 3.1.1
+    // 4.4).
+    const node::NodeRunnerConfig config = device.stack().runner_config(provisioning.qos);
 
     node::SimulatedSensor sensor(static_cast<std::uint32_t>(telemetry.outbox().next_sequence()));
     node::NodeRunner runner(telemetry, device.connection(), platform, config, &sensor);

@@ -79,10 +79,8 @@ int main() {
     take_reading(telemetry);
     device.connect_setup();
 
-    node::WakeConfig config;
-    config.qos = device.provisioning().qos;
-    config.connect = device.connect_packet();
-    config.deadline = device.provisioning().deadline;
+    const node::WakeConfig config =
+        device.stack().wake_config(device.provisioning().qos, device.provisioning().deadline);
     const node::WakeReport report =
         node::run_wake_cycle(telemetry, device.connection(), device.platform().node(), config);
     if (auto synced = telemetry.outbox().sync(); !synced) {
