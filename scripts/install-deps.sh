@@ -18,6 +18,8 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # the broker the integration tests start, and OpenSSL as a foreign TLS peer and PKI
   mosquitto mosquitto-clients openssl
+  # the ports' manifest check (ports/tests/check_manifests.py)
+  python3 python3-yaml
   # cross-compile proof of the embeddable core (see cmake/toolchains/)
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-dev
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf

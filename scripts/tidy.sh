@@ -21,8 +21,10 @@ if [[ ! -f $build/compile_commands.json ]]; then
 fi
 
 files=("$@")
+# Of ports/espidf only socket_stream.cpp is in this build's compile database: platform.cpp
+# needs ESP-IDF's headers (docs/espidf.md).
 if [[ ${#files[@]} -eq 0 ]]; then
-    mapfile -t files < <(find mqtt/src node/src node/runtime/src tls/src pki/src link/src link/tls/src ports/posix/src ports/posix/node/src ports/uart_modem/src client/src tools/mqtls testing/mosquitto/src testing/modem_bridge/src testing/modem_bridge/tools testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
+    mapfile -t files < <(find mqtt/src node/src node/runtime/src node/stack/src tls/src pki/src link/src link/tls/src ports/posix/src ports/posix/node/src ports/uart_modem/src ports/espidf/src/socket_stream.cpp client/src tools/mqtls testing/mosquitto/src testing/modem_bridge/src testing/modem_bridge/tools testing/faultproxy/src testing/sim/src -name '*.cpp' | sort)
 fi
 
 # clang-tidy parses GCC's command lines with clang: drop the GCC-only sanitizer/warning flags it

@@ -11,6 +11,7 @@
 
 #include "config_impl.hpp"
 #include "crypto.hpp"
+#include "mbedtls_requirements.hpp"
 
 namespace mqtls::tls {
 namespace {

@@ -50,9 +50,12 @@ protected:
     }
 
     std::vector<std::string> azure_connection() const {
-        return {"-h",        MosquittoBroker::host(), "-p", std::to_string(broker_->tls_port()),
-                "--cafile",  broker_->ca_file(),      "-i", "dev-1",
-                "-u",        azure_user,              "--pw-file", path("dev-1.sas")};
+        return {"-h",        MosquittoBroker::host(),
+                "-p",        std::to_string(broker_->tls_port()),
+                "--cafile",  broker_->ca_file(),
+                "-i",        "dev-1",
+                "-u",        azure_user,
+                "--pw-file", path("dev-1.sas")};
     }
 
     std::unique_ptr<BackgroundRun> collect(int count) {
@@ -76,8 +79,9 @@ TEST_F(CliCloudShapes, AzureUserNameSasPasswordAndEventTopicsPassThroughUnchange
                                                            "-q", "1", "-m", "{\"t\":21.5}"})));
     EXPECT_EQ(plain.exit_code, 0) << plain.output;
     const ProcessResult with_properties = run_program(concat(
-        mqtls({"pub"}), concat(azure_connection(), {"-t", "devices/dev-1/messages/events/level=high",
-                                                    "-q", "1", "-m", "alarm"})));
+        mqtls({"pub"}),
+        concat(azure_connection(),
+               {"-t", "devices/dev-1/messages/events/level=high", "-q", "1", "-m", "alarm"})));
     EXPECT_EQ(with_properties.exit_code, 0) << with_properties.output;
     const std::string received = watcher->result().output;
     EXPECT_NE(received.find("devices/dev-1/messages/events/ {\"t\":21.5}"), std::string::npos)
@@ -91,10 +95,9 @@ TEST_F(CliCloudShapes, AzureUserNameSasPasswordAndEventTopicsPassThroughUnchange
 TEST_F(CliCloudShapes, NodeTopicTemplateMakesTheEventsTopic) {
     auto watcher = collect(1);
     const ProcessResult node = run_program(
-        concat(mqtls({"node"}),
-               concat(azure_connection(), {"--device", "dev-1", "--topic",
-                                           "devices/{device}/messages/events/", "--count", "1",
-                                           "--interval", "0.2"})),
+        concat(mqtls({"node"}), concat(azure_connection(), {"--device", "dev-1", "--topic",
+                                                            "devices/{device}/messages/events/",
+                                                            "--count", "1", "--interval", "0.2"})),
         30s);
     EXPECT_EQ(node.exit_code, 0) << node.output;
     const std::string received = watcher->result().output;
