@@ -17,9 +17,13 @@
 #include "mqtls/tls/heap.hpp"
 
 // A configuration that maps calloc/free to macros has no hook to install. A build that shares
-// mbedTLS with other code which may allocate before static initialisation (ESP-IDF's Wi-Fi and
-// esp-tls; ports/espidf's Kconfig) can leave the hook out with MQTLS_TLS_NO_HEAP_HOOK: heap
-// figures are then unavailable (heap_accounting_active() is false), nothing else changes.
+// mbedTLS with other code which may allocate before static initialisation leaves the hook out:
+// with MQTLS_TLS_NO_HEAP_HOOK, and on ESP-IDF (Wi-Fi, esp-tls; the Arduino core too) unless
+// MQTLS_TLS_HEAP_ACCOUNTING asks for it (ports/espidf's Kconfig). Heap figures are then
+// unavailable (heap_accounting_active() is false); nothing else changes.
+#if defined(ESP_PLATFORM) && !defined(MQTLS_TLS_HEAP_ACCOUNTING) && !defined(MQTLS_TLS_NO_HEAP_HOOK)
+#define MQTLS_TLS_NO_HEAP_HOOK
+#endif
 #if defined(MBEDTLS_PLATFORM_MEMORY) && !defined(MBEDTLS_PLATFORM_CALLOC_MACRO) && \
     !defined(MBEDTLS_PLATFORM_FREE_MACRO) && !defined(MQTLS_TLS_NO_HEAP_HOOK)
 #define MQTLS_TLS_HEAP_HOOK 1
