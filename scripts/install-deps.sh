@@ -19,7 +19,7 @@ packages=(
   # the broker the integration tests start, and OpenSSL as a foreign TLS peer and PKI
   mosquitto mosquitto-clients openssl
   # the ports' manifest check (ports/tests/check_manifests.py)
-  python3 python3-yaml
+  python3 python3-yaml python3-jsonschema
   # cross-compile proof of the embeddable core (see cmake/toolchains/)
   gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-dev
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf

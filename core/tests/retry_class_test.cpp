@@ -78,6 +78,7 @@ std::map<Errc, RetryClass> decided_classes() {
         {Errc::io_timed_out, RetryClass::transient},
         {Errc::entropy_unavailable, RetryClass::transient},
         {Errc::modem_link_failed, RetryClass::transient},
+        {Errc::connect_failed, RetryClass::transient},
         // TLS problems of the moment: a setup out of memory, a handshake or record broken on the
         // way, a stored session that is simply not offered. clock_unset: SNTP sets the clock some
         // time after boot, and the runtime must not give a device up for good because it

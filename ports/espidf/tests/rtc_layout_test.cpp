@@ -14,7 +14,8 @@ constexpr std::size_t rtc_slow_memory_bytes = std::size_t{8} * 1024;
 TEST(EspIdfRtcLayout, DefaultsLeaveTwoKibOfRtcSlowMemoryToTheApplication) {
     static_assert(rtc_session_bytes == 1536 && rtc_outbox_segment_bytes == 1024,
                   "the Kconfig defaults (ports/espidf/Kconfig) changed: update this test");
-    EXPECT_LE(sizeof(RtcLayout), rtc_slow_memory_bytes - std::size_t{2} * 1024) << sizeof(RtcLayout);
+    EXPECT_LE(sizeof(RtcLayout), rtc_slow_memory_bytes - std::size_t{2} * 1024)
+        << sizeof(RtcLayout);
     // Two session slots (a torn store keeps the other) and two outbox segments.
     EXPECT_GE(sizeof(RtcLayout), 2 * rtc_session_bytes + 2 * rtc_outbox_segment_bytes);
     // An RSA-2048 broker's sealed session (1,039 B with Mosquitto, bench/README.md) fits.

@@ -189,6 +189,10 @@ enum class RetryClass : std::uint8_t {
       "the serial link to the modem failed (lost framing, a damaged frame, or no answer)",         \
       "detail: 1 lost sync, 2 frame too long, 3 CRC error, 4 unexpected frame, 5 modem silent; "   \
       "check the UART wiring and speed, and that the modem runs (docs/uart-modem.md)")             \
+    X(connect_failed, 0x030a, transient,                                                           \
+      "the connection to the broker could not be opened (the network client gave no reason)",      \
+      "check the network link, the host name and the port (8883 for MQTT over TLS); an Arduino "   \
+      "Client answers only yes or no, its core's debug log says why")                              \
     X(tls_setup_failed, 0x0401, transient, "the TLS configuration could not be set up",            \
       "detail holds the mbedTLS error code; this usually means an unsupported option or no "       \
       "memory")                                                                                    \
