@@ -93,6 +93,26 @@ Result<Sha256Digest> sha256(bytes_view bytes) noexcept {
     return hash.finish();
 }
 
+Result<Sha256Digest> hmac_sha256(bytes_view key, bytes_view message) noexcept {
+    MQTLS_TRY(ensure_crypto_ready());
+    psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+    psa_set_key_type(&attributes, PSA_KEY_TYPE_HMAC);
+    psa_set_key_bits(&attributes, PSA_BYTES_TO_BITS(key.size()));
+    psa_set_key_usage_flags(&attributes, PSA_KEY_USAGE_SIGN_MESSAGE);
+    psa_set_key_algorithm(&attributes, PSA_ALG_HMAC(PSA_ALG_SHA_256));
+    psa_key_id_t id = PSA_KEY_ID_NULL;
+    psa_status_t status = psa_import_key(&attributes, key.data(), key.size(), &id);
+    psa_reset_key_attributes(&attributes);
+    if (status != PSA_SUCCESS) return psa_error(Errc::tls_setup_failed, status);
+    Sha256Digest mac{};
+    std::size_t length = 0;
+    status = psa_mac_compute(id, PSA_ALG_HMAC(PSA_ALG_SHA_256), message.data(), message.size(),
+                             mac.data(), mac.size(), &length);
+    (void)psa_destroy_key(id);
+    if (status != PSA_SUCCESS) return psa_error(Errc::tls_setup_failed, status);
+    return mac;
+}
+
 Result<void> aes256_gcm_seal(bytes_view key, bytes_view nonce, bytes_view additional_data,
                              bytes_view plaintext, mutable_bytes out) noexcept {
     if (!sizes_fit(key, nonce) || out.size() < plaintext.size() + gcm_tag_size) {

@@ -44,6 +44,10 @@ private:
 /// SHA-256 of `bytes` in one call.
 Result<Sha256Digest> sha256(bytes_view bytes) noexcept;
 
+/// HMAC-SHA256 (RFC 2104) of `message` under `key` (any length). Errors: tls_setup_failed
+/// (detail: the PSA status).
+Result<Sha256Digest> hmac_sha256(bytes_view key, bytes_view message) noexcept;
+
 /// AES-256-GCM: `out` receives the ciphertext followed by the 16-byte tag
 /// (plaintext.size() + gcm_tag_size bytes). Errors: invalid_argument (sizes), tls_setup_failed.
 Result<void> aes256_gcm_seal(bytes_view key, bytes_view nonce, bytes_view additional_data,

@@ -58,5 +58,6 @@ void register_node_command(CLI::App& app, int& exit_status);
 void register_demo_command(CLI::App& app, int& exit_status);
 void register_verify_command(CLI::App& app, int& exit_status);
 void register_explain_command(CLI::App& app, int& exit_status);
+void register_azure_sas_command(CLI::App& app, int& exit_status);
 
 }  // namespace mqtls::cli

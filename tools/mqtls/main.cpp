@@ -49,10 +49,15 @@ int run(int argc, char** argv) {
     // (--help, --config first, a typo) gets them all, and CLI11's usual messages.
     using Registration = void (*)(CLI::App&, int&);
     const std::pair<const char*, Registration> commands[] = {
-        {"pki", &register_pki_command},       {"broker", &register_broker_command},
-        {"pub", &register_pub_command},       {"sub", &register_sub_command},
-        {"node", &register_node_command},     {"demo", &register_demo_command},
-        {"verify", &register_verify_command}, {"explain", &register_explain_command},
+        {"pki", &register_pki_command},
+        {"broker", &register_broker_command},
+        {"pub", &register_pub_command},
+        {"sub", &register_sub_command},
+        {"node", &register_node_command},
+        {"demo", &register_demo_command},
+        {"verify", &register_verify_command},
+        {"explain", &register_explain_command},
+        {"azure-sas", &register_azure_sas_command},
     };
     const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
     const bool names_one = std::any_of(std::begin(commands), std::end(commands),
