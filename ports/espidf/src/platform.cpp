@@ -106,8 +106,9 @@ Result<void> Platform::boot(Platform& platform, link::ByteStream* stream) noexce
     node.wall_clock = tls::WallClock{&read_wall_seconds, nullptr};
     node.wall_clock_ms = &read_wall_ms;
     node.entropy = tls::EntropySource{&fill_random, nullptr};
-    node.sessions = &*platform.sessions_;
-    node.session_key = &platform.key_;
+    // Without resumption there is no store: DeviceStack then does full handshakes only.
+    node.sessions = session_resumption ? &*platform.sessions_ : nullptr;
+    node.session_key = session_resumption ? &platform.key_ : nullptr;
     node.outbox_segments[0] = &*platform.segments_[0];
     node.outbox_segments[1] = &*platform.segments_[1];
     node.idle_until = &Platform::idle_until;

@@ -22,5 +22,16 @@ TEST(EspIdfRtcLayout, DefaultsLeaveTwoKibOfRtcSlowMemoryToTheApplication) {
     EXPECT_GE(rtc_session_bytes, 1039U);
 }
 
+TEST(EspIdfRtcLayout, KconfigDefaultsWithoutAnSdkconfig) {
+    // What the Arduino library (no mqtls Kconfig) and a default menuconfig get.
+    EXPECT_EQ(configured_tls_version, tls::TlsVersion::tls1_2);
+    EXPECT_TRUE(session_resumption);
+    // The RAM copy of the sealed session is as large as RTC memory keeps, no larger.
+    DeviceStorage storage;
+    EXPECT_EQ(storage.memory().sealed_session.size(), rtc_session_bytes);
+    EXPECT_EQ(storage.memory().record_in.size(), 1024U);
+    EXPECT_EQ(storage.memory().outbox_index.size(), 64U);
+}
+
 }  // namespace
 }  // namespace mqtls::port::espidf

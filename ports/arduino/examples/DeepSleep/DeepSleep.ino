@@ -15,7 +15,7 @@ constexpr std::uint64_t sleep_seconds = 300;
 
 WiFiClient net;
 port::arduino::Board<WiFiClient> board(net);
-node::DeviceStackStorage<> storage;
+port::espidf::DeviceStorage storage;
 
 [[noreturn]] void sleep_now() {
     WiFi.disconnect(true);

@@ -22,7 +22,7 @@ paste the root CA that issued the broker's certificate here
 // certificate and name (there is no setInsecure()).
 WiFiClient net;
 port::arduino::Board<WiFiClient> board(net);
-node::DeviceStackStorage<> storage;  // one connection's memory and the outbox index
+port::espidf::DeviceStorage storage;  // one connection's memory and the outbox index
 node::DeviceStack* stack = nullptr;
 node::NodeRunner* runner = nullptr;
 node::SimulatedSensor sensor(1);  // your sensor here: a node::SensorSource

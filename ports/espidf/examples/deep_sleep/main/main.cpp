@@ -28,7 +28,7 @@ namespace {
 extern "C" const char broker_ca_start[] asm("_binary_broker_ca_pem_start");
 
 port::espidf::Platform platform;
-node::DeviceStackStorage<> storage;  // one connection's memory and the outbox index, in .bss
+port::espidf::DeviceStorage storage;  // one connection's memory and the outbox index (Kconfig)
 
 EventGroupHandle_t wifi_events;
 constexpr EventBits_t got_address = BIT0;
@@ -105,6 +105,7 @@ extern "C" void app_main() {
     settings.username = CONFIG_EXAMPLE_MQTT_USERNAME;
     settings.password = CONFIG_EXAMPLE_MQTT_PASSWORD;
     settings.ca_pem = broker_ca_start;
+    settings.tls_version = port::espidf::configured_tls_version;
     settings.outbox_segment_bytes = port::espidf::rtc_outbox_segment_bytes;
 
     static node::DeviceStack stack(platform.node(), storage.memory());

@@ -24,16 +24,22 @@
 #include <optional>
 
 #include "mqtls/core/result.hpp"
+#include "mqtls/node/device_stack.hpp"
 #include "mqtls/node/platform.hpp"
 #include "mqtls/node/retained_log_storage.hpp"
 #include "mqtls/port/espidf/socket_stream.hpp"
 #include "mqtls/tls/retained_session_store.hpp"
 
-#ifndef CONFIG_MQTLS_RTC_SESSION_BYTES
-#define CONFIG_MQTLS_RTC_SESSION_BYTES 1536
+// The Kconfig choices (ports/espidf/Kconfig) come from sdkconfig.h. Without mqtls's Kconfig
+// (the Arduino library, whose core is prebuilt; a host build of this header) its defaults apply.
+#if defined(ESP_PLATFORM) && __has_include("sdkconfig.h")
+#include "sdkconfig.h"
 #endif
-#ifndef CONFIG_MQTLS_RTC_OUTBOX_SEGMENT_BYTES
+#if !defined(CONFIG_MQTLS_RTC_SESSION_BYTES)
+#define CONFIG_MQTLS_RTC_SESSION_BYTES 1536
 #define CONFIG_MQTLS_RTC_OUTBOX_SEGMENT_BYTES 1024
+#define CONFIG_MQTLS_RECORD_QUEUE_BYTES 1024
+#define CONFIG_MQTLS_SESSION_RESUMPTION 1
 #endif
 
 namespace mqtls::port::espidf {
@@ -46,6 +52,27 @@ namespace mqtls::port::espidf {
 inline constexpr std::size_t rtc_session_bytes = CONFIG_MQTLS_RTC_SESSION_BYTES;
 /// Bytes of each of the outbox's two log segments (Kconfig MQTLS_RTC_OUTBOX_SEGMENT_BYTES).
 inline constexpr std::size_t rtc_outbox_segment_bytes = CONFIG_MQTLS_RTC_OUTBOX_SEGMENT_BYTES;
+
+/// The TLS version Kconfig chose (MQTLS_TLS_VERSION), for DeviceSettings::tls_version.
+#if defined(CONFIG_MQTLS_TLS_VERSION_1_3)
+inline constexpr tls::TlsVersion configured_tls_version = tls::TlsVersion::tls1_3;
+#elif defined(CONFIG_MQTLS_TLS_VERSION_AUTO)
+inline constexpr tls::TlsVersion configured_tls_version = tls::TlsVersion::automatic;
+#else  // CONFIG_MQTLS_TLS_VERSION_1_2, the default
+inline constexpr tls::TlsVersion configured_tls_version = tls::TlsVersion::tls1_2;
+#endif
+
+/// Whether the platform keeps and offers TLS sessions (Kconfig MQTLS_SESSION_RESUMPTION).
+#if defined(CONFIG_MQTLS_SESSION_RESUMPTION)
+inline constexpr bool session_resumption = true;
+#else
+inline constexpr bool session_resumption = false;
+#endif
+
+/// The device stack's memory with the Kconfig sizes: the sealed session as large as RTC
+/// memory keeps, record queues of MQTLS_RECORD_QUEUE_BYTES; 64 readings of up to 256 bytes.
+using DeviceStorage =
+    node::DeviceStackStorage<rtc_session_bytes, 64, 256, CONFIG_MQTLS_RECORD_QUEUE_BYTES>;
 
 /// What RTC memory holds (RTC_NOINIT_ATTR: not cleared at boot).
 struct RtcLayout {
