@@ -24,8 +24,12 @@ using namespace mqtls;
 
 namespace {
 
-// main/broker_ca.pem, embedded NUL-terminated by EMBED_TXTFILES.
-extern "C" const char broker_ca_start[] asm("_binary_broker_ca_pem_start");
+// The root CA that issued the broker's certificate (PEM). A product compiles its own in, or
+// reads it from a provisioning partition.
+const char broker_ca[] = R"PEM(-----BEGIN CERTIFICATE-----
+paste the root CA that issued the broker's certificate here
+-----END CERTIFICATE-----
+)PEM";
 
 port::espidf::Platform platform;
 port::espidf::DeviceStorage storage;  // one connection's memory and the outbox index (Kconfig)
@@ -104,7 +108,7 @@ extern "C" void app_main() {
     settings.device_id = CONFIG_EXAMPLE_DEVICE_ID;
     settings.username = CONFIG_EXAMPLE_MQTT_USERNAME;
     settings.password = CONFIG_EXAMPLE_MQTT_PASSWORD;
-    settings.ca_pem = broker_ca_start;
+    settings.ca_pem = broker_ca;
     settings.tls_version = port::espidf::configured_tls_version;
     settings.outbox_segment_bytes = port::espidf::rtc_outbox_segment_bytes;
 
